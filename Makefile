@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each builds .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck pytest bench lock clean
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m infra.local
+
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check functions infra tests bench
+	$(BIN)/ruff format --check functions infra tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy functions
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# Re-resolve the pinned closure after editing pyproject.toml's dependency lists.
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	$(PYTHON) -c "import tomllib;p=tomllib.load(open('pyproject.toml','rb'))['project'];print('\\n'.join(p['dependencies']+[x for v in p['optional-dependencies'].values() for x in v]))" | xargs -d '\n' .lockenv/bin/pip install --quiet --disable-pip-version-check
+	(echo "# Full pinned closure of pyproject.toml's dependencies + [local] + [dev]. Regenerate with 'make lock'."; .lockenv/bin/pip freeze) > requirements.lock
+	rm -rf .lockenv
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -1,0 +1,57 @@
+"""Cold import of each handler module in fresh processes, against `import boto3, pydantic` + a client."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNS = 5
+
+CASES = {
+    "baseline: import boto3, pydantic + one client": (
+        "import boto3, pydantic; boto3.client('dynamodb', region_name='ap-south-1')"
+    ),
+    "register.handler (whole function)": "import register.handler",
+    "piece: boto3": "import boto3",
+    "piece: pydantic": "import pydantic",
+    "piece: powertools Logger + Metrics + Tracer": "from aws_lambda_powertools import Logger, Metrics, Tracer",
+    "piece: powertools event_handler": "import aws_lambda_powertools.event_handler",
+    "piece: powertools idempotency": "import aws_lambda_powertools.utilities.idempotency",
+    "piece: X-Ray SDK (only if tracing is on)": "import aws_xray_sdk.core",
+    "piece: core domain models": "import core.registration, core.eligibility, core.service_record",
+}
+
+_TIMER = "import time, sys; t = time.perf_counter(); exec(sys.argv[1]); print((time.perf_counter() - t) * 1000)"
+
+
+def _once(statement: str) -> float:
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'functions'}:{ROOT}", "POWERTOOLS_TRACE_DISABLED": "true"}
+    out = subprocess.run(
+        [sys.executable, "-X", "frozen_modules=on", "-c", _TIMER, statement],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        cwd=ROOT,
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def run() -> str:
+    medians = {name: statistics.median(_once(stmt) for _ in range(RUNS)) for name, stmt in CASES.items()}
+    baseline = medians["baseline: import boto3, pydantic + one client"]
+    lines = [
+        "## Cold import (fresh process each, median of 5)\n",
+        "| module | median ms | ratio to baseline |",
+        "|---|---:|---:|",
+    ]
+    lines += [f"| {name} | {ms:.1f} | {ms / baseline:.2f} |" for name, ms in medians.items()]
+    lines.append(
+        "\nThe X-Ray SDK is not imported unless tracing is enabled (Powertools loads it lazily); boto3 clients "
+        "are created on first use, not at import."
+    )
+    return "\n".join(lines) + "\n"

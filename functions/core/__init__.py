@@ -1,0 +1,1 @@
+"""Shared code of every Anubandh function: domain models, rules, data access and plumbing."""

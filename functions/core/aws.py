@@ -1,0 +1,57 @@
+"""Lazily created boto3 clients, one per service per process.
+
+Nothing is built at import time: tests enter moto before the first call, and a cold start pays
+only for the clients a request really uses. `AWS_ENDPOINT_URL` (set by the local stack) points
+every client at the moto server with no code change.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+
+def _config() -> Config:
+    # An endpoint override (the local moto server) has no per-bucket DNS names: use path style there.
+    addressing = "path" if os.environ.get("AWS_ENDPOINT_URL") else "virtual"
+    return Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=3,
+        read_timeout=10,
+        signature_version="s3v4",  # pre-signed POSTs must be SigV4
+        s3={"addressing_style": addressing},
+    )
+
+
+class AwsClients:
+    def __init__(self, session: boto3.session.Session | None = None) -> None:
+        self._session = session
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                session = self._session or boto3.session.Session()
+                self._clients[service] = session.client(service, config=_config())
+            return self._clients[service]
+
+    def resource(self, service: str) -> Any:
+        with self._lock:
+            key = f"resource:{service}"
+            if key not in self._clients:
+                session = self._session or boto3.session.Session()
+                self._clients[key] = session.resource(service, config=_config())
+            return self._clients[key]
+
+    @property
+    def dynamodb(self) -> Any:
+        return self.client("dynamodb")
+
+    @property
+    def s3(self) -> Any:
+        return self.client("s3")

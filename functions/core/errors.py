@@ -1,0 +1,136 @@
+"""Domain exceptions. Each carries a stable `code`; core.http maps them to problem+json in one place.
+
+The HTTP status lives here, beside the code, so the mapping is a table and never a guess from
+message text.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class DomainError(Exception):
+    code: ClassVar[str] = "domain_error"
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = "The request cannot be carried out"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+    status = 401
+    title = "Sign in first"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+    title = "You may not do this"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    title = "No such record"
+
+
+class NotOnRoll(DomainError):
+    code = "not_on_roll"
+    status = 403
+    title = "You are not on the programme's roll"
+
+
+class RegistrationExists(DomainError):
+    code = "registration_exists"
+    status = 409
+    title = "You have already registered"
+
+
+class VersionConflict(DomainError):
+    code = "version_conflict"
+    status = 409
+    title = "The record changed since you read it"
+
+
+class InvalidState(DomainError):
+    code = "invalid_state"
+    status = 409
+    title = "Not allowed in the record's current state"
+
+
+class RegistrationNotOpen(DomainError):
+    code = "registration_not_open"
+    status = 403
+    title = "Registration has not opened yet"
+
+
+class RegistrationClosed(DomainError):
+    code = "registration_closed"
+    status = 403
+    title = "The registration window has closed"
+
+
+class VerificationClosed(DomainError):
+    code = "verification_closed"
+    status = 403
+    title = "The verification window has closed"
+
+
+class Incomplete(DomainError):
+    code = "registration_incomplete"
+    status = 422
+    title = "The registration is not complete"
+
+
+class InvalidRecord(DomainError):
+    code = "invalid_record"
+    status = 422
+    title = "The service record is not valid"
+
+
+class UploadNotAccepted(DomainError):
+    code = "upload_not_accepted"
+    status = 422
+    title = "This file cannot be uploaded"
+
+
+class DocumentNotUploaded(DomainError):
+    code = "document_not_uploaded"
+    status = 409
+    title = "The document has not been uploaded yet"
+
+
+class RequestInProgress(DomainError):
+    code = "request_in_progress"
+    status = 409
+    title = "The same request is still being processed"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+    status = 422
+    title = "This Idempotency-Key was used for a different request"
+
+
+class InvalidCursor(DomainError):
+    code = "invalid_cursor"
+    status = 422
+    title = "The cursor is not valid"
+
+
+class ProgrammeUnavailable(DomainError):
+    code = "programme_unavailable"
+    status = 503
+    title = "The programme's settings cannot be read right now"
+
+
+class Busy(DomainError):
+    """Contention the client may simply retry (e.g. a transaction conflict that persisted)."""
+
+    code = "busy"
+    status = 503
+    title = "Busy, try again"

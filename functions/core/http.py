@@ -1,0 +1,119 @@
+"""HTTP plumbing shared by the HTTP functions: the resolver, the caller, and the one place where
+errors become RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from core.audit import canonical_json
+from core.auth import Principal, principal_from_claims
+from core.errors import DomainError, IdempotencyKeyReused, RequestInProgress
+from core.observability import logger
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPE_BASE = "https://anubandh.example.gov.in/problems/"
+
+
+def problem(status: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None) -> Response:
+    # RFC 9457 extension members come first so they can never overwrite the standard ones.
+    body = {
+        **(extra or {}),
+        "type": f"{PROBLEM_TYPE_BASE}{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    return Response(status_code=status, content_type=PROBLEM_JSON, body=canonical_json(body))
+
+
+def domain_problem(error: DomainError) -> Response:
+    return problem(error.status, error.code, error.title, error.detail, error.extra)
+
+
+def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    # Location and type only, never pydantic's message with internals; "msg" is short and safe.
+    return [
+        {"loc": [str(part) for part in e["loc"]], "type": e["type"], "msg": e.get("msg", "")} for e in error.errors()
+    ]
+
+
+def create_resolver() -> APIGatewayHttpResolver:
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def _domain(error: DomainError) -> Response:
+        logger.info("request refused", extra={"code": error.code, "status": error.status})
+        return domain_problem(error)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(error: RequestValidationError) -> Response:
+        return problem(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "validation_error",
+            "The request is not valid",
+            "One or more fields are missing or wrong; see `errors`.",
+            {"errors": _field_errors(error)},
+        )
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
+        return domain_problem(RequestInProgress("A request with this Idempotency-Key is still running."))
+
+    @app.exception_handler(IdempotencyValidationError)
+    def _key_reused(_: IdempotencyValidationError) -> Response:
+        return domain_problem(IdempotencyKeyReused("Use a new Idempotency-Key for a different request."))
+
+    @app.not_found
+    def _no_route(_: NotFoundError) -> Response:
+        return problem(HTTPStatus.NOT_FOUND, "route_not_found", "No such route", "Check the method and path.")
+
+    return app
+
+
+def caller(app: APIGatewayHttpResolver) -> Principal:
+    """The verified identity API Gateway (or the local gateway) put into the request context."""
+    return principal_from_claims(app.current_event.request_context.authorizer.jwt_claim)
+
+
+def idempotency_key(app: APIGatewayHttpResolver) -> str | None:
+    key = app.current_event.headers.get("idempotency-key") or app.current_event.headers.get("Idempotency-Key")
+    return key.strip()[:128] if key and key.strip() else None
+
+
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+    },
+}
+_PROBLEM_MEANINGS = {
+    401: "Not signed in",
+    403: "Not allowed: wrong role, someone else's record, or a closed window",
+    404: "No such record",
+    409: "Conflict: stale version, duplicate, or a state that does not allow this",
+    422: "Invalid request body or record",
+    503: "Temporarily unavailable; retry",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, Any]:
+    """OpenAPI entries for the problem+json answers a route can give."""
+    return {
+        status: {"description": _PROBLEM_MEANINGS[status], "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}}
+        for status in statuses
+    }

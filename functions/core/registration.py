@@ -1,0 +1,113 @@
+"""The registration aggregate: a service record, its documents, its state and its version."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from core.eligibility import EligibilityResult
+from core.programme import DocumentType, Programme
+from core.service_record import RollMismatch, ServiceRecord
+
+
+class RegistrationStatus(StrEnum):
+    DRAFT = "DRAFT"
+    SUBMITTED = "SUBMITTED"
+    SENT_BACK = "SENT_BACK"
+    VERIFIED = "VERIFIED"
+    REJECTED = "REJECTED"
+    LAPSED = "LAPSED"
+    ESCALATED = "ESCALATED"
+
+
+# The states in which the owner may still change the record, and what closes each.
+EDITABLE = (RegistrationStatus.DRAFT, RegistrationStatus.SENT_BACK)
+
+
+class DocumentStatus(StrEnum):
+    PENDING_UPLOAD = "PENDING_UPLOAD"
+    UPLOADED = "UPLOADED"
+    REJECTED = "REJECTED"
+    SUPERSEDED = "SUPERSEDED"
+
+
+class ContentType(StrEnum):
+    PDF = "application/pdf"
+    JPEG = "image/jpeg"
+    PNG = "image/png"
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    document_id: str
+    type: DocumentType
+    content_type: ContentType
+    declared_size: int
+    object_key: str
+    status: DocumentStatus
+    requested_at: AwareDatetime
+    checked_at: AwareDatetime | None = None
+    uploaded_at: AwareDatetime | None = None
+    size_bytes: int | None = None
+    sha256: str | None = None
+    reject_reason: str | None = None
+    superseded_by: str | None = None
+    object_version: str | None = None
+
+
+class Registration(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    registration_id: str
+    programme_id: str
+    employee_code: str
+    owner_sub: str
+    ddo_code: str
+    department: str
+    district: str
+    status: RegistrationStatus
+    version: int = Field(ge=1)
+    event_head: str
+    roll_record: ServiceRecord  # what the roll said when the draft was made
+    record: ServiceRecord
+    roll_mismatches: list[RollMismatch] = Field(default_factory=list)
+    eligibility: EligibilityResult | None = None
+    acknowledgement_number: str | None = None
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    submitted_at: AwareDatetime | None = None
+    documents: list[Document] = Field(default_factory=list)
+
+    @property
+    def entity(self) -> str:
+        return f"registration#{self.registration_id}"
+
+    def document(self, document_id: str) -> Document | None:
+        return next((d for d in self.documents if d.document_id == document_id), None)
+
+    def current_documents(self) -> dict[DocumentType, Document]:
+        """The accepted document of each type (the newest wins; older ones are superseded)."""
+        current: dict[DocumentType, Document] = {}
+        for doc in sorted(self.documents, key=lambda d: d.requested_at):
+            if doc.status == DocumentStatus.UPLOADED:
+                current[doc.type] = doc
+        return current
+
+    def missing_documents(self, programme: Programme) -> list[DocumentType]:
+        current = self.current_documents()
+        return [t for t in programme.required_documents if t not in current]
+
+    def counter_scopes(self) -> dict[str, str]:
+        return {
+            "programme": self.programme_id,
+            "department": self.department,
+            "ddo": self.ddo_code,
+            "district": self.district,
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """What an audit event records of the state after a change."""
+        return {"status": self.status.value, "version": self.version}

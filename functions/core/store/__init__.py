@@ -1,0 +1,1 @@
+"""Data access: one module per DynamoDB table, plus the transaction that spans them."""

@@ -1,0 +1,105 @@
+"""DynamoDB plumbing shared by the per-table modules: marshalling and the one transaction.
+
+Every state change is one TransactWriteItems. A cancelled transaction is turned into a
+`ConditionFailed` naming the item whose condition failed (with its current image, so the caller
+can say *why* without another read), or retried when DynamoDB reports a transaction conflict.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from core.errors import Busy
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+TRANSACTION_ATTEMPTS = 4
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list | set):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+def marshal(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in item.items() if v is not None}
+
+
+def marshal_value(value: Any) -> dict[str, Any]:
+    return _serializer.serialize(_to_dynamo(value))
+
+
+def unmarshal(item: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+@dataclass(frozen=True)
+class TxItem:
+    """One write of a transaction; `name` says which item failed when a condition fails."""
+
+    name: str
+    operation: str  # "Put" | "Update" | "ConditionCheck" | "Delete"
+    request: dict[str, Any]
+
+    def to_api(self) -> dict[str, Any]:
+        request = dict(self.request)
+        if "ConditionExpression" in request:
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return {self.operation: request}
+
+
+@dataclass
+class ConditionFailed(Exception):
+    """A condition of the named transaction item did not hold."""
+
+    name: str
+    current: dict[str, Any] | None = field(default=None)
+
+    def __str__(self) -> str:
+        return f"condition failed on {self.name}"
+
+
+def transact_write(client: Any, items: Sequence[TxItem], *, idempotency_token: str | None = None) -> None:
+    """All of it or none of it. Conflicts with concurrent transactions are retried with jitter."""
+    request: dict[str, Any] = {"TransactItems": [item.to_api() for item in items]}
+    if idempotency_token:
+        request["ClientRequestToken"] = idempotency_token
+    for attempt in range(1, TRANSACTION_ATTEMPTS + 1):
+        try:
+            client.transact_write_items(**request)
+            return
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons") or []
+            for item, reason in zip(items, reasons, strict=False):
+                if reason.get("Code") == "ConditionalCheckFailed":
+                    old = reason.get("Item")
+                    raise ConditionFailed(item.name, unmarshal(old) if old else None) from error
+            if attempt == TRANSACTION_ATTEMPTS:
+                raise Busy("The record is being changed by someone else right now; try again.") from error
+            time.sleep(random.uniform(0.01, 0.05) * attempt)

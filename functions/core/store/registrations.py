@@ -1,0 +1,123 @@
+"""The `registrations` table: one partition per registration.
+
+sk = "REGISTRATION" holds the record, its state and version; sk = "DOC#<id>" holds each
+document, so a client requesting several uploads at once never overwrites another request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from core.registration import Document, Registration, RegistrationStatus
+from core.store.dynamo import TxItem, marshal, unmarshal
+
+RECORD_SK = "REGISTRATION"
+DOC_PREFIX = "DOC#"
+
+
+class RegistrationStore:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    def get(self, registration_id: str) -> Registration | None:
+        """The record and all its documents in one consistent Query."""
+        items: list[dict[str, Any]] = []
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": registration_id}},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._client.query(**request)
+            items.extend(unmarshal(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        record = next((i for i in items if i["sk"] == RECORD_SK), None)
+        if record is None:
+            return None
+        documents = [Document.model_validate(i) for i in items if i["sk"].startswith(DOC_PREFIX)]
+        return Registration.model_validate({**record, "documents": documents})
+
+    def _record_item(self, registration: Registration) -> dict[str, Any]:
+        body = registration.model_dump(mode="json", exclude={"documents"})
+        return marshal({"pk": registration.registration_id, "sk": RECORD_SK, **body})
+
+    def _document_item(self, registration_id: str, document: Document) -> dict[str, Any]:
+        body = document.model_dump(mode="json")
+        return marshal({"pk": registration_id, "sk": f"{DOC_PREFIX}{document.document_id}", **body})
+
+    def create(self, registration: Registration) -> TxItem:
+        return TxItem(
+            name="registration",
+            operation="Put",
+            request={
+                "TableName": self._table,
+                "Item": self._record_item(registration),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            },
+        )
+
+    def replace(self, registration: Registration, *, expected_version: int) -> TxItem:
+        """Writes the new image only if nobody changed the record since `expected_version`."""
+        return TxItem(
+            name="registration",
+            operation="Put",
+            request={
+                "TableName": self._table,
+                "Item": self._record_item(registration),
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            },
+        )
+
+    def put_documents(self, registration_id: str, documents: Sequence[Document]) -> list[TxItem]:
+        return [
+            TxItem(
+                name=f"document:{d.document_id}",
+                operation="Put",
+                request={"TableName": self._table, "Item": self._document_item(registration_id, d)},
+            )
+            for d in documents
+        ]
+
+    def add_pending_document(
+        self,
+        registration_id: str,
+        document: Document,
+        *,
+        owner_sub: str,
+        allowed_statuses: Sequence[RegistrationStatus],
+    ) -> list[TxItem]:
+        """An upload slot: the owner's record must be in an allowed state; no version bump.
+
+        Requesting an upload changes nothing the DDO sees, so it is not an audited change; the
+        check that accepts or rejects the file is.
+        """
+        statuses = {f":s{i}": {"S": s.value} for i, s in enumerate(allowed_statuses)}
+        status_test = f"#status IN ({', '.join(statuses)})" if statuses else "attribute_not_exists(pk)"
+        return [
+            TxItem(
+                name="registration",
+                operation="ConditionCheck",
+                request={
+                    "TableName": self._table,
+                    "Key": {"pk": {"S": registration_id}, "sk": {"S": RECORD_SK}},
+                    "ConditionExpression": f"owner_sub = :owner AND {status_test}",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {":owner": {"S": owner_sub}, **statuses},
+                },
+            ),
+            TxItem(
+                name="document",
+                operation="Put",
+                request={
+                    "TableName": self._table,
+                    "Item": self._document_item(registration_id, document),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                },
+            ),
+        ]

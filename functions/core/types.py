@@ -1,0 +1,20 @@
+"""Constrained types, defined once and used by every layer."""
+
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+EmployeeCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{2,31}$")]
+DdoCode = Annotated[str, StringConstraints(pattern=r"^DDO-[A-Z]{3}-\d{3}$")]
+ProgrammeId = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-\d{4}$")]
+# Indian mobile numbers: ten digits starting 6-9, optionally with +91.
+Mobile = Annotated[str, StringConstraints(pattern=r"^(\+91)?[6-9]\d{9}$")]
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+# Haryana Parivar Pehchan Patra (Family ID): eight alphanumerics.
+FamilyId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{8}$")]
+Last4 = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
+RegistrationId = Annotated[str, StringConstraints(pattern=r"^REG-[0-9A-HJKMNP-TV-Z]{26}$")]
+DocumentId = Annotated[str, StringConstraints(pattern=r"^DOC-[0-9A-HJKMNP-TV-Z]{26}$")]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Rupees = Annotated[int, Field(ge=0, le=10_000_000)]
+Version = Annotated[int, Field(ge=1)]

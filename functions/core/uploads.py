@@ -1,0 +1,129 @@
+"""Uploads through S3 pre-signed POSTs, and the check that decides whether a file counts.
+
+Shared by registration documents and grievance attachments. S3 enforces the POST policy (exact
+size, exact Content-Type, expiry); moto does not, so `inspect` re-checks everything and is the
+line that holds everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from core.registration import ContentType
+
+PRESIGN_TTL = timedelta(minutes=15)
+DOWNLOAD_TTL = timedelta(minutes=5)
+_READ_CHUNK = 256 * 1024
+
+MAGIC_BYTES: dict[ContentType, tuple[bytes, ...]] = {
+    ContentType.PDF: (b"%PDF-",),
+    ContentType.PNG: (b"\x89PNG\r\n\x1a\n",),
+    ContentType.JPEG: (b"\xff\xd8\xff",),
+}
+
+
+class UploadGrant(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    url: str
+    fields: dict[str, str]
+    expires_at: AwareDatetime
+
+
+class ObjectInspection(BaseModel):
+    """What the check found. `present` False means nothing was uploaded (yet)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    present: bool
+    accepted: bool = False
+    reason: str | None = None
+    size_bytes: int | None = None
+    sha256: str | None = None
+    uploaded_at: AwareDatetime | None = None
+    version_id: str | None = None
+
+
+def upload_expiry(now: datetime, window_ends_before: datetime) -> datetime | None:
+    """A URL never outlives its window: min(now + 15 min, end of window); None once closed."""
+    if now >= window_ends_before:
+        return None
+    return min(now + PRESIGN_TTL, window_ends_before)
+
+
+def sniff_content_type(head: bytes) -> ContentType | None:
+    return next((ct for ct, magics in MAGIC_BYTES.items() if any(head.startswith(m) for m in magics)), None)
+
+
+class ObjectStore:
+    def __init__(self, s3: Any, bucket: str) -> None:
+        self._s3 = s3
+        self._bucket = bucket
+
+    def presign_post(
+        self, *, key: str, content_type: ContentType, size_bytes: int, now: datetime, expires_at: datetime
+    ) -> UploadGrant:
+        seconds = max(1, int((expires_at - now).total_seconds()))
+        post = self._s3.generate_presigned_post(
+            Bucket=self._bucket,
+            Key=key,
+            Fields={"Content-Type": content_type.value},
+            Conditions=[
+                {"Content-Type": content_type.value},
+                # Exactly the declared size: S3 refuses anything else.
+                ["content-length-range", size_bytes, size_bytes],
+            ],
+            ExpiresIn=seconds,
+        )
+        return UploadGrant(url=post["url"], fields=post["fields"], expires_at=expires_at)
+
+    def download_url(self, *, key: str, version_id: str | None, now: datetime) -> tuple[str, datetime]:
+        params: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
+        if version_id:
+            params["VersionId"] = version_id
+        url = self._s3.generate_presigned_url("get_object", Params=params, ExpiresIn=int(DOWNLOAD_TTL.total_seconds()))
+        return url, now + DOWNLOAD_TTL
+
+    def inspect(self, *, key: str, declared_type: ContentType, declared_size: int, max_bytes: int) -> ObjectInspection:
+        """Size, magic bytes and SHA-256 of the object as it is now (one version, pinned)."""
+        try:
+            head = self._s3.head_object(Bucket=self._bucket, Key=key)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return ObjectInspection(present=False)
+            raise
+        size = int(head["ContentLength"])
+        found = {
+            "present": True,
+            "size_bytes": size,
+            "uploaded_at": head["LastModified"],
+            "version_id": head.get("VersionId"),
+        }
+        if size == 0:
+            return ObjectInspection(**found, reason="The file is empty.")
+        if size > max_bytes:
+            return ObjectInspection(**found, reason=f"The file is {size} bytes; the limit is {max_bytes}.")
+        if size != declared_size:
+            return ObjectInspection(**found, reason=f"The file is {size} bytes but {declared_size} were declared.")
+        get_args: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
+        if found["version_id"]:
+            get_args["VersionId"] = found["version_id"]
+        body = self._s3.get_object(**get_args)["Body"]
+        digest = hashlib.sha256()
+        first = body.read(_READ_CHUNK)
+        digest.update(first)
+        while chunk := body.read(_READ_CHUNK):
+            digest.update(chunk)
+        found["sha256"] = digest.hexdigest()
+        actual_type = sniff_content_type(first)
+        if actual_type != declared_type:
+            what = actual_type.value if actual_type else "not a PDF, JPEG or PNG"
+            return ObjectInspection(
+                **found, reason=f"The file's content is {what}, but {declared_type.value} was declared."
+            )
+        return ObjectInspection(**found, accepted=True)

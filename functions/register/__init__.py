@@ -1,0 +1,1 @@
+"""The register function: programme, me, registrations, documents, and the upload check."""

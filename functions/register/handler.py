@@ -1,0 +1,290 @@
+"""HTTP routes of the register function, and the S3 upload-event consumer (the same Lambda).
+
+Each route parses, authorises (through the domain service, which knows the roles), calls one
+domain operation and maps the result to its response model.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from functools import lru_cache
+from typing import Annotated, Any
+from urllib.parse import unquote_plus
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core.audit import canonical_json
+from core.aws import AwsClients
+from core.clock import current_clock
+from core.errors import InvalidCursor
+from core.http import caller, create_resolver, idempotency_key, problem_responses
+from core.idempotency import IdempotentRunner
+from core.observability import logger, observed, tracer
+from core.recorder import ChangeRecorder
+from core.store.counters import CounterStore
+from core.store.events import EventStore
+from core.store.programmes import ProgrammeStore
+from core.store.registrations import RegistrationStore
+from core.store.roll import RollStore
+from core.uploads import ObjectStore
+from register.models import (
+    CreateRegistrationRequest,
+    DocumentCheckResponse,
+    DocumentResponse,
+    DocumentUploadRequest,
+    DownloadResponse,
+    HistoryEvent,
+    HistoryResponse,
+    MeResponse,
+    ProgrammeResponse,
+    RegistrationResponse,
+    SubmitRequest,
+    SubmitResponse,
+    UpdateRegistrationRequest,
+    UploadResponse,
+)
+from register.service import RegistrationService
+from register.settings import get_settings
+
+app = create_resolver()
+app.enable_swagger(path="/docs", title="Anubandh API", version="1.0.0")
+batch = BatchProcessor(event_type=EventType.SQS)
+
+
+@lru_cache(maxsize=1)
+def _aws() -> AwsClients:
+    return AwsClients()
+
+
+@lru_cache(maxsize=1)
+def service() -> RegistrationService:
+    settings = get_settings()
+    dynamodb = _aws().dynamodb
+    registrations = RegistrationStore(dynamodb, settings.registrations_table)
+    events = EventStore(dynamodb, settings.events_table)
+    return RegistrationService(
+        programme_id=settings.programme_id,
+        programmes=ProgrammeStore(
+            dynamodb, _aws().resource("dynamodb"), settings.settings_table, settings.settings_cache_seconds
+        ),
+        roll=RollStore(dynamodb, settings.roll_table),
+        registrations=registrations,
+        events=events,
+        recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table)),
+        objects=ObjectStore(_aws().s3, settings.documents_bucket),
+        dynamodb=dynamodb,
+        clock=current_clock(),
+    )
+
+
+@lru_cache(maxsize=1)
+def idempotency() -> IdempotentRunner:
+    settings = get_settings()
+    return IdempotentRunner(
+        table=settings.idempotency_table,
+        client=_aws().dynamodb,
+        expires_after_seconds=settings.idempotency_expiry_seconds,
+    )
+
+
+def _registration(registration: Any) -> RegistrationResponse:
+    return RegistrationResponse.of(registration, service().programme().programme)
+
+
+# ---------------------------------------------------------------- programme and me
+@app.get(
+    "/v1/programme",
+    summary="The programme, its windows and the server's time",
+    tags=["programme"],
+    responses=problem_responses(401, 503),
+)
+def get_programme() -> ProgrammeResponse:
+    caller(app)
+    status = service().programme()
+    return ProgrammeResponse.of(status.programme, status.now, status.registration_open, status.verification_open)
+
+
+@app.get(
+    "/v1/me",
+    summary="Who am I: roles, roll entry and registration id",
+    tags=["programme"],
+    responses=problem_responses(401),
+)
+def get_me() -> MeResponse:
+    who = service().who_am_i(caller(app))
+    return MeResponse.of(who.principal, who.roll)
+
+
+# ---------------------------------------------------------------- registrations
+@app.post(
+    "/v1/registrations",
+    status_code=201,
+    tags=["registrations"],
+    summary="Create your draft, prefilled from the roll (one per employee)",
+    responses=problem_responses(401, 403, 409, 422),
+)
+def create_registration(request: Annotated[CreateRegistrationRequest, Body()]) -> RegistrationResponse:
+    principal = caller(app)
+
+    def create() -> dict[str, Any]:
+        created = service().create(principal, request)
+        return _registration(created).model_dump(mode="json")
+
+    body = idempotency().run(
+        key=idempotency_key(app),
+        caller=principal.sub,
+        operation="create-registration",
+        payload=request.model_dump(mode="json", exclude_unset=True),
+        action=create,
+    )
+    return RegistrationResponse.model_validate(body)
+
+
+@app.get(
+    "/v1/registrations/<id>",
+    summary="A registration with documents, eligibility and version",
+    tags=["registrations"],
+    responses=problem_responses(401, 403, 404),
+)
+def get_registration(id: str) -> RegistrationResponse:
+    return _registration(service().get(caller(app), id))
+
+
+@app.patch(
+    "/v1/registrations/<id>",
+    summary="Edit your draft or sent-back registration",
+    tags=["registrations"],
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def update_registration(id: str, request: Annotated[UpdateRegistrationRequest, Body()]) -> RegistrationResponse:
+    updated = service().update(caller(app), id, request, request.version)
+    return _registration(updated)
+
+
+@app.post(
+    "/v1/registrations/<id>/documents",
+    status_code=201,
+    tags=["documents"],
+    summary="Get a pre-signed POST to upload one document",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def request_document_upload(id: str, request: Annotated[DocumentUploadRequest, Body()]) -> UploadResponse:
+    document, grant = service().request_upload(caller(app), id, request.type, request.content_type, request.size_bytes)
+    return UploadResponse(document_id=document.document_id, upload=grant, document=DocumentResponse.of(document))
+
+
+@app.post(
+    "/v1/registrations/<id>/documents/<doc>/confirm",
+    tags=["documents"],
+    summary="Check the uploaded file: UPLOADED, or REJECTED with a reason",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def confirm_document(id: str, doc: str) -> DocumentCheckResponse:
+    registration = service().confirm_document(caller(app), id, doc)
+    document = registration.document(doc)
+    assert document is not None  # the service found it before checking
+    return DocumentCheckResponse(document=DocumentResponse.of(document), registration_version=registration.version)
+
+
+@app.get(
+    "/v1/registrations/<id>/documents/<doc>",
+    tags=["documents"],
+    summary="A short-lived download URL of an uploaded document",
+    responses=problem_responses(401, 403, 404, 409),
+)
+def get_document(id: str, doc: str) -> DownloadResponse:
+    document, url, expires_at = service().document_download(caller(app), id, doc)
+    return DownloadResponse(document=DocumentResponse.of(document), url=url, expires_at=expires_at)
+
+
+@app.post(
+    "/v1/registrations/<id>/submit",
+    tags=["registrations"],
+    summary="Submit: completeness, eligibility and window checks; returns the acknowledgement",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def submit_registration(id: str, request: Annotated[SubmitRequest, Body()]) -> SubmitResponse:
+    principal = caller(app)
+
+    def submit() -> dict[str, Any]:
+        submitted = service().submit(principal, id, request.version)
+        assert submitted.acknowledgement_number is not None  # set by every submission
+        return SubmitResponse(
+            acknowledgement_number=submitted.acknowledgement_number, registration=_registration(submitted)
+        ).model_dump(mode="json")
+
+    body = idempotency().run(
+        key=idempotency_key(app),
+        caller=principal.sub,
+        operation=f"submit:{id}",
+        payload=request.model_dump(mode="json"),
+        action=submit,
+    )
+    return SubmitResponse.model_validate(body)
+
+
+@app.get(
+    "/v1/registrations/<id>/history",
+    tags=["registrations"],
+    summary="Every change with actor, time and reason, and whether the hash chain verifies",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def get_history(
+    id: str,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> HistoryResponse:
+    history = service().history(caller(app), id)
+    after = _decode_cursor(cursor)
+    page = [e for e in history.events if e.seq > after][:limit]
+    more = bool(page) and page[-1].seq < history.events[-1].seq
+    return HistoryResponse(
+        registration_id=id,
+        events=[HistoryEvent.of(e) for e in page],
+        chain=history.verdict,
+        next_cursor=_encode_cursor(page[-1].seq) if more else None,
+    )
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_document() -> Any:
+    return json.loads(app.get_openapi_json_schema(title="Anubandh API", version="1.0.0"))
+
+
+def _encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(canonical_json({"after": seq}).encode()).decode()
+
+
+def _decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        return int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["after"])
+    except (ValueError, KeyError, TypeError) as error:
+        raise InvalidCursor("The cursor is not one this API gave out.") from error
+
+
+# ---------------------------------------------------------------- upload events
+@tracer.capture_method
+def _check_upload_record(record: SQSRecord) -> None:
+    body = json.loads(record.body)
+    for s3_record in body.get("Records", []):  # S3's own test event has none
+        key = unquote_plus(s3_record["s3"]["object"]["key"])
+        checked = service().check_uploaded_object(key)
+        logger.info("upload event checked", extra={"object_key": key, "recorded": checked is not None})
+
+
+# ---------------------------------------------------------------- entry point
+@observed(correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "Records" in event:
+        return dict(
+            process_partial_response(event=event, record_handler=_check_upload_record, processor=batch, context=context)
+        )
+    idempotency().register_context(context)
+    return app.resolve(event, context)

@@ -1,0 +1,220 @@
+"""The register function's HTTP models: what clients send and what they get back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from core.audit import AuditEvent, ChainVerdict
+from core.auth import Principal
+from core.eligibility import EligibilityResult
+from core.programme import DocumentType, EligibilityRules, Programme
+from core.registration import ContentType, Document, DocumentStatus, Registration, RegistrationStatus
+from core.service_record import RecordChanges, RollMismatch, ServiceRecord
+from core.types import Version
+from core.uploads import UploadGrant
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- requests
+class CreateRegistrationRequest(RecordChanges):
+    """`{}` creates the draft from your roll entry; fields given here replace the roll's."""
+
+
+class UpdateRegistrationRequest(RecordChanges):
+    version: Version
+
+
+class DocumentUploadRequest(_Request):
+    type: DocumentType
+    content_type: ContentType
+    size_bytes: Annotated[int, Field(ge=1, description="Exact size of the file in bytes (at most 5 MB).")]
+
+
+class SubmitRequest(_Request):
+    version: Version
+
+
+# ---------------------------------------------------------------- responses
+class ProgrammeResponse(BaseModel):
+    programme_id: str
+    name: str
+    registration_opens_at: AwareDatetime
+    registration_closes_at: AwareDatetime
+    verification_closes_at: AwareDatetime
+    registration_open: bool
+    verification_open: bool
+    now: AwareDatetime
+    required_documents: list[DocumentType]
+    max_upload_bytes: int
+    eligibility_rules: EligibilityRules
+
+    @classmethod
+    def of(cls, programme: Programme, now: datetime, registration_open: bool, verification_open: bool) -> Any:
+        return cls(
+            programme_id=programme.programme_id,
+            name=programme.name,
+            registration_opens_at=programme.registration.opens_at,
+            registration_closes_at=programme.registration.closes_at,
+            verification_closes_at=programme.verification_closes_at,
+            registration_open=registration_open,
+            verification_open=verification_open,
+            now=now,
+            required_documents=list(programme.required_documents),
+            max_upload_bytes=programme.max_upload_bytes,
+            eligibility_rules=programme.eligibility,
+        )
+
+
+class RollView(BaseModel):
+    employee_code: str
+    record: ServiceRecord
+
+
+class MeResponse(BaseModel):
+    username: str
+    roles: list[str]
+    employee_code: str | None
+    ddo_code: str | None
+    department: str | None
+    unit: str | None
+    roll: RollView | None
+    registration_id: str | None
+
+    @classmethod
+    def of(cls, principal: Principal, roll_entry: Any) -> MeResponse:
+        return cls(
+            username=principal.username,
+            roles=sorted(r.value for r in principal.roles),
+            employee_code=principal.employee_code,
+            ddo_code=principal.ddo_code,
+            department=principal.department,
+            unit=principal.unit,
+            roll=RollView(employee_code=roll_entry.employee_code, record=roll_entry.record) if roll_entry else None,
+            registration_id=roll_entry.registration_id if roll_entry else None,
+        )
+
+
+class DocumentResponse(BaseModel):
+    document_id: str
+    type: DocumentType
+    content_type: ContentType
+    status: DocumentStatus
+    declared_size: int
+    size_bytes: int | None
+    sha256: str | None
+    reject_reason: str | None
+    superseded_by: str | None
+    requested_at: AwareDatetime
+    uploaded_at: AwareDatetime | None
+    checked_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, document: Document) -> DocumentResponse:
+        return cls.model_validate(document.model_dump(exclude={"object_key", "object_version"}))
+
+
+class RegistrationResponse(BaseModel):
+    registration_id: str
+    programme_id: str
+    employee_code: str
+    ddo_code: str
+    department: str
+    status: RegistrationStatus
+    version: int
+    acknowledgement_number: str | None
+    record: ServiceRecord
+    roll_mismatches: list[RollMismatch]
+    eligibility: EligibilityResult | None
+    documents: list[DocumentResponse]
+    missing_documents: list[DocumentType]
+    missing_fields: list[str]
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    submitted_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, registration: Registration, programme: Programme) -> RegistrationResponse:
+        return cls(
+            **registration.model_dump(
+                include={
+                    "registration_id",
+                    "programme_id",
+                    "employee_code",
+                    "ddo_code",
+                    "department",
+                    "status",
+                    "version",
+                    "acknowledgement_number",
+                    "created_at",
+                    "updated_at",
+                    "submitted_at",
+                }
+            ),
+            record=registration.record,
+            roll_mismatches=registration.roll_mismatches,
+            eligibility=registration.eligibility,
+            documents=[DocumentResponse.of(d) for d in sorted(registration.documents, key=lambda d: d.requested_at)],
+            missing_documents=registration.missing_documents(programme),
+            missing_fields=registration.record.missing_for_submission(),
+        )
+
+
+class UploadResponse(BaseModel):
+    document_id: str
+    upload: UploadGrant
+    document: DocumentResponse
+
+
+class DocumentCheckResponse(BaseModel):
+    document: DocumentResponse
+    registration_version: int
+
+
+class DownloadResponse(BaseModel):
+    document: DocumentResponse
+    url: str
+    expires_at: AwareDatetime
+
+
+class SubmitResponse(BaseModel):
+    acknowledgement_number: str
+    registration: RegistrationResponse
+
+
+class HistoryEvent(BaseModel):
+    seq: int
+    type: str
+    at: AwareDatetime
+    actor: str
+    actor_role: str
+    reason: str | None
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    @classmethod
+    def of(cls, event: AuditEvent) -> HistoryEvent:
+        return cls(
+            seq=event.seq,
+            type=event.type,
+            at=event.at,
+            actor=event.actor.id,
+            actor_role=event.actor.role,
+            reason=event.reason,
+            data=event.data,
+            prev_hash=event.prev_hash,
+            hash=event.hash,
+        )
+
+
+class HistoryResponse(BaseModel):
+    registration_id: str
+    events: list[HistoryEvent]
+    chain: ChainVerdict
+    next_cursor: str | None

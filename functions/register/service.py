@@ -1,0 +1,490 @@
+"""The employee's registration journey as domain operations. Nothing here knows about HTTP."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from core.access import require_owner, require_read
+from core.audit import GENESIS_HASH, Actor, AuditEvent, ChainVerdict, verify_chain
+from core.auth import Principal, Role
+from core.clock import Clock
+from core.eligibility import assess_eligibility
+from core.errors import (
+    DocumentNotUploaded,
+    Forbidden,
+    Incomplete,
+    InvalidRecord,
+    InvalidState,
+    NotFound,
+    NotOnRoll,
+    RegistrationClosed,
+    RegistrationExists,
+    RegistrationNotOpen,
+    UploadNotAccepted,
+    VerificationClosed,
+    VersionConflict,
+)
+from core.ids import new_acknowledgement_number, new_document_id, new_registration_id
+from core.programme import DocumentType, Programme, Window
+from core.recorder import ChangeRecorder
+from core.registration import (
+    EDITABLE,
+    ContentType,
+    Document,
+    DocumentStatus,
+    Registration,
+    RegistrationStatus,
+)
+from core.service_record import RecordChanges, apply_changes, changed_fields, roll_mismatches
+from core.store.dynamo import ConditionFailed, transact_write
+from core.store.events import EventStore
+from core.store.programmes import ProgrammeStore
+from core.store.registrations import RegistrationStore
+from core.store.roll import RollEntry, RollStore
+from core.uploads import ObjectInspection, ObjectStore, UploadGrant, upload_expiry
+
+UPLOAD_CHECK_ACTOR = Actor(id="system:upload-check", role="system")
+_OBJECT_KEY = re.compile(r"^registrations/(REG-[0-9A-Z]{26})/(DOC-[0-9A-Z]{26})$")
+# A check that loses a race with another writer re-reads and tries again this many times.
+CHECK_ATTEMPTS = 3
+
+
+class ProgrammeStatus(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    programme: Programme
+    now: datetime
+    registration_open: bool
+    verification_open: bool
+
+
+class WhoAmI(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    principal: Principal
+    roll: RollEntry | None = None
+
+
+class History(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    registration: Registration
+    events: list[AuditEvent]
+    verdict: ChainVerdict
+
+
+def actor_of(principal: Principal, role: Role) -> Actor:
+    return Actor(id=principal.actor_id, role=role.value)
+
+
+def _invalid_record(error: ValidationError) -> InvalidRecord:
+    errors = [{"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]} for e in error.errors()]
+    return InvalidRecord("The service record would not be valid with these changes.", errors=errors)
+
+
+class RegistrationService:
+    def __init__(
+        self,
+        *,
+        programme_id: str,
+        programmes: ProgrammeStore,
+        roll: RollStore,
+        registrations: RegistrationStore,
+        events: EventStore,
+        recorder: ChangeRecorder,
+        objects: ObjectStore,
+        dynamodb: Any,
+        clock: Clock,
+    ) -> None:
+        self._programme_id = programme_id
+        self._programmes = programmes
+        self._roll = roll
+        self._registrations = registrations
+        self._events = events
+        self._recorder = recorder
+        self._objects = objects
+        self._dynamodb = dynamodb
+        self._clock = clock
+
+    # ------------------------------------------------------------------ reads
+    def programme(self) -> ProgrammeStatus:
+        programme = self._programmes.get(self._programme_id)
+        now = self._clock.now()
+        return ProgrammeStatus(
+            programme=programme,
+            now=now,
+            registration_open=programme.registration.is_open(now),
+            verification_open=programme.verification.is_open(now),
+        )
+
+    def who_am_i(self, principal: Principal) -> WhoAmI:
+        roll = None
+        if principal.has(Role.EMPLOYEE) and principal.employee_code:
+            roll = self._roll.get(principal.employee_code, self._programme_id)
+        return WhoAmI(principal=principal, roll=roll)
+
+    def get(self, principal: Principal, registration_id: str) -> Registration:
+        registration = self._load(registration_id)
+        require_read(principal, registration)
+        return registration
+
+    def history(self, principal: Principal, registration_id: str) -> History:
+        registration = self.get(principal, registration_id)
+        events = self._events.history(registration.entity)
+        verdict = verify_chain(events, expected_head=registration.event_head)
+        return History(registration=registration, events=events, verdict=verdict)
+
+    def document_download(
+        self, principal: Principal, registration_id: str, document_id: str
+    ) -> tuple[Document, str, datetime]:
+        if principal.has(Role.ADMIN) and not principal.roles.intersection({Role.EMPLOYEE, Role.DDO, Role.HOD}):
+            raise Forbidden("Admins see registrations but not the documents in them.")
+        registration = self.get(principal, registration_id)
+        document = self._document(registration, document_id)
+        if document.status not in (DocumentStatus.UPLOADED, DocumentStatus.SUPERSEDED):
+            raise DocumentNotUploaded(f"Document {document_id} is {document.status.value}; there is no file to see.")
+        url, expires_at = self._objects.download_url(
+            key=document.object_key, version_id=document.object_version, now=self._clock.now()
+        )
+        return document, url, expires_at
+
+    # ------------------------------------------------------------------ writes
+    def create(self, principal: Principal, changes: RecordChanges) -> Registration:
+        principal.require(Role.EMPLOYEE)
+        if not principal.employee_code:
+            raise NotOnRoll("Your sign-in is not linked to an employee code on the roll.")
+        programme = self._programmes.get(self._programme_id)
+        now = self._clock.now()
+        self._require_window_open(programme.registration, now, closed=RegistrationClosed)
+        roll = self._roll.get(principal.employee_code, self._programme_id)
+        if roll is None:
+            raise NotOnRoll(f"Employee code {principal.employee_code} is not on the roll of {self._programme_id}.")
+        if roll.registration_id:
+            raise RegistrationExists("You have already registered.", registration_id=roll.registration_id)
+        try:
+            record = apply_changes(roll.record, changes)
+        except ValidationError as error:
+            raise _invalid_record(error) from error
+        draft = Registration(
+            registration_id=new_registration_id(),
+            programme_id=self._programme_id,
+            employee_code=roll.employee_code,
+            owner_sub=principal.sub,
+            ddo_code=roll.record.engagement.ddo_code,
+            department=roll.record.engagement.department,
+            district=roll.record.engagement.district,
+            status=RegistrationStatus.DRAFT,
+            version=1,
+            event_head=GENESIS_HASH,
+            roll_record=roll.record,
+            record=record,
+            roll_mismatches=roll_mismatches(roll.record, record),
+            eligibility=assess_eligibility(record, programme.eligibility, now.date()),
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            return self._recorder.record(
+                before=None,
+                after=draft,
+                event_type="registration.created",
+                actor=actor_of(principal, Role.EMPLOYEE),
+                at=now,
+                data={"prefilled_from_roll": True, "changes": changed_fields(roll.record, record)},
+                extra=[self._roll.link_registration(roll.employee_code, self._programme_id, draft.registration_id)],
+            )
+        except ConditionFailed as failed:
+            # Another request (a double tap) registered first: answer as a duplicate would be.
+            existing = (failed.current or {}).get("registration_id")
+            raise RegistrationExists("You have already registered.", registration_id=existing) from failed
+
+    def update(self, principal: Principal, registration_id: str, changes: RecordChanges, version: int) -> Registration:
+        registration = self._load(registration_id)
+        require_owner(principal, registration)
+        self._require_version(registration, version)
+        programme = self._programmes.get(self._programme_id)
+        now = self._clock.now()
+        self._require_editable(programme, registration, now)
+        try:
+            record = apply_changes(registration.record, changes)
+        except ValidationError as error:
+            raise _invalid_record(error) from error
+        changes_made = changed_fields(registration.record, record)
+        if not changes_made:
+            return registration
+        updated = registration.model_copy(
+            update={
+                "record": record,
+                "roll_mismatches": roll_mismatches(registration.roll_record, record),
+                "eligibility": assess_eligibility(record, programme.eligibility, now.date()),
+            }
+        )
+        return self._recorder.record(
+            before=registration,
+            after=updated,
+            event_type="registration.edited",
+            actor=actor_of(principal, Role.EMPLOYEE),
+            at=now,
+            data={"changes": changes_made},
+        )
+
+    def request_upload(
+        self,
+        principal: Principal,
+        registration_id: str,
+        document_type: DocumentType,
+        content_type: ContentType,
+        size_bytes: int,
+    ) -> tuple[Document, UploadGrant]:
+        """One round trip: the slot is written only if the caller owns a record that is open for edits."""
+        principal.require(Role.EMPLOYEE)
+        programme = self._programmes.get(self._programme_id)
+        if size_bytes > programme.max_upload_bytes:
+            raise UploadNotAccepted(
+                f"The file is {size_bytes} bytes; the limit is {programme.max_upload_bytes}.",
+                max_bytes=programme.max_upload_bytes,
+            )
+        now = self._clock.now()
+        # During registration a draft may upload (its URL ends with that window); after it, only
+        # a sent-back record may, until verification closes. A shorter URL is always safe.
+        if programme.registration.is_open(now):
+            allowed, window = list(EDITABLE), programme.registration
+        elif programme.verification.is_open(now) and now >= programme.registration.opens_at:
+            allowed, window = [RegistrationStatus.SENT_BACK], programme.verification
+        elif not programme.registration.has_opened(now):
+            raise RegistrationNotOpen(
+                "Registration has not opened yet.", opens_at=programme.registration.opens_at.isoformat()
+            )
+        else:
+            raise VerificationClosed(
+                "The windows for uploads have closed.", closed_at=programme.verification_closes_at.isoformat()
+            )
+        expires_at = upload_expiry(now, window.ends_before)
+        assert expires_at is not None  # the window is open, checked above
+        document_id = new_document_id()
+        document = Document(
+            document_id=document_id,
+            type=document_type,
+            content_type=content_type,
+            declared_size=size_bytes,
+            object_key=f"registrations/{registration_id}/{document_id}",
+            status=DocumentStatus.PENDING_UPLOAD,
+            requested_at=now,
+        )
+        try:
+            transact_write(
+                self._dynamodb,
+                self._registrations.add_pending_document(
+                    registration_id, document, owner_sub=principal.sub, allowed_statuses=allowed
+                ),
+            )
+        except ConditionFailed as failed:
+            raise self._why_not_uploadable(failed.current, principal, programme) from failed
+        grant = self._objects.presign_post(
+            key=document.object_key,
+            content_type=content_type,
+            size_bytes=size_bytes,
+            now=now,
+            expires_at=expires_at,
+        )
+        return document, grant
+
+    def confirm_document(self, principal: Principal, registration_id: str, document_id: str) -> Registration:
+        registration = self._load(registration_id)
+        require_owner(principal, registration)
+        document = self._document(registration, document_id)
+        if document.status != DocumentStatus.PENDING_UPLOAD:
+            return registration  # already checked: confirming again changes nothing
+        checked = self._check(registration_id, document_id, actor_of(principal, Role.EMPLOYEE))
+        if checked is None:
+            raise DocumentNotUploaded("No file has arrived for this document yet; upload it, then confirm.")
+        return checked
+
+    def check_uploaded_object(self, object_key: str) -> Registration | None:
+        """The S3 event path. Unknown keys and already-checked documents are ignored."""
+        match = _OBJECT_KEY.match(object_key)
+        if not match:
+            return None
+        return self._check(match.group(1), match.group(2), UPLOAD_CHECK_ACTOR)
+
+    def submit(self, principal: Principal, registration_id: str, version: int) -> Registration:
+        registration = self._load(registration_id)
+        require_owner(principal, registration)
+        self._require_version(registration, version)
+        programme = self._programmes.get(self._programme_id)
+        now = self._clock.now()
+        self._require_editable(programme, registration, now)
+        missing_documents = registration.missing_documents(programme)
+        missing_fields = registration.record.missing_for_submission()
+        if missing_documents or missing_fields:
+            raise Incomplete(
+                "Upload every required document and fill every required field before submitting.",
+                missing_documents=[d.value for d in missing_documents],
+                missing_fields=missing_fields,
+            )
+        eligibility = assess_eligibility(registration.record, programme.eligibility, now.date())
+        resubmission = registration.status == RegistrationStatus.SENT_BACK
+        submitted = registration.model_copy(
+            update={
+                "status": RegistrationStatus.SUBMITTED,
+                "submitted_at": now,
+                "eligibility": eligibility,
+                "acknowledgement_number": registration.acknowledgement_number
+                or new_acknowledgement_number(programme.acknowledgement_prefix),
+            }
+        )
+        return self._recorder.record(
+            before=registration,
+            after=submitted,
+            event_type="registration.resubmitted" if resubmission else "registration.submitted",
+            actor=actor_of(principal, Role.EMPLOYEE),
+            at=now,
+            data={
+                "acknowledgement_number": submitted.acknowledgement_number,
+                "eligible": eligibility.eligible,
+                "documents": {d.type.value: d.sha256 for d in submitted.current_documents().values()},
+            },
+        )
+
+    # ------------------------------------------------------------------ helpers
+    def _load(self, registration_id: str) -> Registration:
+        registration = self._registrations.get(registration_id)
+        if registration is None:
+            raise NotFound(f"There is no registration {registration_id}.")
+        return registration
+
+    @staticmethod
+    def _document(registration: Registration, document_id: str) -> Document:
+        document = registration.document(document_id)
+        if document is None:
+            raise NotFound(f"Registration {registration.registration_id} has no document {document_id}.")
+        return document
+
+    @staticmethod
+    def _require_version(registration: Registration, version: int) -> None:
+        if version != registration.version:
+            raise VersionConflict(
+                f"You sent version {version}; the registration is at version {registration.version}.",
+                current_version=registration.version,
+            )
+
+    @staticmethod
+    def _require_window_open(window: Window, now: datetime, *, closed: type[Exception]) -> None:
+        if not window.has_opened(now):
+            raise RegistrationNotOpen("Registration has not opened yet.", opens_at=window.opens_at.isoformat())
+        if window.has_closed(now):
+            if closed is VerificationClosed:
+                raise VerificationClosed(
+                    "The window for corrections closed; the record can no longer be changed.",
+                    closed_at=window.closes_at.isoformat(),
+                )
+            raise RegistrationClosed(
+                f"Registration closed at {window.closes_at.isoformat()}.", closed_at=window.closes_at.isoformat()
+            )
+
+    def _require_editable(self, programme: Programme, registration: Registration, now: datetime) -> None:
+        if registration.status not in EDITABLE:
+            raise InvalidState(
+                f"A {registration.status.value} registration can no longer be changed.",
+                current_status=registration.status.value,
+            )
+        if registration.status == RegistrationStatus.DRAFT:
+            self._require_window_open(programme.registration, now, closed=RegistrationClosed)
+        else:
+            self._require_window_open(programme.verification, now, closed=VerificationClosed)
+
+    def _why_not_uploadable(
+        self, current: dict[str, Any] | None, principal: Principal, programme: Programme
+    ) -> Exception:
+        if current is None:
+            return NotFound("There is no such registration.")
+        if current.get("owner_sub") != principal.sub:
+            return Forbidden("Only the employee who registered may upload to this registration.")
+        status = RegistrationStatus(current["status"])
+        if status == RegistrationStatus.DRAFT:
+            return RegistrationClosed(
+                f"Registration closed at {programme.registration.closes_at.isoformat()}.",
+                closed_at=programme.registration.closes_at.isoformat(),
+            )
+        if status == RegistrationStatus.SENT_BACK:
+            return VerificationClosed(
+                "The window for corrections has closed.", closed_at=programme.verification_closes_at.isoformat()
+            )
+        return InvalidState(f"A {status.value} registration can no longer be changed.", current_status=status.value)
+
+    def _check(self, registration_id: str, document_id: str, actor: Actor) -> Registration | None:
+        """Inspect the object and record the outcome; None if no file has arrived yet."""
+        for attempt in range(1, CHECK_ATTEMPTS + 1):
+            registration = self._registrations.get(registration_id)
+            if registration is None:
+                return None
+            document = registration.document(document_id)
+            if document is None or document.status != DocumentStatus.PENDING_UPLOAD:
+                return registration
+            programme = self._programmes.get(self._programme_id)
+            inspection = self._objects.inspect(
+                key=document.object_key,
+                declared_type=document.content_type,
+                declared_size=document.declared_size,
+                max_bytes=programme.max_upload_bytes,
+            )
+            if not inspection.present:
+                return None
+            try:
+                return self._record_check(registration, document, inspection, actor)
+            except VersionConflict:
+                if attempt == CHECK_ATTEMPTS:
+                    raise
+        return None
+
+    def _record_check(
+        self,
+        registration: Registration,
+        document: Document,
+        inspection: ObjectInspection,
+        actor: Actor,
+    ) -> Registration:
+        now = self._clock.now()
+        # No check of the upload time against the window: the POST policy expires with the window and
+        # S3 enforces it, so a file that exists arrived in time, however late it is confirmed.
+        reason = inspection.reason
+        if inspection.accepted and registration.status not in EDITABLE:
+            reason = f"The file arrived after the registration became {registration.status.value}."
+        accepted = inspection.accepted and reason is None
+        checked = document.model_copy(
+            update={
+                "status": DocumentStatus.UPLOADED if accepted else DocumentStatus.REJECTED,
+                "checked_at": now,
+                "uploaded_at": inspection.uploaded_at,
+                "size_bytes": inspection.size_bytes,
+                "sha256": inspection.sha256,
+                "object_version": inspection.version_id,
+                "reject_reason": reason,
+            }
+        )
+        superseded = [
+            d.model_copy(update={"status": DocumentStatus.SUPERSEDED, "superseded_by": document.document_id})
+            for d in registration.documents
+            if accepted and d.type == document.type and d.status == DocumentStatus.UPLOADED
+        ]
+        changed = {d.document_id: d for d in (*registration.documents, checked, *superseded)}
+        return self._recorder.record(
+            before=registration,
+            after=registration.model_copy(update={"documents": list(changed.values())}),
+            event_type="document.accepted" if accepted else "document.rejected",
+            actor=actor,
+            at=now,
+            reason=reason,
+            data={
+                "document_id": document.document_id,
+                "document_type": document.type.value,
+                "size_bytes": inspection.size_bytes,
+                "sha256": inspection.sha256,
+                "superseded": [d.document_id for d in superseded],
+            },
+            documents=[checked, *superseded],
+        )

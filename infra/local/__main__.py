@@ -1,0 +1,76 @@
+"""`make run`: start the local stack in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+
+from infra.local.seed import ARCHETYPES, demo_users
+from infra.local.stack import StackConfig, start
+
+WALKTHROUGH = r"""
+# --- copy-paste walkthrough: login -> me -> create -> upload 4 PDFs -> confirm -> submit -> history ---
+API={api}
+j() {{ python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }}
+curl -s -X POST $API/_local/clock -d '{{"now":"2026-01-20T10:00:00+05:30"}}'; echo   # inside the window
+TOKEN=$(curl -s -X POST $API/_local/login -d '{{"username":"employee1"}}' | j 'd["id_token"]')
+AUTH="Authorization: Bearer $TOKEN"
+curl -s $API/v1/me -H "$AUTH"; echo
+REG=$(curl -s -X POST $API/v1/registrations -H "$AUTH" -H 'Content-Type: application/json' -d '{{}}' | j 'd["registration_id"]')
+printf '%%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%%%EOF\n' > /tmp/anubandh-doc.pdf
+for T in appointment_letter service_certificate pay_proof identity_proof; do
+  UP=$(curl -s -X POST $API/v1/registrations/$REG/documents -H "$AUTH" -H 'Content-Type: application/json' \
+       -d "{{\"type\":\"$T\",\"content_type\":\"application/pdf\",\"size_bytes\":$(wc -c < /tmp/anubandh-doc.pdf)}}")
+  curl -s -o /dev/null -w "S3 POST $T: %{{http_code}}\n" $(echo "$UP" | j '" ".join("-F "+k+"="+v for k,v in d["upload"]["fields"].items())') \
+       -F file=@/tmp/anubandh-doc.pdf "$(echo "$UP" | j 'd["upload"]["url"]')"
+  curl -s -X POST $API/v1/registrations/$REG/documents/$(echo "$UP" | j 'd["document_id"]')/confirm -H "$AUTH" | j 'd["document"]["status"]'
+done
+VERSION=$(curl -s $API/v1/registrations/$REG -H "$AUTH" | j 'd["version"]')
+curl -s -X POST $API/v1/registrations/$REG/submit -H "$AUTH" -H 'Content-Type: application/json' \
+     -H "Idempotency-Key: $(date +%s)" -d "{{\"version\":$VERSION}}" | j 'd["acknowledgement_number"], d["registration"]["status"]'
+curl -s $API/v1/registrations/$REG/history -H "$AUTH" | j '[e["type"] for e in d["events"]], d["chain"]'
+"""
+
+
+def banner(config: StackConfig) -> str:
+    users = demo_users()
+    employees = [u for u in users if u.group == "employee"]
+    officials = [u for u in users if u.group != "employee"]
+    lines = [
+        "",
+        "Anubandh local stack is up.",
+        f"  API gateway   {config.gateway_url}",
+        f"  Swagger UI    {config.gateway_url}/docs",
+        f"  OpenAPI       {config.gateway_url}/openapi.json",
+        f"  moto (AWS)    {config.moto_url}",
+        f"  clock         GET/POST {config.gateway_url}/_local/clock",
+        "",
+        f'Demo users (log in with POST /_local/login {{"username": ...}}): employee1..employee{len(employees)}',
+    ]
+    lines += [f"  employee{n:<3} {kind.label}" for n, kind in enumerate(ARCHETYPES, start=1)]
+    lines += [f"  {u.username:<11} {u.note}" for u in officials]
+    lines.append(WALKTHROUGH.format(api=config.gateway_url))
+    lines.append("Ctrl-C stops everything.")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    config = StackConfig.from_environment()
+    stack = start(config)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    server_thread = threading.Thread(target=stack.server.serve_forever, name="gateway", daemon=True)
+    server_thread.start()
+    print(banner(config), flush=True)
+    try:
+        stopped.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

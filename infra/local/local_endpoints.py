@@ -1,0 +1,84 @@
+"""`/_local/*`: endpoints only the local stack has (login, clock, outbox, jobs)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from core.clock import SettableClock
+from infra.local.gateway import LocalEndpoint, Response, gateway_problem, json_response
+from infra.local.seed import DEMO_PASSWORD
+
+
+def _json_body(body: bytes | None) -> dict[str, Any]:
+    if not body:
+        return {}
+    parsed = json.loads(body)
+    if not isinstance(parsed, dict):
+        raise ValueError("the body must be a JSON object")
+    return parsed
+
+
+class LocalEndpoints:
+    def __init__(self, *, cognito: Any, user_pool_id: str, client_id: str, clock: SettableClock) -> None:
+        self._cognito = cognito
+        self._pool = user_pool_id
+        self._client = client_id
+        self._clock = clock
+
+    def routes(self) -> dict[tuple[str, str], LocalEndpoint]:
+        return {
+            ("POST", "/_local/login"): self.login,
+            ("GET", "/_local/clock"): self.read_clock,
+            ("POST", "/_local/clock"): self.set_clock,
+            ("GET", "/_local/outbox"): self.outbox,
+        }
+
+    def login(self, _query: str, _headers: Mapping[str, str], body: bytes | None) -> Response:
+        """Real Cognito tokens for a seeded demo user (the cloud logs in by OTP instead)."""
+        try:
+            username = str(_json_body(body)["username"])
+        except (ValueError, KeyError):
+            return gateway_problem(422, "validation_error", "Invalid request", 'Send {"username": "employee1"}.')
+        try:
+            result = self._cognito.admin_initiate_auth(
+                UserPoolId=self._pool,
+                ClientId=self._client,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": username, "PASSWORD": DEMO_PASSWORD},
+            )["AuthenticationResult"]
+        except ClientError:
+            return gateway_problem(401, "unknown_user", "No such demo user", f"{username} is not a seeded user.")
+        return json_response(
+            200,
+            {"id_token": result["IdToken"], "access_token": result["AccessToken"], "expires_in": result["ExpiresIn"]},
+        )
+
+    def _clock_view(self) -> Response:
+        return json_response(200, {"now": self._clock.now().isoformat(), "frozen": self._clock.frozen})
+
+    def read_clock(self, _query: str, _headers: Mapping[str, str], _body: bytes | None) -> Response:
+        return self._clock_view()
+
+    def set_clock(self, _query: str, _headers: Mapping[str, str], body: bytes | None) -> Response:
+        """`{"now": ISO-8601 with offset, "frozen"?: bool}`; `{"reset": true}` returns to real time."""
+        try:
+            request = _json_body(body)
+            if request.get("reset"):
+                self._clock.reset()
+            else:
+                instant = datetime.fromisoformat(str(request["now"]))
+                self._clock.set(instant, frozen=bool(request.get("frozen", False)))
+        except (ValueError, KeyError):
+            return gateway_problem(
+                422, "validation_error", "Invalid clock", 'Send {"now": "2026-01-31T23:59:00+05:30"}.'
+            )
+        return self._clock_view()
+
+    def outbox(self, _query: str, _headers: Mapping[str, str], _body: bytes | None) -> Response:
+        # The reminders function fills this; until it exists nothing is ever sent.
+        return json_response(200, {"items": [], "next_cursor": None})

@@ -1,0 +1,284 @@
+"""Demo data for the local stack: programme HR-2026, a roll of 32 employees and the demo users.
+
+Idempotent: rerunning it rewrites the programme and roll entries (keeping any registration
+links) and leaves existing users alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from core.clock import IST
+from core.programme import Programme, Window
+from core.service_record import Engagement, EngagementType, Gender, PaidDays, Personal, ServiceRecord, ServiceSpell
+from core.store.programmes import ProgrammeStore
+from core.store.roll import RollEntry, RollStore
+
+PROGRAMME_ID = "HR-2026"
+# Local only: every demo user has this password; /_local/login uses it to mint real tokens.
+DEMO_PASSWORD = "Anubandh-Local-1!"
+
+PROGRAMME = Programme(
+    programme_id=PROGRAMME_ID,
+    name="Haryana Contractual Employees (Security of Service) 2026",
+    acknowledgement_prefix="HR26",
+    registration=Window(
+        opens_at=datetime(2025, 12, 25, 0, 0, tzinfo=IST), closes_at=datetime(2026, 1, 31, 23, 59, 59, tzinfo=IST)
+    ),
+    verification_closes_at=datetime(2026, 2, 28, 23, 59, 59, tzinfo=IST),
+)
+
+
+@dataclass(frozen=True)
+class Office:
+    ddo_code: str
+    department: str
+    office: str
+    district: str
+
+
+HEALTH_PKL = Office("DDO-PKL-001", "Health", "Civil Hospital Sector 6", "Panchkula")
+HEALTH_RAIPUR = Office("DDO-PKL-002", "Health", "CHC Raipur Rani", "Panchkula")
+EDUCATION_HSR = Office("DDO-HSR-001", "School Education", "DC Office Hisar (composite)", "Hisar")
+PWD_HSR = Office("DDO-HSR-001", "Public Works", "DC Office Hisar (composite)", "Hisar")
+
+
+def _spell(
+    department: str, post: str, first_year: int, years: int, days: int | list[int], full_time: bool = True
+) -> ServiceSpell:
+    per_year = days if isinstance(days, list) else [days] * years
+    return ServiceSpell(
+        department=department,
+        post=post,
+        from_date=date(first_year, 8, 16),
+        to_date=date(first_year + years, 8, 15),
+        full_time=full_time,
+        paid_days=[PaidDays(service_year=first_year + i, days=d) for i, d in enumerate(per_year)],
+    )
+
+
+@dataclass(frozen=True)
+class Archetype:
+    """One kind of case the demo roll should show, eligible or not, and why."""
+
+    label: str
+    office: Office
+    engagement: EngagementType
+    pay: int
+    full_time: bool
+    spells: tuple[tuple[Any, ...], ...]
+    born: date = date(1988, 4, 12)
+    scheme: bool = False
+
+
+ARCHETYPES = [
+    Archetype(
+        "eligible, 7 years",
+        HEALTH_PKL,
+        EngagementType.DIRECT_CONTRACT,
+        32_000,
+        True,
+        (("Health", "Staff Nurse", 2016, 8, 300),),
+    ),
+    Archetype(
+        "eligible via HKRN above the pay cap",
+        HEALTH_RAIPUR,
+        EngagementType.HKRN,
+        56_000,
+        True,
+        (("Health", "Lab Technician", 2017, 7, 280),),
+    ),
+    Archetype(
+        "too little service",
+        EDUCATION_HSR,
+        EngagementType.DIRECT_CONTRACT,
+        25_000,
+        True,
+        (("School Education", "Computer Teacher", 2021, 3, 300),),
+    ),
+    Archetype(
+        "pay above the cap",
+        HEALTH_PKL,
+        EngagementType.DIRECT_CONTRACT,
+        55_000,
+        True,
+        (("Health", "Medical Officer", 2015, 9, 330),),
+    ),
+    Archetype(
+        "part-time",
+        EDUCATION_HSR,
+        EngagementType.DIRECT_CONTRACT,
+        12_000,
+        False,
+        (("School Education", "Part-time Sweeper", 2014, 10, 300, False),),
+    ),
+    Archetype(
+        "exactly 240 days in a year",
+        PWD_HSR,
+        EngagementType.DIRECT_CONTRACT,
+        21_000,
+        True,
+        (("Public Works", "Junior Engineer", 2019, 5, [240, 250, 260, 240, 300]),),
+    ),
+    Archetype(
+        "239 days: one year short",
+        PWD_HSR,
+        EngagementType.DIRECT_CONTRACT,
+        21_000,
+        True,
+        (("Public Works", "Work Supervisor", 2019, 5, [239, 250, 260, 240, 300]),),
+    ),
+    Archetype(
+        "spells across departments",
+        HEALTH_RAIPUR,
+        EngagementType.DIRECT_CONTRACT,
+        28_000,
+        True,
+        (("School Education", "Clerk", 2016, 3, 300), ("Health", "Data Entry Operator", 2019, 5, 300)),
+    ),
+    Archetype(
+        "outsourced through an agency",
+        HEALTH_PKL,
+        EngagementType.OUTSOURCING,
+        18_000,
+        True,
+        (("Health", "Ward Attendant", 2015, 9, 300),),
+    ),
+    Archetype(
+        "centrally sponsored scheme",
+        EDUCATION_HSR,
+        EngagementType.DIRECT_CONTRACT,
+        30_000,
+        True,
+        (("School Education", "Samagra Shiksha MIS", 2016, 8, 300),),
+        scheme=True,
+    ),
+    Archetype(
+        "superannuates in April 2026",
+        HEALTH_PKL,
+        EngagementType.DIRECT_CONTRACT,
+        26_000,
+        True,
+        (("Health", "Pharmacist", 2012, 12, 300),),
+        born=date(1968, 4, 20),
+    ),
+]
+
+FIRST_NAMES = [
+    "Sunita",
+    "Rajesh",
+    "Pooja",
+    "Amit",
+    "Neelam",
+    "Sandeep",
+    "Kavita",
+    "Vikas",
+    "Anita",
+    "Deepak",
+    "Meena",
+    "Rohit",
+    "Suman",
+    "Manoj",
+    "Rekha",
+    "Sunil",
+]
+SURNAMES = ["Devi", "Kumar", "Sharma", "Yadav", "Rani", "Singh", "Saini", "Malik"]
+ROLL_SIZE = 32
+
+
+def employee_code(n: int) -> str:
+    return f"EMP-{n:04d}"
+
+
+def demo_roll() -> list[RollEntry]:
+    entries = []
+    for n in range(1, ROLL_SIZE + 1):
+        kind = ARCHETYPES[(n - 1) % len(ARCHETYPES)]
+        name = f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {SURNAMES[n % len(SURNAMES)]}"
+        record = ServiceRecord(
+            personal=Personal(
+                name=name,
+                father_name=f"{FIRST_NAMES[(n + 5) % len(FIRST_NAMES)]} {SURNAMES[n % len(SURNAMES)]}",
+                date_of_birth=kind.born,
+                gender=Gender.FEMALE if n % 2 else Gender.MALE,
+                mobile=f"98120{n:05d}",
+                email=f"employee{n}@example.in",
+            ),
+            family_id=f"FAM{n:05d}" if n % 3 else None,  # some must add their Family ID themselves
+            engagement=Engagement(
+                type=kind.engagement,
+                department=kind.office.department,
+                office=kind.office.office,
+                district=kind.office.district,
+                ddo_code=kind.office.ddo_code,
+                designation=kind.spells[-1][1],
+                monthly_pay=kind.pay,
+                full_time=kind.full_time,
+                centrally_sponsored_scheme=kind.scheme,
+            ),
+            service_spells=[_spell(*s) for s in kind.spells],
+            bank_account_last4=f"{(n * 37) % 10000:04d}",
+        )
+        entries.append(RollEntry(employee_code=employee_code(n), programme_id=PROGRAMME_ID, record=record))
+    return entries
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    group: str
+    attributes: dict[str, str]
+    note: str
+
+
+def demo_users() -> list[DemoUser]:
+    users = [
+        DemoUser(
+            f"employee{n}",
+            "employee",
+            {"custom:employee_code": employee_code(n), "phone_number": f"+9198120{n:05d}"},
+            ARCHETYPES[(n - 1) % len(ARCHETYPES)].label,
+        )
+        for n in range(1, 31)
+    ]
+    users += [
+        DemoUser("ddo1", "ddo", {"custom:ddo_code": "DDO-PKL-001"}, "DDO, Civil Hospital Panchkula (Health)"),
+        DemoUser("ddo2", "ddo", {"custom:ddo_code": "DDO-PKL-002"}, "DDO, CHC Raipur Rani (Health)"),
+        DemoUser("ddo3", "ddo", {"custom:ddo_code": "DDO-HSR-001"}, "DDO, DC Office Hisar"),
+        DemoUser("hod1", "hod", {"custom:department": "Health"}, "Head of Department, Health (DDO-PKL-001/002)"),
+        DemoUser("officer1", "officer", {"custom:unit": "GRV-PKL-L1"}, "Grievance officer, L1 Panchkula"),
+        DemoUser("admin1", "admin", {}, "State nodal officer (windows, roll, reports)"),
+    ]
+    return users
+
+
+def seed(
+    *, dynamodb: Any, dynamodb_resource: Any, cognito: Any, settings_table: str, roll_table: str, user_pool_id: str
+) -> None:
+    ProgrammeStore(dynamodb, dynamodb_resource, settings_table, 0).put(PROGRAMME)
+    roll = RollStore(dynamodb, roll_table)
+    for entry in demo_roll():
+        roll.put(entry)
+    for user in demo_users():
+        _ensure_user(cognito, user_pool_id, user)
+
+
+def _ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> None:
+    try:
+        cognito.admin_get_user(UserPoolId=pool_id, Username=user.username)
+        return
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "UserNotFoundException":
+            raise
+    cognito.admin_create_user(
+        UserPoolId=pool_id,
+        Username=user.username,
+        UserAttributes=[{"Name": k, "Value": v} for k, v in user.attributes.items()],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(UserPoolId=pool_id, Username=user.username, Password=DEMO_PASSWORD, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=user.username, GroupName=user.group)

@@ -1,0 +1,79 @@
+"""The real local stack, started in a subprocess on free ports (moto's mock_aws in this process
+would wipe the server's state), and driven over HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT = 90
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class LocalStack:
+    url: str
+    http: requests.Session
+
+    def login(self, username: str) -> dict[str, str]:
+        reply = self.http.post(f"{self.url}/_local/login", json={"username": username}, timeout=10)
+        reply.raise_for_status()
+        return {"Authorization": f"Bearer {reply.json()['id_token']}"}
+
+    def set_clock(self, now: str, frozen: bool = True) -> None:
+        reply = self.http.post(f"{self.url}/_local/clock", json={"now": now, "frozen": frozen}, timeout=10)
+        reply.raise_for_status()
+
+    def call(self, method: str, path: str, as_: dict[str, str] | None = None, **kwargs: Any) -> requests.Response:
+        return self.http.request(
+            method, f"{self.url}{path}", headers={**(as_ or {}), **kwargs.pop("headers", {})}, timeout=30, **kwargs
+        )
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    port, moto_port = free_port(), free_port()
+    env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "PYTHONUNBUFFERED": "1"}
+    env.pop("AWS_ENDPOINT_URL", None)
+    log_path = tmp_path_factory.mktemp("local-stack") / "stack.log"
+    log = log_path.open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    http = requests.Session()
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the local stack exited with {process.returncode}:\n{log_path.read_text()[-3000:]}")
+            try:
+                if http.get(f"{url}/_local/clock", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the local stack did not start in time:\n{log_path.read_text()[-3000:]}")
+            time.sleep(0.25)
+        yield LocalStack(url=url, http=http)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()

@@ -1,0 +1,107 @@
+"""Handlers in-process on moto's mock_aws, with the tables provisioned from infra/template.yaml."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from core.clock import SettableClock, SystemClock, install_clock
+from core.store.programmes import ProgrammeStore
+from core.store.roll import RollStore
+from infra.local.events import LocalLambdaContext
+from infra.local.moto_fidelity import serialize_transactions
+from infra.local.provision import provision
+from infra.local.routing import RouteTable
+from infra.local.template import LocalContext, function_environment, http_routes, load_template
+from register import handler as register_handler
+from register import settings as register_settings
+from tests import factories
+
+
+@pytest.fixture
+def clock() -> Iterator[SettableClock]:
+    settable = SettableClock()
+    settable.set(factories.DURING_REGISTRATION, frozen=True)
+    install_clock(settable)
+    yield settable
+    install_clock(SystemClock())
+
+
+def _reset_register_function() -> None:
+    for cached in (
+        register_settings.get_settings,
+        register_handler.service,
+        register_handler.idempotency,
+        register_handler._aws,
+    ):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> Iterator[LocalContext]:
+    serialize_transactions()
+    with mock_aws():
+        template = load_template()
+        context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="test")
+        for name, value in function_environment(template, "RegisterFunction", context).items():
+            monkeypatch.setenv(name, value)
+        _reset_register_function()
+        yield context
+        _reset_register_function()
+
+
+@pytest.fixture
+def seeded(stack: LocalContext) -> LocalContext:
+    """The programme HR-2026 and three employees on the roll (two of DDO-PKL-001, one of DDO-HSR-001)."""
+    settings = register_settings.get_settings()
+    aws = register_handler._aws()
+    ProgrammeStore(aws.dynamodb, aws.resource("dynamodb"), settings.settings_table, 0).put(factories.programme())
+    roll = RollStore(aws.dynamodb, settings.roll_table)
+    roll.put(factories.roll_entry("EMP-0001"))
+    roll.put(factories.roll_entry("EMP-0002", mobile="9876501234"))
+    roll.put(factories.roll_entry("EMP-0003", ddo_code="DDO-HSR-001", district="Hisar"))
+    return stack
+
+
+@dataclass
+class Reply:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+    @property
+    def code(self) -> str | None:
+        return self.body.get("code") if isinstance(self.body, dict) else None
+
+
+ROUTE_TABLE = RouteTable(http_routes(load_template()))
+
+
+def _route_of(method: str, path: str) -> str:
+    match = ROUTE_TABLE.match(method, path)
+    assert match is not None, f"no route in the template for {method} {path}"
+    return match.route.path
+
+
+def call(
+    method: str,
+    path: str,
+    *,
+    as_: dict[str, str] | None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+) -> Reply:
+    event = factories.event(
+        method, path, route=_route_of(method, path), as_=as_, body=body, headers=headers, query=query
+    )
+    response = register_handler.lambda_handler(event, LocalLambdaContext("register"))
+    raw = response.get("body") or ""
+    content_type = response.get("headers", {}).get("Content-Type", "")
+    parsed = json.loads(raw) if raw and "json" in content_type else raw
+    return Reply(status=response["statusCode"], body=parsed, headers=response.get("headers", {}))
