@@ -200,7 +200,9 @@ def run() -> str:
             )
         for entry in submitters:
             code = entry.employee_code
-            reg_id = bench.call("POST", "/v1/registrations", "/v1/registrations", code, {})["registration_id"]
+            reg_id = bench.call("POST", "/v1/registrations", "/v1/registrations", code, {"family_id": "BENCH001"})[
+                "registration_id"
+            ]
             path = f"/v1/registrations/{reg_id}"
             for doc_type in REQUIRED:
                 grant = bench.call(

@@ -29,7 +29,7 @@ from core.errors import (
     VersionConflict,
 )
 from core.ids import new_acknowledgement_number, new_document_id, new_registration_id
-from core.programme import DocumentType, Programme, Window
+from core.programme import DocumentType, Programme
 from core.recorder import ChangeRecorder
 from core.registration import (
     EDITABLE,
@@ -159,7 +159,7 @@ class RegistrationService:
             raise NotOnRoll("Your sign-in is not linked to an employee code on the roll.")
         programme = self._programmes.get(self._programme_id)
         now = self._clock.now()
-        self._require_window_open(programme.registration, now, closed=RegistrationClosed)
+        self._require_registration_open(programme, now)
         roll = self._roll.get(principal.employee_code, self._programme_id)
         if roll is None:
             raise NotOnRoll(f"Employee code {principal.employee_code} is not on the roll of {self._programme_id}.")
@@ -373,17 +373,22 @@ class RegistrationService:
             )
 
     @staticmethod
-    def _require_window_open(window: Window, now: datetime, *, closed: type[Exception]) -> None:
+    def _require_registration_open(programme: Programme, now: datetime) -> None:
+        window = programme.registration
         if not window.has_opened(now):
             raise RegistrationNotOpen("Registration has not opened yet.", opens_at=window.opens_at.isoformat())
         if window.has_closed(now):
-            if closed is VerificationClosed:
-                raise VerificationClosed(
-                    "The window for corrections closed; the record can no longer be changed.",
-                    closed_at=window.closes_at.isoformat(),
-                )
             raise RegistrationClosed(
                 f"Registration closed at {window.closes_at.isoformat()}.", closed_at=window.closes_at.isoformat()
+            )
+
+    @staticmethod
+    def _require_corrections_open(programme: Programme, now: datetime) -> None:
+        """A sent-back record may be corrected and resubmitted until verification closes."""
+        if programme.verification.has_closed(now):
+            raise VerificationClosed(
+                "The window for corrections closed; the record can no longer be changed.",
+                closed_at=programme.verification_closes_at.isoformat(),
             )
 
     def _require_editable(self, programme: Programme, registration: Registration, now: datetime) -> None:
@@ -393,9 +398,9 @@ class RegistrationService:
                 current_status=registration.status.value,
             )
         if registration.status == RegistrationStatus.DRAFT:
-            self._require_window_open(programme.registration, now, closed=RegistrationClosed)
+            self._require_registration_open(programme, now)
         else:
-            self._require_window_open(programme.verification, now, closed=VerificationClosed)
+            self._require_corrections_open(programme, now)
 
     def _why_not_uploadable(
         self, current: dict[str, Any] | None, principal: Principal, programme: Programme

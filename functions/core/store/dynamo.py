@@ -49,10 +49,6 @@ def marshal(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _serializer.serialize(_to_dynamo(v)) for k, v in item.items() if v is not None}
 
 
-def marshal_value(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(_to_dynamo(value))
-
-
 def unmarshal(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
 
