@@ -25,7 +25,7 @@ from core.clock import IST, SettableClock, install_clock  # noqa: E402
 from core.store.programmes import ProgrammeStore  # noqa: E402
 from core.store.roll import RollEntry, RollStore  # noqa: E402
 from infra.local.events import LocalLambdaContext, http_api_event  # noqa: E402
-from infra.local.moto_fidelity import serialize_transactions  # noqa: E402
+from infra.local.moto_fidelity import serialize_dynamodb  # noqa: E402
 from infra.local.provision import provision  # noqa: E402
 from infra.local.seed import PROGRAMME, demo_roll  # noqa: E402
 from infra.local.template import function_environment, load_template  # noqa: E402
@@ -115,7 +115,7 @@ def _environment() -> Any:
     )
     os.environ.pop("AWS_ENDPOINT_URL", None)
     try:
-        serialize_transactions()
+        serialize_dynamodb()
         with mock_aws():
             template = load_template()
             context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="bench")
@@ -148,26 +148,26 @@ def run() -> str:
         bench.calls.take()
 
         timings: dict[str, list[float]] = {}
+        baseline_timings: dict[str, list[float]] = {}
         trips: dict[str, Counter[str]] = {}
+        baselines = Baselines(bench)
 
         def measure(name: str, action: Callable[[], Any]) -> Any:
+            """One handler sample, then one baseline sample at the same table size (moto slows as tables grow)."""
             bench.calls.take()
             result: dict[str, Any] = {}
             timings.setdefault(name, []).append(_timed(lambda: result.setdefault("r", action())))
-            made = Counter(bench.calls.take())
-            trips.setdefault(name, made)
+            trips.setdefault(name, Counter(bench.calls.take()))
+            baseline_timings.setdefault(name, []).append(_timed(baselines.scenario(name)))
             return result["r"]
 
-        registrations: dict[str, str] = {}
         for entry in creators:
             code = entry.employee_code
             created = measure(
                 "POST /v1/registrations",
                 lambda c=code: bench.call("POST", "/v1/registrations", "/v1/registrations", c, {}),
             )
-            registrations[code] = created["registration_id"]
-        for code, reg_id in registrations.items():
-            path = f"/v1/registrations/{reg_id}"
+            path = f"/v1/registrations/{created['registration_id']}"
             measure(
                 "GET /v1/registrations/{id}", lambda p=path, c=code: bench.call("GET", p, "/v1/registrations/{id}", c)
             )
@@ -200,10 +200,8 @@ def run() -> str:
             )
         for entry in submitters:
             code = entry.employee_code
-            reg_id = bench.call("POST", "/v1/registrations", "/v1/registrations", code, {"family_id": "BENCH001"})[
-                "registration_id"
-            ]
-            path = f"/v1/registrations/{reg_id}"
+            created = bench.call("POST", "/v1/registrations", "/v1/registrations", code, {"family_id": "BENCH001"})
+            path = f"/v1/registrations/{created['registration_id']}"
             for doc_type in REQUIRED:
                 grant = bench.call(
                     "POST",
@@ -212,9 +210,8 @@ def run() -> str:
                     code,
                     {"type": doc_type, "content_type": "application/pdf", "size_bytes": len(PDF)},
                 )
-                bench.raw_s3.put_object(
-                    Bucket=settings.documents_bucket, Key=grant["upload"]["fields"]["key"], Body=PDF
-                )
+                key = grant["upload"]["fields"]["key"]
+                bench.raw_s3.put_object(Bucket=settings.documents_bucket, Key=key, Body=PDF)
                 bench.call(
                     "POST",
                     f"{path}/documents/{grant['document_id']}/confirm",
@@ -233,118 +230,117 @@ def run() -> str:
                     {"Idempotency-Key": f"bench-{p}"},
                 ),
             )
-
-        baselines = _baselines(bench, registrations)
-    return _report(timings, trips, baselines)
+    return _report(timings, trips, baseline_timings)
 
 
-def _baselines(bench: Bench, registrations: dict[str, str]) -> dict[str, list[float]]:
+class Baselines:
     """Raw boto3 making the same calls with same-sized items: the floor a handler adds to."""
-    ddb, s3, settings = bench.raw_ddb, bench.raw_s3, bench.settings
-    reg_id = next(iter(registrations.values()))
-    record = ddb.query(
-        TableName=settings.registrations_table,
-        KeyConditionExpression="pk = :p",
-        ExpressionAttributeValues={":p": {"S": reg_id}},
-    )["Items"]
-    reg_item = next(i for i in record if i["sk"]["S"] == "REGISTRATION")
-    event_item = ddb.query(
-        TableName=settings.events_table,
-        KeyConditionExpression="pk = :p",
-        ExpressionAttributeValues={":p": {"S": f"registration#{reg_id}"}},
-    )["Items"][0]
-    results: dict[str, list[float]] = {}
-    counter = iter(range(10_000_000))
 
-    def fresh(item: dict[str, Any], **keys: str) -> dict[str, Any]:
-        return {**item, **{k: {"S": v} for k, v in keys.items()}}
+    def __init__(self, bench: Bench) -> None:
+        self._bench = bench
+        self._counter = iter(range(10_000_000))
+        self._images: dict[str, Any] = {}
 
-    def counters() -> list[dict[str, Any]]:
-        return [
+    def _image(self) -> dict[str, Any]:
+        """A real registration's items, copied once the first one exists (a bench set-up Scan)."""
+        if not self._images:
+            ddb, settings = self._bench.raw_ddb, self._bench.settings
+            registration = ddb.scan(
+                TableName=settings.registrations_table,
+                FilterExpression="sk = :sk",
+                ExpressionAttributeValues={":sk": {"S": "REGISTRATION"}},
+            )["Items"][0]
+            self._images["registration"] = registration
+            self._images["event"] = ddb.query(
+                TableName=settings.events_table,
+                KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": f"registration#{registration['pk']['S']}"}},
+            )["Items"][0]
+        return self._images
+
+    def _object_key(self) -> str:
+        if "key" not in self._images:
+            listed = self._bench.raw_s3.list_objects_v2(Bucket=self._bench.settings.documents_bucket, MaxKeys=1)
+            self._images["key"] = listed["Contents"][0]["Key"]
+        return str(self._images["key"])
+
+    def _write(self, counters: bool) -> None:
+        settings, image = self._bench.settings, self._image()
+        n = next(self._counter)
+        items: list[dict[str, Any]] = [
             {
-                "Update": {
-                    "TableName": settings.counters_table,
-                    "Key": {"pk": {"S": f"bench#{scope}"}, "sk": {"S": "shard#0"}},
-                    "UpdateExpression": "ADD #d :one",
-                    "ExpressionAttributeNames": {"#d": "DRAFT"},
-                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                "Put": {
+                    "TableName": settings.registrations_table,
+                    "Item": {**image["registration"], "pk": {"S": f"B-{n}"}},
                 }
-            }
-            for scope in range(4)
+            },
+            {"Put": {"TableName": settings.events_table, "Item": {**image["event"], "pk": {"S": f"b#{n}"}}}},
         ]
-
-    def write(n: int, extra: list[dict[str, Any]]) -> None:
-        ddb.transact_write_items(
-            TransactItems=[
-                {"Put": {"TableName": settings.registrations_table, "Item": fresh(reg_item, pk=f"BASE-{n}")}},
-                {"Put": {"TableName": settings.events_table, "Item": {**event_item, "pk": {"S": f"base#{n}"}}}},
-                *extra,
+        if counters:
+            items += [
+                {
+                    "Update": {
+                        "TableName": settings.counters_table,
+                        "Key": {"pk": {"S": f"bench#{i}"}, "sk": {"S": "s"}},
+                        "UpdateExpression": "ADD #d :one",
+                        "ExpressionAttributeNames": {"#d": "DRAFT"},
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                }
+                for i in range(4)
             ]
-        )
+        self._bench.raw_ddb.transact_write_items(TransactItems=items)
 
-    def query() -> None:
-        ddb.query(
+    def _query(self) -> None:
+        settings, image = self._bench.settings, self._image()
+        self._bench.raw_ddb.query(
             TableName=settings.registrations_table,
             KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues={":p": {"S": reg_id}},
+            ExpressionAttributeValues={":p": image["registration"]["pk"]},
             ConsistentRead=True,
         )
 
-    scenarios: dict[str, Callable[[], None]] = {
-        "POST /v1/registrations": lambda: (
-            ddb.get_item(
-                TableName=settings.roll_table,
-                Key={"employee_code": {"S": "BEN-0000"}, "programme_id": {"S": "HR-2026"}},
+    def scenario(self, route: str) -> Callable[[], Any]:
+        settings = self._bench.settings
+        ddb, s3 = self._bench.raw_ddb, self._bench.raw_s3
+        roll_key = {"employee_code": {"S": "BEN-0000"}, "programme_id": {"S": "HR-2026"}}
+        scenarios: dict[str, Callable[[], Any]] = {
+            "POST /v1/registrations": lambda: (
+                ddb.get_item(TableName=settings.roll_table, Key=roll_key),
+                self._write(counters=True),
             ),
-            write(next(counter), counters()),
-        ),
-        "GET /v1/registrations/{id}": query,
-        "PATCH /v1/registrations/{id}": lambda: (query(), write(next(counter), [])),
-        "POST /v1/registrations/{id}/documents": lambda: (
-            ddb.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": settings.registrations_table,
-                            "Item": {"pk": {"S": f"BASE-DOC-{next(counter)}"}, "sk": {"S": "DOC#1"}},
+            "GET /v1/registrations/{id}": self._query,
+            "PATCH /v1/registrations/{id}": lambda: (self._query(), self._write(counters=False)),
+            "POST /v1/registrations/{id}/documents": lambda: (
+                ddb.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": settings.registrations_table,
+                                "Item": {"pk": {"S": f"B-DOC-{next(self._counter)}"}, "sk": {"S": "DOC#1"}},
+                            }
                         }
-                    }
-                ]
+                    ]
+                ),
+                s3.generate_presigned_post(settings.documents_bucket, "registrations/x/y", ExpiresIn=900),
             ),
-            s3.generate_presigned_post(settings.documents_bucket, "registrations/x/y", ExpiresIn=900),
-        ),
-        "POST .../documents/{doc}/confirm": lambda: (
-            query(),
-            s3.head_object(Bucket=settings.documents_bucket, Key=_any_key(bench)),
-            s3.get_object(Bucket=settings.documents_bucket, Key=_any_key(bench))["Body"].read(),
-            write(next(counter), []),
-        ),
-        "GET /v1/registrations/{id}/history": lambda: (
-            query(),
-            ddb.query(
-                TableName=settings.events_table,
-                KeyConditionExpression="pk = :p",
-                ExpressionAttributeValues={":p": {"S": f"registration#{reg_id}"}},
+            "POST .../documents/{doc}/confirm": lambda: (
+                self._query(),
+                s3.head_object(Bucket=settings.documents_bucket, Key=self._object_key()),
+                s3.get_object(Bucket=settings.documents_bucket, Key=self._object_key())["Body"].read(),
+                self._write(counters=False),
             ),
-        ),
-        "POST .../submit (Idempotency-Key)": lambda: (query(), write(next(counter), counters())),
-    }
-    for name, scenario in scenarios.items():
-        results[name] = [_timed(scenario) for _ in range(SAMPLES)]
-    return results
-
-
-_KEY_CACHE: list[str] = []
-
-
-def _any_key(bench: Bench) -> str:
-    if not _KEY_CACHE:
-        listed = bench.raw_s3.list_objects_v2(Bucket=bench.settings.documents_bucket, MaxKeys=1)
-        _KEY_CACHE.append(listed["Contents"][0]["Key"])
-    return _KEY_CACHE[0]
-
-
-IDEMPOTENCY_CALLS = {"dynamodb:PutItem", "dynamodb:UpdateItem"}
+            "GET /v1/registrations/{id}/history": lambda: (
+                self._query(),
+                ddb.query(
+                    TableName=settings.events_table,
+                    KeyConditionExpression="pk = :p",
+                    ExpressionAttributeValues={":p": self._image()["event"]["pk"]},
+                ),
+            ),
+            "POST .../submit (Idempotency-Key)": lambda: (self._query(), self._write(counters=True)),
+        }
+        return scenarios[route]
 
 
 def _report(timings: dict[str, list[float]], trips: dict[str, Counter[str]], baselines: dict[str, list[float]]) -> str:

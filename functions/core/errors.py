@@ -116,6 +116,48 @@ class IdempotencyKeyReused(DomainError):
     title = "This Idempotency-Key was used for a different request"
 
 
+class RemarksRequired(DomainError):
+    code = "remarks_required"
+    status = 422
+    title = "Give reasons in the remarks"
+
+
+class InvalidReasonCode(DomainError):
+    code = "invalid_reason_code"
+    status = 422
+    title = "A rejection needs one of the programme's reason codes"
+
+
+class MismatchUncertified(DomainError):
+    code = "mismatch_uncertified"
+    status = 422
+    title = "Certify the roll mismatches before verifying"
+
+
+class DocumentNotOk(DomainError):
+    code = "document_not_ok"
+    status = 422
+    title = "A required document was marked not ok"
+
+
+class UnknownDocument(DomainError):
+    code = "unknown_document"
+    status = 422
+    title = "A document check names a document this registration does not have"
+
+
+class DecisionNotAllowed(DomainError):
+    code = "decision_not_allowed"
+    status = 422
+    title = "This decision cannot be taken here"
+
+
+class NoDecision(DomainError):
+    code = "no_decision"
+    status = 404
+    title = "No decision has been recorded yet"
+
+
 class InvalidCursor(DomainError):
     code = "invalid_cursor"
     status = 422

@@ -83,6 +83,16 @@ class Programme(BaseModel):
         DocumentType.IDENTITY_PROOF,
     )
     max_upload_bytes: Annotated[int, Field(ge=1)] = 5 * 1024 * 1024
+    # Reason codes a DDO or HoD may give when rejecting a registration.
+    rejection_reasons: tuple[str, ...] = (
+        "not_contractual_service",
+        "insufficient_service",
+        "pay_above_cap",
+        "part_time_or_scheme",
+        "documents_not_genuine",
+        "duplicate_registration",
+        "superannuated",
+    )
 
     @model_validator(mode="after")
     def _verification_after_registration(self) -> Programme:

@@ -58,6 +58,70 @@ class Document(BaseModel):
     object_version: str | None = None
 
 
+class Decision(StrEnum):
+    VERIFY = "verify"
+    SEND_BACK = "send_back"
+    REJECT = "reject"
+
+
+DECISION_OUTCOME = {
+    Decision.VERIFY: RegistrationStatus.VERIFIED,
+    Decision.SEND_BACK: RegistrationStatus.SENT_BACK,
+    Decision.REJECT: RegistrationStatus.REJECTED,
+}
+
+
+class DocumentCheck(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    document_id: str
+    ok: bool
+    remark: str | None = Field(default=None, max_length=500)
+
+
+class Receipt(BaseModel):
+    """What a decision's signature covers; canonical JSON of this is what KMS signed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    registration_id: str
+    employee_code: str
+    decision: Decision
+    status: RegistrationStatus
+    decided_by: str
+    decided_role: str
+    decided_at: AwareDatetime
+    version: int
+    remarks: str
+    reason_code: str | None = None
+    document_hashes: dict[str, str]
+    key_id: str
+
+
+class SignedReceipt(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    receipt: Receipt
+    algorithm: str
+    signature: str  # base64 of the DER signature
+
+
+class Review(BaseModel):
+    """The latest decision on the record, shown to the employee (remarks, per-document remarks)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision: Decision
+    remarks: str
+    reason_code: str | None = None
+    document_checks: list[DocumentCheck] = Field(default_factory=list)
+    mismatches_certified: bool = False
+    decided_by: str
+    decided_role: str
+    decided_at: AwareDatetime
+    signed_receipt: SignedReceipt
+
+
 class Registration(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -79,6 +143,7 @@ class Registration(BaseModel):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     submitted_at: AwareDatetime | None = None
+    review: Review | None = None
     documents: list[Document] = Field(default_factory=list)
 
     @property

@@ -11,7 +11,7 @@ from core.audit import AuditEvent, ChainVerdict
 from core.auth import Principal
 from core.eligibility import EligibilityResult
 from core.programme import DocumentType, EligibilityRules, Programme
-from core.registration import ContentType, Document, DocumentStatus, Registration, RegistrationStatus
+from core.registration import ContentType, Document, DocumentStatus, Registration, RegistrationStatus, Review
 from core.service_record import RecordChanges, RollMismatch, ServiceRecord
 from core.types import Version
 from core.uploads import UploadGrant
@@ -137,6 +137,7 @@ class RegistrationResponse(BaseModel):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     submitted_at: AwareDatetime | None
+    review: Review | None = Field(description="The latest decision: remarks and per-document remarks")
 
     @classmethod
     def of(cls, registration: Registration, programme: Programme) -> RegistrationResponse:
@@ -162,6 +163,7 @@ class RegistrationResponse(BaseModel):
             documents=[DocumentResponse.of(d) for d in sorted(registration.documents, key=lambda d: d.requested_at)],
             missing_documents=registration.missing_documents(programme),
             missing_fields=registration.record.missing_for_submission(),
+            review=registration.review,
         )
 
 

@@ -299,7 +299,7 @@ class RegistrationService:
         document = self._document(registration, document_id)
         if document.status != DocumentStatus.PENDING_UPLOAD:
             return registration  # already checked: confirming again changes nothing
-        checked = self._check(registration_id, document_id, actor_of(principal, Role.EMPLOYEE))
+        checked = self._check(registration_id, document_id, actor_of(principal, Role.EMPLOYEE), loaded=registration)
         if checked is None:
             raise DocumentNotUploaded("No file has arrived for this document yet; upload it, then confirm.")
         return checked
@@ -421,10 +421,15 @@ class RegistrationService:
             )
         return InvalidState(f"A {status.value} registration can no longer be changed.", current_status=status.value)
 
-    def _check(self, registration_id: str, document_id: str, actor: Actor) -> Registration | None:
-        """Inspect the object and record the outcome; None if no file has arrived yet."""
+    def _check(
+        self, registration_id: str, document_id: str, actor: Actor, loaded: Registration | None = None
+    ) -> Registration | None:
+        """Inspect the object and record the outcome; None if no file has arrived yet.
+
+        `loaded` saves the first read when the caller has just read the record.
+        """
         for attempt in range(1, CHECK_ATTEMPTS + 1):
-            registration = self._registrations.get(registration_id)
+            registration = loaded if attempt == 1 and loaded else self._registrations.get(registration_id)
             if registration is None:
                 return None
             document = registration.document(document_id)

@@ -2,22 +2,16 @@
 
 from functools import lru_cache
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from core.settings import FunctionSettings
 
 
-class RegisterSettings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore")
-
-    programme_id: str
+class RegisterSettings(FunctionSettings):
     registrations_table: str
     roll_table: str
     events_table: str
     counters_table: str
-    settings_table: str
     idempotency_table: str
     documents_bucket: str
-    # Settings changed by an admin (a window extension) reach this function within this time.
-    settings_cache_seconds: int = 60
     idempotency_expiry_seconds: int = 24 * 3600
 
 

@@ -14,13 +14,15 @@ from core.clock import SettableClock, SystemClock, install_clock
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollStore
 from infra.local.events import LocalLambdaContext
-from infra.local.moto_fidelity import serialize_transactions
+from infra.local.moto_fidelity import serialize_dynamodb
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
 from infra.local.template import LocalContext, function_environment, http_routes, load_template
 from register import handler as register_handler
 from register import settings as register_settings
 from tests import factories
+from verify import handler as verify_handler
+from verify import settings as verify_settings
 
 
 @pytest.fixture
@@ -32,27 +34,36 @@ def clock() -> Iterator[SettableClock]:
     install_clock(SystemClock())
 
 
-def _reset_register_function() -> None:
+HANDLERS = {"RegisterFunction": register_handler, "VerifyFunction": verify_handler}
+
+
+def _reset_functions() -> None:
+    """A fresh cold start for every test: settings, clients and services are built again."""
     for cached in (
         register_settings.get_settings,
         register_handler.service,
         register_handler.idempotency,
         register_handler._aws,
+        verify_settings.get_settings,
+        verify_handler.service,
+        verify_handler.idempotency,
+        verify_handler._aws,
     ):
         cached.cache_clear()
 
 
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> Iterator[LocalContext]:
-    serialize_transactions()
+    serialize_dynamodb()
     with mock_aws():
         template = load_template()
         context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="test")
-        for name, value in function_environment(template, "RegisterFunction", context).items():
-            monkeypatch.setenv(name, value)
-        _reset_register_function()
+        for function_id in HANDLERS:
+            for name, value in function_environment(template, function_id, context).items():
+                monkeypatch.setenv(name, value)
+        _reset_functions()
         yield context
-        _reset_register_function()
+        _reset_functions()
 
 
 @pytest.fixture
@@ -82,10 +93,10 @@ class Reply:
 ROUTE_TABLE = RouteTable(http_routes(load_template()))
 
 
-def _route_of(method: str, path: str) -> str:
+def _route_of(method: str, path: str) -> tuple[str, str]:
     match = ROUTE_TABLE.match(method, path)
     assert match is not None, f"no route in the template for {method} {path}"
-    return match.route.path
+    return match.route.path, match.route.function_id
 
 
 def call(
@@ -97,10 +108,9 @@ def call(
     headers: dict[str, str] | None = None,
     query: str = "",
 ) -> Reply:
-    event = factories.event(
-        method, path, route=_route_of(method, path), as_=as_, body=body, headers=headers, query=query
-    )
-    response = register_handler.lambda_handler(event, LocalLambdaContext("register"))
+    route, function_id = _route_of(method, path)
+    event = factories.event(method, path, route=route, as_=as_, body=body, headers=headers, query=query)
+    response = HANDLERS[function_id].lambda_handler(event, LocalLambdaContext(function_id))
     raw = response.get("body") or ""
     content_type = response.get("headers", {}).get("Content-Type", "")
     parsed = json.loads(raw) if raw and "json" in content_type else raw

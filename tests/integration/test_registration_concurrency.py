@@ -11,7 +11,15 @@ import pytest
 from register import handler
 from tests.factories import employee
 from tests.integration.conftest import call
-from tests.integration.test_registration_journey import complete_draft, create, history, request_upload, submit
+from tests.integration.test_registration_journey import (
+    PDF,
+    complete_draft,
+    create,
+    history,
+    put_object,
+    request_upload,
+    submit,
+)
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -75,6 +83,11 @@ def test_round_trips_per_request(round_trips: RoundTrips) -> None:
     assert round_trips.take() == ["TransactWriteItems"]
     call("GET", f"/v1/registrations/{reg_id}", as_=employee())
     assert round_trips.take() == ["Query"]
+    grant = request_upload(reg_id)
+    put_object(grant.body["upload"]["fields"]["key"], PDF)
+    round_trips.take()
+    call("POST", f"/v1/registrations/{reg_id}/documents/{grant.body['document_id']}/confirm", as_=employee())
+    assert round_trips.take() == ["Query", "TransactWriteItems"]
 
 
 def test_idempotency_adds_its_own_two_writes(round_trips: RoundTrips) -> None:

@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
 
 from core import errors
-from core.http import PROBLEM_JSON, domain_problem
+from core.http import PROBLEM_JSON, create_resolver, domain_problem
+from infra.local.events import http_api_event
 
 
 @pytest.mark.parametrize(
@@ -49,3 +54,36 @@ def test_codes_are_unique() -> None:
 
     codes = [cls.code for cls in all_subclasses(errors.DomainError)]
     assert len(codes) == len(set(codes))
+
+
+def _resolve_raising(error: Exception) -> dict:
+    app = create_resolver()
+
+    @app.get("/boom")
+    def boom() -> dict:
+        raise error
+
+    return app.resolve(http_api_event(method="GET", route="/boom", path="/boom"), None)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (IdempotencyAlreadyInProgressError("in progress"), 409, "request_in_progress"),
+        (IdempotencyValidationError("other payload"), 422, "idempotency_key_reused"),
+        (errors.VersionConflict("stale", current_version=3), 409, "version_conflict"),
+    ],
+)
+def test_the_resolver_answers_problems_for_domain_and_idempotency_errors(
+    error: Exception, status: int, code: str
+) -> None:
+    response = _resolve_raising(error)
+    assert response["statusCode"] == status
+    assert response["headers"]["Content-Type"] == PROBLEM_JSON
+    assert json.loads(response["body"])["code"] == code
+
+
+def test_unknown_routes_are_problems_too() -> None:
+    response = create_resolver().resolve(http_api_event(method="GET", route="/nope", path="/nope"), None)
+    assert response["statusCode"] == 404
+    assert json.loads(response["body"])["code"] == "route_not_found"

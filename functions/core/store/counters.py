@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from core.store.dynamo import TxItem
+from core.store.dynamo import TxItem, unmarshal
 
 SHARDS = 8
 
@@ -20,8 +20,24 @@ def shard_of(key: str) -> int:
 
 
 class CounterStore:
-    def __init__(self, table: str) -> None:
+    def __init__(self, table: str, client: Any = None) -> None:
         self._table = table
+        self._client = client
+
+    def totals(self, *, kind: str, programme_id: str, scope: str, value: str) -> dict[str, int]:
+        """The sum of a group's shards: one BatchGetItem."""
+        pk = f"{programme_id}#{kind}#{scope}#{value}"
+        keys = [{"pk": {"S": pk}, "sk": {"S": f"shard#{n}"}} for n in range(SHARDS)]
+        request: dict[str, Any] = {self._table: {"Keys": keys}}
+        totals: dict[str, int] = {}
+        while request:
+            response = self._client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self._table, []):
+                for name, count in unmarshal(item).items():
+                    if name not in ("pk", "sk"):
+                        totals[name] = totals.get(name, 0) + int(count)
+            request = response.get("UnprocessedKeys") or {}
+        return totals
 
     def move(
         self,

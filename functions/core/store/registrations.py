@@ -7,6 +7,8 @@ document, so a client requesting several uploads at once never overwrites anothe
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from core.registration import Document, Registration, RegistrationStatus
@@ -14,6 +16,49 @@ from core.store.dynamo import TxItem, marshal, unmarshal
 
 RECORD_SK = "REGISTRATION"
 DOC_PREFIX = "DOC#"
+DDO_QUEUE = "ddo_queue"
+HOD_QUEUE = "hod_queue"
+
+# Queue order: pending first, then what waits on others, then what is decided.
+QUEUE_RANK = {
+    RegistrationStatus.SUBMITTED: "0",
+    RegistrationStatus.ESCALATED: "1",
+    RegistrationStatus.SENT_BACK: "2",
+    RegistrationStatus.VERIFIED: "3",
+    RegistrationStatus.REJECTED: "4",
+}
+
+
+def queue_attributes(registration: Registration) -> dict[str, Any]:
+    """The sparse index keys: a record is in its DDO's queue once submitted, in its HoD's once escalated."""
+    rank = QUEUE_RANK.get(registration.status)
+    if rank is None or registration.submitted_at is None:
+        return {}
+    submitted = registration.submitted_at.astimezone(UTC).isoformat()
+    attributes: dict[str, Any] = {
+        "queue_ddo": registration.ddo_code,
+        "queue_sort": f"{rank}#{submitted}#{registration.registration_id}",
+        "flag_mismatch": bool(registration.roll_mismatches),
+        "flag_ineligible": registration.eligibility is not None and not registration.eligibility.eligible,
+    }
+    if registration.status == RegistrationStatus.ESCALATED:
+        attributes["queue_department"] = registration.department
+    return attributes
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: RegistrationStatus | None = None
+    department: str | None = None
+    mismatch_only: bool = False
+    ineligible_only: bool = False
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    items: list[Registration]
+    last_key: dict[str, Any] | None
+    items_read: int
 
 
 class RegistrationStore:
@@ -44,7 +89,46 @@ class RegistrationStore:
 
     def _record_item(self, registration: Registration) -> dict[str, Any]:
         body = registration.model_dump(mode="json", exclude={"documents"})
-        return marshal({"pk": registration.registration_id, "sk": RECORD_SK, **body})
+        return marshal({"pk": registration.registration_id, "sk": RECORD_SK, **body, **queue_attributes(registration)})
+
+    def queue(
+        self, *, index: str, partition: str, where: QueueFilter, limit: int, start: dict[str, Any] | None
+    ) -> QueuePage:
+        """One Query on a sparse queue index: its cost follows this queue, not the table."""
+        key_attribute = "queue_ddo" if index == DDO_QUEUE else "queue_department"
+        names = {"#p": key_attribute}
+        values: dict[str, Any] = {":p": {"S": partition}}
+        condition = "#p = :p"
+        if where.status is not None:
+            names["#s"] = "queue_sort"
+            values[":rank"] = {"S": f"{QUEUE_RANK[where.status]}#"}
+            condition += " AND begins_with(#s, :rank)"
+        filters = []
+        if where.department:
+            names["#d"] = "department"
+            values[":d"] = {"S": where.department}
+            filters.append("#d = :d")
+        if where.mismatch_only:
+            values[":t"] = {"BOOL": True}
+            filters.append("flag_mismatch = :t")
+        if where.ineligible_only:
+            values[":t"] = {"BOOL": True}
+            filters.append("flag_ineligible = :t")
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "Limit": limit,
+        }
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+        if start:
+            request["ExclusiveStartKey"] = start
+        page = self._client.query(**request)
+        items = [Registration.model_validate(unmarshal(i)) for i in page.get("Items", [])]
+        return QueuePage(items=items, last_key=page.get("LastEvaluatedKey"), items_read=page.get("ScannedCount", 0))
 
     def _document_item(self, registration_id: str, document: Document) -> dict[str, Any]:
         body = document.model_dump(mode="json")

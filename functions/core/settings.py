@@ -1,0 +1,12 @@
+"""Settings every function shares; each function's own model adds what only it needs."""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class FunctionSettings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    programme_id: str
+    settings_table: str
+    # Settings changed by an admin (a window extension) reach every function within this time.
+    settings_cache_seconds: int = 60

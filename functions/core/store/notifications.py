@@ -1,0 +1,39 @@
+"""The `notifications` table: requests to tell someone about a change, written in the change's own
+transaction (an outbox), delivered later by the reminders function as SMS and e-mail."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.store.dynamo import TxItem, marshal
+
+KEEP_FOR = timedelta(days=400)
+
+
+class NotificationStore:
+    def __init__(self, table: str) -> None:
+        self._table = table
+
+    def request(
+        self, *, entity: str, seq: int, recipient: str, template: str, data: dict[str, Any], at: datetime
+    ) -> TxItem:
+        item = {
+            "pk": f"request#{entity}",
+            "sk": f"{seq:010d}",
+            "recipient": recipient,
+            "template": template,
+            "data": data,
+            "status": "PENDING",
+            "requested_at": at.isoformat(),
+            "expires_at_epoch": int((at + KEEP_FOR).timestamp()),
+        }
+        return TxItem(
+            name="notification",
+            operation="Put",
+            request={
+                "TableName": self._table,
+                "Item": marshal(item),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            },
+        )

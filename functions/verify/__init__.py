@@ -1,0 +1,1 @@
+"""The verify function: the DDO's queue and decisions, signed receipts, the HoD's escalated items."""

@@ -1,0 +1,215 @@
+"""HTTP routes of the verify function."""
+
+from __future__ import annotations
+
+import base64
+import json
+from functools import lru_cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core.audit import canonical_json
+from core.aws import AwsClients
+from core.clock import current_clock
+from core.errors import InvalidCursor
+from core.http import caller, create_resolver, idempotency_key, problem_responses
+from core.idempotency import IdempotentRunner
+from core.observability import observed
+from core.recorder import ChangeRecorder
+from core.registration import RegistrationStatus
+from core.signing import ReceiptSigner
+from core.store.counters import CounterStore
+from core.store.events import EventStore
+from core.store.notifications import NotificationStore
+from core.store.programmes import ProgrammeStore
+from core.store.registrations import QueueFilter, RegistrationStore
+from core.uploads import ObjectStore
+from verify.models import (
+    CaseDocument,
+    CaseEvent,
+    CaseFileResponse,
+    DecisionBody,
+    DecisionResponse,
+    QueueItem,
+    QueueResponse,
+    ReceiptResponse,
+)
+from verify.service import VerificationService
+from verify.settings import get_settings
+
+app = create_resolver()
+
+
+@lru_cache(maxsize=1)
+def _aws() -> AwsClients:
+    return AwsClients()
+
+
+@lru_cache(maxsize=1)
+def service() -> VerificationService:
+    settings = get_settings()
+    dynamodb = _aws().dynamodb
+    registrations = RegistrationStore(dynamodb, settings.registrations_table)
+    events = EventStore(dynamodb, settings.events_table)
+    counters = CounterStore(settings.counters_table, dynamodb)
+    return VerificationService(
+        programme_id=settings.programme_id,
+        programmes=ProgrammeStore(
+            dynamodb, _aws().resource("dynamodb"), settings.settings_table, settings.settings_cache_seconds
+        ),
+        registrations=registrations,
+        events=events,
+        recorder=ChangeRecorder(dynamodb, registrations, events, counters),
+        counters=counters,
+        notifications=NotificationStore(settings.notifications_table),
+        objects=ObjectStore(_aws().s3, settings.documents_bucket),
+        signer=ReceiptSigner(_aws().client("kms"), settings.signing_key_id),
+        clock=current_clock(),
+    )
+
+
+@lru_cache(maxsize=1)
+def idempotency() -> IdempotentRunner:
+    settings = get_settings()
+    return IdempotentRunner(
+        table=settings.idempotency_table,
+        client=_aws().dynamodb,
+        expires_after_seconds=settings.idempotency_expiry_seconds,
+    )
+
+
+def _encode_cursor(key: dict[str, Any] | None) -> str | None:
+    return base64.urlsafe_b64encode(canonical_json(key).encode()).decode() if key else None
+
+
+def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError as error:
+        raise InvalidCursor("The cursor is not one this API gave out.") from error
+    if not isinstance(decoded, dict):
+        raise InvalidCursor("The cursor is not one this API gave out.")
+    return decoded
+
+
+@app.get(
+    "/v1/verifications",
+    tags=["verifications"],
+    summary="Your queue: pending first, oldest first, with counts",
+    responses=problem_responses(401, 403, 422),
+)
+def list_verifications(
+    status: Annotated[RegistrationStatus | None, Query()] = None,
+    department: Annotated[str | None, Query(max_length=120)] = None,
+    mismatch_only: Annotated[bool, Query()] = False,
+    ineligible_only: Annotated[bool, Query()] = False,
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> QueueResponse:
+    where = QueueFilter(
+        status=status, department=department, mismatch_only=mismatch_only, ineligible_only=ineligible_only
+    )
+    view = service().queue(caller(app), where, limit, _decode_cursor(cursor))
+    return QueueResponse(
+        items=[QueueItem.of(r) for r in view.items],
+        next_cursor=_encode_cursor(view.last_key),
+        counts=view.counts,
+        verification_closes_at=view.closes_at,
+        seconds_left=view.seconds_left,
+        now=view.now,
+    )
+
+
+@app.get(
+    "/v1/verifications/<id>",
+    tags=["verifications"],
+    summary="One screen to decide: record, eligibility, roll mismatches, documents, history",
+    responses=problem_responses(401, 403, 404),
+)
+def get_case_file(id: str) -> CaseFileResponse:
+    case = service().case_file(caller(app), id)
+    registration = case.registration
+    return CaseFileResponse(
+        registration_id=registration.registration_id,
+        employee_code=registration.employee_code,
+        status=registration.status,
+        version=registration.version,
+        acknowledgement_number=registration.acknowledgement_number,
+        submitted_at=registration.submitted_at,
+        record=registration.record,
+        roll_record=registration.roll_record,
+        roll_mismatches=registration.roll_mismatches,
+        eligibility=registration.eligibility,
+        documents=[CaseDocument.of(d.document, d.url, d.url_expires_at) for d in case.documents],
+        review=registration.review,
+        history=[
+            CaseEvent(
+                seq=e.seq,
+                type=e.type,
+                at=e.at,
+                actor=e.actor.id,
+                actor_role=e.actor.role,
+                reason=e.reason,
+                data=e.data,
+                hash=e.hash,
+            )
+            for e in case.events
+        ],
+        chain_valid=case.verdict.valid,
+    )
+
+
+@app.post(
+    "/v1/verifications/<id>/decision",
+    tags=["verifications"],
+    summary="Verify, send back or reject; returns the signed receipt",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def decide(id: str, request: Annotated[DecisionBody, Body()]) -> DecisionResponse:
+    principal = caller(app)
+
+    def record() -> dict[str, Any]:
+        decided = service().decide(principal, id, request)
+        assert decided.review is not None  # every decision leaves its review
+        return DecisionResponse(
+            registration_id=decided.registration_id,
+            status=decided.status,
+            version=decided.version,
+            signed_receipt=decided.review.signed_receipt,
+        ).model_dump(mode="json")
+
+    body = idempotency().run(
+        key=idempotency_key(app),
+        caller=principal.sub,
+        operation=f"decide:{id}",
+        payload=request.model_dump(mode="json"),
+        action=record,
+    )
+    return DecisionResponse.model_validate(body)
+
+
+@app.get(
+    "/v1/verifications/<id>/receipt",
+    tags=["verifications"],
+    summary="The signed receipt and whether its signature verifies",
+    responses=problem_responses(401, 403, 404),
+)
+def get_receipt(id: str) -> ReceiptResponse:
+    check = service().receipt(caller(app), id)
+    return ReceiptResponse(signed_receipt=check.signed_receipt, verified=check.verified)
+
+
+@app.get("/v1/keys", tags=["verifications"], summary="JWKS of the public key that signs receipts")
+def get_keys() -> dict[str, Any]:
+    return service().keys()
+
+
+@observed(correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    idempotency().register_context(context)
+    return app.resolve(event, context)

@@ -1,0 +1,117 @@
+"""The verify function's HTTP models."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel
+
+from core.eligibility import EligibilityResult
+from core.registration import Document, Registration, RegistrationStatus, Review, SignedReceipt
+from core.service_record import RollMismatch, ServiceRecord
+from verify.rules import DecisionRequest
+
+
+class DecisionBody(DecisionRequest):
+    """`{decision, remarks, version, document_checks?, certify_mismatches?, reason_code?}`."""
+
+
+class QueueItem(BaseModel):
+    registration_id: str
+    employee_code: str
+    name: str
+    department: str
+    status: RegistrationStatus
+    version: int
+    acknowledgement_number: str | None
+    submitted_at: AwareDatetime | None
+    eligible: bool | None
+    roll_mismatches: int
+
+    @classmethod
+    def of(cls, registration: Registration) -> QueueItem:
+        return cls(
+            registration_id=registration.registration_id,
+            employee_code=registration.employee_code,
+            name=registration.record.personal.name,
+            department=registration.department,
+            status=registration.status,
+            version=registration.version,
+            acknowledgement_number=registration.acknowledgement_number,
+            submitted_at=registration.submitted_at,
+            eligible=registration.eligibility.eligible if registration.eligibility else None,
+            roll_mismatches=len(registration.roll_mismatches),
+        )
+
+
+class QueueResponse(BaseModel):
+    items: list[QueueItem]
+    next_cursor: str | None
+    counts: dict[str, int] | None
+    verification_closes_at: AwareDatetime
+    seconds_left: int
+    now: AwareDatetime
+
+
+class CaseDocument(BaseModel):
+    document_id: str
+    type: str
+    content_type: str
+    size_bytes: int | None
+    sha256: str | None
+    uploaded_at: AwareDatetime | None
+    url: str
+    url_expires_at: AwareDatetime
+
+    @classmethod
+    def of(cls, document: Document, url: str, expires: AwareDatetime) -> CaseDocument:
+        return cls(
+            document_id=document.document_id,
+            type=document.type.value,
+            content_type=document.content_type.value,
+            size_bytes=document.size_bytes,
+            sha256=document.sha256,
+            uploaded_at=document.uploaded_at,
+            url=url,
+            url_expires_at=expires,
+        )
+
+
+class CaseEvent(BaseModel):
+    seq: int
+    type: str
+    at: AwareDatetime
+    actor: str
+    actor_role: str
+    reason: str | None
+    data: dict[str, Any]
+    hash: str
+
+
+class CaseFileResponse(BaseModel):
+    registration_id: str
+    employee_code: str
+    status: RegistrationStatus
+    version: int
+    acknowledgement_number: str | None
+    submitted_at: AwareDatetime | None
+    record: ServiceRecord
+    roll_record: ServiceRecord
+    roll_mismatches: list[RollMismatch]
+    eligibility: EligibilityResult | None
+    documents: list[CaseDocument]
+    review: Review | None
+    history: list[CaseEvent]
+    chain_valid: bool
+
+
+class DecisionResponse(BaseModel):
+    registration_id: str
+    status: RegistrationStatus
+    version: int
+    signed_receipt: SignedReceipt
+
+
+class ReceiptResponse(BaseModel):
+    signed_receipt: SignedReceipt
+    verified: bool

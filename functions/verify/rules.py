@@ -1,0 +1,109 @@
+"""The decision rules: who may decide what, when, and with which reasons. Pure: no I/O."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.auth import Principal, Role
+from core.errors import (
+    DecisionNotAllowed,
+    DocumentNotOk,
+    Forbidden,
+    InvalidReasonCode,
+    InvalidState,
+    MismatchUncertified,
+    RemarksRequired,
+    UnknownDocument,
+    VerificationClosed,
+    VersionConflict,
+)
+from core.programme import Programme
+from core.registration import Decision, DocumentCheck, Registration, RegistrationStatus
+
+MIN_REASONED_REMARKS = 20
+
+
+class DecisionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    decision: Decision
+    remarks: str = Field(default="", max_length=2000)
+    version: int = Field(ge=1)
+    document_checks: list[DocumentCheck] = Field(default_factory=list, max_length=50)
+    certify_mismatches: bool = False
+    reason_code: str | None = Field(default=None, max_length=64)
+
+
+def acting_role(principal: Principal, registration: Registration, programme: Programme, now: datetime) -> Role:
+    """The DDO decides their own submitted records while the window is open; after that, the HoD
+    of the department decides the escalated ones. Anything else is refused."""
+    if principal.has(Role.DDO) and principal.ddo_code == registration.ddo_code:
+        if registration.status == RegistrationStatus.SUBMITTED:
+            if programme.verification.has_closed(now):
+                raise VerificationClosed(
+                    "The verification window has closed; pending records go to the Head of Department.",
+                    closed_at=programme.verification_closes_at.isoformat(),
+                )
+            return Role.DDO
+        if registration.status != RegistrationStatus.ESCALATED or not principal.has(Role.HOD):
+            raise _not_decidable(registration)
+    if principal.has(Role.HOD) and principal.department == registration.department:
+        if registration.status != RegistrationStatus.ESCALATED:
+            raise Forbidden("The Head of Department decides only records escalated after the deadline.")
+        return Role.HOD
+    raise Forbidden("This registration is not in your charge.")
+
+
+def _not_decidable(registration: Registration) -> Exception:
+    if registration.status == RegistrationStatus.ESCALATED:
+        return Forbidden("This record was escalated; the Head of Department decides it now.")
+    return InvalidState(
+        f"A {registration.status.value} registration is not awaiting a decision.",
+        current_status=registration.status.value,
+    )
+
+
+def check_decision(
+    principal: Principal, registration: Registration, programme: Programme, now: datetime, request: DecisionRequest
+) -> Role:
+    role = acting_role(principal, registration, programme, now)
+    if request.version != registration.version:
+        raise VersionConflict(
+            f"You decided on version {request.version}; the record is at version {registration.version}.",
+            current_version=registration.version,
+        )
+    remarks = request.remarks.strip()
+    if request.decision in (Decision.SEND_BACK, Decision.REJECT) and len(remarks) < MIN_REASONED_REMARKS:
+        raise RemarksRequired(
+            f"A {request.decision.value} needs remarks of at least {MIN_REASONED_REMARKS} characters.",
+            min_length=MIN_REASONED_REMARKS,
+        )
+    if request.decision == Decision.REJECT and request.reason_code not in programme.rejection_reasons:
+        raise InvalidReasonCode(
+            "Name the reason for rejecting in reason_code.", allowed=list(programme.rejection_reasons)
+        )
+    if request.decision == Decision.SEND_BACK and role == Role.HOD:
+        raise DecisionNotAllowed(
+            "After the deadline a record cannot be sent back for corrections; verify or reject it."
+        )
+    current = {d.document_id: d for d in registration.current_documents().values()}
+    unknown = [c.document_id for c in request.document_checks if c.document_id not in current]
+    if unknown:
+        raise UnknownDocument("These are not the record's current documents.", document_ids=unknown)
+    if request.decision == Decision.VERIFY:
+        if registration.roll_mismatches and not request.certify_mismatches:
+            raise MismatchUncertified(
+                "The record differs from the roll; certify what is genuine (certify_mismatches) or send it back.",
+                fields=[m.field for m in registration.roll_mismatches],
+            )
+        required = set(programme.required_documents)
+        not_ok = [
+            c.document_id for c in request.document_checks if not c.ok and current[c.document_id].type in required
+        ]
+        if not_ok:
+            raise DocumentNotOk(
+                "A required document was marked not ok; send the record back instead.", document_ids=not_ok
+            )
+    return role

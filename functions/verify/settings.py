@@ -1,0 +1,21 @@
+"""Settings of the verify function, read once per cold start from its environment."""
+
+from functools import lru_cache
+
+from core.settings import FunctionSettings
+
+
+class VerifySettings(FunctionSettings):
+    registrations_table: str
+    events_table: str
+    counters_table: str
+    notifications_table: str
+    idempotency_table: str
+    documents_bucket: str
+    signing_key_id: str
+    idempotency_expiry_seconds: int = 24 * 3600
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> VerifySettings:
+    return VerifySettings()  # filled from the environment
