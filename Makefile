@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench lock clean
+.PHONY: run test lint typecheck pytest bench openapi lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Rebuild functions/core/openapi.json from every function's routes (a test fails when it is stale).
+openapi: $(STAMP)
+	$(BIN)/python -m infra.openapi
 
 # Re-resolve the pinned closure after editing pyproject.toml's dependency lists.
 lock:

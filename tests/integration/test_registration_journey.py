@@ -59,20 +59,23 @@ def upload(
     content: bytes = PDF,
     declared: str = "application/pdf",
     declared_size: int | None = None,
+    as_: dict[str, str] | None = None,
 ) -> Reply:
     """Request, upload and confirm one document; returns the confirm reply."""
-    grant = request_upload(reg_id, doc_type, declared_size or len(content), declared)
+    grant = request_upload(reg_id, doc_type, declared_size or len(content), declared, as_=as_)
     assert grant.status == 201, grant.body
     put_object(object_key(grant), content, declared)
-    return call("POST", f"/v1/registrations/{reg_id}/documents/{grant.body['document_id']}/confirm", as_=employee())
+    return call(
+        "POST", f"/v1/registrations/{reg_id}/documents/{grant.body['document_id']}/confirm", as_=as_ or employee()
+    )
 
 
-def complete_draft() -> tuple[str, int]:
-    reg = create()
+def complete_draft(as_: dict[str, str] | None = None) -> tuple[str, int]:
+    reg = create(as_=as_)
     reg_id = reg.body["registration_id"]
     for doc_type in REQUIRED:
-        assert upload(reg_id, doc_type).body["document"]["status"] == "UPLOADED"
-    current = call("GET", f"/v1/registrations/{reg_id}", as_=employee())
+        assert upload(reg_id, doc_type, as_=as_).body["document"]["status"] == "UPLOADED"
+    current = call("GET", f"/v1/registrations/{reg_id}", as_=as_ or employee())
     return reg_id, current.body["version"]
 
 

@@ -1,0 +1,65 @@
+"""The one OpenAPI document of the whole HTTP API, merged from every HTTP function's resolver.
+
+Each function has its own resolver; none may import another's folder. So the merged document is
+built here, from the template's routes, and committed as functions/core/openapi.json, which the
+register function serves at /openapi.json and /docs. `make openapi` rebuilds it; a test fails
+when the committed file and the code disagree.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import infra.local  # noqa: F401 - puts functions/ on the import path, as Lambda does
+from infra.local.template import http_routes, load_template
+
+OUTPUT = Path(__file__).resolve().parents[1] / "functions" / "core" / "openapi.json"
+TITLE = "Anubandh API"
+VERSION = "1.0.0"
+DESCRIPTION = (
+    "Registration, DDO verification, grievances and deadlines for contractual employees. "
+    "Errors are RFC 9457 application/problem+json with a stable `code`."
+)
+
+
+def build() -> dict[str, Any]:
+    modules = sorted({route.handler.rpartition(".")[0] for route in http_routes(load_template())})
+    merged: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
+        "paths": {},
+        "components": {
+            "schemas": {},
+            "securitySchemes": {"cognitoJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+        "security": [{"cognitoJwt": []}],
+    }
+    for module in modules:
+        app = importlib.import_module(module).app
+        schema = app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
+            by_alias=True, exclude_none=True, mode="json"
+        )
+        for path, item in schema.get("paths", {}).items():
+            merged["paths"].setdefault(path, {}).update(item)
+        merged["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
+    merged["paths"] = dict(sorted(merged["paths"].items()))
+    merged["components"]["schemas"] = dict(sorted(merged["components"]["schemas"].items()))
+    return merged
+
+
+def render() -> str:
+    return json.dumps(build(), indent=1, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def main() -> int:
+    OUTPUT.write_text(render(), encoding="utf-8")
+    print(f"wrote {OUTPUT}")  # noqa: T201 - a command-line tool
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
