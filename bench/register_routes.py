@@ -119,7 +119,8 @@ def _environment() -> Any:
         with mock_aws():
             template = load_template()
             context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="bench")
-            os.environ.update(function_environment(template, "RegisterFunction", context))
+            for function_id in ("RegisterFunction", "VerifyFunction"):
+                os.environ.update(function_environment(template, function_id, context))
             yield
     finally:
         os.environ.clear()
