@@ -163,3 +163,24 @@ def test_the_layer_installs_exactly_the_projects_runtime_dependencies() -> None:
         if line.strip() and not line.startswith("#")
     ]
     assert layer == declared
+
+
+def test_every_function_has_its_own_role_with_no_data_action_on_everything(cloudformation: dict[str, Any]) -> None:
+    functions = resources(cloudformation, "AWS::Lambda::Function")
+    roles = [f["Properties"]["Role"]["Fn::GetAtt"][0] for f in functions.values()]
+    assert len(roles) == len(set(roles)) == len(functions)
+    for role in roles:
+        for statement in _statements(cloudformation, role):
+            if any(a.startswith(DATA_ACTION_PREFIXES) for a in _as_list(statement["Action"])):
+                assert "*" not in _as_list(statement["Resource"]), (role, statement)
+
+
+def test_verify_signs_only_with_the_one_key(cloudformation: dict[str, Any]) -> None:
+    kms = [
+        s
+        for s in _statements(cloudformation, "VerifyFunctionRole")
+        if any(a.startswith("kms:") for a in _as_list(s["Action"]))
+    ]
+    assert [(sorted(_as_list(s["Action"])), s["Resource"]) for s in kms] == [
+        (["kms:GetPublicKey", "kms:Sign"], {"Fn::GetAtt": ["DecisionSigningKey", "Arn"]})
+    ]
