@@ -3,6 +3,8 @@ errors become RFC 9457 problem+json."""
 
 from __future__ import annotations
 
+import base64
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -16,7 +18,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 
 from core.audit import canonical_json
 from core.auth import Principal, principal_from_claims
-from core.errors import DomainError, IdempotencyKeyReused, RequestInProgress
+from core.errors import DomainError, IdempotencyKeyReused, InvalidCursor, RequestInProgress
 from core.observability import logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -78,6 +80,23 @@ def create_resolver() -> APIGatewayHttpResolver:
         return problem(HTTPStatus.NOT_FOUND, "route_not_found", "No such route", "Check the method and path.")
 
     return app
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    """An opaque `?cursor=` for a list: where the next page starts."""
+    return base64.urlsafe_b64encode(canonical_json(position).encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except ValueError as error:
+        raise InvalidCursor("The cursor is not one this API gave out.") from error
+    if not isinstance(decoded, dict):
+        raise InvalidCursor("The cursor is not one this API gave out.")
+    return decoded
 
 
 def caller(app: APIGatewayHttpResolver) -> Principal:

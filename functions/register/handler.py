@@ -6,7 +6,6 @@ domain operation and maps the result to its response model.
 
 from __future__ import annotations
 
-import base64
 import json
 from functools import lru_cache
 from typing import Annotated, Any
@@ -18,11 +17,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import api_document
-from core.audit import canonical_json
 from core.aws import AwsClients
 from core.clock import current_clock
 from core.errors import InvalidCursor
-from core.http import caller, create_resolver, idempotency_key, problem_responses
+from core.http import caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
 from core.idempotency import IdempotentRunner
 from core.observability import logger, observed, tracer
 from core.recorder import ChangeRecorder
@@ -238,14 +236,14 @@ def get_history(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> HistoryResponse:
     history = service().history(caller(app), id)
-    after = _decode_cursor(cursor)
+    after = _history_start(cursor)
     page = [e for e in history.events if e.seq > after][:limit]
     more = bool(page) and page[-1].seq < history.events[-1].seq
     return HistoryResponse(
         registration_id=id,
         events=[HistoryEvent.of(e) for e in page],
         chain=history.verdict,
-        next_cursor=_encode_cursor(page[-1].seq) if more else None,
+        next_cursor=encode_cursor({"after": page[-1].seq}) if more else None,
     )
 
 
@@ -259,17 +257,12 @@ def swagger_ui() -> Any:  # a ready Response: not a model to describe
     return Response(status_code=200, content_type="text/html", body=api_document.swagger_html())
 
 
-def _encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(canonical_json({"after": seq}).encode()).decode()
-
-
-def _decode_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        return int(json.loads(base64.urlsafe_b64decode(cursor.encode()))["after"])
-    except (ValueError, KeyError, TypeError) as error:
-        raise InvalidCursor("The cursor is not one this API gave out.") from error
+def _history_start(cursor: str | None) -> int:
+    position = decode_cursor(cursor) or {"after": 0}
+    after = position.get("after")
+    if not isinstance(after, int):
+        raise InvalidCursor("The cursor is not one this API gave out.")
+    return after
 
 
 # ---------------------------------------------------------------- upload events

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -11,11 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core.audit import canonical_json
 from core.aws import AwsClients
 from core.clock import current_clock
-from core.errors import InvalidCursor
-from core.http import caller, create_resolver, idempotency_key, problem_responses
+from core.http import caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
 from core.idempotency import IdempotentRunner
 from core.observability import observed
 from core.recorder import ChangeRecorder
@@ -81,22 +77,6 @@ def idempotency() -> IdempotentRunner:
     )
 
 
-def _encode_cursor(key: dict[str, Any] | None) -> str | None:
-    return base64.urlsafe_b64encode(canonical_json(key).encode()).decode() if key else None
-
-
-def _decode_cursor(cursor: str | None) -> dict[str, Any] | None:
-    if not cursor:
-        return None
-    try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError as error:
-        raise InvalidCursor("The cursor is not one this API gave out.") from error
-    if not isinstance(decoded, dict):
-        raise InvalidCursor("The cursor is not one this API gave out.")
-    return decoded
-
-
 @app.get(
     "/v1/verifications",
     tags=["verifications"],
@@ -114,10 +94,10 @@ def list_verifications(
     where = QueueFilter(
         status=status, department=department, mismatch_only=mismatch_only, ineligible_only=ineligible_only
     )
-    view = service().queue(caller(app), where, limit, _decode_cursor(cursor))
+    view = service().queue(caller(app), where, limit, decode_cursor(cursor))
     return QueueResponse(
         items=[QueueItem.of(r) for r in view.items],
-        next_cursor=_encode_cursor(view.last_key),
+        next_cursor=encode_cursor(view.last_key) if view.last_key else None,
         counts=view.counts,
         verification_closes_at=view.closes_at,
         seconds_left=view.seconds_left,
