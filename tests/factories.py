@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from core.clock import IST
-from core.programme import Programme, Window
+from core.programme import GrievancePolicy, GrievanceUnit, Programme, Window
 from core.service_record import Engagement, EngagementType, Gender, PaidDays, Personal, ServiceRecord, ServiceSpell
 from core.store.roll import RollEntry
 from infra.local.events import http_api_event
@@ -19,6 +19,25 @@ VERIFICATION_CLOSES = datetime(2026, 2, 28, 23, 59, 59, tzinfo=IST)
 DURING_REGISTRATION = datetime(2026, 1, 20, 11, 0, tzinfo=IST)
 
 
+PKL_UNIT = "GRV-PKL-L1"
+HSR_UNIT = "GRV-HSR-L1"
+STATE_UNIT = "GRV-STATE-L1"
+
+
+def grievance_policy(**overrides: Any) -> GrievancePolicy:
+    """Panchkula and Hisar cells by DDO code; everyone else to the state cell."""
+    fields: dict[str, Any] = {
+        "units": (
+            GrievanceUnit(unit_id=PKL_UNIT, name="Grievance cell, Panchkula"),
+            GrievanceUnit(unit_id=HSR_UNIT, name="Grievance cell, Hisar"),
+            GrievanceUnit(unit_id=STATE_UNIT, name="State grievance cell"),
+        ),
+        "route_by_ddo": {"DDO-PKL-001": PKL_UNIT, "DDO-PKL-002": PKL_UNIT, "DDO-HSR-001": HSR_UNIT},
+        "default_unit": STATE_UNIT,
+    }
+    return GrievancePolicy(**{**fields, **overrides})
+
+
 def programme(**overrides: Any) -> Programme:
     fields: dict[str, Any] = {
         "programme_id": PROGRAMME_ID,
@@ -26,6 +45,7 @@ def programme(**overrides: Any) -> Programme:
         "acknowledgement_prefix": "HR26",
         "registration": Window(opens_at=OPENS, closes_at=REGISTRATION_CLOSES),
         "verification_closes_at": VERIFICATION_CLOSES,
+        "grievances": grievance_policy(),
     }
     return Programme(**{**fields, **overrides})
 
@@ -88,6 +108,7 @@ def claims(
     employee_code: str | None = None,
     ddo_code: str | None = None,
     department: str | None = None,
+    unit: str | None = None,
 ) -> dict[str, str]:
     """Claims as API Gateway hands them to the Lambda (strings; groups as "[a b]")."""
     found = {
@@ -96,7 +117,12 @@ def claims(
         "cognito:groups": "[" + " ".join(groups) + "]",
         "token_use": "id",
     }
-    for key, value in (("employee_code", employee_code), ("ddo_code", ddo_code), ("department", department)):
+    for key, value in (
+        ("employee_code", employee_code),
+        ("ddo_code", ddo_code),
+        ("department", department),
+        ("unit", unit),
+    ):
         if value is not None:
             found[f"custom:{key}"] = value
     return found
@@ -108,6 +134,14 @@ def employee(code: str = "EMP-0001") -> dict[str, str]:
 
 def ddo(code: str = "DDO-PKL-001") -> dict[str, str]:
     return claims(f"ddo-{code.lower()}", "ddo", ddo_code=code)
+
+
+def officer(unit: str = PKL_UNIT) -> dict[str, str]:
+    return claims(f"officer-{unit.lower()}", "officer", unit=unit)
+
+
+def hod(department: str = "Health") -> dict[str, str]:
+    return claims(f"hod-{department.lower().replace(' ', '-')}", "hod", department=department)
 
 
 def event(

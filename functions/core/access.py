@@ -1,9 +1,10 @@
-"""Who may read a registration: the rules of DESIGN.md's roles table, in one place."""
+"""Who may read or act on a registration or a grievance: the rules of DESIGN.md's roles table, in one place."""
 
 from __future__ import annotations
 
 from core.auth import Principal, Role
 from core.errors import Forbidden
+from core.grievance import Grievance, Level
 from core.registration import Registration
 
 
@@ -24,3 +25,32 @@ def require_read(principal: Principal, registration: Registration) -> None:
 def require_owner(principal: Principal, registration: Registration) -> None:
     if not (principal.has(Role.EMPLOYEE) and principal.sub == registration.owner_sub):
         raise Forbidden("Only the employee who registered may change this registration.")
+
+
+def may_act_on_grievance(principal: Principal, grievance: Grievance) -> Role | None:
+    """The role in which the caller may act: the L1 unit's officer, or the department's HoD at L2."""
+    if grievance.level == Level.L1 and principal.has(Role.OFFICER) and principal.unit == grievance.unit:
+        return Role.OFFICER
+    if grievance.level == Level.L2 and principal.has(Role.HOD) and principal.department == grievance.department:
+        return Role.HOD
+    return None
+
+
+def is_grievance_owner(principal: Principal, grievance: Grievance) -> bool:
+    return principal.has(Role.EMPLOYEE) and principal.sub == grievance.owner_sub
+
+
+def require_grievance_read(principal: Principal, grievance: Grievance) -> None:
+    allowed = (
+        is_grievance_owner(principal, grievance)
+        or may_act_on_grievance(principal, grievance) is not None
+        or (principal.has(Role.HOD) and principal.department == grievance.department)
+        or principal.has(Role.ADMIN)
+    )
+    if not allowed:
+        raise Forbidden("This grievance is not yours to see.")
+
+
+def require_grievance_owner(principal: Principal, grievance: Grievance) -> None:
+    if not is_grievance_owner(principal, grievance):
+        raise Forbidden("Only the employee who filed this grievance may do this.")

@@ -176,3 +176,47 @@ class Busy(DomainError):
     code = "busy"
     status = 503
     title = "Busy, try again"
+
+
+class InvalidTransition(DomainError):
+    code = "invalid_transition"
+    status = 409
+    title = "This action is not allowed in the grievance's current state"
+
+
+class ReassignLimit(DomainError):
+    code = "reassign_limit"
+    status = 409
+    title = "The grievance has been reassigned as often as allowed"
+
+
+class UnknownUnit(DomainError):
+    code = "unknown_unit"
+    status = 422
+    title = "No such grievance unit"
+
+
+class UnknownCategory(DomainError):
+    code = "unknown_category"
+    status = 422
+    title = "No such grievance category"
+
+
+class NoGrievanceUnit(DomainError):
+    """Programme data names no unit for this employee: an operator must fix the routing table."""
+
+    code = "no_grievance_unit"
+    status = 503
+    title = "No office is set up to receive this grievance yet"
+
+
+class GrievanceLimit(DomainError):
+    code = "grievance_limit"
+    status = 429
+    title = "You have filed as many grievances this month as allowed"
+
+
+class AttachmentNotReady(DomainError):
+    code = "attachment_not_ready"
+    status = 409
+    title = "An attachment has not been uploaded and checked yet"

@@ -39,7 +39,10 @@ def problem(status: int, code: str, title: str, detail: str, extra: dict[str, An
 
 
 def domain_problem(error: DomainError) -> Response:
-    return problem(error.status, error.code, error.title, error.detail, error.extra)
+    response = problem(error.status, error.code, error.title, error.detail, error.extra)
+    if "retry_after_seconds" in error.extra:  # RFC 9110 Retry-After, for clients that read headers only
+        response.headers["Retry-After"] = str(error.extra["retry_after_seconds"])
+    return response
 
 
 def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
@@ -126,6 +129,7 @@ _PROBLEM_MEANINGS = {
     404: "No such record",
     409: "Conflict: stale version, duplicate, or a state that does not allow this",
     422: "Invalid request body or record",
+    429: "Limit reached; the problem says when to try again",
     503: "Temporarily unavailable; retry",
 }
 

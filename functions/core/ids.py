@@ -30,3 +30,16 @@ def new_document_id() -> str:
 def new_acknowledgement_number(prefix: str) -> str:
     """E.g. HR26-7K3QX9PA: 40 random bits, read out over a phone without ambiguity."""
     return f"{prefix}-{_base32(secrets.randbits(40), 8)}"
+
+
+def new_grievance_id() -> str:
+    return f"GRV-{ulid()}"
+
+
+def new_attachment_id() -> str:
+    return f"ATT-{ulid()}"
+
+
+def new_grievance_number(prefix: str) -> str:
+    """E.g. HR26-G-7K3QX9PA: told to the employee, quoted on the phone or in a letter."""
+    return f"{prefix}-G-{_base32(secrets.randbits(40), 8)}"

@@ -67,6 +67,91 @@ class Window(BaseModel):
         return max(0, int((self.ends_before - now).total_seconds()))
 
 
+class GrievanceCategory(BaseModel):
+    """A kind of grievance and its SLA per level, in days (due at 23:59:59 IST of the last day)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^[a-z_]{2,40}$")
+    name_en: str
+    name_hi: str
+    l1_days: Annotated[int, Field(ge=1, le=90)] = 7
+    l2_days: Annotated[int, Field(ge=1, le=90)] = 15
+
+
+class GrievanceUnit(BaseModel):
+    """An L1 office that handles grievances (a grievance cell of a district or a department)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    unit_id: str = Field(pattern=r"^[A-Z0-9-]{3,40}$")
+    name: str
+    department: str | None = None
+
+
+def _default_categories() -> tuple[GrievanceCategory, ...]:
+    return (
+        GrievanceCategory(
+            code="registration_otp", name_en="Registration or OTP problem", name_hi="पंजीकरण या OTP समस्या"
+        ),
+        GrievanceCategory(code="roll_data_wrong", name_en="Roll data is wrong", name_hi="रोल का डेटा गलत है"),
+        GrievanceCategory(code="salary_not_paid", name_en="Salary not paid", name_hi="वेतन नहीं मिला"),
+        GrievanceCategory(code="wrong_ddo_mapping", name_en="Wrong DDO mapping", name_hi="गलत DDO मैपिंग"),
+        GrievanceCategory(
+            code="verification_decision", name_en="Verification decision", name_hi="सत्यापन का निर्णय", l2_days=30
+        ),
+        GrievanceCategory(code="document_problem", name_en="Document problem", name_hi="दस्तावेज़ की समस्या"),
+        GrievanceCategory(code="harassment", name_en="Harassment", name_hi="उत्पीड़न", l1_days=3, l2_days=7),
+        GrievanceCategory(code="other", name_en="Other", name_hi="अन्य"),
+    )
+
+
+class GrievancePolicy(BaseModel):
+    """Categories, SLAs, routing and limits of grievances: programme data, changed without a deploy."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    categories: tuple[GrievanceCategory, ...] = Field(default_factory=_default_categories)
+    units: tuple[GrievanceUnit, ...] = ()
+    # L1 routing: the employee's DDO code first, then their department, then the default unit.
+    route_by_ddo: dict[str, str] = Field(default_factory=dict)
+    route_by_department: dict[str, str] = Field(default_factory=dict)
+    default_unit: str | None = None
+    monthly_limit: Annotated[int, Field(ge=1)] = 10
+    max_reassignments: Annotated[int, Field(ge=0)] = 3
+    feedback_days: Annotated[int, Field(ge=1)] = 7
+    rejection_reasons: tuple[str, ...] = (
+        "not_a_grievance",
+        "duplicate",
+        "sub_judice",
+        "outside_jurisdiction",
+        "insufficient_information",
+    )
+
+    @model_validator(mode="after")
+    def _routes_name_known_units(self) -> GrievancePolicy:
+        known = {u.unit_id for u in self.units}
+        named = {*self.route_by_ddo.values(), *self.route_by_department.values()}
+        if self.default_unit:
+            named.add(self.default_unit)
+        if unknown := named - known:
+            raise ValueError(f"routing names unknown units: {sorted(unknown)}")
+        return self
+
+    def category(self, code: str) -> GrievanceCategory | None:
+        return next((c for c in self.categories if c.code == code), None)
+
+    def sla_of(self, code: str) -> GrievanceCategory:
+        """A filed grievance keeps its SLA even if its category is later withdrawn (default days)."""
+        return self.category(code) or GrievanceCategory(code=code, name_en=code, name_hi=code)
+
+    def unit(self, unit_id: str) -> GrievanceUnit | None:
+        return next((u for u in self.units if u.unit_id == unit_id), None)
+
+    def l1_unit_for(self, *, ddo_code: str, department: str) -> str | None:
+        return self.route_by_ddo.get(ddo_code) or self.route_by_department.get(department) or self.default_unit
+
+
 class Programme(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -93,6 +178,7 @@ class Programme(BaseModel):
         "duplicate_registration",
         "superannuated",
     )
+    grievances: GrievancePolicy = GrievancePolicy()
 
     @model_validator(mode="after")
     def _verification_after_registration(self) -> Programme:

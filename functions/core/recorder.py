@@ -1,5 +1,6 @@
-"""Records a change to a registration: one transaction with the new image (conditioned on the
-version that was read), the next link of its audit chain, its documents and its counters."""
+"""Records a change to a registration or a grievance: one transaction with the new image
+(conditioned on the version that was read), the next link of its audit chain, its counters and its
+notification requests."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from typing import Any
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.errors import VersionConflict
+from core.grievance import Grievance, GrievanceChange
 from core.registration import Document, Registration
 from core.store.counters import CounterStore
 from core.store.dynamo import ConditionFailed, TxItem, transact_write
 from core.store.events import EventStore
+from core.store.grievances import GrievanceStore
+from core.store.notifications import NotificationStore
 from core.store.registrations import RegistrationStore
 
 
@@ -61,28 +65,97 @@ class ChangeRecorder:
             *self._counter_moves(before, stored),
             *extra,
         ]
-        try:
-            transact_write(self._client, items)
-        except ConditionFailed as failed:
-            if failed.name in ("registration", "event"):
-                raise VersionConflict(
-                    "The registration was changed by someone else; read it again and retry.",
-                    current_version=(failed.current or {}).get("version"),
-                ) from failed
-            raise
+        commit(self._client, items, record_name="registration", what="registration")
         updated_documents = {d.document_id: d for d in (*stored.documents, *documents)}
         return stored.model_copy(update={"documents": list(updated_documents.values())})
 
     def _counter_moves(self, before: Registration | None, after: Registration) -> list[TxItem]:
-        if before is not None and before.status == after.status:
-            return []
-        deltas = {after.status.value: 1}
-        if before is not None:
-            deltas[before.status.value] = -1
-        return self._counters.move(
+        return self._counters.transition(
             kind="registrations",
-            scopes=after.counter_scopes(),
             programme_id=after.programme_id,
             shard_key=after.registration_id,
-            deltas=deltas,
+            before=(before.counter_scopes(), before.status.value) if before else None,
+            after=(after.counter_scopes(), after.status.value),
         )
+
+
+def commit(client: Any, items: Sequence[TxItem], *, record_name: str, what: str) -> None:
+    """Writes a change; a failed condition on the record or its next event means someone else won."""
+    try:
+        transact_write(client, items)
+    except ConditionFailed as failed:
+        if failed.name in (record_name, "event"):
+            raise VersionConflict(
+                f"The {what} was changed by someone else; read it again and retry.",
+                current_version=(failed.current or {}).get("version"),
+            ) from failed
+        raise
+
+
+class GrievanceRecorder:
+    def __init__(
+        self,
+        client: Any,
+        grievances: GrievanceStore,
+        events: EventStore,
+        counters: CounterStore,
+        notifications: NotificationStore,
+    ) -> None:
+        self._client = client
+        self._grievances = grievances
+        self._events = events
+        self._counters = counters
+        self._notifications = notifications
+
+    def record(
+        self,
+        *,
+        before: Grievance | None,
+        change: GrievanceChange,
+        actor: Actor,
+        at: datetime,
+        extra: Sequence[TxItem] = (),
+    ) -> Grievance:
+        """Returns the stored image; VersionConflict if anyone changed it since `before` was read."""
+        after = change.after
+        version = before.version + 1 if before else 1
+        event = AuditEvent.create(
+            entity=after.entity,
+            seq=version,
+            type=change.event_type,
+            at=at,
+            actor=actor,
+            prev_hash=before.event_head if before else GENESIS_HASH,
+            data={**change.data, "status": after.status.value, "level": after.level.value, "unit": after.unit},
+            reason=change.reason,
+        )
+        stored = after.model_copy(update={"version": version, "event_head": event.hash, "updated_at": at})
+        notifications = [
+            self._notifications.request(
+                entity=stored.entity,
+                seq=version,
+                index=n,
+                recipient=recipient.address,
+                template=recipient.template,
+                data={"grievance_id": stored.grievance_id, "number": stored.number, "status": stored.status.value},
+                at=at,
+            )
+            for n, recipient in enumerate(change.notify)
+        ]
+        items = [
+            self._grievances.create(stored)
+            if before is None
+            else self._grievances.replace(stored, expected_version=before.version),
+            self._events.append(event),
+            *self._counters.transition(
+                kind="grievances",
+                programme_id=stored.programme_id,
+                shard_key=stored.grievance_id,
+                before=(before.counter_scopes(), before.status.value) if before else None,
+                after=(stored.counter_scopes(), stored.status.value),
+            ),
+            *notifications,
+            *extra,
+        ]
+        commit(self._client, items, record_name="grievance", what="grievance")
+        return stored

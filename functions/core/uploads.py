@@ -14,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from core.registration import ContentType
+from core.registration import ContentType, DocumentStatus
 
 PRESIGN_TTL = timedelta(minutes=15)
 DOWNLOAD_TTL = timedelta(minutes=5)
@@ -47,6 +47,20 @@ class ObjectInspection(BaseModel):
     sha256: str | None = None
     uploaded_at: AwareDatetime | None = None
     version_id: str | None = None
+
+    def checked_fields(self, now: datetime, *, refused: str | None = None) -> dict[str, Any]:
+        """What a document or attachment records of this check; `refused` overrides an accepted file."""
+        reason = refused if self.accepted and refused else self.reason
+        accepted = self.accepted and reason is None
+        return {
+            "status": DocumentStatus.UPLOADED if accepted else DocumentStatus.REJECTED,
+            "checked_at": now,
+            "uploaded_at": self.uploaded_at,
+            "size_bytes": self.size_bytes,
+            "sha256": self.sha256,
+            "object_version": self.version_id,
+            "reject_reason": reason,
+        }
 
 
 def upload_expiry(now: datetime, window_ends_before: datetime) -> datetime | None:

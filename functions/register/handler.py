@@ -20,6 +20,7 @@ from core import api_document
 from core.aws import AwsClients
 from core.clock import current_clock
 from core.errors import InvalidCursor
+from core.history import HistoryEvent
 from core.http import caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
 from core.idempotency import IdempotentRunner
 from core.observability import logger, observed, tracer
@@ -36,7 +37,6 @@ from register.models import (
     DocumentResponse,
     DocumentUploadRequest,
     DownloadResponse,
-    HistoryEvent,
     HistoryResponse,
     MeResponse,
     ProgrammeResponse,

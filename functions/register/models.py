@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from core.audit import AuditEvent, ChainVerdict
+from core.audit import ChainVerdict
 from core.auth import Principal
 from core.eligibility import EligibilityResult
+from core.history import HistoryEvent
 from core.programme import DocumentType, EligibilityRules, Programme
 from core.registration import ContentType, Document, DocumentStatus, Registration, RegistrationStatus, Review
 from core.service_record import RecordChanges, RollMismatch, ServiceRecord
@@ -187,32 +188,6 @@ class DownloadResponse(BaseModel):
 class SubmitResponse(BaseModel):
     acknowledgement_number: str
     registration: RegistrationResponse
-
-
-class HistoryEvent(BaseModel):
-    seq: int
-    type: str
-    at: AwareDatetime
-    actor: str
-    actor_role: str
-    reason: str | None
-    data: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-    @classmethod
-    def of(cls, event: AuditEvent) -> HistoryEvent:
-        return cls(
-            seq=event.seq,
-            type=event.type,
-            at=event.at,
-            actor=event.actor.id,
-            actor_role=event.actor.role,
-            reason=event.reason,
-            data=event.data,
-            prev_hash=event.prev_hash,
-            hash=event.hash,
-        )
 
 
 class HistoryResponse(BaseModel):

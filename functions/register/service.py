@@ -461,21 +461,12 @@ class RegistrationService:
         now = self._clock.now()
         # No check of the upload time against the window: the POST policy expires with the window and
         # S3 enforces it, so a file that exists arrived in time, however late it is confirmed.
-        reason = inspection.reason
-        if inspection.accepted and registration.status not in EDITABLE:
-            reason = f"The file arrived after the registration became {registration.status.value}."
-        accepted = inspection.accepted and reason is None
-        checked = document.model_copy(
-            update={
-                "status": DocumentStatus.UPLOADED if accepted else DocumentStatus.REJECTED,
-                "checked_at": now,
-                "uploaded_at": inspection.uploaded_at,
-                "size_bytes": inspection.size_bytes,
-                "sha256": inspection.sha256,
-                "object_version": inspection.version_id,
-                "reject_reason": reason,
-            }
-        )
+        late = None
+        if registration.status not in EDITABLE:
+            late = f"The file arrived after the registration became {registration.status.value}."
+        checked = document.model_copy(update=inspection.checked_fields(now, refused=late))
+        accepted = checked.status == DocumentStatus.UPLOADED
+        reason = checked.reject_reason
         superseded = [
             d.model_copy(update={"status": DocumentStatus.SUPERSEDED, "superseded_by": document.document_id})
             for d in registration.documents

@@ -11,6 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.aws import AwsClients
 from core.clock import current_clock
+from core.history import HistoryEvent
 from core.http import caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
 from core.idempotency import IdempotentRunner
 from core.observability import observed
@@ -25,7 +26,6 @@ from core.store.registrations import QueueFilter, RegistrationStore
 from core.uploads import ObjectStore
 from verify.models import (
     CaseDocument,
-    CaseEvent,
     CaseFileResponse,
     DecisionBody,
     DecisionResponse,
@@ -127,19 +127,7 @@ def get_case_file(id: str) -> CaseFileResponse:
         eligibility=registration.eligibility,
         documents=[CaseDocument.of(d.document, d.url, d.url_expires_at) for d in case.documents],
         review=registration.review,
-        history=[
-            CaseEvent(
-                seq=e.seq,
-                type=e.type,
-                at=e.at,
-                actor=e.actor.id,
-                actor_role=e.actor.role,
-                reason=e.reason,
-                data=e.data,
-                hash=e.hash,
-            )
-            for e in case.events
-        ],
+        history=[HistoryEvent.of(e) for e in case.events],
         chain_valid=case.verdict.valid,
     )
 

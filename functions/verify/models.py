@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import AwareDatetime, BaseModel
 
 from core.eligibility import EligibilityResult
+from core.history import HistoryEvent
 from core.registration import Document, Registration, RegistrationStatus, Review, SignedReceipt
 from core.service_record import RollMismatch, ServiceRecord
 from verify.rules import DecisionRequest
@@ -77,17 +76,6 @@ class CaseDocument(BaseModel):
         )
 
 
-class CaseEvent(BaseModel):
-    seq: int
-    type: str
-    at: AwareDatetime
-    actor: str
-    actor_role: str
-    reason: str | None
-    data: dict[str, Any]
-    hash: str
-
-
 class CaseFileResponse(BaseModel):
     registration_id: str
     employee_code: str
@@ -101,7 +89,7 @@ class CaseFileResponse(BaseModel):
     eligibility: EligibilityResult | None
     documents: list[CaseDocument]
     review: Review | None
-    history: list[CaseEvent]
+    history: list[HistoryEvent]
     chain_valid: bool
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from core.clock import IST
-from core.programme import Programme, Window
+from core.programme import GrievancePolicy, GrievanceUnit, Programme, Window
 from core.service_record import Engagement, EngagementType, Gender, PaidDays, Personal, ServiceRecord, ServiceSpell
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollEntry, RollStore
@@ -30,6 +30,15 @@ PROGRAMME = Programme(
         opens_at=datetime(2025, 12, 25, 0, 0, tzinfo=IST), closes_at=datetime(2026, 1, 31, 23, 59, 59, tzinfo=IST)
     ),
     verification_closes_at=datetime(2026, 2, 28, 23, 59, 59, tzinfo=IST),
+    grievances=GrievancePolicy(
+        units=(
+            GrievanceUnit(unit_id="GRV-PKL-L1", name="District grievance cell, Panchkula"),
+            GrievanceUnit(unit_id="GRV-HSR-L1", name="District grievance cell, Hisar"),
+            GrievanceUnit(unit_id="GRV-STATE-L1", name="State grievance cell, Chandigarh"),
+        ),
+        route_by_ddo={"DDO-PKL-001": "GRV-PKL-L1", "DDO-PKL-002": "GRV-PKL-L1", "DDO-HSR-001": "GRV-HSR-L1"},
+        default_unit="GRV-STATE-L1",
+    ),
 )
 
 
@@ -251,6 +260,7 @@ def demo_users() -> list[DemoUser]:
         DemoUser("ddo3", "ddo", {"custom:ddo_code": "DDO-HSR-001"}, "DDO, DC Office Hisar"),
         DemoUser("hod1", "hod", {"custom:department": "Health"}, "Head of Department, Health (DDO-PKL-001/002)"),
         DemoUser("officer1", "officer", {"custom:unit": "GRV-PKL-L1"}, "Grievance officer, L1 Panchkula"),
+        DemoUser("officer2", "officer", {"custom:unit": "GRV-HSR-L1"}, "Grievance officer, L1 Hisar"),
         DemoUser("admin1", "admin", {}, "State nodal officer (windows, roll, reports)"),
     ]
     return users

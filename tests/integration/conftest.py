@@ -13,6 +13,8 @@ from moto import mock_aws
 from core.clock import SettableClock, SystemClock, install_clock
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollStore
+from grievance import handler as grievance_handler
+from grievance import settings as grievance_settings
 from infra.local.events import LocalLambdaContext
 from infra.local.moto_fidelity import serialize_dynamodb
 from infra.local.provision import provision
@@ -34,7 +36,11 @@ def clock() -> Iterator[SettableClock]:
     install_clock(SystemClock())
 
 
-HANDLERS = {"RegisterFunction": register_handler, "VerifyFunction": verify_handler}
+HANDLERS = {
+    "RegisterFunction": register_handler,
+    "VerifyFunction": verify_handler,
+    "GrievanceFunction": grievance_handler,
+}
 
 
 def _reset_functions() -> None:
@@ -48,6 +54,10 @@ def _reset_functions() -> None:
         verify_handler.service,
         verify_handler.idempotency,
         verify_handler._aws,
+        grievance_settings.get_settings,
+        grievance_handler.service,
+        grievance_handler.idempotency,
+        grievance_handler._aws,
     ):
         cached.cache_clear()
 

@@ -39,31 +39,45 @@ class CounterStore:
             request = response.get("UnprocessedKeys") or {}
         return totals
 
-    def move(
+    def transition(
         self,
         *,
         kind: str,
-        scopes: Mapping[str, str],
         programme_id: str,
         shard_key: str,
-        deltas: Mapping[str, int],
+        before: tuple[Mapping[str, str], str] | None,
+        after: tuple[Mapping[str, str], str],
     ) -> list[TxItem]:
-        """ADD each delta (e.g. {"DRAFT": -1, "SUBMITTED": 1}) to every scope's counter."""
-        names = {f"#c{i}": name for i, name in enumerate(deltas)}
-        values: dict[str, Any] = {f":c{i}": {"N": str(delta)} for i, delta in enumerate(deltas.values())}
-        expression = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(deltas)))
+        """Counter updates for a record moving from (scopes, state) `before` to `after`.
+
+        Scopes may change too (a grievance moving to another unit or level): the old group loses
+        one, the new gains one. Groups whose counts do not change are not written.
+        """
+        deltas: dict[tuple[str, str], dict[str, int]] = {}
+        moves = [(after, 1)] if before is None else [(before, -1), (after, 1)]
+        for (scopes, state), sign in moves:
+            for scope, value in scopes.items():
+                group = deltas.setdefault((scope, value), {})
+                group[state] = group.get(state, 0) + sign
         shard = f"shard#{shard_of(shard_key)}"
-        return [
-            TxItem(
-                name=f"counter:{scope}",
-                operation="Update",
-                request={
-                    "TableName": self._table,
-                    "Key": {"pk": {"S": f"{programme_id}#{kind}#{scope}#{value}"}, "sk": {"S": shard}},
-                    "UpdateExpression": expression,
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": values,
-                },
+        items = []
+        for (scope, value), counts in deltas.items():
+            changed = {state: delta for state, delta in counts.items() if delta}
+            if not changed:
+                continue
+            names = {f"#c{i}": state for i, state in enumerate(changed)}
+            values = {f":c{i}": {"N": str(delta)} for i, delta in enumerate(changed.values())}
+            items.append(
+                TxItem(
+                    name=f"counter:{scope}",
+                    operation="Update",
+                    request={
+                        "TableName": self._table,
+                        "Key": {"pk": {"S": f"{programme_id}#{kind}#{scope}#{value}"}, "sk": {"S": shard}},
+                        "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(changed))),
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    },
+                )
             )
-            for scope, value in scopes.items()
-        ]
+        return items

@@ -16,11 +16,20 @@ class NotificationStore:
         self._table = table
 
     def request(
-        self, *, entity: str, seq: int, recipient: str, template: str, data: dict[str, Any], at: datetime
+        self,
+        *,
+        entity: str,
+        seq: int,
+        recipient: str,
+        template: str,
+        data: dict[str, Any],
+        at: datetime,
+        index: int = 0,
     ) -> TxItem:
+        """`index` tells apart the requests one change makes (the employee and the new assignee)."""
         item = {
             "pk": f"request#{entity}",
-            "sk": f"{seq:010d}",
+            "sk": f"{seq:010d}" if index == 0 else f"{seq:010d}#{index}",
             "recipient": recipient,
             "template": template,
             "data": data,

@@ -1,0 +1,294 @@
+"""The `grievances` table.
+
+pk = grievance id: sk = "GRIEVANCE" holds the record, "ATT#<id>" each attachment.
+pk = "limit#<employee>#<YYYY-MM>" counts an employee's filings in a month (the anti-abuse cap).
+pk = "activity#<username>" is when an officer or HoD was last seen (written at most hourly).
+
+Four sparse indexes keep every list and sweep a Query whose cost follows its own items:
+* `by_employee`: an employee's grievances, newest first;
+* `unit_queue`: an L1 unit's grievances; `l2_queue`: a department's L2 grievances. Their
+  queue_sort = "<rank>#<time>#<id>": rank 0 (the office owes a step) is ordered by when the SLA
+  breaks, so overdue items come first and "overdue only" is a key range;
+* `sweeps` (keys only): sweep = "sla#<shard>" while an L1 SLA runs, "autoclose#<shard>" while
+  RESOLVED; sweep_at = when the SLA breaks, or when it was resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.grievance import Attachment, Grievance, GrievanceStatus, Level, utc_key
+from core.registration import DocumentStatus
+from core.store.counters import shard_of
+from core.store.dynamo import TxItem, marshal, unmarshal
+
+RECORD_SK = "GRIEVANCE"
+ATTACHMENT_PREFIX = "ATT#"
+BY_EMPLOYEE = "by_employee"
+UNIT_QUEUE = "unit_queue"
+L2_QUEUE = "l2_queue"
+SWEEPS = "sweeps"
+SLA_SWEEP = "sla"
+AUTOCLOSE_SWEEP = "autoclose"
+SWEEP_SHARDS = 8
+LIMIT_KEEP_FOR = timedelta(days=62)
+
+QUEUE_RANK = {
+    GrievanceStatus.OPEN: "0",
+    GrievanceStatus.IN_PROGRESS: "0",
+    GrievanceStatus.AWAITING_EMPLOYEE: "1",
+    GrievanceStatus.RESOLVED: "2",
+    GrievanceStatus.CLOSED: "3",
+    GrievanceStatus.REJECTED: "3",
+}
+
+
+def index_attributes(grievance: Grievance) -> dict[str, Any]:
+    running = grievance.status in (GrievanceStatus.OPEN, GrievanceStatus.IN_PROGRESS)
+    breaks_at = utc_key(grievance.sla.ends_before)
+    rank = QUEUE_RANK[grievance.status]
+    order = breaks_at if running else utc_key(grievance.filed_at)
+    attributes: dict[str, Any] = {
+        "employee_key": grievance.employee_code,
+        "filed_sort": f"{utc_key(grievance.filed_at)}#{grievance.grievance_id}",
+        "queue_sort": f"{rank}#{order}#{grievance.grievance_id}",
+    }
+    if grievance.level == Level.L1 and grievance.unit:
+        attributes["queue_unit"] = grievance.unit
+    if grievance.level == Level.L2:
+        attributes["queue_department"] = grievance.department
+    if running:
+        attributes["sla_breaks_at"] = breaks_at
+    shard = shard_of(grievance.grievance_id) % SWEEP_SHARDS
+    if running and grievance.level == Level.L1:
+        attributes["sweep"], attributes["sweep_at"] = f"{SLA_SWEEP}#{shard}", breaks_at
+    elif grievance.status == GrievanceStatus.RESOLVED and grievance.resolved_at is not None:
+        attributes["sweep"], attributes["sweep_at"] = f"{AUTOCLOSE_SWEEP}#{shard}", utc_key(grievance.resolved_at)
+    return attributes
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    status: GrievanceStatus | None = None
+    category: str | None = None
+    overdue_at: datetime | None = None  # only those whose SLA broke by then
+
+
+@dataclass(frozen=True)
+class GrievancePage:
+    items: list[Grievance]
+    last_key: dict[str, Any] | None
+    items_read: int
+
+
+class GrievanceStore:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    # ------------------------------------------------------------------ reads
+    def get(self, grievance_id: str) -> Grievance | None:
+        """The record and its attachments in one consistent Query."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": grievance_id}},
+            "ConsistentRead": True,
+        }
+        items: list[dict[str, Any]] = []
+        while True:
+            page = self._client.query(**request)
+            items.extend(unmarshal(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        record = next((i for i in items if i["sk"] == RECORD_SK), None)
+        if record is None:
+            return None
+        attachments = [Attachment.model_validate(i) for i in items if i["sk"].startswith(ATTACHMENT_PREFIX)]
+        return Grievance.model_validate({**record, "attachments": attachments})
+
+    def page(
+        self, *, index: str, partition: str, where: ListFilter, limit: int, start: dict[str, Any] | None
+    ) -> GrievancePage:
+        """One Query on one index partition; filters narrow the page, never widen the read."""
+        key_attribute = {BY_EMPLOYEE: "employee_key", UNIT_QUEUE: "queue_unit", L2_QUEUE: "queue_department"}[index]
+        names = {"#p": key_attribute}
+        values: dict[str, Any] = {":p": {"S": partition}}
+        condition = "#p = :p"
+        filters = []
+        if where.overdue_at is not None:
+            now = utc_key(where.overdue_at)
+            if index == BY_EMPLOYEE:
+                names["#b"] = "sla_breaks_at"
+                values[":now"] = {"S": now}
+                filters.append("#b <= :now")
+            else:  # rank 0 is ordered by when the SLA breaks: overdue is a key range
+                names["#s"] = "queue_sort"
+                values[":lo"], values[":hi"] = {"S": "0#"}, {"S": f"0#{now}#~"}
+                condition += " AND #s BETWEEN :lo AND :hi"
+        if where.status is not None:
+            names["#st"] = "status"
+            values[":st"] = {"S": where.status.value}
+            filters.append("#st = :st")
+            if index != BY_EMPLOYEE and where.overdue_at is None:
+                names["#s"] = "queue_sort"
+                values[":rank"] = {"S": f"{QUEUE_RANK[where.status]}#"}
+                condition += " AND begins_with(#s, :rank)"
+        if where.category:
+            names["#c"] = "category"
+            values[":c"] = {"S": where.category}
+            filters.append("#c = :c")
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "Limit": limit,
+            "ScanIndexForward": index != BY_EMPLOYEE,  # an employee sees the newest first
+        }
+        if filters:
+            request["FilterExpression"] = " AND ".join(filters)
+        if start:
+            request["ExclusiveStartKey"] = start
+        page = self._client.query(**request)
+        items = [Grievance.model_validate(unmarshal(i)) for i in page.get("Items", [])]
+        return GrievancePage(items=items, last_key=page.get("LastEvaluatedKey"), items_read=page.get("ScannedCount", 0))
+
+    def due_for_sweep(
+        self, *, sweep: str, shard: int, until: datetime, limit: int, start: dict[str, Any] | None
+    ) -> tuple[list[str], dict[str, Any] | None]:
+        """Ids in one sweep shard whose sweep time is at or before `until` (keys only, oldest first)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": SWEEPS,
+            "KeyConditionExpression": "sweep = :s AND sweep_at <= :until",
+            "ExpressionAttributeValues": {":s": {"S": f"{sweep}#{shard}"}, ":until": {"S": utc_key(until)}},
+            "Limit": limit,
+        }
+        if start:
+            request["ExclusiveStartKey"] = start
+        page = self._client.query(**request)
+        return [i["pk"]["S"] for i in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+    # ------------------------------------------------------------------ writes
+    def _record_item(self, grievance: Grievance) -> dict[str, Any]:
+        body = grievance.model_dump(mode="json", exclude={"attachments"})
+        return marshal({"pk": grievance.grievance_id, "sk": RECORD_SK, **body, **index_attributes(grievance)})
+
+    def create(self, grievance: Grievance) -> TxItem:
+        return TxItem(
+            name="grievance",
+            operation="Put",
+            request={
+                "TableName": self._table,
+                "Item": self._record_item(grievance),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            },
+        )
+
+    def replace(self, grievance: Grievance, *, expected_version: int) -> TxItem:
+        return TxItem(
+            name="grievance",
+            operation="Put",
+            request={
+                "TableName": self._table,
+                "Item": self._record_item(grievance),
+                "ConditionExpression": "version = :expected",
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            },
+        )
+
+    def count_filing(self, *, employee_code: str, month: str, limit: int, expires_at: datetime) -> TxItem:
+        """+1 to this month's filings, refused once `limit` is reached (same transaction as the filing)."""
+        return TxItem(
+            name="monthly_limit",
+            operation="Update",
+            request={
+                "TableName": self._table,
+                "Key": {"pk": {"S": f"limit#{employee_code}#{month}"}, "sk": {"S": "LIMIT"}},
+                "UpdateExpression": "ADD filed :one SET expires_at_epoch = :ttl",
+                "ConditionExpression": "attribute_not_exists(filed) OR filed < :limit",
+                "ExpressionAttributeValues": {
+                    ":one": {"N": "1"},
+                    ":limit": {"N": str(limit)},
+                    ":ttl": {"N": str(int((expires_at + LIMIT_KEEP_FOR).timestamp()))},
+                },
+            },
+        )
+
+    def _attachment_item(self, grievance_id: str, attachment: Attachment) -> dict[str, Any]:
+        body = attachment.model_dump(mode="json")
+        return marshal({"pk": grievance_id, "sk": f"{ATTACHMENT_PREFIX}{attachment.attachment_id}", **body})
+
+    def add_attachment(self, grievance_id: str, attachment: Attachment, *, owner_sub: str) -> list[TxItem]:
+        """An upload slot, only on the owner's grievance while it is not final (no version bump:
+        the upload itself changes nothing the office sees until a reply cites it)."""
+        return [
+            TxItem(
+                name="grievance",
+                operation="ConditionCheck",
+                request={
+                    "TableName": self._table,
+                    "Key": {"pk": {"S": grievance_id}, "sk": {"S": RECORD_SK}},
+                    "ConditionExpression": "owner_sub = :owner AND NOT #status IN (:closed, :rejected)",
+                    "ExpressionAttributeNames": {"#status": "status"},
+                    "ExpressionAttributeValues": {
+                        ":owner": {"S": owner_sub},
+                        ":closed": {"S": GrievanceStatus.CLOSED.value},
+                        ":rejected": {"S": GrievanceStatus.REJECTED.value},
+                    },
+                },
+            ),
+            TxItem(
+                name="attachment",
+                operation="Put",
+                request={
+                    "TableName": self._table,
+                    "Item": self._attachment_item(grievance_id, attachment),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                },
+            ),
+        ]
+
+    def record_attachment_check(self, grievance_id: str, attachment: Attachment) -> None:
+        """The outcome of the check, written once: a second confirm finds it no longer pending."""
+        self._client.put_item(
+            TableName=self._table,
+            Item=self._attachment_item(grievance_id, attachment),
+            ConditionExpression="#status = :pending",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":pending": {"S": DocumentStatus.PENDING_UPLOAD.value}},
+        )
+
+    def touch_activity(self, *, username: str, role: str, scope: str, now: datetime) -> bool:
+        """Records `last_seen` unless it was already recorded this hour; True if it wrote."""
+        hour = utc_key(now)[:13]
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": f"activity#{username}"}, "sk": {"S": "ACTIVITY"}},
+                UpdateExpression="SET last_seen = :now, seen_hour = :hour, #role = :role, #scope = :scope",
+                ConditionExpression="attribute_not_exists(seen_hour) OR seen_hour < :hour",
+                ExpressionAttributeNames={"#role": "role", "#scope": "scope"},
+                ExpressionAttributeValues={
+                    ":now": {"S": now.isoformat()},
+                    ":hour": {"S": hour},
+                    ":role": {"S": role},
+                    ":scope": {"S": scope},
+                },
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def last_seen(self, username: str) -> datetime | None:
+        response = self._client.get_item(
+            TableName=self._table, Key={"pk": {"S": f"activity#{username}"}, "sk": {"S": "ACTIVITY"}}
+        )
+        if "Item" not in response:
+            return None
+        return datetime.fromisoformat(response["Item"]["last_seen"]["S"])

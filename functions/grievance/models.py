@@ -1,0 +1,161 @@
+"""The grievance function's HTTP models: what clients send and what they get back."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from core.grievance import Action, Attachment, Feedback, Grievance, GrievanceStatus, Level
+from core.history import HistoryEvent
+from core.registration import ContentType, DocumentStatus
+from core.types import RegistrationId, Version
+from core.uploads import UploadGrant
+from grievance.service import ActionCommand, FileRequest
+
+AttachmentId = Annotated[str, StringConstraints(pattern=r"^ATT-[0-9A-HJKMNP-TV-Z]{26}$")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# ---------------------------------------------------------------- requests
+class FileGrievanceRequest(FileRequest):
+    model_config = ConfigDict(extra="forbid")
+
+    category: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=150)]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=4000)]
+    registration_id: RegistrationId | None = Field(
+        default=None, description="Your registration this is about; if it was REJECTED, this is an appeal (L2)."
+    )
+
+
+class ActionRequest(ActionCommand):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Action
+    remarks: Annotated[str, Field(max_length=2000)] = ""
+    version: Version
+    reason_code: str | None = Field(default=None, description="With `reject`: one of the programme's reason codes.")
+    to_unit: str | None = Field(default=None, description="With `reassign`: the unit to hand the grievance to.")
+
+
+class ReplyRequest(_Request):
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    attachment_ids: Annotated[list[AttachmentId], Field(max_length=5)] = []
+    version: Version
+
+
+class FeedbackRequest(_Request):
+    satisfied: bool
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    version: Version
+
+
+class AttachmentUploadRequest(_Request):
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    content_type: ContentType
+    size_bytes: Annotated[int, Field(ge=1, description="Exact size of the file in bytes (at most 5 MB).")]
+
+
+# ---------------------------------------------------------------- responses
+class SlaView(BaseModel):
+    due_at: AwareDatetime
+    seconds_left: int
+    breached: bool
+    paused: bool
+
+    @classmethod
+    def of(cls, grievance: Grievance, now: datetime) -> SlaView:
+        paused = grievance.sla_paused_at is not None
+        return cls(
+            due_at=grievance.due_at,
+            # A paused clock shows the time it had left when it stopped.
+            seconds_left=grievance.sla.seconds_left(grievance.sla_paused_at or now),
+            breached=grievance.breached(now),
+            paused=paused,
+        )
+
+
+class AttachmentView(BaseModel):
+    attachment_id: str
+    filename: str
+    content_type: ContentType
+    status: DocumentStatus
+    size_bytes: int | None
+    sha256: str | None
+    reject_reason: str | None
+    checked_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, attachment: Attachment) -> AttachmentView:
+        return cls.model_validate(attachment.model_dump())
+
+
+class GrievanceSummary(BaseModel):
+    grievance_id: str
+    number: str
+    employee_code: str
+    category: str
+    subject: str
+    status: GrievanceStatus
+    level: Level
+    unit: str | None
+    department: str
+    appeal: bool
+    filed_at: AwareDatetime
+    version: int
+    sla: SlaView
+
+    @classmethod
+    def of(cls, grievance: Grievance, now: datetime) -> GrievanceSummary:
+        return cls.model_validate({**grievance.model_dump(), "sla": SlaView.of(grievance, now)})
+
+
+class GrievanceResponse(GrievanceSummary):
+    description: str
+    registration_id: str | None
+    ddo_code: str
+    reassignments: int
+    resolution: str | None
+    resolved_at: AwareDatetime | None
+    reason_code: str | None
+    feedback: list[Feedback]
+    closed_at: AwareDatetime | None
+    attachments: list[AttachmentView]
+
+    @classmethod
+    def of(cls, grievance: Grievance, now: datetime) -> GrievanceResponse:
+        return cls.model_validate(
+            {
+                **grievance.model_dump(),
+                "sla": SlaView.of(grievance, now),
+                "attachments": [AttachmentView.of(a) for a in grievance.attachments],
+            }
+        )
+
+
+class GrievanceDetailResponse(GrievanceResponse):
+    timeline: list[HistoryEvent]
+    chain_valid: bool
+
+
+class GrievanceListResponse(BaseModel):
+    items: list[GrievanceSummary]
+    next_cursor: str | None
+    now: AwareDatetime
+
+
+class AttachmentUploadResponse(BaseModel):
+    attachment: AttachmentView
+    upload: UploadGrant
+
+
+class AttachmentDownloadResponse(BaseModel):
+    attachment: AttachmentView
+    url: str
+    expires_at: AwareDatetime

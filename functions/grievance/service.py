@@ -1,0 +1,418 @@
+"""Grievances as domain operations: file, list, read with the timeline, act, reply, feedback and
+attachments. Nothing here knows about HTTP; the state machine itself is core.grievance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from core.access import may_act_on_grievance, require_grievance_owner, require_grievance_read
+from core.audit import Actor, AuditEvent, ChainVerdict, verify_chain
+from core.auth import Principal, Role
+from core.clock import Clock
+from core.errors import (
+    AttachmentNotReady,
+    DocumentNotUploaded,
+    Forbidden,
+    GrievanceLimit,
+    InvalidCursor,
+    InvalidTransition,
+    NoGrievanceUnit,
+    NotFound,
+    NotOnRoll,
+    UnknownCategory,
+    UploadNotAccepted,
+    VersionConflict,
+)
+from core.grievance import (
+    FINAL,
+    Action,
+    Attachment,
+    Grievance,
+    GrievanceChange,
+    GrievanceStatus,
+    Level,
+    Recipient,
+    apply_action,
+    due_after,
+    give_feedback,
+    month_key,
+    next_month_opens,
+    reply,
+    utc_key,
+)
+from core.ids import new_attachment_id, new_grievance_id, new_grievance_number
+from core.recorder import GrievanceRecorder
+from core.registration import ContentType, DocumentStatus, RegistrationStatus
+from core.store.dynamo import ConditionFailed, transact_write
+from core.store.events import EventStore
+from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, GrievancePage, GrievanceStore, ListFilter
+from core.store.programmes import ProgrammeStore
+from core.store.registrations import RegistrationStore
+from core.store.roll import RollStore
+from core.uploads import PRESIGN_TTL, ObjectStore, UploadGrant
+
+MAX_ATTACHMENTS = 10
+
+
+class GrievanceDetail(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    grievance: Grievance
+    events: list[AuditEvent]
+    verdict: ChainVerdict
+
+
+class FileRequest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    category: str
+    subject: str
+    description: str
+    registration_id: str | None = None
+
+
+class ActionCommand(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    action: Action
+    remarks: str
+    version: int
+    reason_code: str | None = None
+    to_unit: str | None = None
+
+
+class GrievanceService:
+    def __init__(
+        self,
+        *,
+        programme_id: str,
+        programmes: ProgrammeStore,
+        grievances: GrievanceStore,
+        registrations: RegistrationStore,
+        roll: RollStore,
+        events: EventStore,
+        recorder: GrievanceRecorder,
+        dynamodb: Any,
+        objects: ObjectStore,
+        clock: Clock,
+    ) -> None:
+        self._programme_id = programme_id
+        self._programmes = programmes
+        self._grievances = grievances
+        self._registrations = registrations
+        self._roll = roll
+        self._events = events
+        self._recorder = recorder
+        self._dynamodb = dynamodb
+        self._objects = objects
+        self._clock = clock
+        # Officers whose visit this warm container already recorded, by hour: saves a write a request.
+        self._seen: dict[str, str] = {}
+
+    # ------------------------------------------------------------------ officer activity
+    def note_activity(self, principal: Principal) -> None:
+        """`last_seen` of officers and HoDs, for the daily digest: at most one write an hour each."""
+        if principal.has(Role.OFFICER):
+            role, scope = Role.OFFICER, principal.unit or ""
+        elif principal.has(Role.HOD):
+            role, scope = Role.HOD, principal.department or ""
+        else:
+            return
+        now = self._clock.now()
+        hour = utc_key(now)[:13]
+        if self._seen.get(principal.username) == hour:
+            return
+        self._grievances.touch_activity(username=principal.username, role=role.value, scope=scope, now=now)
+        self._seen[principal.username] = hour
+
+    # ------------------------------------------------------------------ filing
+    def file(self, principal: Principal, request: FileRequest) -> Grievance:
+        principal.require(Role.EMPLOYEE)
+        programme = self._programmes.get(self._programme_id)
+        policy = programme.grievances
+        category = policy.category(request.category)
+        if category is None:
+            raise UnknownCategory(
+                f"There is no grievance category '{request.category}'.",
+                categories=[c.code for c in policy.categories],
+            )
+        entry = self._roll.get(principal.employee_code or "", self._programme_id)
+        if entry is None:
+            raise NotOnRoll("Only employees on the programme's roll can file grievances here.")
+        engagement = entry.record.engagement
+        department, appeal = engagement.department, False
+        if request.registration_id is not None:
+            registration = self._registrations.get(request.registration_id)
+            if registration is None:
+                raise NotFound(f"There is no registration {request.registration_id}.")
+            if registration.owner_sub != principal.sub:
+                raise Forbidden("A grievance can be about your own registration only.")
+            # A grievance about a rejection is an appeal: it goes straight to the HoD of that department.
+            appeal = registration.status == RegistrationStatus.REJECTED
+            department = registration.department
+        now = self._clock.now()
+        unit = None if appeal else policy.l1_unit_for(ddo_code=engagement.ddo_code, department=department)
+        if not appeal and unit is None:
+            raise NoGrievanceUnit("No grievance unit is set up for your office yet; the helpdesk has been told.")
+        grievance = Grievance(
+            grievance_id=new_grievance_id(),
+            number=new_grievance_number(programme.acknowledgement_prefix),
+            programme_id=self._programme_id,
+            owner_sub=principal.sub,
+            employee_code=entry.employee_code,
+            ddo_code=engagement.ddo_code,
+            department=department,
+            district=engagement.district,
+            category=category.code,
+            subject=request.subject,
+            description=request.description,
+            registration_id=request.registration_id,
+            appeal=appeal,
+            level=Level.L2 if appeal else Level.L1,
+            unit=unit,
+            status=GrievanceStatus.OPEN,
+            version=1,
+            event_head="",
+            filed_at=now,
+            updated_at=now,
+            due_at=due_after(now, category.l2_days if appeal else category.l1_days),
+        )
+        assignee = f"hod:{department}" if appeal else f"unit:{unit}"
+        change = GrievanceChange(
+            after=grievance,
+            event_type="grievance.appealed" if appeal else "grievance.filed",
+            reason=request.subject,
+            data={"category": category.code, "due_at": grievance.due_at.isoformat(), "appeal": appeal},
+            notify=(
+                Recipient(address=f"employee:{grievance.employee_code}", template="grievance_filed"),
+                Recipient(address=assignee, template="grievance_assigned"),
+            ),
+        )
+        month = month_key(now)
+        counted = self._grievances.count_filing(
+            employee_code=grievance.employee_code, month=month, limit=policy.monthly_limit, expires_at=now
+        )
+        try:
+            return self._recorder.record(
+                before=None, change=change, actor=_actor(principal, Role.EMPLOYEE), at=now, extra=[counted]
+            )
+        except ConditionFailed as failed:
+            if failed.name != "monthly_limit":
+                raise
+            opens = next_month_opens(now)
+            raise GrievanceLimit(
+                f"You have filed {policy.monthly_limit} grievances in {month}; you can file again from "
+                f"{opens.date().isoformat()}.",
+                limit=policy.monthly_limit,
+                opens_at=opens.isoformat(),
+                retry_after_seconds=int((opens - now).total_seconds()),
+            ) from failed
+
+    # ------------------------------------------------------------------ reading
+    def page(self, principal: Principal, where: ListFilter, limit: int, start: dict[str, Any] | None) -> GrievancePage:
+        """An employee's own, an officer's unit queue, or a HoD's L2 items: one Query a page."""
+        if principal.has(Role.EMPLOYEE) and principal.employee_code:
+            index, key, partition = BY_EMPLOYEE, "employee_key", principal.employee_code
+        elif principal.has(Role.OFFICER) and principal.unit:
+            index, key, partition = UNIT_QUEUE, "queue_unit", principal.unit
+        elif principal.has(Role.HOD) and principal.department:
+            index, key, partition = L2_QUEUE, "queue_department", principal.department
+        else:
+            raise Forbidden("Grievance lists are for employees, grievance officers and Heads of Department.")
+        if start is not None and start.get(key) != {"S": partition}:
+            raise InvalidCursor("That cursor belongs to another list.")
+        return self._grievances.page(index=index, partition=partition, where=where, limit=limit, start=start)
+
+    def detail(self, principal: Principal, grievance_id: str) -> GrievanceDetail:
+        grievance = self._load(grievance_id)
+        require_grievance_read(principal, grievance)
+        events = self._events.history(grievance.entity)
+        return GrievanceDetail(
+            grievance=grievance, events=events, verdict=verify_chain(events, expected_head=grievance.event_head)
+        )
+
+    # ------------------------------------------------------------------ changes
+    def act(self, principal: Principal, grievance_id: str, command: ActionCommand) -> Grievance:
+        grievance = self._load(grievance_id)
+        role = may_act_on_grievance(principal, grievance)
+        if role is None:
+            raise Forbidden("Only the assigned L1 unit, or the department's HoD at L2, may act on this grievance.")
+        _require_version(grievance, command.version)
+        policy = self._programmes.get(self._programme_id).grievances
+        now = self._clock.now()
+        change = apply_action(
+            grievance,
+            action=command.action,
+            remarks=command.remarks,
+            policy=policy,
+            category=policy.sla_of(grievance.category),
+            now=now,
+            reason_code=command.reason_code,
+            to_unit=command.to_unit,
+        )
+        return self._recorder.record(before=grievance, change=change, actor=_actor(principal, role), at=now)
+
+    def reply(
+        self, principal: Principal, grievance_id: str, *, message: str, attachment_ids: list[str], version: int
+    ) -> Grievance:
+        grievance = self._load(grievance_id)
+        require_grievance_owner(principal, grievance)
+        _require_version(grievance, version)
+        attachments: list[Attachment] = []
+        for attachment_id in dict.fromkeys(attachment_ids):
+            attachment = grievance.attachment(attachment_id)
+            if attachment is None or attachment.status != DocumentStatus.UPLOADED:
+                raise AttachmentNotReady(
+                    f"Attachment {attachment_id} is not an uploaded and checked file of this grievance; "
+                    "upload it and confirm it first.",
+                    attachment_id=attachment_id,
+                )
+            attachments.append(attachment)
+        now = self._clock.now()
+        change = reply(grievance, message=message, attachments=attachments, now=now)
+        return self._recorder.record(before=grievance, change=change, actor=_actor(principal, Role.EMPLOYEE), at=now)
+
+    def feedback(
+        self,
+        principal: Principal,
+        grievance_id: str,
+        *,
+        satisfied: bool,
+        rating: int,
+        comment: str | None,
+        version: int,
+    ) -> Grievance:
+        grievance = self._load(grievance_id)
+        require_grievance_owner(principal, grievance)
+        _require_version(grievance, version)
+        policy = self._programmes.get(self._programme_id).grievances
+        now = self._clock.now()
+        change = give_feedback(
+            grievance,
+            satisfied=satisfied,
+            rating=rating,
+            comment=comment,
+            category=policy.sla_of(grievance.category),
+            now=now,
+        )
+        return self._recorder.record(before=grievance, change=change, actor=_actor(principal, Role.EMPLOYEE), at=now)
+
+    # ------------------------------------------------------------------ attachments
+    def request_attachment(
+        self, principal: Principal, grievance_id: str, *, filename: str, content_type: ContentType, size_bytes: int
+    ) -> tuple[Attachment, UploadGrant]:
+        """The same pre-signed POST and checks as registration documents, under grievances/<id>/."""
+        grievance = self._load(grievance_id)
+        require_grievance_owner(principal, grievance)
+        if grievance.status in FINAL:
+            raise InvalidTransition(
+                f"A {grievance.status.value} grievance takes no more attachments.",
+                current_status=grievance.status.value,
+                level=grievance.level.value,
+            )
+        if len(grievance.attachments) >= MAX_ATTACHMENTS:
+            raise UploadNotAccepted(
+                f"A grievance has room for {MAX_ATTACHMENTS} attachments.", max_attachments=MAX_ATTACHMENTS
+            )
+        programme = self._programmes.get(self._programme_id)
+        if size_bytes > programme.max_upload_bytes:
+            raise UploadNotAccepted(
+                f"The file is {size_bytes} bytes; the limit is {programme.max_upload_bytes}.",
+                max_bytes=programme.max_upload_bytes,
+            )
+        now = self._clock.now()
+        attachment_id = new_attachment_id()
+        attachment = Attachment(
+            attachment_id=attachment_id,
+            filename=filename,
+            content_type=content_type,
+            declared_size=size_bytes,
+            object_key=f"grievances/{grievance_id}/{attachment_id}",
+            status=DocumentStatus.PENDING_UPLOAD,
+            requested_at=now,
+        )
+        try:
+            transact_write(
+                self._dynamodb, self._grievances.add_attachment(grievance_id, attachment, owner_sub=principal.sub)
+            )
+        except ConditionFailed as failed:  # closed between our read and this write
+            raise InvalidTransition(
+                "The grievance was closed meanwhile; it takes no more attachments.",
+                current_status=(failed.current or {}).get("status"),
+                level=grievance.level.value,
+            ) from failed
+        grant = self._objects.presign_post(
+            key=attachment.object_key,
+            content_type=content_type,
+            size_bytes=size_bytes,
+            now=now,
+            expires_at=now + PRESIGN_TTL,
+        )
+        return attachment, grant
+
+    def confirm_attachment(self, principal: Principal, grievance_id: str, attachment_id: str) -> Attachment:
+        """Checks the uploaded file (size, magic bytes, SHA-256); confirming again changes nothing."""
+        grievance = self._load(grievance_id)
+        require_grievance_owner(principal, grievance)
+        attachment = _attachment(grievance, attachment_id)
+        if attachment.status != DocumentStatus.PENDING_UPLOAD:
+            return attachment
+        programme = self._programmes.get(self._programme_id)
+        inspection = self._objects.inspect(
+            key=attachment.object_key,
+            declared_type=attachment.content_type,
+            declared_size=attachment.declared_size,
+            max_bytes=programme.max_upload_bytes,
+        )
+        if not inspection.present:
+            raise DocumentNotUploaded("No file has arrived for this attachment yet; upload it, then confirm.")
+        checked = attachment.model_copy(update=inspection.checked_fields(self._clock.now()))
+        try:
+            self._grievances.record_attachment_check(grievance_id, checked)
+        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+            return _attachment(self._load(grievance_id), attachment_id)  # a concurrent confirm won
+        return checked
+
+    def attachment_download(
+        self, principal: Principal, grievance_id: str, attachment_id: str
+    ) -> tuple[Attachment, str, datetime]:
+        grievance = self._load(grievance_id)
+        require_grievance_read(principal, grievance)
+        attachment = _attachment(grievance, attachment_id)
+        if attachment.status != DocumentStatus.UPLOADED:
+            raise DocumentNotUploaded("This attachment has not been uploaded and accepted.")
+        url, expires = self._objects.download_url(
+            key=attachment.object_key, version_id=attachment.object_version, now=self._clock.now()
+        )
+        return attachment, url, expires
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    def _load(self, grievance_id: str) -> Grievance:
+        grievance = self._grievances.get(grievance_id)
+        if grievance is None:
+            raise NotFound(f"There is no grievance {grievance_id}.")
+        return grievance
+
+
+def _actor(principal: Principal, role: Role) -> Actor:
+    return Actor(id=principal.actor_id, role=role.value)
+
+
+def _require_version(grievance: Grievance, version: int) -> None:
+    if version != grievance.version:
+        raise VersionConflict(
+            f"You sent version {version}; the grievance is at version {grievance.version}.",
+            current_version=grievance.version,
+        )
+
+
+def _attachment(grievance: Grievance, attachment_id: str) -> Attachment:
+    attachment = grievance.attachment(attachment_id)
+    if attachment is None:
+        raise NotFound(f"Grievance {grievance.grievance_id} has no attachment {attachment_id}.")
+    return attachment
