@@ -211,6 +211,30 @@ def test_every_function_has_its_own_role_with_no_data_action_on_everything(cloud
                 assert "*" not in _as_list(statement["Resource"]), (role, statement)
 
 
+def test_grievance_role_writes_only_grievances_and_reads_what_routing_needs(cloudformation: dict[str, Any]) -> None:
+    statements = _statements(cloudformation, "GrievanceFunctionRole")
+
+    def grants(table: str) -> set[str]:
+        return {
+            action
+            for s in statements
+            for action in _as_list(s["Action"])
+            if {"Fn::GetAtt": [table, "Arn"]} in _as_list(s["Resource"])
+        }
+
+    assert "dynamodb:PutItem" in grants("GrievancesTable")
+    # Appeals and routing read the registration and roll entry; they never change them.
+    assert grants("RegistrationsTable") == {"dynamodb:Query"}
+    assert grants("RollTable") == {"dynamodb:GetItem"}
+    # Lists use three named indexes; the SLA sweep index belongs to the scheduled jobs.
+    index_statement = next(s for s in statements if s["Sid"] == "GrievanceListIndexes")
+    indexes = [r["Fn::Sub"].rpartition("/")[2] for r in index_statement["Resource"]]
+    assert sorted(indexes) == ["by_employee", "l2_queue", "unit_queue"]
+    s3 = [r for s in statements if _touches(s, "s3:") for r in _as_list(s["Resource"])]
+    assert s3 == [{"Fn::Sub": "${DocumentsBucket.Arn}/grievances/*"}]
+    assert not [s for s in statements if _touches(s, "kms:") or _touches(s, "sqs:")]
+
+
 def test_verify_signs_only_with_the_one_key(cloudformation: dict[str, Any]) -> None:
     kms = [s for s in _statements(cloudformation, "VerifyFunctionRole") if _touches(s, "kms:")]
     assert [(sorted(_as_list(s["Action"])), s["Resource"]) for s in kms] == [
