@@ -119,7 +119,7 @@ def _environment() -> Any:
         with mock_aws():
             template = load_template()
             context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="bench")
-            for function_id in ("RegisterFunction", "VerifyFunction"):
+            for function_id in ("RegisterFunction", "VerifyFunction", "GrievanceFunction"):
                 os.environ.update(function_environment(template, function_id, context))
             yield
     finally:
