@@ -540,3 +540,8 @@ def test_round_trips_per_grievance_request(round_trips: RoundTrips) -> None:
     assert round_trips.take() == ["Query"]
     detail(gid)
     assert round_trips.take() == ["Query", "Query"]  # the record, then its events
+
+
+def test_an_unsigned_request_is_a_401_problem_before_anything_is_read() -> None:
+    reply = call("GET", "/v1/grievances", as_=None)
+    assert reply.status == 401 and reply.code == "unauthenticated"
