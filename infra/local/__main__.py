@@ -10,7 +10,7 @@ from infra.local.seed import ARCHETYPES, demo_users
 from infra.local.stack import StackConfig, start
 
 WALKTHROUGH = r"""
-# --- copy-paste walkthrough: login -> me -> create -> upload 4 PDFs -> confirm -> submit -> history ---
+# --- copy-paste walkthrough: login -> me -> create -> upload 4 PDFs -> submit -> history -> a grievance ---
 API={api}
 j() {{ python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }}
 curl -s -X POST $API/_local/clock -d '{{"now":"2026-01-20T10:00:00+05:30"}}'; echo   # inside the window
@@ -30,6 +30,14 @@ VERSION=$(curl -s $API/v1/registrations/$REG -H "$AUTH" | j 'd["version"]')
 curl -s -X POST $API/v1/registrations/$REG/submit -H "$AUTH" -H 'Content-Type: application/json' \
      -H "Idempotency-Key: $(date +%s)" -d "{{\"version\":$VERSION}}" | j 'd["acknowledgement_number"], d["registration"]["status"]'
 curl -s $API/v1/registrations/$REG/history -H "$AUTH" | j '[e["type"] for e in d["events"]], d["chain"]'
+# A grievance: filed by employee1, accepted by officer1 (Panchkula cell), with its timeline.
+GRV=$(curl -s -X POST $API/v1/grievances -H "$AUTH" -H 'Content-Type: application/json' \
+     -d '{{"category":"salary_not_paid","subject":"December salary","description":"My December salary has not been credited."}}')
+echo "$GRV" | j 'd["number"], d["unit"], d["sla"]["due_at"]'
+OFFICER="Authorization: Bearer $(curl -s -X POST $API/_local/login -d '{{"username":"officer1"}}' | j 'd["id_token"]')"
+curl -s -X POST $API/v1/grievances/$(echo "$GRV" | j 'd["grievance_id"]')/actions -H "$OFFICER" \
+     -H 'Content-Type: application/json' -d '{{"action":"accept","version":1}}' | j 'd["status"]'
+curl -s $API/v1/grievances/$(echo "$GRV" | j 'd["grievance_id"]') -H "$AUTH" | j '[e["type"] for e in d["timeline"]], d["chain_valid"]'
 """
 
 
