@@ -26,7 +26,7 @@ from core.errors import (
     UnknownUnit,
 )
 from core.programme import GrievanceCategory, GrievancePolicy, Window
-from core.registration import ContentType, DocumentStatus
+from core.registration import StoredFile
 
 
 class GrievanceStatus(StrEnum):
@@ -74,24 +74,11 @@ MIN_RESOLVE_REMARKS = 30
 MIN_REJECT_REMARKS = 20
 
 
-class Attachment(BaseModel):
+class Attachment(StoredFile):
     """A file the employee attached, checked like a registration document (size, magic bytes, SHA-256)."""
-
-    model_config = ConfigDict(frozen=True)
 
     attachment_id: str
     filename: str
-    content_type: ContentType
-    declared_size: int
-    object_key: str
-    status: DocumentStatus
-    requested_at: AwareDatetime
-    checked_at: AwareDatetime | None = None
-    uploaded_at: AwareDatetime | None = None
-    size_bytes: int | None = None
-    sha256: str | None = None
-    reject_reason: str | None = None
-    object_version: str | None = None
 
 
 class Feedback(BaseModel):

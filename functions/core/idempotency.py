@@ -16,6 +16,8 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from core.settings import IdempotentFunctionSettings
+
 
 class IdempotentRunner:
     def __init__(self, *, table: str, client: Any, expires_after_seconds: int) -> None:
@@ -31,6 +33,14 @@ class IdempotentRunner:
             return action()
 
         self._once = once
+
+    @classmethod
+    def for_function(cls, settings: IdempotentFunctionSettings, client: Any) -> IdempotentRunner:
+        return cls(
+            table=settings.idempotency_table,
+            client=client,
+            expires_after_seconds=settings.idempotency_expiry_seconds,
+        )
 
     def register_context(self, context: LambdaContext) -> None:
         self.config.register_lambda_context(context)

@@ -39,11 +39,12 @@ class ContentType(StrEnum):
     PNG = "image/png"
 
 
-class Document(BaseModel):
+class StoredFile(BaseModel):
+    """An uploaded file and the outcome of its check: shared by registration documents and
+    grievance attachments, which are uploaded and checked the same way (core.uploads)."""
+
     model_config = ConfigDict(frozen=True)
 
-    document_id: str
-    type: DocumentType
     content_type: ContentType
     declared_size: int
     object_key: str
@@ -54,8 +55,13 @@ class Document(BaseModel):
     size_bytes: int | None = None
     sha256: str | None = None
     reject_reason: str | None = None
-    superseded_by: str | None = None
     object_version: str | None = None
+
+
+class Document(StoredFile):
+    document_id: str
+    type: DocumentType
+    superseded_by: str | None = None
 
 
 class Decision(StrEnum):

@@ -10,3 +10,10 @@ class FunctionSettings(BaseSettings):
     settings_table: str
     # Settings changed by an admin (a window extension) reach every function within this time.
     settings_cache_seconds: int = 60
+
+
+class IdempotentFunctionSettings(FunctionSettings):
+    """For functions whose writes honour an Idempotency-Key."""
+
+    idempotency_table: str
+    idempotency_expiry_seconds: int = 24 * 3600

@@ -14,6 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from core.errors import UploadNotAccepted
 from core.registration import ContentType, DocumentStatus
 
 PRESIGN_TTL = timedelta(minutes=15)
@@ -61,6 +62,12 @@ class ObjectInspection(BaseModel):
             "object_version": self.version_id,
             "reject_reason": reason,
         }
+
+
+def require_within_limit(size_bytes: int, max_bytes: int) -> None:
+    """Refused before any slot is written or URL signed: the client learns the limit at once."""
+    if size_bytes > max_bytes:
+        raise UploadNotAccepted(f"The file is {size_bytes} bytes; the limit is {max_bytes}.", max_bytes=max_bytes)
 
 
 def upload_expiry(now: datetime, window_ends_before: datetime) -> datetime | None:

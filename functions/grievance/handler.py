@@ -61,9 +61,7 @@ def service() -> GrievanceService:
     events = EventStore(dynamodb, settings.events_table)
     return GrievanceService(
         programme_id=settings.programme_id,
-        programmes=ProgrammeStore(
-            dynamodb, _aws().resource("dynamodb"), settings.settings_table, settings.settings_cache_seconds
-        ),
+        programmes=ProgrammeStore.for_function(_aws(), settings),
         grievances=grievances,
         registrations=RegistrationStore(dynamodb, settings.registrations_table),
         roll=RollStore(dynamodb, settings.roll_table),
@@ -83,12 +81,7 @@ def service() -> GrievanceService:
 
 @lru_cache(maxsize=1)
 def idempotency() -> IdempotentRunner:
-    settings = get_settings()
-    return IdempotentRunner(
-        table=settings.idempotency_table,
-        client=_aws().dynamodb,
-        expires_after_seconds=settings.idempotency_expiry_seconds,
-    )
+    return IdempotentRunner.for_function(get_settings(), _aws().dynamodb)
 
 
 def record_activity(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:

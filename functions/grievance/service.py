@@ -52,7 +52,7 @@ from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, GrievancePa
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
-from core.uploads import PRESIGN_TTL, ObjectStore, UploadGrant
+from core.uploads import PRESIGN_TTL, ObjectStore, UploadGrant, require_within_limit
 
 MAX_ATTACHMENTS = 10
 
@@ -318,11 +318,7 @@ class GrievanceService:
                 f"A grievance has room for {MAX_ATTACHMENTS} attachments.", max_attachments=MAX_ATTACHMENTS
             )
         programme = self._programmes.get(self._programme_id)
-        if size_bytes > programme.max_upload_bytes:
-            raise UploadNotAccepted(
-                f"The file is {size_bytes} bytes; the limit is {programme.max_upload_bytes}.",
-                max_bytes=programme.max_upload_bytes,
-            )
+        require_within_limit(size_bytes, programme.max_upload_bytes)
         now = self._clock.now()
         attachment_id = new_attachment_id()
         attachment = Attachment(

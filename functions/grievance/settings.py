@@ -2,19 +2,17 @@
 
 from functools import lru_cache
 
-from core.settings import FunctionSettings
+from core.settings import IdempotentFunctionSettings
 
 
-class GrievanceSettings(FunctionSettings):
+class GrievanceSettings(IdempotentFunctionSettings):
     grievances_table: str
     registrations_table: str
     roll_table: str
     events_table: str
     counters_table: str
     notifications_table: str
-    idempotency_table: str
     documents_bucket: str
-    idempotency_expiry_seconds: int = 24 * 3600
 
 
 @lru_cache(maxsize=1)

@@ -65,9 +65,7 @@ def service() -> RegistrationService:
     events = EventStore(dynamodb, settings.events_table)
     return RegistrationService(
         programme_id=settings.programme_id,
-        programmes=ProgrammeStore(
-            dynamodb, _aws().resource("dynamodb"), settings.settings_table, settings.settings_cache_seconds
-        ),
+        programmes=ProgrammeStore.for_function(_aws(), settings),
         roll=RollStore(dynamodb, settings.roll_table),
         registrations=registrations,
         events=events,
@@ -80,12 +78,7 @@ def service() -> RegistrationService:
 
 @lru_cache(maxsize=1)
 def idempotency() -> IdempotentRunner:
-    settings = get_settings()
-    return IdempotentRunner(
-        table=settings.idempotency_table,
-        client=_aws().dynamodb,
-        expires_after_seconds=settings.idempotency_expiry_seconds,
-    )
+    return IdempotentRunner.for_function(get_settings(), _aws().dynamodb)
 
 
 def _registration(registration: Any) -> RegistrationResponse:

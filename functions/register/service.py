@@ -24,7 +24,6 @@ from core.errors import (
     RegistrationClosed,
     RegistrationExists,
     RegistrationNotOpen,
-    UploadNotAccepted,
     VerificationClosed,
     VersionConflict,
 )
@@ -45,7 +44,7 @@ from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollEntry, RollStore
-from core.uploads import ObjectInspection, ObjectStore, UploadGrant, upload_expiry
+from core.uploads import ObjectInspection, ObjectStore, UploadGrant, require_within_limit, upload_expiry
 
 UPLOAD_CHECK_ACTOR = Actor(id="system:upload-check", role="system")
 _OBJECT_KEY = re.compile(r"^registrations/(REG-[0-9A-Z]{26})/(DOC-[0-9A-Z]{26})$")
@@ -243,11 +242,7 @@ class RegistrationService:
         """One round trip: the slot is written only if the caller owns a record that is open for edits."""
         principal.require(Role.EMPLOYEE)
         programme = self._programmes.get(self._programme_id)
-        if size_bytes > programme.max_upload_bytes:
-            raise UploadNotAccepted(
-                f"The file is {size_bytes} bytes; the limit is {programme.max_upload_bytes}.",
-                max_bytes=programme.max_upload_bytes,
-            )
+        require_within_limit(size_bytes, programme.max_upload_bytes)
         now = self._clock.now()
         # During registration a draft may upload (its URL ends with that window); after it, only
         # a sent-back record may, until verification closes. A shorter URL is always safe.

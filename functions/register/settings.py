@@ -2,17 +2,15 @@
 
 from functools import lru_cache
 
-from core.settings import FunctionSettings
+from core.settings import IdempotentFunctionSettings
 
 
-class RegisterSettings(FunctionSettings):
+class RegisterSettings(IdempotentFunctionSettings):
     registrations_table: str
     roll_table: str
     events_table: str
     counters_table: str
-    idempotency_table: str
     documents_bucket: str
-    idempotency_expiry_seconds: int = 24 * 3600
 
 
 @lru_cache(maxsize=1)

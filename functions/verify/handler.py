@@ -53,9 +53,7 @@ def service() -> VerificationService:
     counters = CounterStore(settings.counters_table, dynamodb)
     return VerificationService(
         programme_id=settings.programme_id,
-        programmes=ProgrammeStore(
-            dynamodb, _aws().resource("dynamodb"), settings.settings_table, settings.settings_cache_seconds
-        ),
+        programmes=ProgrammeStore.for_function(_aws(), settings),
         registrations=registrations,
         events=events,
         recorder=ChangeRecorder(dynamodb, registrations, events, counters),
@@ -69,12 +67,7 @@ def service() -> VerificationService:
 
 @lru_cache(maxsize=1)
 def idempotency() -> IdempotentRunner:
-    settings = get_settings()
-    return IdempotentRunner(
-        table=settings.idempotency_table,
-        client=_aws().dynamodb,
-        expires_after_seconds=settings.idempotency_expiry_seconds,
-    )
+    return IdempotentRunner.for_function(get_settings(), _aws().dynamodb)
 
 
 @app.get(

@@ -2,18 +2,16 @@
 
 from functools import lru_cache
 
-from core.settings import FunctionSettings
+from core.settings import IdempotentFunctionSettings
 
 
-class VerifySettings(FunctionSettings):
+class VerifySettings(IdempotentFunctionSettings):
     registrations_table: str
     events_table: str
     counters_table: str
     notifications_table: str
-    idempotency_table: str
     documents_bucket: str
     signing_key_id: str
-    idempotency_expiry_seconds: int = 24 * 3600
 
 
 @lru_cache(maxsize=1)

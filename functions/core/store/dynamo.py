@@ -68,6 +68,46 @@ class TxItem:
         return {self.operation: request}
 
 
+def put_new(name: str, table: str, item: dict[str, Any]) -> TxItem:
+    """A put that fails if the item already exists."""
+    return TxItem(
+        name=name,
+        operation="Put",
+        request={"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"},
+    )
+
+
+def put_if_version(name: str, table: str, item: dict[str, Any], expected_version: int) -> TxItem:
+    """A put of the new image that holds only if nobody changed the record since `expected_version`."""
+    return TxItem(
+        name=name,
+        operation="Put",
+        request={
+            "TableName": table,
+            "Item": item,
+            "ConditionExpression": "version = :expected",
+            "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+        },
+    )
+
+
+def query_partition(client: Any, table: str, pk: str) -> list[dict[str, Any]]:
+    """Every item of one partition, read consistently (a record with its documents or attachments)."""
+    request: dict[str, Any] = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": pk}},
+        "ConsistentRead": True,
+    }
+    items: list[dict[str, Any]] = []
+    while True:
+        page = client.query(**request)
+        items.extend(unmarshal(i) for i in page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
 @dataclass
 class ConditionFailed(Exception):
     """A condition of the named transaction item did not hold."""

@@ -22,7 +22,7 @@ from typing import Any
 from core.grievance import Attachment, Grievance, GrievanceStatus, Level, utc_key
 from core.registration import DocumentStatus
 from core.store.counters import shard_of
-from core.store.dynamo import TxItem, marshal, unmarshal
+from core.store.dynamo import TxItem, marshal, put_if_version, put_new, query_partition, unmarshal
 
 RECORD_SK = "GRIEVANCE"
 ATTACHMENT_PREFIX = "ATT#"
@@ -91,19 +91,7 @@ class GrievanceStore:
     # ------------------------------------------------------------------ reads
     def get(self, grievance_id: str) -> Grievance | None:
         """The record and its attachments in one consistent Query."""
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": grievance_id}},
-            "ConsistentRead": True,
-        }
-        items: list[dict[str, Any]] = []
-        while True:
-            page = self._client.query(**request)
-            items.extend(unmarshal(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_partition(self._client, self._table, grievance_id)
         record = next((i for i in items if i["sk"] == RECORD_SK), None)
         if record is None:
             return None
@@ -180,27 +168,10 @@ class GrievanceStore:
         return marshal({"pk": grievance.grievance_id, "sk": RECORD_SK, **body, **index_attributes(grievance)})
 
     def create(self, grievance: Grievance) -> TxItem:
-        return TxItem(
-            name="grievance",
-            operation="Put",
-            request={
-                "TableName": self._table,
-                "Item": self._record_item(grievance),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            },
-        )
+        return put_new("grievance", self._table, self._record_item(grievance))
 
     def replace(self, grievance: Grievance, *, expected_version: int) -> TxItem:
-        return TxItem(
-            name="grievance",
-            operation="Put",
-            request={
-                "TableName": self._table,
-                "Item": self._record_item(grievance),
-                "ConditionExpression": "version = :expected",
-                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-            },
-        )
+        return put_if_version("grievance", self._table, self._record_item(grievance), expected_version)
 
     def count_filing(self, *, employee_code: str, month: str, limit: int, expires_at: datetime) -> TxItem:
         """+1 to this month's filings, refused once `limit` is reached (same transaction as the filing)."""

@@ -11,8 +11,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.parameters import DynamoDBProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
+from core.aws import AwsClients
 from core.errors import ProgrammeUnavailable
 from core.programme import Programme
+from core.settings import FunctionSettings
 
 
 def programme_key(programme_id: str) -> str:
@@ -25,6 +27,10 @@ class ProgrammeStore:
         self._table = table
         self._max_age = max_age_seconds
         self._provider = DynamoDBProvider(table_name=table, key_attr="pk", value_attr="value", boto3_client=resource)
+
+    @classmethod
+    def for_function(cls, aws: AwsClients, settings: FunctionSettings) -> ProgrammeStore:
+        return cls(aws.dynamodb, aws.resource("dynamodb"), settings.settings_table, settings.settings_cache_seconds)
 
     def get(self, programme_id: str) -> Programme:
         try:

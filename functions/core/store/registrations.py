@@ -12,7 +12,7 @@ from datetime import UTC
 from typing import Any
 
 from core.registration import Document, Registration, RegistrationStatus
-from core.store.dynamo import TxItem, marshal, unmarshal
+from core.store.dynamo import TxItem, marshal, put_if_version, put_new, query_partition, unmarshal
 
 RECORD_SK = "REGISTRATION"
 DOC_PREFIX = "DOC#"
@@ -68,19 +68,7 @@ class RegistrationStore:
 
     def get(self, registration_id: str) -> Registration | None:
         """The record and all its documents in one consistent Query."""
-        items: list[dict[str, Any]] = []
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": registration_id}},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._client.query(**request)
-            items.extend(unmarshal(i) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_partition(self._client, self._table, registration_id)
         record = next((i for i in items if i["sk"] == RECORD_SK), None)
         if record is None:
             return None
@@ -135,28 +123,10 @@ class RegistrationStore:
         return marshal({"pk": registration_id, "sk": f"{DOC_PREFIX}{document.document_id}", **body})
 
     def create(self, registration: Registration) -> TxItem:
-        return TxItem(
-            name="registration",
-            operation="Put",
-            request={
-                "TableName": self._table,
-                "Item": self._record_item(registration),
-                "ConditionExpression": "attribute_not_exists(pk)",
-            },
-        )
+        return put_new("registration", self._table, self._record_item(registration))
 
     def replace(self, registration: Registration, *, expected_version: int) -> TxItem:
-        """Writes the new image only if nobody changed the record since `expected_version`."""
-        return TxItem(
-            name="registration",
-            operation="Put",
-            request={
-                "TableName": self._table,
-                "Item": self._record_item(registration),
-                "ConditionExpression": "version = :expected",
-                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-            },
-        )
+        return put_if_version("registration", self._table, self._record_item(registration), expected_version)
 
     def put_documents(self, registration_id: str, documents: Sequence[Document]) -> list[TxItem]:
         return [
