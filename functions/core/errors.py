@@ -220,3 +220,9 @@ class AttachmentNotReady(DomainError):
     code = "attachment_not_ready"
     status = 409
     title = "An attachment has not been uploaded and checked yet"
+
+
+class InvalidWindow(DomainError):
+    code = "invalid_window"
+    status = 422
+    title = "This window change is not allowed"

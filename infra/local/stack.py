@@ -34,6 +34,7 @@ from infra.local.template import (
 
 REGION = "ap-south-1"
 STACK_NAME = "anubandh-local"
+LOCAL_SETTINGS_CACHE_SECONDS = 1
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -146,6 +147,9 @@ def start(config: StackConfig) -> RunningStack:
         template = load_template()
         context = provision(template, endpoint_url=config.moto_url, region=REGION, stack_name=STACK_NAME)
         os.environ.update(_function_environments(template, context))
+        # In the cloud an admin's window change reaches every function within the 60 s settings
+        # cache; locally a demo (or an API test) should not have to wait for it.
+        os.environ.setdefault("SETTINGS_CACHE_SECONDS", str(LOCAL_SETTINGS_CACHE_SECONDS))
 
         clock = SettableClock()
         if config.clock:

@@ -235,6 +235,16 @@ def test_grievance_role_writes_only_grievances_and_reads_what_routing_needs(clou
     assert not [s for s in statements if _touches(s, "kms:") or _touches(s, "sqs:")]
 
 
+def test_admin_role_moves_windows_and_audits_them_but_touches_no_record(cloudformation: dict[str, Any]) -> None:
+    touched = {
+        resource["Fn::GetAtt"][0]
+        for statement in _statements(cloudformation, "AdminFunctionRole")
+        for resource in _as_list(statement["Resource"])
+    }
+    # Separation of duties: an admin decides nothing, so the role cannot write a registration or grievance.
+    assert touched == {"SettingsTable", "EventsTable"}
+
+
 def test_verify_signs_only_with_the_one_key(cloudformation: dict[str, Any]) -> None:
     kms = [s for s in _statements(cloudformation, "VerifyFunctionRole") if _touches(s, "kms:")]
     assert [(sorted(_as_list(s["Action"])), s["Resource"]) for s in kms] == [

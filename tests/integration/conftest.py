@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
+from admin import handler as admin_handler
+from admin import settings as admin_settings
 from core.clock import SettableClock, SystemClock, install_clock
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollStore
@@ -40,6 +42,7 @@ HANDLERS = {
     "RegisterFunction": register_handler,
     "VerifyFunction": verify_handler,
     "GrievanceFunction": grievance_handler,
+    "AdminFunction": admin_handler,
 }
 
 
@@ -58,6 +61,9 @@ def _reset_functions() -> None:
         grievance_handler.service,
         grievance_handler.idempotency,
         grievance_handler._aws,
+        admin_settings.get_settings,
+        admin_handler.service,
+        admin_handler._aws,
     ):
         cached.cache_clear()
 

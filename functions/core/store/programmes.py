@@ -10,11 +10,26 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import DynamoDBProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+from pydantic import BaseModel, ConfigDict
 
+from core.audit import GENESIS_HASH
 from core.aws import AwsClients
 from core.errors import ProgrammeUnavailable
 from core.programme import Programme
 from core.settings import FunctionSettings
+from core.store.dynamo import TxItem
+
+
+class StoredProgramme(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    programme: Programme
+    version: int  # 0 until an admin first changes it
+    event_head: str
+
+    @property
+    def entity(self) -> str:
+        return f"programme#{self.programme.programme_id}"
 
 
 def programme_key(programme_id: str) -> str:
@@ -41,10 +56,49 @@ class ProgrammeStore:
         return Programme.model_validate(raw)
 
     def put(self, programme: Programme) -> None:
-        self._client.put_item(
+        """Seeding: writes the programme, keeping the version and audit head of any earlier changes."""
+        self._client.update_item(
             TableName=self._table,
-            Item={
-                "pk": {"S": programme_key(programme.programme_id)},
-                "value": {"S": json.dumps(programme.model_dump(mode="json"))},
+            Key={"pk": {"S": programme_key(programme.programme_id)}},
+            UpdateExpression="SET #value = :value",
+            ExpressionAttributeNames={"#value": "value"},
+            ExpressionAttributeValues={":value": {"S": json.dumps(programme.model_dump(mode="json"))}},
+        )
+
+    def read(self, programme_id: str) -> StoredProgramme:
+        """The programme as stored now (no cache), with its version and audit head: for changing it."""
+        item = self._client.get_item(
+            TableName=self._table, Key={"pk": {"S": programme_key(programme_id)}}, ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            raise ProgrammeUnavailable(f"Programme {programme_id} could not be read.")
+        return StoredProgramme(
+            programme=Programme.model_validate(json.loads(item["value"]["S"])),
+            version=int(item.get("version", {}).get("N", "0")),
+            event_head=item.get("event_head", {}).get("S", GENESIS_HASH),
+        )
+
+    def replace(self, stored: StoredProgramme, programme: Programme, *, event_head: str) -> TxItem:
+        """The new programme, only if nobody changed it since `stored` was read."""
+        values = {
+            ":value": {"S": json.dumps(programme.model_dump(mode="json"))},
+            ":version": {"N": str(stored.version + 1)},
+            ":head": {"S": event_head},
+        }
+        if stored.version:
+            condition = "version = :expected"
+            values[":expected"] = {"N": str(stored.version)}
+        else:
+            condition = "attribute_exists(pk) AND attribute_not_exists(version)"
+        return TxItem(
+            name="programme",
+            operation="Update",
+            request={
+                "TableName": self._table,
+                "Key": {"pk": {"S": programme_key(programme.programme_id)}},
+                "UpdateExpression": "SET #value = :value, version = :version, event_head = :head",
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#value": "value"},
+                "ExpressionAttributeValues": values,
             },
         )

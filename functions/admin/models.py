@@ -1,0 +1,54 @@
+"""The admin function's HTTP models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from admin.rules import WindowChange
+from admin.service import WindowsView
+from core.history import HistoryEvent
+
+
+class WindowChangeRequest(WindowChange):
+    model_config = ConfigDict(extra="forbid")
+
+    order_ref: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=3, max_length=100),
+        Field(description="The government order that moves the deadline, e.g. 'HR/GAD/2026/17'."),
+    ]
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=1000)]
+    version: int | None = Field(
+        default=None, ge=0, description="The programme version you read; a stale one gets 409 version_conflict."
+    )
+
+
+class WindowsResponse(BaseModel):
+    programme_id: str
+    version: int
+    registration_opens_at: AwareDatetime
+    registration_closes_at: AwareDatetime
+    verification_closes_at: AwareDatetime
+    registration_open: bool
+    verification_open: bool
+    now: AwareDatetime
+    history: list[HistoryEvent]
+    chain_valid: bool
+
+    @classmethod
+    def of(cls, view: WindowsView) -> WindowsResponse:
+        programme = view.stored.programme
+        return cls(
+            programme_id=programme.programme_id,
+            version=view.stored.version,
+            registration_opens_at=programme.registration.opens_at,
+            registration_closes_at=programme.registration.closes_at,
+            verification_closes_at=programme.verification_closes_at,
+            registration_open=programme.registration.is_open(view.now),
+            verification_open=programme.verification.is_open(view.now),
+            now=view.now,
+            history=[HistoryEvent.of(e) for e in view.events],
+            chain_valid=view.verdict.valid,
+        )

@@ -1,0 +1,83 @@
+"""Admin operations as domain logic: the programme's windows and their audited changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from admin.rules import WindowChange, change_windows
+from core.audit import Actor, AuditEvent, ChainVerdict, verify_chain
+from core.auth import Principal, Role
+from core.clock import Clock
+from core.errors import VersionConflict
+from core.recorder import commit
+from core.store.events import EventStore
+from core.store.programmes import ProgrammeStore, StoredProgramme
+
+
+class WindowsView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    stored: StoredProgramme
+    events: list[AuditEvent]
+    verdict: ChainVerdict
+    now: datetime
+
+
+class AdminService:
+    def __init__(
+        self, *, programme_id: str, programmes: ProgrammeStore, events: EventStore, dynamodb: Any, clock: Clock
+    ) -> None:
+        self._programme_id = programme_id
+        self._programmes = programmes
+        self._events = events
+        self._dynamodb = dynamodb
+        self._clock = clock
+
+    def windows(self, principal: Principal) -> WindowsView:
+        principal.require(Role.ADMIN)
+        return self._view(self._programmes.read(self._programme_id))
+
+    def change_windows(self, principal: Principal, change: WindowChange, version: int | None) -> WindowsView:
+        """One transaction: the programme (conditioned on its version) and the next link of its chain.
+
+        Every function reads the programme through a cache of `settings_cache_seconds` (60 s), so
+        the change reaches them all within a minute.
+        """
+        principal.require(Role.ADMIN)
+        stored = self._programmes.read(self._programme_id)
+        if version is not None and version != stored.version:
+            raise VersionConflict(
+                f"You sent version {version}; the programme is at version {stored.version}.",
+                current_version=stored.version,
+            )
+        now = self._clock.now()
+        updated, changes = change_windows(stored.programme, change, now)
+        event = AuditEvent.create(
+            entity=stored.entity,
+            seq=stored.version + 1,
+            type="programme.windows_changed",
+            at=now,
+            actor=Actor(id=principal.actor_id, role=Role.ADMIN.value),
+            prev_hash=stored.event_head,
+            data={"order_ref": change.order_ref, "changes": changes},
+            reason=change.reason,
+        )
+        commit(
+            self._dynamodb,
+            [self._programmes.replace(stored, updated, event_head=event.hash), self._events.append(event)],
+            record_name="programme",
+            what="programme",
+        )
+        return self._view(StoredProgramme(programme=updated, version=stored.version + 1, event_head=event.hash))
+
+    def _view(self, stored: StoredProgramme) -> WindowsView:
+        events = self._events.history(stored.entity)
+        return WindowsView(
+            stored=stored,
+            events=events,
+            verdict=verify_chain(events, expected_head=stored.event_head if stored.version else None),
+            now=self._clock.now(),
+        )

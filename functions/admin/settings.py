@@ -1,0 +1,14 @@
+"""Settings of the admin function, read once per cold start from its environment."""
+
+from functools import lru_cache
+
+from core.settings import FunctionSettings
+
+
+class AdminSettings(FunctionSettings):
+    events_table: str
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> AdminSettings:
+    return AdminSettings()  # filled from the environment
