@@ -252,9 +252,14 @@ def test_a_route_needs_a_method_and_a_path() -> None:
         http_routes(template)
 
 
-def test_sqs_sources_find_the_upload_queue() -> None:
+def test_sqs_sources_find_the_upload_queue_and_the_job_work_queue() -> None:
     template = load_template()
-    (source,) = sqs_sources(template)
+    sources = {s.queue_id: s for s in sqs_sources(template)}
+    assert set(sources) == {"UploadEventsQueue", "JobWorkQueue"}
+    worker = sources["JobWorkQueue"]
+    assert (worker.function_id, worker.handler) == ("RemindersWorkerFunction", "reminders.worker.lambda_handler")
+    assert worker.report_batch_item_failures is True
+    source = sources["UploadEventsQueue"]
     assert source.function_id == "RegisterFunction"
     assert source.queue_id == "UploadEventsQueue"
     assert source.queue_id in resources_of_type(template, "AWS::SQS::Queue")

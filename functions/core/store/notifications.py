@@ -18,9 +18,17 @@ class NotificationStore:
     def request(
         self, *, entity: str, seq: int, recipient: str, template: str, data: dict[str, Any], at: datetime
     ) -> TxItem:
+        return self._put(f"request#{entity}", f"{seq:010d}", recipient, template, data, at)
+
+    def job_request(self, *, job_run: str, recipient: str, template: str, data: dict[str, Any], at: datetime) -> TxItem:
+        """A job's request to `recipient`, once per run of the job (`job_run` names the job, programme
+        and deadline): a second put for the same recipient fails its condition."""
+        return self._put(f"request#job#{job_run}", recipient, recipient, template, data, at)
+
+    def _put(self, pk: str, sk: str, recipient: str, template: str, data: dict[str, Any], at: datetime) -> TxItem:
         item = {
-            "pk": f"request#{entity}",
-            "sk": f"{seq:010d}",
+            "pk": pk,
+            "sk": sk,
             "recipient": recipient,
             "template": template,
             "data": data,
