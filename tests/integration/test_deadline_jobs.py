@@ -399,7 +399,7 @@ def test_after_escalation_the_hod_decides_and_the_ddo_cannot(stack: LocalContext
         as_=DDO,
         body={"decision": "verify", "remarks": "", "version": item["version"]},
     )
-    assert late.status == 403
+    assert (late.status, late.code) == (403, "verification_closed")
     decided = call(
         "POST",
         f"/v1/verifications/{reg_id}/decision",
