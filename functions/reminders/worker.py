@@ -67,5 +67,7 @@ def _work(record: SQSRecord) -> None:
 
 @observed()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    processor = BatchProcessor(event_type=EventType.SQS)
+    # Every failed message is reported, even when all of them failed: Lambda then retries exactly
+    # those, and the local poller (which runs this in-process) sees an answer rather than an exception.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
     return dict(process_partial_response(event=event, record_handler=_work, processor=processor, context=context))

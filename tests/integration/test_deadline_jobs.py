@@ -10,8 +10,11 @@ from typing import Any
 import boto3
 import pytest
 
+from core.audit import Actor
 from core.clock import IST, SettableClock
+from core.errors import Busy
 from core.programme import Window
+from core.store.job_runs import JobRunStore
 from core.store.programmes import ProgrammeStore
 from infra.local.events import LocalLambdaContext
 from infra.local.functions import FunctionRunner
@@ -19,8 +22,9 @@ from infra.local.poller import QueuePoller, sqs_event
 from infra.local.template import LocalContext, load_template, sqs_sources
 from register import handler as register_handler
 from register import settings as register_settings
-from reminders import planner, worker
+from reminders import planner, service, worker
 from reminders import settings as reminders_settings
+from reminders.models import JobName
 from tests import factories
 from tests.factories import employee
 from tests.integration.conftest import call
@@ -408,3 +412,102 @@ def test_after_escalation_the_hod_decides_and_the_ddo_cannot(stack: LocalContext
     )
     assert decided.status == 200, decided.body
     assert decided.body["status"] == "VERIFIED"
+
+
+# ---------------------------------------------------------------- failures and races
+def test_a_worker_that_fails_halfway_resumes_on_the_next_run(
+    stack: LocalContext, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given drafts of two DDOs after the deadline, and a worker that fails on DDO-HSR-001's records
+    draft = a_draft()
+    hisar_draft = a_draft(as_=HISAR)
+    clock.set(AFTER_REGISTRATION, frozen=True)
+    real = service.TRANSITIONS[JobName.CLOSE_REGISTRATION]
+
+    def failing_for_hisar(recorder: Any, registration: Any, now: datetime) -> Any:
+        if registration.ddo_code == "DDO-HSR-001":
+            raise Busy("simulated outage")
+        return real(recorder, registration, now)
+
+    monkeypatch.setitem(service.TRANSITIONS, JobName.CLOSE_REGISTRATION, failing_for_hisar)
+    assert run_job("close-registration")["messages_sent"] == 2
+    # When the worker runs: one message succeeds, the other fails and stays on the queue
+    assert drain(stack) == 1
+    assert (status_of(draft), status_of(hisar_draft, as_=HISAR)) == ("LAPSED", "DRAFT")
+    # And, the outage over, the hourly schedule fires again
+    monkeypatch.setitem(service.TRANSITIONS, JobName.CLOSE_REGISTRATION, real)
+    clock.set(datetime(2026, 2, 1, 1, 0, tzinfo=IST), frozen=True)
+    again = run_job("close-registration")
+    # Then it queues only what is left, and every draft has lapsed exactly once
+    assert (again["first_run"], again["actions"], again["messages_sent"]) == (False, {"lapse": 1}, 1)
+    assert drain(stack) == 1
+    assert status_of(hisar_draft, as_=HISAR) == "LAPSED"
+    for reg_id, who in ((draft, employee()), (hisar_draft, HISAR)):
+        assert [e["type"] for e in events_of(reg_id, as_=who)].count("registration.lapsed") == 1
+
+
+def touched_first(monkeypatch: pytest.MonkeyPatch, times: int) -> list[str]:
+    """Makes someone else change the record (an audited change) just before the job's first `times` writes."""
+    real = service.TRANSITIONS[JobName.CLOSE_REGISTRATION]
+    touched: list[str] = []
+
+    def racing(recorder: Any, registration: Any, now: datetime) -> Any:
+        if len(touched) < times:
+            fresh = worker.worker()._registrations.get(registration.registration_id)
+            recorder.record(before=fresh, after=fresh, event_type="test.touched", actor=Actor(id="u", role="x"), at=now)
+            touched.append(registration.registration_id)
+        return real(recorder, registration, now)
+
+    monkeypatch.setitem(service.TRANSITIONS, JobName.CLOSE_REGISTRATION, racing)
+    return touched
+
+
+def test_a_record_changed_while_the_job_works_is_read_again_and_then_lapsed(
+    stack: LocalContext, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a draft that someone changes between the worker's read and its write
+    draft = a_draft()
+    clock.set(AFTER_REGISTRATION, frozen=True)
+    touched = touched_first(monkeypatch, times=1)
+    # When the job runs
+    run_job("close-registration")
+    assert drain(stack) == 1
+    # Then the worker's conditional write failed, it read the record again, and lapsed it after the change
+    assert touched == [draft]
+    assert [e["type"] for e in events_of(draft)][-2:] == ["test.touched", "registration.lapsed"]
+
+
+def test_a_record_that_keeps_changing_fails_its_message_for_a_retry(
+    stack: LocalContext, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a draft that changes before every write the worker attempts
+    draft = a_draft()
+    clock.set(AFTER_REGISTRATION, frozen=True)
+    touched_first(monkeypatch, times=service.RECORD_ATTEMPTS)
+    message = {
+        "job": "close-registration",
+        "programme_id": "HR-2026",
+        "deadline": "2026-01-31T23:59:59+05:30",
+        "ddo_code": "DDO-PKL-001",
+        "registration_ids": [draft],
+    }
+    # When the worker handles its message
+    result = worker.lambda_handler(
+        sqs_event([{"MessageId": "m-1", "ReceiptHandle": "r", "Body": json.dumps(message)}], "arn", "ap-south-1"),
+        LocalLambdaContext("RemindersWorkerFunction"),
+    )
+    # Then the message is reported failed (SQS retries it) and the draft is untouched by the job
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    assert status_of(draft) == "DRAFT"
+
+
+def test_only_one_of_two_racing_planners_records_the_run(stack: LocalContext) -> None:
+    # Given the job-run store, and a run recorded for a deadline
+    settings = reminders_settings.get_planner_settings()
+    runs = JobRunStore(boto3.client("dynamodb"), settings.job_runs_table)
+    deadline = factories.REGISTRATION_CLOSES
+    assert runs.claim("close-registration", "HR-2026", deadline, {"planned_at": "a"}) is True
+    # When a second planner tries to record the same run
+    # Then it is told it is not the first, and the first record stands
+    assert runs.claim("close-registration", "HR-2026", deadline, {"planned_at": "b"}) is False
+    assert (runs.get("close-registration", "HR-2026", deadline) or {})["planned_at"] == "a"
