@@ -105,36 +105,42 @@ class JobPlanner:
         )
         if request.dry_run:
             return plan.model_copy(update=self._dry_run_outcome(job, pending, previous is None))
-        first_run = previous is None
-        update: dict[str, object] = {"first_run": first_run}
-        if first_run:
-            # Report and notifications before the run is recorded: a run that dies in between is
-            # redone whole by the next one (nothing was queued yet, so it finds the same records).
-            update["report_key"] = self._write_report(job, programme, deadline, pending)
-            update["notified"] = self._notify(job, deadline, pending, str(update["report_key"]), now)
-            self._job_runs.claim(
-                job.name.value,
-                self._programme_id,
-                deadline,
-                {
-                    "planned_at": now.isoformat(),
-                    "pending": len(pending),
-                    "report_key": update["report_key"],
-                    "by_ddo": dict(by_ddo),
-                },
-            )
-        update["messages_sent"] = self._work_queue.send(self._batches(job, programme, deadline, pending))
+        closed = {} if previous else self._close_once(job, programme, deadline, pending, now)
+        sent = self._work_queue.send(self._batches(job, programme, deadline, pending))
+        return plan.model_copy(update={**closed, "messages_sent": sent, **self._outcome(job, pending, previous)})
+
+    def _close_once(
+        self, job: DeadlineJob, programme: Programme, deadline: datetime, pending: list[SweepItem], now: datetime
+    ) -> dict[str, object]:
+        """The first run after a deadline: the report and notifications, then the run is recorded.
+
+        They come before the record, so a run that dies in between is redone whole by the next one
+        (nothing was queued yet, so it finds the same records and writes the same report).
+        """
+        key = self._write_report(job, programme, deadline, pending)
+        notified = self._notify(job, deadline, pending, key, now)
+        first = self._job_runs.claim(
+            job.name.value,
+            self._programme_id,
+            deadline,
+            {
+                "planned_at": now.isoformat(),
+                "pending": len(pending),
+                "report_key": key,
+                "by_ddo": dict(Counter(item.ddo_code for item in pending)),
+            },
+        )
+        return {"first_run": first, "report_key": key, "notified": notified}
+
+    @staticmethod
+    def _outcome(job: DeadlineJob, pending: list[SweepItem], previous: dict[str, object] | None) -> dict[str, object]:
         if pending:
-            update["outcome"] = Outcome.PLANNED
-            update["detail"] = f"Queued {len(pending)} registrations to {job.action}."
-        else:
-            update["outcome"] = Outcome.NOTHING_TO_DO
-            update["detail"] = (
-                f"No {job.acts_on.value} registration is left; the report was written."
-                if first_run
-                else f"No {job.acts_on.value} registration is left; closed by the run of {previous_at(previous)}."
-            )
-        return plan.model_copy(update=update)
+            return {"outcome": Outcome.PLANNED, "detail": f"Queued {len(pending)} registrations to {job.action}."}
+        closed_by = "this run" if previous is None else f"the run of {previous.get('planned_at', 'an earlier run')}"
+        return {
+            "outcome": Outcome.NOTHING_TO_DO,
+            "detail": f"No {job.acts_on.value} registration is left; the window was closed by {closed_by}.",
+        }
 
     @staticmethod
     def _dry_run_outcome(job: DeadlineJob, pending: list[SweepItem], first_run: bool) -> dict[str, object]:
@@ -216,10 +222,6 @@ class JobPlanner:
             )
             notified.append(recipient)
         return notified
-
-
-def previous_at(previous: dict[str, object] | None) -> str:
-    return str((previous or {}).get("planned_at", "an earlier run"))
 
 
 class JobWorker:

@@ -511,3 +511,17 @@ def test_only_one_of_two_racing_planners_records_the_run(stack: LocalContext) ->
     # Then it is told it is not the first, and the first record stands
     assert runs.claim("close-registration", "HR-2026", deadline, {"planned_at": "b"}) is False
     assert (runs.get("close-registration", "HR-2026", deadline) or {})["planned_at"] == "a"
+
+
+def test_an_extension_of_verification_moves_the_escalation(stack: LocalContext, clock: SettableClock) -> None:
+    # Given a submitted record and verification extended to 7 March
+    reg_id = a_submission()
+    extend(verification_closes_at=datetime(2026, 3, 7, 23, 59, 59, tzinfo=IST))
+    # When the job runs on 1 March
+    clock.set(AFTER_VERIFICATION, frozen=True)
+    plan = run_job("close-verification")
+    # Then it is not due, the record stays with its DDO, and nobody is notified
+    assert (plan["outcome"], plan["deadline"]) == ("not_due", "2026-03-07T23:59:59+05:30")
+    assert drain(stack) == 0
+    assert status_of(reg_id) == "SUBMITTED"
+    assert job_notifications() == []
