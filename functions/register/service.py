@@ -387,6 +387,12 @@ class RegistrationService:
             )
 
     def _require_editable(self, programme: Programme, registration: Registration, now: datetime) -> None:
+        if registration.status == RegistrationStatus.LAPSED:
+            # It lapsed because the window closed: the same answer as a draft touched after the deadline.
+            raise RegistrationClosed(
+                f"Registration closed at {programme.registration.closes_at.isoformat()}; this draft lapsed.",
+                closed_at=programme.registration.closes_at.isoformat(),
+            )
         if registration.status not in EDITABLE:
             raise InvalidState(
                 f"A {registration.status.value} registration can no longer be changed.",

@@ -48,7 +48,7 @@ def acting_role(principal: Principal, registration: Registration, programme: Pro
                 )
             return Role.DDO
         if registration.status != RegistrationStatus.ESCALATED or not principal.has(Role.HOD):
-            raise _not_decidable(registration)
+            raise _not_decidable(registration, programme)
     if principal.has(Role.HOD) and principal.department == registration.department:
         if registration.status != RegistrationStatus.ESCALATED:
             raise Forbidden("The Head of Department decides only records escalated after the deadline.")
@@ -56,9 +56,13 @@ def acting_role(principal: Principal, registration: Registration, programme: Pro
     raise Forbidden("This registration is not in your charge.")
 
 
-def _not_decidable(registration: Registration) -> Exception:
+def _not_decidable(registration: Registration, programme: Programme) -> Exception:
     if registration.status == RegistrationStatus.ESCALATED:
-        return Forbidden("This record was escalated; the Head of Department decides it now.")
+        # Escalated because the window closed: the DDO hears the same answer as for a pending record.
+        return VerificationClosed(
+            "The verification window has closed; the Head of Department decides this escalated record.",
+            closed_at=programme.verification_closes_at.isoformat(),
+        )
     return InvalidState(
         f"A {registration.status.value} registration is not awaiting a decision.",
         current_status=registration.status.value,

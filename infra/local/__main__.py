@@ -53,6 +53,8 @@ def banner(config: StackConfig) -> str:
         f"  OpenAPI       {config.gateway_url}/openapi.json",
         f"  moto (AWS)    {config.moto_url}",
         f"  clock         GET/POST {config.gateway_url}/_local/clock",
+        f"  jobs          POST {config.gateway_url}/_local/jobs/<close-registration|close-verification>"
+        ' {"dry_run"?, "wait"?}',
         "",
         f'Demo users (log in with POST /_local/login {{"username": ...}}): employee1..employee{len(employees)}',
     ]

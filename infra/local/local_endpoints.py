@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from core.clock import SettableClock
+from core.errors import DomainError
+from infra.local.functions import FunctionRunner
 from infra.local.gateway import LocalEndpoint, Response, gateway_problem, json_response
 from infra.local.seed import DEMO_PASSWORD
+from infra.local.template import ScheduledJob
+
+# How long `{"wait": true}` waits for the work queues to drain.
+DRAIN_TIMEOUT_SECONDS = 30.0
+_JOB_OPTIONS = {"dry_run", "wait"}
 
 
 def _json_body(body: bytes | None) -> dict[str, Any]:
@@ -24,19 +31,66 @@ def _json_body(body: bytes | None) -> dict[str, Any]:
 
 
 class LocalEndpoints:
-    def __init__(self, *, cognito: Any, user_pool_id: str, client_id: str, clock: SettableClock) -> None:
+    def __init__(
+        self,
+        *,
+        cognito: Any,
+        user_pool_id: str,
+        client_id: str,
+        clock: SettableClock,
+        jobs: Mapping[str, ScheduledJob] | None = None,
+        runner: FunctionRunner | None = None,
+        drain: Callable[[float], bool] | None = None,
+    ) -> None:
         self._cognito = cognito
         self._pool = user_pool_id
         self._client = client_id
         self._clock = clock
+        self._jobs = dict(jobs or {})
+        self._runner = runner or FunctionRunner()
+        self._drain = drain
 
     def routes(self) -> dict[tuple[str, str], LocalEndpoint]:
-        return {
+        routes: dict[tuple[str, str], LocalEndpoint] = {
             ("POST", "/_local/login"): self.login,
             ("GET", "/_local/clock"): self.read_clock,
             ("POST", "/_local/clock"): self.set_clock,
             ("GET", "/_local/outbox"): self.outbox,
         }
+        for name, job in self._jobs.items():  # one route per job the template schedules
+            routes[("POST", f"/_local/jobs/{name}")] = self._job_endpoint(job)
+        return routes
+
+    def _job_endpoint(self, job: ScheduledJob) -> LocalEndpoint:
+        def endpoint(_query: str, _headers: Mapping[str, str], body: bytes | None) -> Response:
+            return self.run_job(job, body)
+
+        return endpoint
+
+    def run_job(self, job: ScheduledJob, body: bytes | None) -> Response:
+        """Runs the job's scheduled invocation now, against the local clock: `{"dry_run"?, "wait"?}`.
+
+        The planner's answer comes back at once; the work queue is worked by the pollers as in the
+        cloud. `"wait": true` also waits (up to 30 s) until the work queues have drained.
+        """
+        try:
+            options = _json_body(body)
+            unknown = set(options) - _JOB_OPTIONS
+            if unknown or not all(isinstance(options.get(k, False), bool) for k in _JOB_OPTIONS):
+                raise ValueError(f"unknown or non-boolean options: {sorted(unknown) or sorted(options)}")
+        except ValueError:
+            return gateway_problem(
+                422, "validation_error", "Invalid job options", 'Send {"dry_run": true} and/or {"wait": true}.'
+            )
+        event = {**job.payload, "dry_run": options.get("dry_run", False)}
+        try:
+            plan = self._runner.invoke(job.function_id, job.handler, event)
+        except DomainError as error:
+            return gateway_problem(error.status, error.code, error.title, error.detail)
+        drained = None
+        if options.get("wait") and self._drain is not None:
+            drained = self._drain(DRAIN_TIMEOUT_SECONDS)
+        return json_response(200, {"job": job.name, "plan": plan, "drained": drained})
 
     def login(self, _query: str, _headers: Mapping[str, str], body: bytes | None) -> Response:
         """Real Cognito tokens for a seeded demo user (the cloud logs in by OTP instead)."""

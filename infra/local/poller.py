@@ -7,6 +7,8 @@ queue's redrive policy moves them to the DLQ, as in the cloud.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -73,6 +75,16 @@ class QueuePoller(threading.Thread):
             )
         return len(done)
 
+    def backlog(self) -> int:
+        """Messages waiting or being worked on (in flight); 0 when the queue has drained."""
+        attributes = self._sqs.get_queue_attributes(
+            QueueUrl=self._url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes.get("ApproximateNumberOfMessages", 0)) + int(
+            attributes.get("ApproximateNumberOfMessagesNotVisible", 0)
+        )
+
     def run(self) -> None:
         while not self._stopping.is_set():
             try:
@@ -80,3 +92,15 @@ class QueuePoller(threading.Thread):
             except (BotoCoreError, ClientError):  # the moto server restarting, say: try again shortly
                 logger.exception("queue poll failed", extra={"queue": self._source.queue_id})
                 self._stopping.wait(1)
+
+
+def wait_until_drained(pollers: Sequence[QueuePoller], timeout_seconds: float, interval: float = 0.1) -> bool:
+    """True once every poller's queue is empty; False if one is not within the timeout (a failing
+    message stays in flight until its visibility timeout, then is retried and dead-lettered)."""
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        if all(poller.backlog() == 0 for poller in pollers):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(interval)

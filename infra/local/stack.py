@@ -19,7 +19,7 @@ from infra.local.auth import JwtVerifier
 from infra.local.functions import FunctionRunner
 from infra.local.gateway import TemplateGateway, serve
 from infra.local.local_endpoints import LocalEndpoints
-from infra.local.poller import QueuePoller
+from infra.local.poller import QueuePoller, wait_until_drained
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
 from infra.local.seed import seed
@@ -29,6 +29,7 @@ from infra.local.template import (
     http_routes,
     load_template,
     resources_of_type,
+    scheduled_jobs,
     sqs_sources,
 )
 
@@ -169,11 +170,25 @@ def start(config: StackConfig) -> RunningStack:
         )
 
         runner = FunctionRunner()
+        pollers = [
+            QueuePoller(
+                sqs=boto3.client("sqs"),
+                source=source,
+                queue_url=context.physical[source.queue_id]["Ref"],
+                queue_arn=context.physical[source.queue_id]["Arn"],
+                region=REGION,
+                runner=runner,
+            )
+            for source in sqs_sources(template)
+        ]
         endpoints = LocalEndpoints(
             cognito=boto3.client("cognito-idp"),
             user_pool_id=context.physical[pool]["Ref"],
             client_id=context.physical[client]["Ref"],
             clock=clock,
+            jobs=scheduled_jobs(template),
+            runner=runner,
+            drain=lambda timeout: wait_until_drained(pollers, timeout),
         )
         gateway = TemplateGateway(
             routes=RouteTable(http_routes(template)),
@@ -187,17 +202,6 @@ def start(config: StackConfig) -> RunningStack:
             local_endpoints=endpoints.routes(),
         )
         server = serve(gateway, config.host, config.port)
-        pollers = [
-            QueuePoller(
-                sqs=boto3.client("sqs"),
-                source=source,
-                queue_url=context.physical[source.queue_id]["Ref"],
-                queue_arn=context.physical[source.queue_id]["Arn"],
-                region=REGION,
-                runner=runner,
-            )
-            for source in sqs_sources(template)
-        ]
         for poller in pollers:
             poller.start()
         return RunningStack(config=config, context=context, moto=moto, server=server, pollers=pollers)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -374,6 +375,19 @@ class SqsSource:
     report_batch_item_failures: bool
 
 
+@dataclass(frozen=True)
+class ScheduledJob:
+    """One ScheduleV2 event of a function: EventBridge Scheduler invokes `handler` with `payload`."""
+
+    name: str
+    function_id: str
+    handler: str
+    event_name: str
+    payload: dict[str, Any]
+    expression: str
+    timezone: str
+
+
 def _handler(template: dict[str, Any], function_id: str) -> str:
     properties = template["Resources"][function_id].get("Properties", {})
     handler = properties.get("Handler") or template.get("Globals", {}).get("Function", {}).get("Handler")
@@ -432,6 +446,31 @@ def sqs_sources(template: dict[str, Any]) -> list[SqsSource]:
             )
         )
     return sources
+
+
+def scheduled_jobs(template: dict[str, Any]) -> dict[str, ScheduledJob]:
+    """Every ScheduleV2 event by job name; the name is the `job` of the event's JSON `Input`."""
+    jobs: dict[str, ScheduledJob] = {}
+    for function_id, event_name, properties in _events(template, "ScheduleV2"):
+        try:
+            payload = json.loads(str(properties.get("Input", "")))
+        except json.JSONDecodeError as error:
+            raise TemplateError(f"{function_id}.{event_name}: Input is not JSON: {error}") from error
+        name = payload.get("job") if isinstance(payload, dict) else None
+        if not isinstance(name, str) or not name:
+            raise TemplateError(f'{function_id}.{event_name}: Input must be a JSON object with a "job" name')
+        if name in jobs:
+            raise TemplateError(f"job {name!r} is scheduled twice ({jobs[name].event_name} and {event_name})")
+        jobs[name] = ScheduledJob(
+            name=name,
+            function_id=function_id,
+            handler=_handler(template, function_id),
+            event_name=event_name,
+            payload=payload,
+            expression=str(properties.get("ScheduleExpression", "")),
+            timezone=str(properties.get("ScheduleExpressionTimezone", "UTC")),
+        )
+    return jobs
 
 
 def function_environment(template: dict[str, Any], function_id: str, ctx: LocalContext) -> dict[str, str]:

@@ -148,13 +148,22 @@ def test_documents_bucket_is_versioned_encrypted_private_and_tls_only(cloudforma
     ]
 
 
+def _schedule_dead_letter_ids(cfn: dict[str, Any]) -> set[str]:
+    return {
+        s["Properties"]["Target"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+        for s in resources(cfn, "AWS::Scheduler::Schedule").values()
+        if "DeadLetterConfig" in s["Properties"]["Target"]
+    }
+
+
 def test_every_work_queue_has_a_dead_letter_queue(cloudformation: dict[str, Any]) -> None:
     queues = resources(cloudformation, "AWS::SQS::Queue")
+    # A queue is a dead-letter queue when a queue redrives to it or a schedule sends its failures there.
     dead_letter_ids = {
         q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
         for q in queues.values()
         if "RedrivePolicy" in q["Properties"]
-    }
+    } | _schedule_dead_letter_ids(cloudformation)
     work_queues = set(queues) - dead_letter_ids
     assert work_queues
     assert dead_letter_ids <= set(queues)
@@ -250,6 +259,84 @@ def test_verify_signs_only_with_the_one_key(cloudformation: dict[str, Any]) -> N
     assert [(sorted(_as_list(s["Action"])), s["Resource"]) for s in kms] == [
         (["kms:GetPublicKey", "kms:Sign"], {"Fn::GetAtt": ["DecisionSigningKey", "Arn"]})
     ]
+
+
+def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_must(
+    cloudformation: dict[str, Any],
+) -> None:
+    statements = _statements(cloudformation, "RemindersPlannerRole")
+    granted = {(tuple(sorted(_as_list(s["Action"]))), json.dumps(s["Resource"], sort_keys=True)) for s in statements}
+    assert granted == {
+        (("dynamodb:Query",), json.dumps({"Fn::Sub": "${RegistrationsTable.Arn}/index/sweep"})),
+        (("dynamodb:GetItem", "dynamodb:PutItem"), json.dumps({"Fn::GetAtt": ["JobRunsTable", "Arn"]})),
+        (("dynamodb:PutItem",), json.dumps({"Fn::GetAtt": ["NotificationsTable", "Arn"]})),
+        (("dynamodb:GetItem",), json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]})),
+        (("s3:PutObject",), json.dumps({"Fn::Sub": "${ReportsBucket.Arn}/reports/*"})),
+        (("sqs:SendMessage",), json.dumps({"Fn::GetAtt": ["JobWorkQueue", "Arn"]}, sort_keys=True)),
+    }
+
+
+def test_reminders_worker_changes_registrations_and_nothing_it_does_not_need(cloudformation: dict[str, Any]) -> None:
+    statements = _statements(cloudformation, "RemindersWorkerRole")
+    by_resource = {json.dumps(s["Resource"], sort_keys=True): sorted(_as_list(s["Action"])) for s in statements}
+    assert by_resource == {
+        json.dumps({"Fn::GetAtt": ["RegistrationsTable", "Arn"]}): ["dynamodb:PutItem", "dynamodb:Query"],
+        json.dumps({"Fn::GetAtt": ["EventsTable", "Arn"]}): ["dynamodb:PutItem"],
+        json.dumps({"Fn::GetAtt": ["CountersTable", "Arn"]}): ["dynamodb:UpdateItem"],
+        json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]}): ["dynamodb:GetItem"],
+        json.dumps({"Fn::GetAtt": ["JobWorkQueue", "Arn"]}): [
+            "sqs:ChangeMessageVisibility",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+            "sqs:ReceiveMessage",
+        ],
+    }
+    # No S3, SNS, SES or KMS at all: the worker only makes transitions.
+    assert not [s for s in statements if any(_touches(s, p) for p in ("s3:", "sns:", "ses:", "kms:"))]
+
+
+# ---------------------------------------------------------------------------- schedules
+
+
+def test_every_schedule_runs_in_ist_with_retries_and_a_dead_letter_queue(cloudformation: dict[str, Any]) -> None:
+    schedules = resources(cloudformation, "AWS::Scheduler::Schedule")
+    assert {json.loads(s["Properties"]["Target"]["Input"])["job"] for s in schedules.values()} >= {
+        "close-registration",
+        "close-verification",
+    }
+    queues = resources(cloudformation, "AWS::SQS::Queue")
+    for name, schedule in schedules.items():
+        properties = schedule["Properties"]
+        assert properties["ScheduleExpressionTimezone"] == "Asia/Kolkata", name
+        retry = properties["Target"]["RetryPolicy"]
+        assert retry["MaximumRetryAttempts"] >= 1, name
+        assert retry["MaximumEventAgeInSeconds"] >= 60, name
+        dead_letter = properties["Target"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"]
+        assert dead_letter[0] in queues and dead_letter[1] == "Arn", name
+        # The schedule's own role may invoke its function and write its DLQ, nothing else.
+        role_id = properties["Target"]["RoleArn"]["Fn::GetAtt"][0]
+        actions = {a for s in _statements(cloudformation, role_id) for a in _as_list(s["Action"])}
+        assert actions == {"lambda:InvokeFunction", "sqs:SendMessage"}, name
+
+
+def test_the_job_worker_reports_partial_batch_failures(cloudformation: dict[str, Any]) -> None:
+    (mapping,) = [
+        m["Properties"]
+        for m in resources(cloudformation, "AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["EventSourceArn"] == {"Fn::GetAtt": ["JobWorkQueue", "Arn"]}
+    ]
+    assert mapping["FunctionName"] == {"Ref": "RemindersWorkerFunction"}
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_sweep_index_is_sparse_and_projects_only_what_planning_reads(cloudformation: dict[str, Any]) -> None:
+    table = cloudformation["Resources"]["RegistrationsTable"]["Properties"]
+    (sweep,) = [i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "sweep"]
+    assert [k["AttributeName"] for k in sweep["KeySchema"]] == ["sweep_pk", "sweep_sort"]
+    assert sweep["Projection"] == {
+        "ProjectionType": "INCLUDE",
+        "NonKeyAttributes": ["registration_id", "ddo_code", "department", "district"],
+    }
 
 
 # ---------------------------------------------------------------------------- HTTP API

@@ -24,6 +24,9 @@ from infra.local.routing import RouteTable
 from infra.local.template import LocalContext, function_environment, http_routes, load_template
 from register import handler as register_handler
 from register import settings as register_settings
+from reminders import planner as reminders_planner
+from reminders import settings as reminders_settings
+from reminders import worker as reminders_worker
 from tests import factories
 from verify import handler as verify_handler
 from verify import settings as verify_settings
@@ -44,6 +47,8 @@ HANDLERS = {
     "GrievanceFunction": grievance_handler,
     "AdminFunction": admin_handler,
 }
+# Functions with no HTTP route: the deadline jobs' planner (scheduled) and worker (SQS).
+JOB_FUNCTIONS = {"RemindersPlannerFunction": reminders_planner, "RemindersWorkerFunction": reminders_worker}
 
 
 def _reset_functions() -> None:
@@ -64,6 +69,12 @@ def _reset_functions() -> None:
         admin_settings.get_settings,
         admin_handler.service,
         admin_handler._aws,
+        reminders_settings.get_planner_settings,
+        reminders_settings.get_worker_settings,
+        reminders_planner.planner,
+        reminders_planner._aws,
+        reminders_worker.worker,
+        reminders_worker._aws,
     ):
         cached.cache_clear()
 
@@ -74,7 +85,7 @@ def stack(monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> Iterator[Loc
     with mock_aws():
         template = load_template()
         context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="test")
-        for function_id in HANDLERS:
+        for function_id in (*HANDLERS, *JOB_FUNCTIONS):
             for name, value in function_environment(template, function_id, context).items():
                 monkeypatch.setenv(name, value)
         _reset_functions()

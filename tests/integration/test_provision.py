@@ -113,7 +113,7 @@ def test_a_stream_is_enabled_exactly_where_the_template_declares_one(template: d
 
 def test_the_documents_bucket_is_versioned_with_cors_and_notifies_the_upload_queue(template: dict[str, Any]) -> None:
     context = provisioned(template)
-    bucket_id = only(template, "AWS::S3::Bucket")
+    bucket_id = "DocumentsBucket"
     expected = declared(template, bucket_id)
     s3 = client("s3")
     bucket = context.physical[bucket_id]["Ref"]
@@ -138,6 +138,16 @@ def test_the_documents_bucket_is_versioned_with_cors_and_notifies_the_upload_que
     assert [(r["Name"].lower(), r["Value"]) for r in rules] == [
         (r["Name"], r["Value"]) for r in declared_notification["Filter"]["S3Key"]["Rules"]
     ]
+
+
+def test_the_reports_bucket_is_versioned_and_private(template: dict[str, Any]) -> None:
+    context = provisioned(template)
+    expected = declared(template, "ReportsBucket")
+    s3 = client("s3")
+    bucket = context.physical["ReportsBucket"]["Ref"]
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == expected["VersioningConfiguration"]["Status"]
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert block == expected["PublicAccessBlockConfiguration"]
 
 
 def test_the_upload_queue_redrives_to_its_dead_letter_queue(template: dict[str, Any]) -> None:

@@ -89,7 +89,7 @@ def test_the_ddo_decides_their_submitted_record_in_the_window() -> None:
     [
         (principal(Role.DDO, ddo_code="DDO-PKL-002"), RegistrationStatus.SUBMITTED, IN_WINDOW, errors.Forbidden),
         (DDO, RegistrationStatus.SUBMITTED, AFTER, errors.VerificationClosed),
-        (DDO, RegistrationStatus.ESCALATED, AFTER, errors.Forbidden),
+        (DDO, RegistrationStatus.ESCALATED, AFTER, errors.VerificationClosed),
         (DDO, RegistrationStatus.VERIFIED, IN_WINDOW, errors.InvalidState),
         (HOD, RegistrationStatus.SUBMITTED, IN_WINDOW, errors.Forbidden),
         (principal(Role.HOD, department="Education"), RegistrationStatus.ESCALATED, AFTER, errors.Forbidden),

@@ -17,6 +17,7 @@ from infra.local.template import (
     parameter_values,
     resolve,
     resources_of_type,
+    scheduled_jobs,
     sqs_sources,
 )
 
@@ -252,14 +253,52 @@ def test_a_route_needs_a_method_and_a_path() -> None:
         http_routes(template)
 
 
-def test_sqs_sources_find_the_upload_queue() -> None:
+def test_sqs_sources_find_the_upload_queue_and_the_job_work_queue() -> None:
     template = load_template()
-    (source,) = sqs_sources(template)
+    sources = {s.queue_id: s for s in sqs_sources(template)}
+    assert set(sources) == {"UploadEventsQueue", "JobWorkQueue"}
+    worker = sources["JobWorkQueue"]
+    assert (worker.function_id, worker.handler) == ("RemindersWorkerFunction", "reminders.worker.lambda_handler")
+    assert worker.report_batch_item_failures is True
+    source = sources["UploadEventsQueue"]
     assert source.function_id == "RegisterFunction"
     assert source.queue_id == "UploadEventsQueue"
     assert source.queue_id in resources_of_type(template, "AWS::SQS::Queue")
     assert source.handler == "register.handler.lambda_handler"
     assert (source.batch_size, source.report_batch_item_failures) == (10, True)
+
+
+def schedule_event(payload: str) -> dict[str, Any]:
+    return {
+        "Type": "ScheduleV2",
+        "Properties": {
+            "ScheduleExpression": "cron(0 * * * ? *)",
+            "ScheduleExpressionTimezone": "Asia/Kolkata",
+            "Input": payload,
+        },
+    }
+
+
+def test_scheduled_jobs_are_named_by_the_job_in_their_input() -> None:
+    jobs = scheduled_jobs(load_template())
+    assert set(jobs) >= {"close-registration", "close-verification"}
+    close = jobs["close-verification"]
+    assert (close.function_id, close.handler) == ("RemindersPlannerFunction", "reminders.planner.lambda_handler")
+    assert close.payload == {"job": "close-verification"}
+    assert close.timezone == "Asia/Kolkata"
+
+
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        ({"A": schedule_event("not json")}, "Input is not JSON"),
+        ({"A": schedule_event('{"dry_run": true}')}, 'with a "job" name'),
+        ({"A": schedule_event('{"job": "x"}'), "B": schedule_event('{"job": "x"}')}, "scheduled twice"),
+    ],
+)
+def test_a_schedule_must_name_one_job_in_json(events: dict[str, Any], message: str) -> None:
+    with pytest.raises(TemplateError, match=message):
+        scheduled_jobs({"Resources": {"Fn": function(**events)}})
 
 
 def test_a_disabled_sqs_event_is_not_a_source_and_a_queue_must_be_named_by_getatt() -> None:

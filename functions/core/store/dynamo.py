@@ -139,3 +139,16 @@ def transact_write(client: Any, items: Sequence[TxItem], *, idempotency_token: s
             if attempt == TRANSACTION_ATTEMPTS:
                 raise Busy("The record is being changed by someone else right now; try again.") from error
             time.sleep(random.uniform(0.01, 0.05) * attempt)
+
+
+def put_once(client: Any, item: TxItem) -> bool:
+    """A conditional Put on its own (not in a transaction): False when its condition did not hold."""
+    if item.operation != "Put":
+        raise ValueError(f"put_once takes a Put, not {item.operation}")
+    try:
+        client.put_item(**item.request)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

@@ -27,9 +27,18 @@ class NotificationStore:
         index: int = 0,
     ) -> TxItem:
         """`index` tells apart the requests one change makes (the employee and the new assignee)."""
+        sk = f"{seq:010d}" if index == 0 else f"{seq:010d}#{index}"
+        return self._put(f"request#{entity}", sk, recipient, template, data, at)
+
+    def job_request(self, *, job_run: str, recipient: str, template: str, data: dict[str, Any], at: datetime) -> TxItem:
+        """A job's request to `recipient`, once per run of the job (`job_run` names the job, programme
+        and deadline): a second put for the same recipient fails its condition."""
+        return self._put(f"request#job#{job_run}", recipient, recipient, template, data, at)
+
+    def _put(self, pk: str, sk: str, recipient: str, template: str, data: dict[str, Any], at: datetime) -> TxItem:
         item = {
-            "pk": f"request#{entity}",
-            "sk": f"{seq:010d}" if index == 0 else f"{seq:010d}#{index}",
+            "pk": pk,
+            "sk": sk,
             "recipient": recipient,
             "template": template,
             "data": data,

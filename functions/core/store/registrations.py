@@ -12,12 +12,18 @@ from datetime import UTC
 from typing import Any
 
 from core.registration import Document, Registration, RegistrationStatus
+from core.store.counters import SHARDS, shard_of
 from core.store.dynamo import TxItem, marshal, put_if_version, put_new, query_partition, unmarshal
 
 RECORD_SK = "REGISTRATION"
 DOC_PREFIX = "DOC#"
 DDO_QUEUE = "ddo_queue"
 HOD_QUEUE = "hod_queue"
+SWEEP = "sweep"
+# The states a deadline acts on: DRAFT lapses when registration closes, SUBMITTED escalates when
+# verification closes. Only records in these states carry the sweep keys, so the index is sparse.
+SWEEP_STATUSES = (RegistrationStatus.DRAFT, RegistrationStatus.SUBMITTED)
+SWEEP_SHARDS = SHARDS
 
 # Queue order: pending first, then what waits on others, then what is decided.
 QUEUE_RANK = {
@@ -44,6 +50,37 @@ def queue_attributes(registration: Registration) -> dict[str, Any]:
     if registration.status == RegistrationStatus.ESCALATED:
         attributes["queue_department"] = registration.department
     return attributes
+
+
+def sweep_partition(programme_id: str, status: RegistrationStatus, shard: int) -> str:
+    return f"{programme_id}#{status.value}#{shard}"
+
+
+def sweep_attributes(registration: Registration) -> dict[str, Any]:
+    """The sparse sweep index keys, spread over shards so a last-day rush has no hot partition."""
+    if registration.status not in SWEEP_STATUSES:
+        return {}
+    shard = shard_of(registration.registration_id)
+    return {
+        "sweep_pk": sweep_partition(registration.programme_id, registration.status, shard),
+        "sweep_sort": f"{registration.ddo_code}#{registration.registration_id}",
+    }
+
+
+@dataclass(frozen=True)
+class SweepItem:
+    """What a deadline job needs to plan one record: its id and whom it concerns."""
+
+    registration_id: str
+    ddo_code: str
+    department: str
+    district: str
+
+
+@dataclass(frozen=True)
+class SweepPage:
+    items: list[SweepItem]
+    last_key: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -77,7 +114,15 @@ class RegistrationStore:
 
     def _record_item(self, registration: Registration) -> dict[str, Any]:
         body = registration.model_dump(mode="json", exclude={"documents"})
-        return marshal({"pk": registration.registration_id, "sk": RECORD_SK, **body, **queue_attributes(registration)})
+        return marshal(
+            {
+                "pk": registration.registration_id,
+                "sk": RECORD_SK,
+                **body,
+                **queue_attributes(registration),
+                **sweep_attributes(registration),
+            }
+        )
 
     def queue(
         self, *, index: str, partition: str, where: QueueFilter, limit: int, start: dict[str, Any] | None
@@ -117,6 +162,30 @@ class RegistrationStore:
         page = self._client.query(**request)
         items = [Registration.model_validate(unmarshal(i)) for i in page.get("Items", [])]
         return QueuePage(items=items, last_key=page.get("LastEvaluatedKey"), items_read=page.get("ScannedCount", 0))
+
+    def sweep(
+        self, *, programme_id: str, status: RegistrationStatus, shard: int, start: dict[str, Any] | None = None
+    ) -> SweepPage:
+        """One page of one shard of the sparse sweep index: only records a deadline would act on."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": SWEEP,
+            "KeyConditionExpression": "sweep_pk = :p",
+            "ExpressionAttributeValues": {":p": {"S": sweep_partition(programme_id, status, shard)}},
+        }
+        if start:
+            request["ExclusiveStartKey"] = start
+        page = self._client.query(**request)
+        items = [
+            SweepItem(
+                registration_id=item["registration_id"],
+                ddo_code=item["ddo_code"],
+                department=item["department"],
+                district=item["district"],
+            )
+            for item in (unmarshal(raw) for raw in page.get("Items", []))
+        ]
+        return SweepPage(items=items, last_key=page.get("LastEvaluatedKey"))
 
     def _document_item(self, registration_id: str, document: Document) -> dict[str, Any]:
         body = document.model_dump(mode="json")

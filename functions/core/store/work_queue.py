@@ -1,0 +1,31 @@
+"""The SQS work queue between a job's planner and its workers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+SQS_BATCH = 10
+
+
+class WorkQueueError(Exception):
+    """SQS refused some messages of a batch; the planner fails so its schedule retries it."""
+
+
+class WorkQueue:
+    def __init__(self, sqs: Any, url: str) -> None:
+        self._sqs = sqs
+        self._url = url
+
+    def send(self, bodies: Sequence[dict[str, Any]]) -> int:
+        """Sends every body (as JSON), ten to a SendMessageBatch; returns how many were sent."""
+        for start in range(0, len(bodies), SQS_BATCH):
+            chunk = bodies[start : start + SQS_BATCH]
+            response = self._sqs.send_message_batch(
+                QueueUrl=self._url,
+                Entries=[{"Id": str(i), "MessageBody": json.dumps(body)} for i, body in enumerate(chunk)],
+            )
+            if response.get("Failed"):
+                raise WorkQueueError(f"{len(response['Failed'])} messages were not queued: {response['Failed']}")
+        return len(bodies)

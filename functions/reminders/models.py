@@ -1,0 +1,118 @@
+"""The deadline jobs as data: which records each acts on, when it is due, and the messages between
+planner and worker. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from core.programme import Programme
+from core.registration import RegistrationStatus
+from core.types import ProgrammeId
+
+SAMPLE_SIZE = 10
+
+
+class JobName(StrEnum):
+    CLOSE_REGISTRATION = "close-registration"
+    CLOSE_VERIFICATION = "close-verification"
+
+
+class Outcome(StrEnum):
+    NOT_DUE = "not_due"  # the deadline has not passed: nothing was read, nothing done
+    NOTHING_TO_DO = "nothing_to_do"  # due, and no record is left to act on
+    PLANNED = "planned"  # work was queued (or, in a dry run, would have been)
+
+
+class DeadlineJob(BaseModel):
+    """A job that acts once a programme deadline has passed on every record still in `acts_on`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: JobName
+    acts_on: RegistrationStatus
+    action: str
+    deadline_of: Callable[[Programme], datetime]
+    closed: Callable[[Programme, datetime], bool]
+    report_header: tuple[str, ...]
+
+    def deadline(self, programme: Programme) -> datetime:
+        return self.deadline_of(programme)
+
+    def is_due(self, programme: Programme, now: datetime) -> bool:
+        """Deadlines are inclusive to 23:59:59: due from the first instant after the window."""
+        return self.closed(programme, now)
+
+
+JOBS: dict[JobName, DeadlineJob] = {
+    JobName.CLOSE_REGISTRATION: DeadlineJob(
+        name=JobName.CLOSE_REGISTRATION,
+        acts_on=RegistrationStatus.DRAFT,
+        action="lapse",
+        deadline_of=lambda p: p.registration.closes_at,
+        closed=lambda p, now: p.registration.has_closed(now),
+        report_header=("ddo_code", "department", "district", "lapsed_drafts"),
+    ),
+    JobName.CLOSE_VERIFICATION: DeadlineJob(
+        name=JobName.CLOSE_VERIFICATION,
+        acts_on=RegistrationStatus.SUBMITTED,
+        action="escalate",
+        deadline_of=lambda p: p.verification_closes_at,
+        closed=lambda p, now: p.verification.has_closed(now),
+        report_header=("ddo_code", "department", "district", "escalated_undecided"),
+    ),
+}
+
+
+class JobRequest(BaseModel):
+    """What the schedule (or an operator) sends the planner: `{"job": ..., "dry_run"?: bool}`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    job: JobName
+    dry_run: bool = False
+
+
+class WorkBatch(BaseModel):
+    """One SQS message: records of one DDO for the worker to act on."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    job: JobName
+    programme_id: ProgrammeId
+    deadline: AwareDatetime
+    ddo_code: str
+    registration_ids: Annotated[list[str], Field(min_length=1, max_length=100)]
+
+
+class JobPlan(BaseModel):
+    """What a planner run found and did (or, in a dry run, would do)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job: JobName
+    programme_id: str
+    dry_run: bool
+    now: AwareDatetime
+    deadline: AwareDatetime
+    outcome: Outcome
+    detail: str
+    actions: dict[str, int] = Field(default_factory=dict)
+    by_ddo: dict[str, int] = Field(default_factory=dict)
+    sample_ids: list[str] = Field(default_factory=list)
+    messages_sent: int = 0
+    first_run: bool = False
+    report_key: str | None = None
+    notified: list[str] = Field(default_factory=list)
+
+
+class WorkResult(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    job: JobName
+    done: list[str] = Field(default_factory=list)
+    skipped: list[str] = Field(default_factory=list)

@@ -1,0 +1,267 @@
+"""The deadline jobs as domain operations: the planner finds and groups the work, the worker does it.
+
+Nothing here knows about Lambda, schedules or SQS events; the handlers parse and call one method.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from datetime import datetime
+
+from core.clock import Clock
+from core.errors import Busy, VersionConflict
+from core.escalation import escalate_to_hod
+from core.lapsing import lapse_draft
+from core.observability import logger
+from core.programme import Programme
+from core.recorder import ChangeRecorder
+from core.registration import Registration, RegistrationStatus
+from core.store.dynamo import put_once
+from core.store.job_runs import JobRunStore
+from core.store.notifications import NotificationStore
+from core.store.programmes import ProgrammeStore
+from core.store.registrations import SWEEP_SHARDS, RegistrationStore, SweepItem
+from core.store.reports import ReportStore
+from core.store.work_queue import WorkQueue
+from reminders.models import (
+    JOBS,
+    SAMPLE_SIZE,
+    DeadlineJob,
+    JobName,
+    JobPlan,
+    JobRequest,
+    Outcome,
+    WorkBatch,
+    WorkResult,
+)
+
+# Attempts at one record when a person changes it at the same moment (read again, decide again).
+RECORD_ATTEMPTS = 3
+
+Transition = Callable[[ChangeRecorder, Registration, datetime], Registration]
+TRANSITIONS: dict[JobName, Transition] = {
+    JobName.CLOSE_REGISTRATION: lapse_draft,
+    JobName.CLOSE_VERIFICATION: escalate_to_hod,
+}
+
+
+def report_key(job: JobName, programme_id: str, deadline: datetime) -> str:
+    return f"reports/{programme_id}/{job.value}/{deadline.strftime('%Y-%m-%dT%H%M%S%z')}.csv"
+
+
+class JobPlanner:
+    def __init__(
+        self,
+        *,
+        programme_id: str,
+        programmes: ProgrammeStore,
+        registrations: RegistrationStore,
+        job_runs: JobRunStore,
+        reports: ReportStore,
+        notifications: NotificationStore,
+        dynamodb: object,
+        work_queue: WorkQueue,
+        clock: Clock,
+        batch_size: int,
+    ) -> None:
+        self._programme_id = programme_id
+        self._programmes = programmes
+        self._registrations = registrations
+        self._job_runs = job_runs
+        self._reports = reports
+        self._notifications = notifications
+        self._dynamodb = dynamodb
+        self._work_queue = work_queue
+        self._clock = clock
+        self._batch_size = batch_size
+
+    def run(self, request: JobRequest) -> JobPlan:
+        job = JOBS[request.job]
+        # Read at run time: an extension of the window moves the job without a redeploy.
+        programme = self._programmes.get(self._programme_id)
+        now = self._clock.now()
+        deadline = job.deadline(programme)
+        plan = JobPlan(
+            job=job.name,
+            programme_id=self._programme_id,
+            dry_run=request.dry_run,
+            now=now,
+            deadline=deadline,
+            outcome=Outcome.NOT_DUE,
+            detail=f"Not due: the window closes at {deadline.isoformat()}.",
+        )
+        if not job.is_due(programme, now):
+            return plan
+        pending = list(self._pending(job.acts_on))
+        previous = self._job_runs.get(job.name.value, self._programme_id, deadline)
+        by_ddo = Counter(item.ddo_code for item in pending)
+        plan = plan.model_copy(
+            update={
+                "actions": {job.action: len(pending)},
+                "by_ddo": dict(sorted(by_ddo.items())),
+                "sample_ids": sorted(item.registration_id for item in pending)[:SAMPLE_SIZE],
+            }
+        )
+        if request.dry_run:
+            return plan.model_copy(update=self._dry_run_outcome(job, pending, previous is None))
+        closed = {} if previous else self._close_once(job, programme, deadline, pending, now)
+        sent = self._work_queue.send(self._batches(job, programme, deadline, pending))
+        return plan.model_copy(update={**closed, "messages_sent": sent, **self._outcome(job, pending, previous)})
+
+    def _close_once(
+        self, job: DeadlineJob, programme: Programme, deadline: datetime, pending: list[SweepItem], now: datetime
+    ) -> dict[str, object]:
+        """The first run after a deadline: the report and notifications, then the run is recorded.
+
+        They come before the record, so a run that dies in between is redone whole by the next one
+        (nothing was queued yet, so it finds the same records and writes the same report).
+        """
+        key = self._write_report(job, programme, deadline, pending)
+        notified = self._notify(job, deadline, pending, key, now)
+        first = self._job_runs.claim(
+            job.name.value,
+            self._programme_id,
+            deadline,
+            {
+                "planned_at": now.isoformat(),
+                "pending": len(pending),
+                "report_key": key,
+                "by_ddo": dict(Counter(item.ddo_code for item in pending)),
+            },
+        )
+        return {"first_run": first, "report_key": key, "notified": notified}
+
+    @staticmethod
+    def _outcome(job: DeadlineJob, pending: list[SweepItem], previous: dict[str, object] | None) -> dict[str, object]:
+        if pending:
+            return {"outcome": Outcome.PLANNED, "detail": f"Queued {len(pending)} registrations to {job.action}."}
+        closed_by = "this run" if previous is None else f"the run of {previous.get('planned_at', 'an earlier run')}"
+        return {
+            "outcome": Outcome.NOTHING_TO_DO,
+            "detail": f"No {job.acts_on.value} registration is left; the window was closed by {closed_by}.",
+        }
+
+    @staticmethod
+    def _dry_run_outcome(job: DeadlineJob, pending: list[SweepItem], first_run: bool) -> dict[str, object]:
+        if not pending:
+            return {"outcome": Outcome.NOTHING_TO_DO, "detail": f"No {job.acts_on.value} registration is left."}
+        report = " and write the report" if first_run else ""
+        return {"outcome": Outcome.PLANNED, "detail": f"Would {job.action} {len(pending)} registrations{report}."}
+
+    def _pending(self, status: RegistrationStatus) -> Iterator[SweepItem]:
+        """Every record in `status`, from the sparse sweep index: the cost follows the pending count."""
+        for shard in range(SWEEP_SHARDS):
+            start = None
+            while True:
+                page = self._registrations.sweep(
+                    programme_id=self._programme_id, status=status, shard=shard, start=start
+                )
+                yield from page.items
+                if page.last_key is None:
+                    break
+                start = page.last_key
+
+    def _batches(
+        self, job: DeadlineJob, programme: Programme, deadline: datetime, pending: list[SweepItem]
+    ) -> list[dict[str, object]]:
+        """One message per DDO and up to `batch_size` records: a retried message redoes one office's few."""
+        by_ddo: dict[str, list[str]] = defaultdict(list)
+        for item in pending:
+            by_ddo[item.ddo_code].append(item.registration_id)
+        batches = []
+        for ddo_code, ids in sorted(by_ddo.items()):
+            for start in range(0, len(ids), self._batch_size):
+                batch = WorkBatch(
+                    job=job.name,
+                    programme_id=programme.programme_id,
+                    deadline=deadline,
+                    ddo_code=ddo_code,
+                    registration_ids=sorted(ids)[start : start + self._batch_size],
+                )
+                batches.append(batch.model_dump(mode="json"))
+        return batches
+
+    def _write_report(
+        self, job: DeadlineJob, programme: Programme, deadline: datetime, pending: list[SweepItem]
+    ) -> str:
+        counts = Counter((item.ddo_code, item.department, item.district) for item in pending)
+        rows = [(*office, count) for office, count in sorted(counts.items())]
+        rows.append(("TOTAL", "", "", sum(counts.values())))
+        return self._reports.put_csv(report_key(job.name, programme.programme_id, deadline), job.report_header, rows)
+
+    def _notify(
+        self, job: DeadlineJob, deadline: datetime, pending: list[SweepItem], key: str, now: datetime
+    ) -> list[str]:
+        """close-verification: one request per HoD, listing the DDOs of their department who left records
+        undecided. Each put is conditional on its key (job, programme, deadline, HoD): never twice."""
+        if job.name != JobName.CLOSE_VERIFICATION:
+            return []
+        by_department: dict[str, Counter[str]] = defaultdict(Counter)
+        for item in pending:
+            by_department[item.department][item.ddo_code] += 1
+        notified = []
+        for department, defaulters in sorted(by_department.items()):
+            recipient = f"hod:{department}"
+            put_once(
+                self._dynamodb,
+                self._notifications.job_request(
+                    job_run=f"{job.name.value}#{self._programme_id}#{deadline.isoformat()}",
+                    recipient=recipient,
+                    template="verification_defaulters",
+                    data={
+                        "programme_id": self._programme_id,
+                        "department": department,
+                        "deadline": deadline.isoformat(),
+                        "escalated": sum(defaulters.values()),
+                        "defaulters": [{"ddo_code": d, "escalated": n} for d, n in sorted(defaulters.items())],
+                        "report": {"bucket": self._reports.bucket, "key": key},
+                    },
+                    at=now,
+                ),
+            )
+            notified.append(recipient)
+        return notified
+
+
+class JobWorker:
+    def __init__(
+        self, *, programmes: ProgrammeStore, registrations: RegistrationStore, recorder: ChangeRecorder, clock: Clock
+    ) -> None:
+        self._programmes = programmes
+        self._registrations = registrations
+        self._recorder = recorder
+        self._clock = clock
+
+    def work(self, batch: WorkBatch) -> WorkResult:
+        """Acts on each record still in the job's state; anything else is skipped quietly, so a rerun,
+        a duplicate message or a retried batch yields one transition per record."""
+        job = JOBS[batch.job]
+        programme = self._programmes.get(batch.programme_id)
+        now = self._clock.now()
+        if not job.is_due(programme, now):
+            # The window was extended after this was planned: the new deadline's run will act.
+            logger.info(
+                "window extended since planning; batch skipped",
+                extra={"job": job.name.value, "deadline": job.deadline(programme).isoformat()},
+            )
+            return WorkResult(job=job.name, skipped=list(batch.registration_ids))
+        done, skipped = [], []
+        for registration_id in batch.registration_ids:
+            if self._act(job, registration_id, now):
+                done.append(registration_id)
+            else:
+                skipped.append(registration_id)
+        return WorkResult(job=job.name, done=done, skipped=skipped)
+
+    def _act(self, job: DeadlineJob, registration_id: str, now: datetime) -> bool:
+        for _ in range(RECORD_ATTEMPTS):
+            registration = self._registrations.get(registration_id)
+            if registration is None or registration.status != job.acts_on:
+                return False  # already done, decided meanwhile, or gone: nothing to do
+            try:
+                TRANSITIONS[job.name](self._recorder, registration, now)
+            except VersionConflict:
+                continue  # changed between our read and our write: read it again
+            return True
+        raise Busy(f"{registration_id} kept changing; the message will be retried.")

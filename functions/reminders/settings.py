@@ -1,0 +1,31 @@
+"""Settings of the reminders planner and worker, each read once per cold start from its environment."""
+
+from functools import lru_cache
+
+from core.settings import FunctionSettings
+
+
+class PlannerSettings(FunctionSettings):
+    registrations_table: str
+    notifications_table: str
+    job_runs_table: str
+    reports_bucket: str
+    work_queue_url: str
+    # Registrations per work message: small enough that a retried message redoes little.
+    work_batch_size: int = 25
+
+
+class WorkerSettings(FunctionSettings):
+    registrations_table: str
+    events_table: str
+    counters_table: str
+
+
+@lru_cache(maxsize=1)
+def get_planner_settings() -> PlannerSettings:
+    return PlannerSettings()  # filled from the environment
+
+
+@lru_cache(maxsize=1)
+def get_worker_settings() -> WorkerSettings:
+    return WorkerSettings()  # filled from the environment

@@ -1,0 +1,73 @@
+"""The SQS worker of the deadline jobs: each message is one DDO's batch of records to act on.
+
+Powertools batch processing with partial failures: a message that fails is retried alone (and,
+after the queue's maxReceiveCount, kept in its DLQ); the others are deleted.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core.aws import AwsClients
+from core.clock import current_clock
+from core.observability import logger, metrics, observed, tracer
+from core.recorder import ChangeRecorder
+from core.store.counters import CounterStore
+from core.store.events import EventStore
+from core.store.programmes import ProgrammeStore
+from core.store.registrations import RegistrationStore
+from reminders.models import WorkBatch
+from reminders.service import JobWorker
+from reminders.settings import get_worker_settings
+
+
+@lru_cache(maxsize=1)
+def _aws() -> AwsClients:
+    return AwsClients()
+
+
+@lru_cache(maxsize=1)
+def worker() -> JobWorker:
+    settings = get_worker_settings()
+    dynamodb = _aws().dynamodb
+    registrations = RegistrationStore(dynamodb, settings.registrations_table)
+    events = EventStore(dynamodb, settings.events_table)
+    return JobWorker(
+        programmes=ProgrammeStore(
+            dynamodb, _aws().resource("dynamodb"), settings.settings_table, settings.settings_cache_seconds
+        ),
+        registrations=registrations,
+        recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table)),
+        clock=current_clock(),
+    )
+
+
+@tracer.capture_method
+def _work(record: SQSRecord) -> None:
+    batch = WorkBatch.model_validate_json(record.body)  # a malformed message fails alone
+    result = worker().work(batch)
+    logger.info(
+        "work batch done",
+        extra={
+            "job": result.job.value,
+            "ddo_code": batch.ddo_code,
+            "done": len(result.done),
+            "skipped": len(result.skipped),
+            "done_ids": result.done,
+        },
+    )
+    metrics.add_metric(name="JobItemsDone", unit=MetricUnit.Count, value=len(result.done))
+
+
+@observed()
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Every failed message is reported, even when all of them failed: Lambda then retries exactly
+    # those, and the local poller (which runs this in-process) sees an answer rather than an exception.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event=event, record_handler=_work, processor=processor, context=context))
