@@ -67,6 +67,24 @@ def drain(stack: LocalContext) -> int:
     raise AssertionError("the work queue did not drain")
 
 
+def work_message(*registration_ids: str, ddo_code: str = "DDO-PKL-001") -> dict[str, Any]:
+    """A close-registration work message as the planner sends it."""
+    return {
+        "job": "close-registration",
+        "programme_id": "HR-2026",
+        "deadline": "2026-01-31T23:59:59+05:30",
+        "ddo_code": ddo_code,
+        "registration_ids": list(registration_ids),
+    }
+
+
+def deliver(*messages: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """The worker, invoked by SQS with these (message id, body) records; returns its batch response."""
+    records = [{"MessageId": m_id, "ReceiptHandle": m_id, "Body": json.dumps(body)} for m_id, body in messages]
+    event = sqs_event(records, "arn:aws:sqs:ap-south-1:123456789012:work", "ap-south-1")
+    return worker.lambda_handler(event, LocalLambdaContext("RemindersWorkerFunction"))
+
+
 def status_of(reg_id: str, as_: dict[str, str] | None = None) -> str:
     return str(call("GET", f"/v1/registrations/{reg_id}", as_=as_ or employee()).body["status"])
 
@@ -268,21 +286,8 @@ def test_two_runs_and_a_duplicate_message_make_one_transition(stack: LocalContex
     assert (first["first_run"], second["first_run"]) == (True, False)
     assert first["messages_sent"] == second["messages_sent"] == 1
     # When the worker gets both messages, and one of them once more
-    message = {
-        "job": "close-registration",
-        "programme_id": "HR-2026",
-        "deadline": first["deadline"],
-        "ddo_code": "DDO-PKL-001",
-        "registration_ids": [draft],
-    }
-    duplicate = worker.lambda_handler(
-        sqs_event(
-            [{"MessageId": "dup-1", "ReceiptHandle": "r1", "Body": json.dumps(message)}],
-            "arn:aws:sqs:ap-south-1:123456789012:work",
-            "ap-south-1",
-        ),
-        LocalLambdaContext("RemindersWorkerFunction"),
-    )
+    assert first["deadline"] == work_message(draft)["deadline"]
+    duplicate = deliver(("dup-1", work_message(draft)))
     assert drain(stack) == 2
     # Then the draft lapsed exactly once and nothing failed
     assert duplicate == {"batchItemFailures": []}
@@ -294,24 +299,10 @@ def test_the_worker_reports_only_the_failed_message_of_a_batch(stack: LocalConte
     # Given a batch with one good message and one that is not a work message
     draft = a_draft()
     clock.set(AFTER_REGISTRATION, frozen=True)
-    good = {
-        "job": "close-registration",
-        "programme_id": "HR-2026",
-        "deadline": "2026-01-31T23:59:59+05:30",
-        "ddo_code": "DDO-PKL-001",
-        "registration_ids": [draft],
-    }
+    good = work_message(draft)
     bad = {**good, "job": "no-such-job"}
-    event = sqs_event(
-        [
-            {"MessageId": "good-1", "ReceiptHandle": "r1", "Body": json.dumps(good)},
-            {"MessageId": "bad-1", "ReceiptHandle": "r2", "Body": json.dumps(bad)},
-        ],
-        "arn:aws:sqs:ap-south-1:123456789012:work",
-        "ap-south-1",
-    )
     # When the worker handles the batch
-    result = worker.lambda_handler(event, LocalLambdaContext("RemindersWorkerFunction"))
+    result = deliver(("good-1", good), ("bad-1", bad))
     # Then only the bad message is reported failed (to be retried, then dead-lettered); the good one is done
     assert result == {"batchItemFailures": [{"itemIdentifier": "bad-1"}]}
     assert status_of(draft) == "LAPSED"
@@ -484,18 +475,8 @@ def test_a_record_that_keeps_changing_fails_its_message_for_a_retry(
     draft = a_draft()
     clock.set(AFTER_REGISTRATION, frozen=True)
     touched_first(monkeypatch, times=service.RECORD_ATTEMPTS)
-    message = {
-        "job": "close-registration",
-        "programme_id": "HR-2026",
-        "deadline": "2026-01-31T23:59:59+05:30",
-        "ddo_code": "DDO-PKL-001",
-        "registration_ids": [draft],
-    }
     # When the worker handles its message
-    result = worker.lambda_handler(
-        sqs_event([{"MessageId": "m-1", "ReceiptHandle": "r", "Body": json.dumps(message)}], "arn", "ap-south-1"),
-        LocalLambdaContext("RemindersWorkerFunction"),
-    )
+    result = deliver(("m-1", work_message(draft)))
     # Then the message is reported failed (SQS retries it) and the draft is untouched by the job
     assert result == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     assert status_of(draft) == "DRAFT"
