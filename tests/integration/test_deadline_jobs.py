@@ -16,6 +16,7 @@ from core.errors import Busy
 from core.programme import Window
 from core.store.job_runs import JobRunStore
 from core.store.programmes import ProgrammeStore
+from core.store.registrations import SWEEP_SHARDS
 from infra.local.events import LocalLambdaContext
 from infra.local.functions import FunctionRunner
 from infra.local.poller import QueuePoller, sqs_event
@@ -506,3 +507,39 @@ def test_an_extension_of_verification_moves_the_escalation(stack: LocalContext, 
     assert drain(stack) == 0
     assert status_of(reg_id) == "SUBMITTED"
     assert job_notifications() == []
+
+
+# ---------------------------------------------------------------- cost
+class Reads:
+    """DynamoDB calls of the planner's clients and the items each Query returned (botocore hooks)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.items_read = 0
+
+    def __call__(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        self.calls.append(model.name)
+        if model.name == "Query":
+            self.items_read += int(parsed.get("ScannedCount", 0))
+
+
+def planner_reads() -> Reads:
+    reads = Reads()
+    aws = planner._aws()
+    for client in (aws.dynamodb, aws.resource("dynamodb").meta.client):
+        client.meta.events.register("after-call.dynamodb", reads)
+    return reads
+
+
+def test_planning_reads_only_the_pending_records(stack: LocalContext, clock: SettableClock) -> None:
+    # Given one draft and a submitted record (which close-registration does not act on)
+    a_draft()
+    a_submission(as_=OTHER)
+    clock.set(AFTER_REGISTRATION, frozen=True)
+    # When the job is planned
+    reads = planner_reads()
+    run_job("close-registration", dry_run=True)
+    # Then it made one Query per shard of the sparse index and read the one draft, nothing else
+    assert reads.calls.count("Query") == SWEEP_SHARDS
+    assert "Scan" not in reads.calls
+    assert reads.items_read == 1
