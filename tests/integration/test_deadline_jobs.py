@@ -543,3 +543,20 @@ def test_planning_reads_only_the_pending_records(stack: LocalContext, clock: Set
     assert reads.calls.count("Query") == SWEEP_SHARDS
     assert "Scan" not in reads.calls
     assert reads.items_read == 1
+
+
+def test_work_is_queued_in_batches_of_one_ddo_and_a_bounded_size(
+    stack: LocalContext, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two drafts of DDO-PKL-001 and one of DDO-HSR-001, and batches of at most one record
+    drafts = [a_draft(), a_draft(as_=OTHER), a_draft(as_=HISAR)]
+    monkeypatch.setenv("WORK_BATCH_SIZE", "1")
+    reminders_settings.get_planner_settings.cache_clear()
+    planner.planner.cache_clear()
+    clock.set(AFTER_REGISTRATION, frozen=True)
+    # When the job runs
+    plan = run_job("close-registration")
+    # Then each record travels alone, and all of them lapse
+    assert plan["messages_sent"] == 3
+    assert drain(stack) == 3
+    assert [status_of(d, as_=who) for d, who in zip(drafts, (employee(), OTHER, HISAR), strict=True)] == ["LAPSED"] * 3
