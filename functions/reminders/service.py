@@ -170,14 +170,15 @@ class JobPlanner:
         for item in pending:
             by_ddo[item.ddo_code].append(item.registration_id)
         batches = []
-        for ddo_code, ids in sorted(by_ddo.items()):
+        for ddo_code, unsorted in sorted(by_ddo.items()):
+            ids = sorted(unsorted)
             for start in range(0, len(ids), self._batch_size):
                 batch = WorkBatch(
                     job=job.name,
                     programme_id=programme.programme_id,
                     deadline=deadline,
                     ddo_code=ddo_code,
-                    registration_ids=sorted(ids)[start : start + self._batch_size],
+                    registration_ids=ids[start : start + self._batch_size],
                 )
                 batches.append(batch.model_dump(mode="json"))
         return batches

@@ -1,6 +1,9 @@
 """Settings of the reminders planner and worker, each read once per cold start from its environment."""
 
 from functools import lru_cache
+from typing import Annotated
+
+from pydantic import Field
 
 from core.settings import FunctionSettings
 
@@ -12,7 +15,7 @@ class PlannerSettings(FunctionSettings):
     reports_bucket: str
     work_queue_url: str
     # Registrations per work message: small enough that a retried message redoes little.
-    work_batch_size: int = 25
+    work_batch_size: Annotated[int, Field(ge=1, le=100)] = 25
 
 
 class WorkerSettings(FunctionSettings):

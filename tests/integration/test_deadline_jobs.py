@@ -16,6 +16,7 @@ from core.errors import Busy
 from core.programme import Window
 from core.store.job_runs import JobRunStore
 from core.store.programmes import ProgrammeStore
+from core.store.registrations import SWEEP_SHARDS
 from infra.local.events import LocalLambdaContext
 from infra.local.functions import FunctionRunner
 from infra.local.poller import QueuePoller, sqs_event
@@ -65,6 +66,24 @@ def drain(stack: LocalContext) -> int:
             return handled
         handled += done
     raise AssertionError("the work queue did not drain")
+
+
+def work_message(*registration_ids: str, ddo_code: str = "DDO-PKL-001") -> dict[str, Any]:
+    """A close-registration work message as the planner sends it."""
+    return {
+        "job": "close-registration",
+        "programme_id": "HR-2026",
+        "deadline": "2026-01-31T23:59:59+05:30",
+        "ddo_code": ddo_code,
+        "registration_ids": list(registration_ids),
+    }
+
+
+def deliver(*messages: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """The worker, invoked by SQS with these (message id, body) records; returns its batch response."""
+    records = [{"MessageId": m_id, "ReceiptHandle": m_id, "Body": json.dumps(body)} for m_id, body in messages]
+    event = sqs_event(records, "arn:aws:sqs:ap-south-1:123456789012:work", "ap-south-1")
+    return worker.lambda_handler(event, LocalLambdaContext("RemindersWorkerFunction"))
 
 
 def status_of(reg_id: str, as_: dict[str, str] | None = None) -> str:
@@ -268,21 +287,8 @@ def test_two_runs_and_a_duplicate_message_make_one_transition(stack: LocalContex
     assert (first["first_run"], second["first_run"]) == (True, False)
     assert first["messages_sent"] == second["messages_sent"] == 1
     # When the worker gets both messages, and one of them once more
-    message = {
-        "job": "close-registration",
-        "programme_id": "HR-2026",
-        "deadline": first["deadline"],
-        "ddo_code": "DDO-PKL-001",
-        "registration_ids": [draft],
-    }
-    duplicate = worker.lambda_handler(
-        sqs_event(
-            [{"MessageId": "dup-1", "ReceiptHandle": "r1", "Body": json.dumps(message)}],
-            "arn:aws:sqs:ap-south-1:123456789012:work",
-            "ap-south-1",
-        ),
-        LocalLambdaContext("RemindersWorkerFunction"),
-    )
+    assert first["deadline"] == work_message(draft)["deadline"]
+    duplicate = deliver(("dup-1", work_message(draft)))
     assert drain(stack) == 2
     # Then the draft lapsed exactly once and nothing failed
     assert duplicate == {"batchItemFailures": []}
@@ -294,24 +300,10 @@ def test_the_worker_reports_only_the_failed_message_of_a_batch(stack: LocalConte
     # Given a batch with one good message and one that is not a work message
     draft = a_draft()
     clock.set(AFTER_REGISTRATION, frozen=True)
-    good = {
-        "job": "close-registration",
-        "programme_id": "HR-2026",
-        "deadline": "2026-01-31T23:59:59+05:30",
-        "ddo_code": "DDO-PKL-001",
-        "registration_ids": [draft],
-    }
+    good = work_message(draft)
     bad = {**good, "job": "no-such-job"}
-    event = sqs_event(
-        [
-            {"MessageId": "good-1", "ReceiptHandle": "r1", "Body": json.dumps(good)},
-            {"MessageId": "bad-1", "ReceiptHandle": "r2", "Body": json.dumps(bad)},
-        ],
-        "arn:aws:sqs:ap-south-1:123456789012:work",
-        "ap-south-1",
-    )
     # When the worker handles the batch
-    result = worker.lambda_handler(event, LocalLambdaContext("RemindersWorkerFunction"))
+    result = deliver(("good-1", good), ("bad-1", bad))
     # Then only the bad message is reported failed (to be retried, then dead-lettered); the good one is done
     assert result == {"batchItemFailures": [{"itemIdentifier": "bad-1"}]}
     assert status_of(draft) == "LAPSED"
@@ -484,18 +476,8 @@ def test_a_record_that_keeps_changing_fails_its_message_for_a_retry(
     draft = a_draft()
     clock.set(AFTER_REGISTRATION, frozen=True)
     touched_first(monkeypatch, times=service.RECORD_ATTEMPTS)
-    message = {
-        "job": "close-registration",
-        "programme_id": "HR-2026",
-        "deadline": "2026-01-31T23:59:59+05:30",
-        "ddo_code": "DDO-PKL-001",
-        "registration_ids": [draft],
-    }
     # When the worker handles its message
-    result = worker.lambda_handler(
-        sqs_event([{"MessageId": "m-1", "ReceiptHandle": "r", "Body": json.dumps(message)}], "arn", "ap-south-1"),
-        LocalLambdaContext("RemindersWorkerFunction"),
-    )
+    result = deliver(("m-1", work_message(draft)))
     # Then the message is reported failed (SQS retries it) and the draft is untouched by the job
     assert result == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
     assert status_of(draft) == "DRAFT"
@@ -525,3 +507,56 @@ def test_an_extension_of_verification_moves_the_escalation(stack: LocalContext, 
     assert drain(stack) == 0
     assert status_of(reg_id) == "SUBMITTED"
     assert job_notifications() == []
+
+
+# ---------------------------------------------------------------- cost
+class Reads:
+    """DynamoDB calls of the planner's clients and the items each Query returned (botocore hooks)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        self.items_read = 0
+
+    def __call__(self, model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        self.calls.append(model.name)
+        if model.name == "Query":
+            self.items_read += int(parsed.get("ScannedCount", 0))
+
+
+def planner_reads() -> Reads:
+    reads = Reads()
+    aws = planner._aws()
+    for client in (aws.dynamodb, aws.resource("dynamodb").meta.client):
+        client.meta.events.register("after-call.dynamodb", reads)
+    return reads
+
+
+def test_planning_reads_only_the_pending_records(stack: LocalContext, clock: SettableClock) -> None:
+    # Given one draft and a submitted record (which close-registration does not act on)
+    a_draft()
+    a_submission(as_=OTHER)
+    clock.set(AFTER_REGISTRATION, frozen=True)
+    # When the job is planned
+    reads = planner_reads()
+    run_job("close-registration", dry_run=True)
+    # Then it made one Query per shard of the sparse index and read the one draft, nothing else
+    assert reads.calls.count("Query") == SWEEP_SHARDS
+    assert "Scan" not in reads.calls
+    assert reads.items_read == 1
+
+
+def test_work_is_queued_in_batches_of_one_ddo_and_a_bounded_size(
+    stack: LocalContext, clock: SettableClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given two drafts of DDO-PKL-001 and one of DDO-HSR-001, and batches of at most one record
+    drafts = [a_draft(), a_draft(as_=OTHER), a_draft(as_=HISAR)]
+    monkeypatch.setenv("WORK_BATCH_SIZE", "1")
+    reminders_settings.get_planner_settings.cache_clear()
+    planner.planner.cache_clear()
+    clock.set(AFTER_REGISTRATION, frozen=True)
+    # When the job runs
+    plan = run_job("close-registration")
+    # Then each record travels alone, and all of them lapse
+    assert plan["messages_sent"] == 3
+    assert drain(stack) == 3
+    assert [status_of(d, as_=who) for d, who in zip(drafts, (employee(), OTHER, HISAR), strict=True)] == ["LAPSED"] * 3

@@ -9,9 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from core.store.dynamo import marshal, unmarshal
+from core.store.dynamo import TxItem, marshal, put_once, unmarshal
 
 
 def run_key(job: str, programme_id: str) -> str:
@@ -34,12 +32,15 @@ class JobRunStore:
     def claim(self, job: str, programme_id: str, deadline: datetime, record: dict[str, Any]) -> bool:
         """True for the one run that records the plan for this deadline; False if one already did."""
         item = {"pk": run_key(job, programme_id), "sk": deadline.isoformat(), **record}
-        try:
-            self._client.put_item(
-                TableName=self._table, Item=marshal(item), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except ClientError as error:
-            if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return put_once(
+            self._client,
+            TxItem(
+                name="job_run",
+                operation="Put",
+                request={
+                    "TableName": self._table,
+                    "Item": marshal(item),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                },
+            ),
+        )
