@@ -279,7 +279,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             process_partial_response,
         )
 
-        processor = BatchProcessor(event_type=EventType.SQS)
+        # Report every failed message for Lambda to retry, rather than raise when all of a batch failed.
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
         return dict(
             process_partial_response(
                 event=event, record_handler=_check_upload_record, processor=processor, context=context

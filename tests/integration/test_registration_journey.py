@@ -397,6 +397,16 @@ def test_s3_event_checks_the_upload_once_even_if_delivered_twice() -> None:
     assert history(reg_id).body["events"][-1]["actor"] == "system:upload-check"
 
 
+def test_a_batch_whose_every_message_fails_is_reported_for_retry_not_raised() -> None:
+    # Given two messages the check cannot read (a truncated body, a record without its key)
+    event = s3_event("registrations/x")
+    event["Records"][0]["body"] = '{"Records": [{"s3": '
+    event["Records"][1]["body"] = json.dumps({"Records": [{"s3": {}}]})
+    # When the batch is handled, then both come back as failures for Lambda to retry (a poller survives it)
+    result = handler.lambda_handler(event, LocalLambdaContext("register"))
+    assert result == {"batchItemFailures": [{"itemIdentifier": "m0"}, {"itemIdentifier": "m1"}]}
+
+
 # ---------------------------------------------------------------- submit
 def test_incomplete_registration_cannot_be_submitted() -> None:
     reg_id = create().body["registration_id"]
