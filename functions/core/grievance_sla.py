@@ -3,20 +3,23 @@ what was resolved and never answered. Each finds its work by a Query on the spar
 (so its cost follows the grievances due, not the table) and records each change like a person's:
 one conditional transaction with its audit event, by actor `system:grievance-sla`.
 
-Rerunning is safe: an item that was changed meanwhile fails its transition or version check and
-is counted as skipped, never changed twice.
+The scheduled job plans with `due_ids` and has its worker `apply` each id; `escalate_overdue` and
+`close_unanswered` do both in one process. Rerunning is safe: an item that was changed meanwhile
+fails its transition or version check and is skipped, never changed twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.audit import Actor
 from core.errors import InvalidTransition, VersionConflict
-from core.grievance import Grievance, GrievanceChange, close_unanswered, escalate_for_breach
+from core.grievance import GrievanceChange, close_unanswered, escalate_for_breach
+from core.programme import Programme
 from core.recorder import GrievanceRecorder
 from core.store.grievances import AUTOCLOSE_SWEEP, SLA_SWEEP, SWEEP_SHARDS, GrievanceStore
 from core.store.programmes import ProgrammeStore
@@ -26,10 +29,39 @@ PAGE = 100
 SAMPLE = 10
 
 
+class SweepKind(StrEnum):
+    ESCALATE = "escalate"  # L1 SLA breached
+    AUTOCLOSE = "autoclose"  # RESOLVED with no feedback for the programme's feedback days
+
+
+_INDEX_PARTITION = {SweepKind.ESCALATE: SLA_SWEEP, SweepKind.AUTOCLOSE: AUTOCLOSE_SWEEP}
+
+
+def sweep_until(kind: SweepKind, programme: Programme, now: datetime) -> datetime:
+    """The index's sweep_at is when the SLA breaks, or when the grievance was resolved."""
+    if kind == SweepKind.AUTOCLOSE:
+        return now - timedelta(days=programme.grievances.feedback_days)
+    return now
+
+
+def due_ids(grievances: GrievanceStore, kind: SweepKind, programme: Programme, now: datetime) -> Iterator[str]:
+    """Every grievance `kind` acts on at `now`, shard by shard, oldest first within a shard."""
+    until = sweep_until(kind, programme, now)
+    for shard in range(SWEEP_SHARDS):
+        start = None
+        while True:
+            ids, start = grievances.due_for_sweep(
+                sweep=_INDEX_PARTITION[kind], shard=shard, until=until, limit=PAGE, start=start
+            )
+            yield from ids
+            if start is None:
+                break
+
+
 class SweepReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    action: str
+    action: SweepKind
     dry_run: bool
     due: int  # found by the index
     changed: int
@@ -53,65 +85,39 @@ class GrievanceSweeper:
 
     def escalate_overdue(self, now: datetime, *, dry_run: bool = False) -> SweepReport:
         """L1 grievances whose SLA broke by `now` go to L2 (the HoD) with a fresh L2 SLA."""
-        programme = self._programmes.get(self._programme_id)
-
-        def step(grievance: Grievance) -> GrievanceChange:
-            category = programme.grievances.sla_of(grievance.category)
-            return escalate_for_breach(grievance, category=category, now=now)
-
-        # A grievance breaks at the first second after due_at, which is the index's sweep_at.
-        return self._sweep("escalate_overdue", SLA_SWEEP, until=now, step=step, now=now, dry_run=dry_run)
+        return self._sweep(SweepKind.ESCALATE, now, dry_run)
 
     def close_unanswered(self, now: datetime, *, dry_run: bool = False) -> SweepReport:
         """RESOLVED grievances with no feedback for the programme's feedback days are closed."""
-        programme = self._programmes.get(self._programme_id)
-        until = now - timedelta(days=programme.grievances.feedback_days)
+        return self._sweep(SweepKind.AUTOCLOSE, now, dry_run)
 
-        def step(grievance: Grievance) -> GrievanceChange:
-            return close_unanswered(grievance, policy=programme.grievances, now=now)
-
-        return self._sweep("close_unanswered", AUTOCLOSE_SWEEP, until=until, step=step, now=now, dry_run=dry_run)
-
-    def _sweep(
-        self,
-        action: str,
-        sweep: str,
-        *,
-        until: datetime,
-        step: Callable[[Grievance], GrievanceChange],
-        now: datetime,
-        dry_run: bool,
-    ) -> SweepReport:
-        due = changed = skipped = 0
-        sample: list[str] = []
-        for shard in range(SWEEP_SHARDS):
-            start = None
-            while True:
-                ids, start = self._grievances.due_for_sweep(
-                    sweep=sweep, shard=shard, until=until, limit=PAGE, start=start
-                )
-                for grievance_id in ids:
-                    due += 1
-                    if self._apply(grievance_id, step, now, dry_run):
-                        changed += 1
-                        if len(sample) < SAMPLE:
-                            sample.append(grievance_id)
-                    else:
-                        skipped += 1
-                if start is None:
-                    break
-        return SweepReport(action=action, dry_run=dry_run, due=due, changed=changed, skipped=skipped, sample=sample)
-
-    def _apply(
-        self, grievance_id: str, step: Callable[[Grievance], GrievanceChange], now: datetime, dry_run: bool
-    ) -> bool:
+    def apply(self, kind: SweepKind, grievance_id: str, now: datetime, *, dry_run: bool = False) -> bool:
+        """True if the grievance was (or, in a dry run, would be) changed; False if it no longer qualifies."""
         grievance = self._grievances.get(grievance_id)
         if grievance is None:
             return False
+        programme = self._programmes.get(self._programme_id)
         try:
-            change = step(grievance)
+            change: GrievanceChange
+            if kind == SweepKind.ESCALATE:
+                category = programme.grievances.sla_of(grievance.category)
+                change = escalate_for_breach(grievance, category=category, now=now)
+            else:
+                change = close_unanswered(grievance, policy=programme.grievances, now=now)
             if not dry_run:
                 self._recorder.record(before=grievance, change=change, actor=SLA_JOB, at=now)
         except (InvalidTransition, VersionConflict):
             return False  # someone acted on it meanwhile; the index no longer lists it
         return True
+
+    def _sweep(self, kind: SweepKind, now: datetime, dry_run: bool) -> SweepReport:
+        programme = self._programmes.get(self._programme_id)
+        due = changed = 0
+        sample: list[str] = []
+        for grievance_id in due_ids(self._grievances, kind, programme, now):
+            due += 1
+            if self.apply(kind, grievance_id, now, dry_run=dry_run):
+                changed += 1
+                if len(sample) < SAMPLE:
+                    sample.append(grievance_id)
+        return SweepReport(action=kind, dry_run=dry_run, due=due, changed=changed, skipped=due - changed, sample=sample)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from core.grievance_sla import SweepKind
 from core.programme import Programme
 from core.registration import RegistrationStatus
 from core.types import ProgrammeId
@@ -20,6 +21,11 @@ SAMPLE_SIZE = 10
 class JobName(StrEnum):
     CLOSE_REGISTRATION = "close-registration"
     CLOSE_VERIFICATION = "close-verification"
+    GRIEVANCE_SLA = "grievance-sla"  # every 15 minutes: not tied to a deadline
+
+
+# The jobs that act once a programme deadline has passed.
+DeadlineJobName = Literal[JobName.CLOSE_REGISTRATION, JobName.CLOSE_VERIFICATION]
 
 
 class Outcome(StrEnum):
@@ -33,7 +39,7 @@ class DeadlineJob(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    name: JobName
+    name: DeadlineJobName
     acts_on: RegistrationStatus
     action: str
     deadline_of: Callable[[Programme], datetime]
@@ -82,11 +88,25 @@ class WorkBatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    job: JobName
+    job: DeadlineJobName
     programme_id: ProgrammeId
     deadline: AwareDatetime
     ddo_code: str
     registration_ids: Annotated[list[str], Field(min_length=1, max_length=100)]
+
+
+class GrievanceBatch(BaseModel):
+    """One SQS message of the grievance-sla job: grievances for the worker to escalate or close."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    job: Literal[JobName.GRIEVANCE_SLA]
+    programme_id: ProgrammeId
+    action: SweepKind
+    grievance_ids: Annotated[list[str], Field(min_length=1, max_length=100)]
+
+
+WorkMessage = Annotated[WorkBatch | GrievanceBatch, Field(discriminator="job")]
 
 
 class JobPlan(BaseModel):
@@ -98,7 +118,7 @@ class JobPlan(BaseModel):
     programme_id: str
     dry_run: bool
     now: AwareDatetime
-    deadline: AwareDatetime
+    deadline: AwareDatetime | None  # None for a job that is not tied to a deadline (grievance-sla)
     outcome: Outcome
     detail: str
     actions: dict[str, int] = Field(default_factory=dict)
@@ -114,5 +134,6 @@ class WorkResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     job: JobName
+    action: str
     done: list[str] = Field(default_factory=list)
     skipped: list[str] = Field(default_factory=list)

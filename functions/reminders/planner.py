@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from core.aws import AwsClients
 from core.clock import current_clock
 from core.observability import logger, metrics, observed
+from core.store.grievances import GrievanceStore
 from core.store.job_runs import JobRunStore
 from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
@@ -37,10 +38,9 @@ def planner() -> JobPlanner:
     dynamodb = _aws().dynamodb
     return JobPlanner(
         programme_id=settings.programme_id,
-        programmes=ProgrammeStore(
-            dynamodb, _aws().resource("dynamodb"), settings.settings_table, settings.settings_cache_seconds
-        ),
+        programmes=ProgrammeStore.for_function(_aws(), settings),
         registrations=RegistrationStore(dynamodb, settings.registrations_table),
+        grievances=GrievanceStore(dynamodb, settings.grievances_table),
         job_runs=JobRunStore(dynamodb, settings.job_runs_table),
         reports=ReportStore(_aws().s3, settings.reports_bucket),
         notifications=NotificationStore(settings.notifications_table),

@@ -12,12 +12,14 @@ from datetime import datetime
 from core.clock import Clock
 from core.errors import Busy, VersionConflict
 from core.escalation import escalate_to_hod
+from core.grievance_sla import GrievanceSweeper, SweepKind, due_ids
 from core.lapsing import lapse_draft
 from core.observability import logger
 from core.programme import Programme
 from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
 from core.store.dynamo import put_once
+from core.store.grievances import GrievanceStore
 from core.store.job_runs import JobRunStore
 from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
@@ -28,6 +30,7 @@ from reminders.models import (
     JOBS,
     SAMPLE_SIZE,
     DeadlineJob,
+    GrievanceBatch,
     JobName,
     JobPlan,
     JobRequest,
@@ -57,6 +60,7 @@ class JobPlanner:
         programme_id: str,
         programmes: ProgrammeStore,
         registrations: RegistrationStore,
+        grievances: GrievanceStore,
         job_runs: JobRunStore,
         reports: ReportStore,
         notifications: NotificationStore,
@@ -68,6 +72,7 @@ class JobPlanner:
         self._programme_id = programme_id
         self._programmes = programmes
         self._registrations = registrations
+        self._grievances = grievances
         self._job_runs = job_runs
         self._reports = reports
         self._notifications = notifications
@@ -77,6 +82,8 @@ class JobPlanner:
         self._batch_size = batch_size
 
     def run(self, request: JobRequest) -> JobPlan:
+        if request.job == JobName.GRIEVANCE_SLA:
+            return self._plan_grievance_sla(request)
         job = JOBS[request.job]
         # Read at run time: an extension of the window moves the job without a redeploy.
         programme = self._programmes.get(self._programme_id)
@@ -108,6 +115,40 @@ class JobPlanner:
         closed = {} if previous else self._close_once(job, programme, deadline, pending, now)
         sent = self._work_queue.send(self._batches(job, programme, deadline, pending))
         return plan.model_copy(update={**closed, "messages_sent": sent, **self._outcome(job, pending, previous)})
+
+    def _plan_grievance_sla(self, request: JobRequest) -> JobPlan:
+        """Grievances whose L1 SLA broke and resolutions unanswered for the feedback days, from the
+        sparse sweeps index; a rerun finds only what is still due, so it never acts twice."""
+        programme = self._programmes.get(self._programme_id)
+        now = self._clock.now()
+        due = {kind: list(due_ids(self._grievances, kind, programme, now)) for kind in SweepKind}
+        total = sum(len(ids) for ids in due.values())
+        plan = JobPlan(
+            job=JobName.GRIEVANCE_SLA,
+            programme_id=self._programme_id,
+            dry_run=request.dry_run,
+            now=now,
+            deadline=None,
+            outcome=Outcome.PLANNED if total else Outcome.NOTHING_TO_DO,
+            detail=", ".join(f"{len(ids)} to {kind.value}" for kind, ids in due.items())
+            if total
+            else "No grievance is overdue at L1 or waiting to be closed.",
+            actions={kind.value: len(ids) for kind, ids in due.items()},
+            sample_ids=sorted(i for ids in due.values() for i in ids)[:SAMPLE_SIZE],
+        )
+        if request.dry_run or not total:
+            return plan
+        batches = [
+            GrievanceBatch(
+                job=JobName.GRIEVANCE_SLA,
+                programme_id=programme.programme_id,
+                action=kind,
+                grievance_ids=ids[start : start + self._batch_size],
+            ).model_dump(mode="json")
+            for kind, ids in due.items()
+            for start in range(0, len(ids), self._batch_size)
+        ]
+        return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})
 
     def _close_once(
         self, job: DeadlineJob, programme: Programme, deadline: datetime, pending: list[SweepItem], now: datetime
@@ -227,12 +268,28 @@ class JobPlanner:
 
 class JobWorker:
     def __init__(
-        self, *, programmes: ProgrammeStore, registrations: RegistrationStore, recorder: ChangeRecorder, clock: Clock
+        self,
+        *,
+        programmes: ProgrammeStore,
+        registrations: RegistrationStore,
+        recorder: ChangeRecorder,
+        sweeper: GrievanceSweeper,
+        clock: Clock,
     ) -> None:
         self._programmes = programmes
         self._registrations = registrations
         self._recorder = recorder
+        self._sweeper = sweeper
         self._clock = clock
+
+    def work_grievances(self, batch: GrievanceBatch) -> WorkResult:
+        """Escalates or closes each grievance that still qualifies now; the rest are skipped quietly."""
+        now = self._clock.now()
+        done: list[str] = []
+        skipped: list[str] = []
+        for grievance_id in batch.grievance_ids:
+            (done if self._sweeper.apply(batch.action, grievance_id, now) else skipped).append(grievance_id)
+        return WorkResult(job=batch.job, action=batch.action.value, done=done, skipped=skipped)
 
     def work(self, batch: WorkBatch) -> WorkResult:
         """Acts on each record still in the job's state; anything else is skipped quietly, so a rerun,
@@ -246,14 +303,14 @@ class JobWorker:
                 "window extended since planning; batch skipped",
                 extra={"job": job.name.value, "deadline": job.deadline(programme).isoformat()},
             )
-            return WorkResult(job=job.name, skipped=list(batch.registration_ids))
+            return WorkResult(job=job.name, action=job.action, skipped=list(batch.registration_ids))
         done, skipped = [], []
         for registration_id in batch.registration_ids:
             if self._act(job, registration_id, now):
                 done.append(registration_id)
             else:
                 skipped.append(registration_id)
-        return WorkResult(job=job.name, done=done, skipped=skipped)
+        return WorkResult(job=job.name, action=job.action, done=done, skipped=skipped)
 
     def _act(self, job: DeadlineJob, registration_id: str, now: datetime) -> bool:
         for _ in range(RECORD_ATTEMPTS):

@@ -10,6 +10,7 @@ from core.settings import FunctionSettings
 
 class PlannerSettings(FunctionSettings):
     registrations_table: str
+    grievances_table: str
     notifications_table: str
     job_runs_table: str
     reports_bucket: str
@@ -20,6 +21,8 @@ class PlannerSettings(FunctionSettings):
 
 class WorkerSettings(FunctionSettings):
     registrations_table: str
+    grievances_table: str
+    notifications_table: str
     events_table: str
     counters_table: str
 

@@ -13,16 +13,20 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import TypeAdapter
 
 from core.aws import AwsClients
 from core.clock import current_clock
+from core.grievance_sla import GrievanceSweeper
 from core.observability import logger, metrics, observed, tracer
-from core.recorder import ChangeRecorder
+from core.recorder import ChangeRecorder, GrievanceRecorder
 from core.store.counters import CounterStore
 from core.store.events import EventStore
+from core.store.grievances import GrievanceStore
+from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
-from reminders.models import WorkBatch
+from reminders.models import GrievanceBatch, WorkMessage
 from reminders.service import JobWorker
 from reminders.settings import get_worker_settings
 
@@ -37,26 +41,39 @@ def worker() -> JobWorker:
     settings = get_worker_settings()
     dynamodb = _aws().dynamodb
     registrations = RegistrationStore(dynamodb, settings.registrations_table)
+    grievances = GrievanceStore(dynamodb, settings.grievances_table)
     events = EventStore(dynamodb, settings.events_table)
+    counters = CounterStore(settings.counters_table)
+    programmes = ProgrammeStore.for_function(_aws(), settings)
     return JobWorker(
-        programmes=ProgrammeStore(
-            dynamodb, _aws().resource("dynamodb"), settings.settings_table, settings.settings_cache_seconds
-        ),
+        programmes=programmes,
         registrations=registrations,
-        recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table)),
+        recorder=ChangeRecorder(dynamodb, registrations, events, counters),
+        sweeper=GrievanceSweeper(
+            programme_id=settings.programme_id,
+            programmes=programmes,
+            grievances=grievances,
+            recorder=GrievanceRecorder(
+                dynamodb, grievances, events, counters, NotificationStore(settings.notifications_table)
+            ),
+        ),
         clock=current_clock(),
     )
 
 
+_MESSAGE: TypeAdapter[WorkMessage] = TypeAdapter(WorkMessage)
+
+
 @tracer.capture_method
 def _work(record: SQSRecord) -> None:
-    batch = WorkBatch.model_validate_json(record.body)  # a malformed message fails alone
-    result = worker().work(batch)
+    batch = _MESSAGE.validate_json(record.body)  # a malformed message fails alone
+    result = worker().work_grievances(batch) if isinstance(batch, GrievanceBatch) else worker().work(batch)
     logger.info(
         "work batch done",
         extra={
             "job": result.job.value,
-            "ddo_code": batch.ddo_code,
+            "action": result.action,
+            "ddo_code": getattr(batch, "ddo_code", None),
             "done": len(result.done),
             "skipped": len(result.skipped),
             "done_ids": result.done,

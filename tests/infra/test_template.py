@@ -267,7 +267,15 @@ def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_mu
     statements = _statements(cloudformation, "RemindersPlannerRole")
     granted = {(tuple(sorted(_as_list(s["Action"]))), json.dumps(s["Resource"], sort_keys=True)) for s in statements}
     assert granted == {
-        (("dynamodb:Query",), json.dumps({"Fn::Sub": "${RegistrationsTable.Arn}/index/sweep"})),
+        (
+            ("dynamodb:Query",),
+            json.dumps(
+                [
+                    {"Fn::Sub": "${RegistrationsTable.Arn}/index/sweep"},
+                    {"Fn::Sub": "${GrievancesTable.Arn}/index/sweeps"},
+                ]
+            ),
+        ),
         (("dynamodb:GetItem", "dynamodb:PutItem"), json.dumps({"Fn::GetAtt": ["JobRunsTable", "Arn"]})),
         (("dynamodb:PutItem",), json.dumps({"Fn::GetAtt": ["NotificationsTable", "Arn"]})),
         (("dynamodb:GetItem",), json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]})),
@@ -276,11 +284,13 @@ def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_mu
     }
 
 
-def test_reminders_worker_changes_registrations_and_nothing_it_does_not_need(cloudformation: dict[str, Any]) -> None:
+def test_reminders_worker_changes_records_and_nothing_it_does_not_need(cloudformation: dict[str, Any]) -> None:
     statements = _statements(cloudformation, "RemindersWorkerRole")
     by_resource = {json.dumps(s["Resource"], sort_keys=True): sorted(_as_list(s["Action"])) for s in statements}
     assert by_resource == {
         json.dumps({"Fn::GetAtt": ["RegistrationsTable", "Arn"]}): ["dynamodb:PutItem", "dynamodb:Query"],
+        json.dumps({"Fn::GetAtt": ["GrievancesTable", "Arn"]}): ["dynamodb:PutItem", "dynamodb:Query"],
+        json.dumps({"Fn::GetAtt": ["NotificationsTable", "Arn"]}): ["dynamodb:PutItem"],
         json.dumps({"Fn::GetAtt": ["EventsTable", "Arn"]}): ["dynamodb:PutItem"],
         json.dumps({"Fn::GetAtt": ["CountersTable", "Arn"]}): ["dynamodb:UpdateItem"],
         json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]}): ["dynamodb:GetItem"],
@@ -303,6 +313,7 @@ def test_every_schedule_runs_in_ist_with_retries_and_a_dead_letter_queue(cloudfo
     assert {json.loads(s["Properties"]["Target"]["Input"])["job"] for s in schedules.values()} >= {
         "close-registration",
         "close-verification",
+        "grievance-sla",
     }
     queues = resources(cloudformation, "AWS::SQS::Queue")
     for name, schedule in schedules.items():
