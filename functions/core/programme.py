@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from core.notices import NoticePolicy
 from core.service_record import EngagementType
 from core.types import ProgrammeId
 
@@ -179,6 +180,7 @@ class Programme(BaseModel):
         "superannuated",
     )
     grievances: GrievancePolicy = GrievancePolicy()
+    notices: NoticePolicy = NoticePolicy()
 
     @model_validator(mode="after")
     def _verification_after_registration(self) -> Programme:

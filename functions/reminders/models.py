@@ -22,6 +22,9 @@ class JobName(StrEnum):
     CLOSE_REGISTRATION = "close-registration"
     CLOSE_VERIFICATION = "close-verification"
     GRIEVANCE_SLA = "grievance-sla"  # every 15 minutes: not tied to a deadline
+    DELIVER_NOTIFICATIONS = "deliver-notifications"  # every 5 minutes: the outbox, as SMS and e-mail
+    REGISTRATION_REMINDERS = "registration-reminders"  # daily 10:00 IST
+    VERIFICATION_REMINDERS = "verification-reminders"  # daily 10:00 IST
 
 
 # The jobs that act once a programme deadline has passed.
@@ -106,7 +109,53 @@ class GrievanceBatch(BaseModel):
     grievance_ids: Annotated[list[str], Field(min_length=1, max_length=100)]
 
 
-WorkMessage = Annotated[WorkBatch | GrievanceBatch, Field(discriminator="job")]
+class RequestKey(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pk: str
+    sk: str
+
+
+class NoticeBatch(BaseModel):
+    """One SQS message of deliver-notifications: outbox requests for the worker to send."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    job: Literal[JobName.DELIVER_NOTIFICATIONS]
+    programme_id: ProgrammeId
+    requests: Annotated[list[RequestKey], Field(min_length=1, max_length=100)]
+
+
+ReminderJobName = Literal[JobName.REGISTRATION_REMINDERS, JobName.VERIFICATION_REMINDERS]
+# Days before a close on which reminders go out: registration at T-14, T-7, T-3, T-1; verification
+# (to DDOs) at T-14 and every day of the last week.
+REMINDER_DAYS: dict[JobName, frozenset[int]] = {
+    JobName.REGISTRATION_REMINDERS: frozenset({14, 7, 3, 1}),
+    JobName.VERIFICATION_REMINDERS: frozenset({14, 7, 6, 5, 4, 3, 2, 1}),
+}
+
+
+class ReminderItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    recipient: str
+    data: dict[str, str | int]
+
+
+class ReminderBatch(BaseModel):
+    """One SQS message of a reminder job: whom to remind, in one campaign, on one day."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    job: ReminderJobName
+    programme_id: ProgrammeId
+    campaign: str
+    template: str
+    day: str  # YYYY-MM-DD in IST: the ledger's day, so a retry tomorrow is still the same campaign
+    items: Annotated[list[ReminderItem], Field(min_length=1, max_length=100)]
+
+
+WorkMessage = Annotated[WorkBatch | GrievanceBatch | NoticeBatch | ReminderBatch, Field(discriminator="job")]
 
 
 class JobPlan(BaseModel):

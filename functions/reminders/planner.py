@@ -21,6 +21,7 @@ from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.reports import ReportStore
+from core.store.roll import RollStore
 from core.store.work_queue import WorkQueue
 from reminders.models import JobRequest
 from reminders.service import JobPlanner
@@ -41,9 +42,10 @@ def planner() -> JobPlanner:
         programmes=ProgrammeStore.for_function(_aws(), settings),
         registrations=RegistrationStore(dynamodb, settings.registrations_table),
         grievances=GrievanceStore(dynamodb, settings.grievances_table),
+        roll=RollStore(dynamodb, settings.roll_table),
         job_runs=JobRunStore(dynamodb, settings.job_runs_table),
         reports=ReportStore(_aws().s3, settings.reports_bucket),
-        notifications=NotificationStore(settings.notifications_table),
+        notifications=NotificationStore(settings.notifications_table, dynamodb),
         dynamodb=dynamodb,
         work_queue=WorkQueue(_aws().client("sqs"), settings.work_queue_url),
         clock=current_clock(),

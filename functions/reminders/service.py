@@ -9,7 +9,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from core.clock import Clock
+from core.clock import IST, Clock
+from core.delivery import Deliverer
 from core.errors import Busy, VersionConflict
 from core.escalation import escalate_to_hod
 from core.grievance_sla import GrievanceSweeper, SweepKind, due_ids
@@ -21,20 +22,26 @@ from core.registration import Registration, RegistrationStatus
 from core.store.dynamo import put_once
 from core.store.grievances import GrievanceStore
 from core.store.job_runs import JobRunStore
-from core.store.notifications import NotificationStore
+from core.store.notifications import PENDING_SHARDS, NotificationStore
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import SWEEP_SHARDS, RegistrationStore, SweepItem
 from core.store.reports import ReportStore
+from core.store.roll import UNREGISTERED_SHARDS, RollStore
 from core.store.work_queue import WorkQueue
 from reminders.models import (
     JOBS,
+    REMINDER_DAYS,
     SAMPLE_SIZE,
     DeadlineJob,
     GrievanceBatch,
     JobName,
     JobPlan,
     JobRequest,
+    NoticeBatch,
     Outcome,
+    ReminderBatch,
+    ReminderItem,
+    RequestKey,
     WorkBatch,
     WorkResult,
 )
@@ -61,6 +68,7 @@ class JobPlanner:
         programmes: ProgrammeStore,
         registrations: RegistrationStore,
         grievances: GrievanceStore,
+        roll: RollStore,
         job_runs: JobRunStore,
         reports: ReportStore,
         notifications: NotificationStore,
@@ -73,6 +81,7 @@ class JobPlanner:
         self._programmes = programmes
         self._registrations = registrations
         self._grievances = grievances
+        self._roll = roll
         self._job_runs = job_runs
         self._reports = reports
         self._notifications = notifications
@@ -84,6 +93,10 @@ class JobPlanner:
     def run(self, request: JobRequest) -> JobPlan:
         if request.job == JobName.GRIEVANCE_SLA:
             return self._plan_grievance_sla(request)
+        if request.job == JobName.DELIVER_NOTIFICATIONS:
+            return self._plan_delivery(request)
+        if request.job in REMINDER_DAYS:
+            return self._plan_reminders(request)
         job = JOBS[request.job]
         # Read at run time: an extension of the window moves the job without a redeploy.
         programme = self._programmes.get(self._programme_id)
@@ -147,6 +160,105 @@ class JobPlanner:
             ).model_dump(mode="json")
             for kind, ids in due.items()
             for start in range(0, len(ids), self._batch_size)
+        ]
+        return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})
+
+    def _plan_reminders(self, request: JobRequest) -> JobPlan:
+        """On the reminder days before a close (read from programme data now, so an extension moves
+        them): employees not yet registered or still in DRAFT, or DDOs with records pending."""
+        programme = self._programmes.get(self._programme_id)
+        now = self._clock.now()
+        registration = request.job == JobName.REGISTRATION_REMINDERS
+        window = programme.registration if registration else programme.verification
+        closes_on = window.closes_at.astimezone(IST).date()
+        today = now.astimezone(IST).date()
+        days_left = (closes_on - today).days
+        plan = JobPlan(
+            job=request.job,
+            programme_id=self._programme_id,
+            dry_run=request.dry_run,
+            now=now,
+            deadline=window.closes_at,
+            outcome=Outcome.NOT_DUE,
+            detail=f"Not a reminder day: {days_left} days before the close on {closes_on.isoformat()}.",
+        )
+        if not window.is_open(now) or days_left not in REMINDER_DAYS[request.job]:
+            return plan
+        data: dict[str, str | int] = {"days_left": days_left, "closes_on": closes_on.strftime("%d-%m-%Y")}
+        if registration:
+            codes = sorted({*self._unregistered(), *(i.employee_code for i in self._pending(RegistrationStatus.DRAFT))})
+            items = [ReminderItem(recipient=f"employee:{code}", data=data) for code in codes]
+            by_ddo: dict[str, int] = {}
+        else:
+            by_ddo = dict(sorted(Counter(i.ddo_code for i in self._pending(RegistrationStatus.SUBMITTED)).items()))
+            items = [ReminderItem(recipient=f"ddo:{d}", data={**data, "pending": n}) for d, n in by_ddo.items()]
+        plan = plan.model_copy(
+            update={
+                "outcome": Outcome.PLANNED if items else Outcome.NOTHING_TO_DO,
+                "detail": f"T-{days_left}: {len(items)} to remind." if items else f"T-{days_left}: nobody to remind.",
+                "actions": {"remind": len(items)},
+                "by_ddo": by_ddo,
+                "sample_ids": [i.recipient for i in items[:SAMPLE_SIZE]],
+            }
+        )
+        if request.dry_run or not items:
+            return plan
+        template = "registration_reminder" if registration else "verification_reminder"
+        batches = [
+            ReminderBatch(
+                job=JobName.REGISTRATION_REMINDERS if registration else JobName.VERIFICATION_REMINDERS,
+                programme_id=self._programme_id,
+                campaign=f"{request.job.value}#{closes_on.isoformat()}#T-{days_left}",
+                template=template,
+                day=today.isoformat(),
+                items=items[start : start + self._batch_size],
+            ).model_dump(mode="json")
+            for start in range(0, len(items), self._batch_size)
+        ]
+        return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})
+
+    def _unregistered(self) -> Iterator[str]:
+        for shard in range(UNREGISTERED_SHARDS):
+            start = None
+            while True:
+                codes, start = self._roll.unregistered(programme_id=self._programme_id, shard=shard, start=start)
+                yield from codes
+                if start is None:
+                    break
+
+    def _plan_delivery(self, request: JobRequest) -> JobPlan:
+        """Every undelivered outbox request, from the sparse pending index, in batches for the worker."""
+        now = self._clock.now()
+        pending: list[RequestKey] = []
+        templates: Counter[str] = Counter()
+        for shard in range(PENDING_SHARDS):
+            start = None
+            while True:
+                found, start = self._notifications.pending(shard=shard, limit=100, start=start)
+                pending.extend(RequestKey(pk=r.pk, sk=r.sk) for r in found)
+                templates.update(r.template for r in found)
+                if start is None:
+                    break
+        plan = JobPlan(
+            job=JobName.DELIVER_NOTIFICATIONS,
+            programme_id=self._programme_id,
+            dry_run=request.dry_run,
+            now=now,
+            deadline=None,
+            outcome=Outcome.PLANNED if pending else Outcome.NOTHING_TO_DO,
+            detail=f"{len(pending)} notification requests to deliver." if pending else "The outbox is empty.",
+            actions=dict(sorted(templates.items())),
+            sample_ids=[f"{k.pk}#{k.sk}" for k in pending[:SAMPLE_SIZE]],
+        )
+        if request.dry_run or not pending:
+            return plan
+        batches = [
+            NoticeBatch(
+                job=JobName.DELIVER_NOTIFICATIONS,
+                programme_id=self._programme_id,
+                requests=pending[start : start + self._batch_size],
+            ).model_dump(mode="json")
+            for start in range(0, len(pending), self._batch_size)
         ]
         return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})
 
@@ -274,13 +386,66 @@ class JobWorker:
         registrations: RegistrationStore,
         recorder: ChangeRecorder,
         sweeper: GrievanceSweeper,
+        notifications: NotificationStore,
+        deliverer: Deliverer,
         clock: Clock,
     ) -> None:
         self._programmes = programmes
         self._registrations = registrations
         self._recorder = recorder
         self._sweeper = sweeper
+        self._notifications = notifications
+        self._deliverer = deliverer
         self._clock = clock
+
+    def remind(self, batch: ReminderBatch) -> WorkResult:
+        """Each recipient once per campaign, channel and day: the ledger makes a rerun send nothing."""
+        programme = self._programmes.get(batch.programme_id)
+        now = self._clock.now()
+        done: list[str] = []
+        skipped: list[str] = []
+        for item in batch.items:
+            outcome = self._deliverer.deliver(
+                programme=programme,
+                recipient=item.recipient,
+                campaign=batch.campaign,
+                template_code=batch.template,
+                data=dict(item.data),
+                day=batch.day,
+                now=now,
+            )
+            (done if outcome.sent else skipped).append(item.recipient)
+        return WorkResult(job=batch.job, action="remind", done=done, skipped=skipped)
+
+    def deliver(self, batch: NoticeBatch) -> WorkResult:
+        """Sends each request still undelivered; the ledger makes a second delivery send nothing."""
+        programme = self._programmes.get(batch.programme_id)
+        now = self._clock.now()
+        done: list[str] = []
+        skipped: list[str] = []
+        for key in batch.requests:
+            request = self._notifications.get_request(key.pk, key.sk)
+            name = f"{key.pk}#{key.sk}"
+            if request is None:
+                skipped.append(name)  # delivered already (a duplicate message or a rerun)
+                continue
+            outcome = self._deliverer.deliver(
+                programme=programme,
+                recipient=request.recipient,
+                campaign=name,
+                template_code=request.template,
+                data=request.data,
+                # The request's own day: a retry after midnight must find the same ledger entry.
+                day=datetime.fromisoformat(request.requested_at).astimezone(IST).date().isoformat(),
+                now=now,
+            )
+            if outcome.reason:
+                logger.warning("notification not deliverable", extra={"request": name, "reason": outcome.reason})
+            self._notifications.mark_delivered(
+                key.pk, key.sk, at=now, outcome="DELIVERED" if outcome.delivered else "UNDELIVERABLE"
+            )
+            done.append(name)
+        return WorkResult(job=batch.job, action="deliver", done=done, skipped=skipped)
 
     def work_grievances(self, batch: GrievanceBatch) -> WorkResult:
         """Escalates or closes each grievance that still qualifies now; the rest are skipped quietly."""

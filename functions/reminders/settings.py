@@ -11,6 +11,7 @@ from core.settings import FunctionSettings
 class PlannerSettings(FunctionSettings):
     registrations_table: str
     grievances_table: str
+    roll_table: str
     notifications_table: str
     job_runs_table: str
     reports_bucket: str
@@ -23,6 +24,8 @@ class WorkerSettings(FunctionSettings):
     registrations_table: str
     grievances_table: str
     notifications_table: str
+    roll_table: str
+    notice_email_template: str
     events_table: str
     counters_table: str
 

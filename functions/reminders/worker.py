@@ -17,6 +17,7 @@ from pydantic import TypeAdapter
 
 from core.aws import AwsClients
 from core.clock import current_clock
+from core.delivery import Deliverer, EmailSender, SmsSender
 from core.grievance_sla import GrievanceSweeper
 from core.observability import logger, metrics, observed, tracer
 from core.recorder import ChangeRecorder, GrievanceRecorder
@@ -26,7 +27,8 @@ from core.store.grievances import GrievanceStore
 from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
-from reminders.models import GrievanceBatch, WorkMessage
+from core.store.roll import RollStore
+from reminders.models import GrievanceBatch, NoticeBatch, ReminderBatch, WorkMessage
 from reminders.service import JobWorker
 from reminders.settings import get_worker_settings
 
@@ -45,6 +47,7 @@ def worker() -> JobWorker:
     events = EventStore(dynamodb, settings.events_table)
     counters = CounterStore(settings.counters_table)
     programmes = ProgrammeStore.for_function(_aws(), settings)
+    notifications = NotificationStore(settings.notifications_table, dynamodb)
     return JobWorker(
         programmes=programmes,
         registrations=registrations,
@@ -53,9 +56,14 @@ def worker() -> JobWorker:
             programme_id=settings.programme_id,
             programmes=programmes,
             grievances=grievances,
-            recorder=GrievanceRecorder(
-                dynamodb, grievances, events, counters, NotificationStore(settings.notifications_table)
-            ),
+            recorder=GrievanceRecorder(dynamodb, grievances, events, counters, notifications),
+        ),
+        notifications=notifications,
+        deliverer=Deliverer(
+            notifications=notifications,
+            roll=RollStore(dynamodb, settings.roll_table),
+            sms=SmsSender(_aws().client("sns")),
+            email=EmailSender(_aws().client("ses"), settings.notice_email_template),
         ),
         clock=current_clock(),
     )
@@ -67,7 +75,14 @@ _MESSAGE: TypeAdapter[WorkMessage] = TypeAdapter(WorkMessage)
 @tracer.capture_method
 def _work(record: SQSRecord) -> None:
     batch = _MESSAGE.validate_json(record.body)  # a malformed message fails alone
-    result = worker().work_grievances(batch) if isinstance(batch, GrievanceBatch) else worker().work(batch)
+    if isinstance(batch, GrievanceBatch):
+        result = worker().work_grievances(batch)
+    elif isinstance(batch, NoticeBatch):
+        result = worker().deliver(batch)
+    elif isinstance(batch, ReminderBatch):
+        result = worker().remind(batch)
+    else:
+        result = worker().work(batch)
     logger.info(
         "work batch done",
         extra={

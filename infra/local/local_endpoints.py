@@ -6,11 +6,13 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from botocore.exceptions import ClientError
 
-from core.clock import SettableClock
+from core.clock import IST, SettableClock
 from core.errors import DomainError
+from core.store.notifications import NotificationStore
 from infra.local.functions import FunctionRunner
 from infra.local.gateway import LocalEndpoint, Response, gateway_problem, json_response
 from infra.local.seed import DEMO_PASSWORD
@@ -41,6 +43,7 @@ class LocalEndpoints:
         jobs: Mapping[str, ScheduledJob] | None = None,
         runner: FunctionRunner | None = None,
         drain: Callable[[float], bool] | None = None,
+        ledger: NotificationStore | None = None,
     ) -> None:
         self._cognito = cognito
         self._pool = user_pool_id
@@ -49,6 +52,7 @@ class LocalEndpoints:
         self._jobs = dict(jobs or {})
         self._runner = runner or FunctionRunner()
         self._drain = drain
+        self._ledger = ledger
 
     def routes(self) -> dict[tuple[str, str], LocalEndpoint]:
         routes: dict[tuple[str, str], LocalEndpoint] = {
@@ -133,6 +137,24 @@ class LocalEndpoints:
             )
         return self._clock_view()
 
-    def outbox(self, _query: str, _headers: Mapping[str, str], _body: bytes | None) -> Response:
-        # The reminders function fills this; until it exists nothing is ever sent.
-        return json_response(200, {"items": [], "next_cursor": None})
+    def outbox(self, query: str, _headers: Mapping[str, str], _body: bytes | None) -> Response:
+        """What was sent on a day (`?day=YYYY-MM-DD`, default the local clock's day in IST), from the
+        delivery ledger: recipient, masked address, channel, template, language, DLT ids, text, and the
+        message id moto's SNS or SES answered with (moto drops SMS attributes, so the ledger keeps them)."""
+        day = parse_qs(query).get("day", [self._clock.now().astimezone(IST).date().isoformat()])[0]
+        if self._ledger is None:
+            return json_response(200, {"day": day, "items": []})
+        fields = ("recipient", "channel", "to_masked", "template", "language", "dlt_entity_id", "dlt_template_id")
+        items = [
+            {
+                **{f: entry.get(f) for f in fields},
+                "campaign": entry.get("campaign"),
+                "text": entry.get("text"),
+                "status": entry.get("status"),
+                "sent_at": entry.get("sent_at"),
+                "message_id": entry.get("message_id"),
+            }
+            for entry in self._ledger.ledger_of_day(day)
+        ]
+        items.sort(key=lambda i: (str(i["sent_at"]), str(i["recipient"]), str(i["channel"])))
+        return json_response(200, {"day": day, "items": items})

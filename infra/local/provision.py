@@ -98,6 +98,10 @@ def provision(
         _user_pool_client(client("cognito-idp"), ctx, template, logical_id, props)
     for logical_id, props in _of_type(template, "AWS::Cognito::UserPoolGroup"):
         _group(client("cognito-idp"), ctx, template, logical_id, props)
+    for logical_id, props in _of_type(template, "AWS::SES::EmailIdentity"):
+        _email_identity(client("ses"), ctx, template, logical_id, props)
+    for logical_id, props in _of_type(template, "AWS::SES::Template"):
+        _email_template(client("ses"), ctx, template, logical_id, props)
     _warn_about_the_rest(template, ctx)
     return ctx
 
@@ -487,4 +491,32 @@ def _group(cognito: Any, ctx: LocalContext, template: dict[str, Any], logical_id
     except cognito.exceptions.ResourceNotFoundException:
         extra = _given(props, ("Description", "Precedence"), ctx, template)
         cognito.create_group(GroupName=name, UserPoolId=pool_id, **extra)
+    ctx.physical[logical_id] = {"Ref": name}
+
+
+# ---------------------------------------------------------------------------- SES
+
+
+def _email_identity(
+    ses: Any, ctx: LocalContext, template: dict[str, Any], logical_id: str, props: dict[str, Any]
+) -> None:
+    """A domain (or an address) notices are sent from; moto refuses to send from an unverified one."""
+    identity = str(resolve(props["EmailIdentity"], ctx, template))
+    if "@" in identity:
+        ses.verify_email_identity(EmailAddress=identity)
+    else:
+        ses.verify_domain_identity(Domain=identity)
+    ctx.physical[logical_id] = {"Ref": identity}
+
+
+def _email_template(
+    ses: Any, ctx: LocalContext, template: dict[str, Any], logical_id: str, props: dict[str, Any]
+) -> None:
+    parts = resolve(props.get("Template", {}), ctx, template)
+    name = str(parts.get("TemplateName") or local_name(ctx.stack_name, logical_id))
+    request = {"TemplateName": name, **{k: parts[k] for k in ("SubjectPart", "TextPart", "HtmlPart") if k in parts}}
+    try:
+        ses.create_template(Template=request)
+    except ses.exceptions.AlreadyExistsException:
+        ses.update_template(Template=request)
     ctx.physical[logical_id] = {"Ref": name}

@@ -15,6 +15,7 @@ from typing import Any
 import boto3
 
 from core.clock import SettableClock, install_clock
+from core.store.notifications import NotificationStore
 from infra.local.auth import JwtVerifier
 from infra.local.functions import FunctionRunner
 from infra.local.gateway import TemplateGateway, serve
@@ -189,6 +190,7 @@ def start(config: StackConfig) -> RunningStack:
             jobs=scheduled_jobs(template),
             runner=runner,
             drain=lambda timeout: wait_until_drained(pollers, timeout),
+            ledger=NotificationStore(os.environ["NOTIFICATIONS_TABLE"], dynamodb),
         )
         gateway = TemplateGateway(
             routes=RouteTable(http_routes(template)),

@@ -24,6 +24,7 @@ from infra.local.template import TEMPLATE_PATH, http_routes, load_template
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "ap-south-1"
 DATA_ACTION_PREFIXES = ("dynamodb:", "s3:", "sqs:", "kms:")
+SES_ARN = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}"
 PUBLIC_ACCESS_BLOCKS = ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
 
 
@@ -273,6 +274,8 @@ def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_mu
                 [
                     {"Fn::Sub": "${RegistrationsTable.Arn}/index/sweep"},
                     {"Fn::Sub": "${GrievancesTable.Arn}/index/sweeps"},
+                    {"Fn::Sub": "${NotificationsTable.Arn}/index/pending"},
+                    {"Fn::Sub": "${RollTable.Arn}/index/unregistered"},
                 ]
             ),
         ),
@@ -290,7 +293,19 @@ def test_reminders_worker_changes_records_and_nothing_it_does_not_need(cloudform
     assert by_resource == {
         json.dumps({"Fn::GetAtt": ["RegistrationsTable", "Arn"]}): ["dynamodb:PutItem", "dynamodb:Query"],
         json.dumps({"Fn::GetAtt": ["GrievancesTable", "Arn"]}): ["dynamodb:PutItem", "dynamodb:Query"],
-        json.dumps({"Fn::GetAtt": ["NotificationsTable", "Arn"]}): ["dynamodb:PutItem"],
+        json.dumps({"Fn::GetAtt": ["NotificationsTable", "Arn"]}): [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+        ],
+        json.dumps({"Fn::GetAtt": ["RollTable", "Arn"]}): ["dynamodb:GetItem"],
+        json.dumps("*"): ["sns:Publish"],
+        json.dumps(
+            [
+                {"Fn::Sub": f"{SES_ARN}:identity/${{SenderDomain}}"},
+                {"Fn::Sub": f"{SES_ARN}:template/${{NoticeEmailTemplate}}"},
+            ]
+        ): ["ses:SendTemplatedEmail"],
         json.dumps({"Fn::GetAtt": ["EventsTable", "Arn"]}): ["dynamodb:PutItem"],
         json.dumps({"Fn::GetAtt": ["CountersTable", "Arn"]}): ["dynamodb:UpdateItem"],
         json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]}): ["dynamodb:GetItem"],
@@ -301,8 +316,8 @@ def test_reminders_worker_changes_records_and_nothing_it_does_not_need(cloudform
             "sqs:ReceiveMessage",
         ],
     }
-    # No S3, SNS, SES or KMS at all: the worker only makes transitions.
-    assert not [s for s in statements if any(_touches(s, p) for p in ("s3:", "sns:", "ses:", "kms:"))]
+    # No S3 or KMS at all; SNS only to publish (SMS to a number has no ARN to name), SES only its template.
+    assert not [s for s in statements if any(_touches(s, p) for p in ("s3:", "kms:"))]
 
 
 # ---------------------------------------------------------------------------- schedules
@@ -314,6 +329,9 @@ def test_every_schedule_runs_in_ist_with_retries_and_a_dead_letter_queue(cloudfo
         "close-registration",
         "close-verification",
         "grievance-sla",
+        "deliver-notifications",
+        "registration-reminders",
+        "verification-reminders",
     }
     queues = resources(cloudformation, "AWS::SQS::Queue")
     for name, schedule in schedules.items():
@@ -346,7 +364,7 @@ def test_the_sweep_index_is_sparse_and_projects_only_what_planning_reads(cloudfo
     assert [k["AttributeName"] for k in sweep["KeySchema"]] == ["sweep_pk", "sweep_sort"]
     assert sweep["Projection"] == {
         "ProjectionType": "INCLUDE",
-        "NonKeyAttributes": ["registration_id", "ddo_code", "department", "district"],
+        "NonKeyAttributes": ["registration_id", "employee_code", "ddo_code", "department", "district"],
     }
 
 

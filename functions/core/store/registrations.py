@@ -72,6 +72,7 @@ class SweepItem:
     """What a deadline job needs to plan one record: its id and whom it concerns."""
 
     registration_id: str
+    employee_code: str
     ddo_code: str
     department: str
     district: str
@@ -179,6 +180,7 @@ class RegistrationStore:
         items = [
             SweepItem(
                 registration_id=item["registration_id"],
+                employee_code=item["employee_code"],
                 ddo_code=item["ddo_code"],
                 department=item["department"],
                 district=item["district"],

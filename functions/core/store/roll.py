@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import zlib
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from core.service_record import ServiceRecord
 from core.store.dynamo import TxItem, marshal, unmarshal
+
+UNREGISTERED = "unregistered"
+UNREGISTERED_SHARDS = 8
+
+
+def unregistered_partition(programme_id: str, employee_code: str) -> str:
+    return f"{programme_id}#{zlib.crc32(employee_code.encode()) % UNREGISTERED_SHARDS}"
 
 
 class RollEntry(BaseModel):
@@ -36,7 +45,10 @@ class RollStore:
         return RollEntry.model_validate(unmarshal(response["Item"]))
 
     def put(self, entry: RollEntry) -> None:
-        """Seeding and imports: never overwrites the link to an existing registration."""
+        """Seeding and imports: never overwrites the link to an existing registration.
+
+        An entry with no registration is also put in the sparse `unregistered` index (the reminders' list).
+        """
         item = marshal(entry.model_dump(mode="json", exclude={"registration_id"}))
         names = {f"#{k}": k for k in item if k not in ("employee_code", "programme_id")}
         self._client.update_item(
@@ -46,6 +58,32 @@ class RollStore:
             ExpressionAttributeNames=names,
             ExpressionAttributeValues={f":{n[1:]}": item[n[1:]] for n in names},
         )
+        # Registered already: the condition fails and the entry stays out of the unregistered index.
+        with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(entry.employee_code, entry.programme_id),
+                UpdateExpression="SET unregistered_pk = :u",
+                ConditionExpression="attribute_not_exists(registration_id)",
+                ExpressionAttributeValues={
+                    ":u": {"S": unregistered_partition(entry.programme_id, entry.employee_code)}
+                },
+            )
+
+    def unregistered(
+        self, *, programme_id: str, shard: int, start: dict[str, Any] | None = None
+    ) -> tuple[list[str], dict[str, Any] | None]:
+        """Employee codes on the roll with no registration yet, one shard of the sparse index a page."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": UNREGISTERED,
+            "KeyConditionExpression": "unregistered_pk = :u",
+            "ExpressionAttributeValues": {":u": {"S": f"{programme_id}#{shard}"}},
+        }
+        if start:
+            request["ExclusiveStartKey"] = start
+        page = self._client.query(**request)
+        return [i["employee_code"]["S"] for i in page.get("Items", [])], page.get("LastEvaluatedKey")
 
     def link_registration(self, employee_code: str, programme_id: str, registration_id: str) -> TxItem:
         """Binds the roll entry to its one registration; fails if it already has one."""
@@ -55,7 +93,7 @@ class RollStore:
             request={
                 "TableName": self._table,
                 "Key": self._key(employee_code, programme_id),
-                "UpdateExpression": "SET registration_id = :id",
+                "UpdateExpression": "SET registration_id = :id REMOVE unregistered_pk",
                 "ConditionExpression": "attribute_exists(employee_code) AND attribute_not_exists(registration_id)",
                 "ExpressionAttributeValues": {":id": {"S": registration_id}},
             },

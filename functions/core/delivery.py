@@ -1,0 +1,175 @@
+"""Sending a notification: SMS through SNS with the TRAI DLT ids, e-mail through an SES template.
+
+Every send is preceded by its ledger entry (recipient, campaign, channel, day), put only if absent:
+a rerun, a duplicate message or a retry finds the entry and sends nothing. Mobile numbers and
+e-mail addresses are masked before anything is logged or kept in the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.errors import Busy
+from core.notices import Contact, RenderedNotice, render
+from core.observability import logger
+from core.programme import Programme
+from core.store.notifications import Claim, LedgerKey, NotificationStore
+from core.store.roll import RollStore
+
+
+class Channel(StrEnum):
+    SMS = "sms"
+    EMAIL = "email"
+
+
+def mask_mobile(mobile: str) -> str:
+    digits = mobile[-10:]
+    return f"{digits[:2]}******{digits[-2:]}"
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def e164(mobile: str) -> str:
+    return mobile if mobile.startswith("+") else f"+91{mobile[-10:]}"
+
+
+class SmsSender:
+    """SNS Publish to a phone number, transactional, with the sender id and the DLT entity and template ids."""
+
+    def __init__(self, sns: Any) -> None:
+        self._sns = sns
+
+    def send(self, *, mobile: str, text: str, sender_id: str, entity_id: str, template_id: str) -> str:
+        def attribute(value: str) -> dict[str, str]:
+            return {"DataType": "String", "StringValue": value}
+
+        response = self._sns.publish(
+            PhoneNumber=e164(mobile),
+            Message=text,
+            MessageAttributes={
+                "AWS.SNS.SMS.SMSType": attribute("Transactional"),
+                "AWS.SNS.SMS.SenderID": attribute(sender_id),
+                "AWS.MM.SMS.EntityId": attribute(entity_id),
+                "AWS.MM.SMS.TemplateId": attribute(template_id),
+            },
+        )
+        return str(response["MessageId"])
+
+
+class EmailSender:
+    """SES `SendTemplatedEmail` with the one bilingual notice template declared in the template."""
+
+    def __init__(self, ses: Any, template_name: str) -> None:
+        self._ses = ses
+        self._template = template_name
+
+    def send(self, *, to: str, source: str, notice: RenderedNotice) -> str:
+        response = self._ses.send_templated_email(
+            Source=source,
+            Destination={"ToAddresses": [to]},
+            Template=self._template,
+            TemplateData=json.dumps(
+                {"subject": notice.subject, "text_hi": notice.text_hi, "text_en": notice.text_en}, ensure_ascii=False
+            ),
+        )
+        return str(response["MessageId"])
+
+
+class DeliveryOutcome(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    recipient: str
+    sent: list[Channel] = Field(default_factory=list)
+    already_sent: list[Channel] = Field(default_factory=list)  # the ledger had them: a rerun or duplicate
+    reason: str | None = None  # why nothing could be sent (no template, no contact)
+
+    @property
+    def delivered(self) -> bool:
+        return bool(self.sent or self.already_sent)
+
+
+class Deliverer:
+    def __init__(
+        self, *, notifications: NotificationStore, roll: RollStore, sms: SmsSender, email: EmailSender
+    ) -> None:
+        self._notifications = notifications
+        self._roll = roll
+        self._sms = sms
+        self._email = email
+
+    def deliver(
+        self,
+        *,
+        programme: Programme,
+        recipient: str,
+        campaign: str,
+        template_code: str,
+        data: dict[str, Any],
+        day: str,
+        now: datetime,
+    ) -> DeliveryOutcome:
+        """Each channel the recipient has, once per (recipient, campaign, channel, day)."""
+        policy = programme.notices
+        template = policy.template(template_code)
+        if template is None:
+            return DeliveryOutcome(recipient=recipient, reason=f"no template {template_code!r} in programme data")
+        contact = self._contact(programme, recipient)
+        if contact is None or not (contact.mobile or contact.email):
+            return DeliveryOutcome(recipient=recipient, reason="no mobile or e-mail on record")
+        notice = render(template, data)
+        sent: list[Channel] = []
+        already: list[Channel] = []
+        for channel, address in ((Channel.SMS, contact.mobile), (Channel.EMAIL, contact.email)):
+            if not address:
+                continue
+            key = LedgerKey(recipient=recipient, campaign=campaign, channel=channel.value, day=day)
+            masked = mask_mobile(address) if channel == Channel.SMS else mask_email(address)
+            record = {
+                "to_masked": masked,
+                "template": template.code,
+                "language": "hi+en",
+                "dlt_entity_id": policy.dlt_entity_id if channel == Channel.SMS else None,
+                "dlt_template_id": template.dlt_template_id if channel == Channel.SMS else None,
+                "text": notice.sms if channel == Channel.SMS else f"{notice.subject}\n{notice.sms}",
+            }
+            claim = self._notifications.claim(key, at=now, record=record)
+            if claim == Claim.SENT:
+                already.append(channel)
+                continue
+            if claim == Claim.IN_FLIGHT:
+                raise Busy(f"{campaign} to {masked} by {channel.value} is being sent by another worker; retry later.")
+            if channel == Channel.SMS:
+                message_id = self._sms.send(
+                    mobile=address,
+                    text=notice.sms,
+                    sender_id=policy.sender_id,
+                    entity_id=policy.dlt_entity_id,
+                    template_id=template.dlt_template_id,
+                )
+            else:
+                message_id = self._email.send(to=address, source=policy.email_from, notice=notice)
+            self._notifications.confirm(key, at=now, message_id=message_id)
+            logger.info(
+                "notification sent",
+                extra={"channel": channel.value, "to": masked, "template": template.code, "campaign": campaign},
+            )
+            sent.append(channel)
+        return DeliveryOutcome(recipient=recipient, sent=sent, already_sent=already)
+
+    def _contact(self, programme: Programme, recipient: str) -> Contact | None:
+        kind, _, key = recipient.partition(":")
+        if kind == "employee":
+            entry = self._roll.get(key, programme.programme_id)
+            if entry is None:
+                return None
+            personal = entry.record.personal
+            return Contact(mobile=personal.mobile, email=personal.email)
+        return programme.notices.contacts.get(recipient)

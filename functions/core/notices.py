@@ -1,0 +1,153 @@
+"""What a notification says: bilingual (Hindi and English) texts, per template, as programme data,
+with the TRAI DLT ids an Indian SMS must carry. Pure: rendering only, no I/O."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from core.types import Email, Mobile
+
+
+class NoticeTemplate(BaseModel):
+    """One message in both languages. `{field}` placeholders come from the notification's data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str = Field(pattern=r"^[a-z_]{3,60}$")
+    dlt_template_id: str = Field(pattern=r"^\d{19}$")  # registered with the operator's DLT platform
+    subject_en: str
+    subject_hi: str
+    text_en: str
+    text_hi: str
+
+
+class Contact(BaseModel):
+    """Where an official (a DDO, a grievance unit, a HoD) is told things."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    mobile: Mobile | None = None
+    email: Email | None = None
+
+
+def _t(code: str, n: int, subject_en: str, subject_hi: str, text_en: str, text_hi: str) -> NoticeTemplate:
+    return NoticeTemplate(
+        code=code,
+        dlt_template_id=f"1107{n:015d}",
+        subject_en=subject_en,
+        subject_hi=subject_hi,
+        text_en=text_en,
+        text_hi=text_hi,
+    )
+
+
+def _default_templates() -> tuple[NoticeTemplate, ...]:
+    grievance = "Grievance {number}"
+    shikayat = "शिकायत {number}"
+    return (
+        _t("verification_verify", 1, "Service record verified", "सेवा रिकॉर्ड सत्यापित",
+           "Your service record {registration_id} has been verified by your DDO.",
+           "आपका सेवा रिकॉर्ड {registration_id} आपके DDO द्वारा सत्यापित कर दिया गया है।"),
+        _t("verification_send_back", 2, "Service record sent back", "सेवा रिकॉर्ड वापस भेजा गया",
+           "Your service record {registration_id} was sent back: {remarks}. Correct and resubmit.",
+           "आपका सेवा रिकॉर्ड {registration_id} वापस भेजा गया: {remarks}। सुधार कर फिर जमा करें।"),
+        _t("verification_reject", 3, "Service record rejected", "सेवा रिकॉर्ड अस्वीकृत",
+           "Your service record {registration_id} was rejected: {remarks}. You may appeal online.",
+           "आपका सेवा रिकॉर्ड {registration_id} अस्वीकृत: {remarks}। आप ऑनलाइन अपील कर सकते हैं।"),
+        _t("verification_defaulters", 4, "Verification closed: escalated records", "सत्यापन बंद: लंबित रिकॉर्ड",
+           "{escalated} records of {department} were not decided by their DDOs and are now with you.",
+           "{department} के {escalated} रिकॉर्ड DDO द्वारा तय नहीं किए गए और अब आपके पास हैं।"),
+        _t("registration_reminder", 5, "Register by {closes_on}", "{closes_on} तक पंजीकरण करें",
+           "Anubandh: {days_left} days left to register and upload your documents (closes {closes_on}).",
+           "अनुबंध: पंजीकरण और दस्तावेज़ अपलोड के लिए {days_left} दिन शेष (अंतिम तिथि {closes_on})।"),
+        _t("verification_reminder", 6, "{pending} records await you", "{pending} रिकॉर्ड लंबित",
+           "Anubandh: {pending} service records await your verification; {days_left} days left.",
+           "अनुबंध: {pending} सेवा रिकॉर्ड आपके सत्यापन हेतु लंबित; {days_left} दिन शेष।"),
+        _t("grievance_filed", 10, grievance, shikayat,
+           "Grievance {number} is registered and assigned. Track it online.",
+           "शिकायत {number} दर्ज कर सौंप दी गई है। ऑनलाइन देखें।"),
+        _t("grievance_assigned", 11, grievance, shikayat,
+           "Grievance {number} is assigned to you. Act within the SLA.",
+           "शिकायत {number} आपको सौंपी गई है। समय-सीमा में कार्रवाई करें।"),
+        _t("grievance_accepted", 12, grievance, shikayat,
+           "Grievance {number} is being worked on.", "शिकायत {number} पर कार्य हो रहा है।"),
+        _t("grievance_info_requested", 13, grievance, shikayat,
+           "Grievance {number}: more information is needed. Reply online.",
+           "शिकायत {number}: अधिक जानकारी चाहिए। ऑनलाइन उत्तर दें।"),
+        _t("grievance_resolved", 14, grievance, shikayat,
+           "Grievance {number} is resolved. Tell us if you are satisfied.",
+           "शिकायत {number} का समाधान हुआ। संतुष्टि बताएं।"),
+        _t("grievance_rejected", 15, grievance, shikayat,
+           "Grievance {number} was rejected. See the reasons online.",
+           "शिकायत {number} अस्वीकृत। कारण ऑनलाइन देखें।"),
+        _t("grievance_reassigned", 16, grievance, shikayat,
+           "Grievance {number} moved to another office.", "शिकायत {number} दूसरे कार्यालय को भेजी गई।"),
+        _t("grievance_escalated", 17, grievance, shikayat,
+           "Grievance {number} is escalated to the Head of Department.",
+           "शिकायत {number} विभागाध्यक्ष को भेजी गई।"),
+        _t("grievance_commented", 18, grievance, shikayat,
+           "Grievance {number} has a new remark.", "शिकायत {number} पर नई टिप्पणी।"),
+        _t("grievance_replied", 19, grievance, shikayat,
+           "The employee replied on grievance {number}.", "कर्मचारी ने शिकायत {number} पर उत्तर दिया।"),
+        _t("grievance_closed", 20, grievance, shikayat,
+           "Grievance {number} is closed.", "शिकायत {number} बंद।"),
+    )  # fmt: skip
+
+
+class NoticePolicy(BaseModel):
+    """Templates, the DLT principal entity, the SMS sender id and officials' contacts: programme data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dlt_entity_id: str = Field(default="1101000000000000001", pattern=r"^\d{19}$")
+    sender_id: str = Field(default="ANBNDH", pattern=r"^[A-Z]{6}$")
+    email_from: Email = "no-reply@anubandh.example.gov.in"
+    templates: tuple[NoticeTemplate, ...] = Field(default_factory=_default_templates)
+    # "unit:<id>", "hod:<department>", "ddo:<code>" → contact; employees are reached through the roll.
+    contacts: dict[str, Contact] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _codes_unique(self) -> NoticePolicy:
+        codes = [t.code for t in self.templates]
+        if len(codes) != len(set(codes)):
+            raise ValueError("template codes must be unique")
+        return self
+
+    def template(self, code: str) -> NoticeTemplate | None:
+        return next((t for t in self.templates if t.code == code), None)
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""  # a field the data lacks renders empty rather than failing the delivery
+
+
+class RenderedNotice(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    template: str
+    dlt_template_id: str
+    subject: str
+    text_en: str
+    text_hi: str
+
+    @property
+    def sms(self) -> str:
+        """An SMS carries both languages, Hindi first."""
+        return f"{self.text_hi}\n{self.text_en}"
+
+
+def render(template: NoticeTemplate, data: Mapping[str, Any]) -> RenderedNotice:
+    values = _Blank({k: v for k, v in data.items() if isinstance(v, str | int | float)})
+    formatter = string.Formatter()
+    return RenderedNotice(
+        template=template.code,
+        dlt_template_id=template.dlt_template_id,
+        subject=" / ".join(formatter.vformat(t, (), values) for t in (template.subject_hi, template.subject_en)),
+        text_en=formatter.vformat(template.text_en, (), values),
+        text_hi=formatter.vformat(template.text_hi, (), values),
+    )
