@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from core.clock import SettableClock
-from tests.integration.test_deadline_jobs import deliver, drain, run_job
+from tests.integration.test_deadline_jobs import _fresh_settings, deliver, drain, run_job
 from tests.integration.test_grievances import DUE_L1, FILED_AT, RESOLUTION, act, detail, filed, ok
 
-pytestmark = pytest.mark.usefixtures("seeded")
+pytestmark = pytest.mark.usefixtures("seeded", _fresh_settings.__name__)
 
 JUST_AFTER_DUE = DUE_L1 + timedelta(seconds=1)
 

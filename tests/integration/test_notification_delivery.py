@@ -18,10 +18,10 @@ from register import settings as register_settings
 from reminders import worker
 from tests import factories
 from tests.factories import PKL_UNIT
-from tests.integration.test_deadline_jobs import deliver, drain, run_job
+from tests.integration.test_deadline_jobs import _fresh_settings, deliver, drain, run_job
 from tests.integration.test_grievances import filed
 
-pytestmark = pytest.mark.usefixtures("seeded")
+pytestmark = pytest.mark.usefixtures("seeded", _fresh_settings.__name__)
 
 UNIT_CONTACT = Contact(mobile="9876500001", email="cell.panchkula@example.gov.in")
 

@@ -1,0 +1,131 @@
+"""The reminder jobs on moto, at clocks around each deadline: whom they remind, on which days, and
+that a rerun, a duplicate or an extension never makes anyone hear twice or at the wrong time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from core.clock import IST, SettableClock
+from core.notices import Contact, NoticePolicy
+from core.programme import Window
+from core.store.programmes import ProgrammeStore
+from register import handler as register_handler
+from register import settings as register_settings
+from tests import factories
+from tests.factories import OPENS, employee
+from tests.integration.test_deadline_jobs import _fresh_settings, drain, run_job
+from tests.integration.test_notification_delivery import Sends
+from tests.integration.test_registration_journey import complete_draft, create, submit
+
+pytestmark = pytest.mark.usefixtures("seeded", _fresh_settings.__name__)
+
+DDO_CONTACT = Contact(mobile="9876500101", email="ddo.pkl001@example.gov.in")
+
+
+def at(day: int, month: int = 1, hour: int = 10) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=IST)
+
+
+def put_programme(**overrides: Any) -> None:
+    settings = register_settings.get_settings()
+    aws = register_handler._aws()
+    notices = NoticePolicy(contacts={"ddo:DDO-PKL-001": DDO_CONTACT})
+    programme = factories.programme(notices=notices, **overrides)
+    ProgrammeStore(aws.dynamodb, aws.resource("dynamodb"), settings.settings_table, 0).put(programme)
+
+
+@pytest.fixture
+def sends(seeded: Any) -> Iterator[Sends]:
+    from reminders import worker  # noqa: PLC0415
+
+    put_programme()
+    recorded = Sends()
+    aws = worker._aws()
+    aws.client("sns").meta.events.register("before-parameter-build.sns.Publish", recorded.on_sms)
+    aws.client("ses").meta.events.register("before-parameter-build.ses.SendTemplatedEmail", recorded.on_email)
+    yield recorded
+
+
+def numbers(sends: Sends) -> list[str]:
+    return sorted(p["PhoneNumber"] for p in sends.sms)
+
+
+# The seeded roll: EMP-0001 and EMP-0002 (9812345678, 9876501234) of DDO-PKL-001, EMP-0003 of Hisar.
+EMP1, EMP2, EMP3 = "+919812345678", "+919876501234", "+919812345678"
+
+
+def test_registration_reminders_go_on_t_minus_14_7_3_1_to_the_unregistered_and_drafts(
+    stack: Any, sends: Sends, clock: SettableClock
+) -> None:
+    # Given EMP-0001 has a draft, EMP-0002 has submitted, EMP-0003 has not registered
+    create()
+    reg_id, version = complete_draft(as_=employee("EMP-0002"))
+    assert submit(reg_id, version, as_=employee("EMP-0002")).status == 200
+    # When the job runs at T-15, nothing is due
+    clock.set(at(16), frozen=True)
+    assert run_job("registration-reminders")["outcome"] == "not_due"
+    # And at T-14 the draft and the unregistered are reminded, not the one who submitted
+    clock.set(at(17), frozen=True)
+    plan = run_job("registration-reminders")
+    assert plan["outcome"] == "planned"
+    assert sorted(plan["sample_ids"]) == ["employee:EMP-0001", "employee:EMP-0003"]
+    drain(stack)
+    assert len(sends.sms) == 2
+    text = sends.sms[0]["Message"]
+    assert "14 दिन शेष" in text and "14 days left" in text and "31-01-2026" in text
+    # And a rerun the same day sends nothing more
+    run_job("registration-reminders")
+    drain(stack)
+    assert len(sends.sms) == 2
+    # And T-1 reminds them again; the last day itself and after the close do not
+    clock.set(at(30), frozen=True)
+    run_job("registration-reminders")
+    drain(stack)
+    assert len(sends.sms) == 4
+    for day, month in ((31, 1), (1, 2)):
+        clock.set(at(day, month), frozen=True)
+        assert run_job("registration-reminders")["outcome"] == "not_due"
+
+
+def test_an_extension_moves_the_reminders(stack: Any, sends: Sends, clock: SettableClock) -> None:
+    clock.set(at(31), frozen=True)
+    assert run_job("registration-reminders")["outcome"] == "not_due"  # T-0
+    put_programme(registration=Window(opens_at=OPENS, closes_at=datetime(2026, 2, 7, 23, 59, 59, tzinfo=IST)))
+    plan = run_job("registration-reminders")  # now T-7 of the new close
+    assert (plan["outcome"], plan["detail"]) == ("planned", "T-7: 3 to remind.")
+    drain(stack)
+    assert sends.sms and all("07-02-2026" in p["Message"] for p in sends.sms)
+
+
+def test_a_dry_run_reminds_nobody(stack: Any, sends: Sends, clock: SettableClock) -> None:
+    clock.set(at(24), frozen=True)  # T-7
+    plan = run_job("registration-reminders", dry_run=True)
+    assert plan["actions"] == {"remind": 3} and plan["messages_sent"] == 0
+    drain(stack)
+    assert sends.sms == []
+
+
+def test_verification_reminders_tell_each_ddo_their_pending_count(
+    stack: Any, sends: Sends, clock: SettableClock
+) -> None:
+    for code in ("EMP-0001", "EMP-0002"):
+        reg_id, version = complete_draft(as_=employee(code))
+        assert submit(reg_id, version, as_=employee(code)).status == 200
+    clock.set(at(13, 2), frozen=True)  # T-15
+    assert run_job("verification-reminders")["outcome"] == "not_due"
+    clock.set(at(14, 2), frozen=True)  # T-14
+    plan = run_job("verification-reminders")
+    assert plan["by_ddo"] == {"DDO-PKL-001": 2}
+    drain(stack)
+    assert numbers(sends) == ["+919876500101"]
+    assert "2 service records" in sends.sms[0]["Message"] and "14 days left" in sends.sms[0]["Message"]
+    [email] = sends.email
+    assert email["Destination"] == {"ToAddresses": [DDO_CONTACT.email]}
+    clock.set(at(20, 2), frozen=True)  # T-8: not a reminder day
+    assert run_job("verification-reminders")["outcome"] == "not_due"
+    clock.set(at(22, 2), frozen=True)  # T-6: every day of the last week
+    assert run_job("verification-reminders")["outcome"] == "planned"
