@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench import cold_imports, grievance_routes, register_routes, verify_routes
+from bench import cold_imports, grievance_routes, register_routes, reminder_sweep, verify_routes
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -20,6 +20,7 @@ def main() -> int:
         register_routes.run(),
         verify_routes.run(),
         grievance_routes.run(),
+        reminder_sweep.run(),
         cold_imports.run(),
     ]
     RESULTS.write_text("\n".join(sections))

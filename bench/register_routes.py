@@ -28,7 +28,7 @@ from infra.local.events import LocalLambdaContext, http_api_event  # noqa: E402
 from infra.local.moto_fidelity import serialize_dynamodb  # noqa: E402
 from infra.local.provision import provision  # noqa: E402
 from infra.local.seed import PROGRAMME, demo_roll  # noqa: E402
-from infra.local.template import function_environment, load_template  # noqa: E402
+from infra.local.template import function_environment, load_template, resources_of_type  # noqa: E402
 
 SAMPLES = 30
 PDF = b"%PDF-1.4\n" + b"0" * 2000 + b"\n%%EOF\n"
@@ -119,7 +119,7 @@ def _environment() -> Any:
         with mock_aws():
             template = load_template()
             context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="bench")
-            for function_id in ("RegisterFunction", "VerifyFunction", "GrievanceFunction"):
+            for function_id in resources_of_type(template, "AWS::Serverless::Function"):
                 os.environ.update(function_environment(template, function_id, context))
             yield
     finally:
