@@ -25,6 +25,7 @@ class JobName(StrEnum):
     DELIVER_NOTIFICATIONS = "deliver-notifications"  # every 5 minutes: the outbox, as SMS and e-mail
     REGISTRATION_REMINDERS = "registration-reminders"  # daily 10:00 IST
     VERIFICATION_REMINDERS = "verification-reminders"  # daily 10:00 IST
+    SUPERANNUATION_NOTICE = "superannuation-notice"  # monthly
 
 
 # The jobs that act once a programme deadline has passed.
@@ -126,7 +127,9 @@ class NoticeBatch(BaseModel):
     requests: Annotated[list[RequestKey], Field(min_length=1, max_length=100)]
 
 
-ReminderJobName = Literal[JobName.REGISTRATION_REMINDERS, JobName.VERIFICATION_REMINDERS]
+ReminderJobName = Literal[JobName.REGISTRATION_REMINDERS, JobName.VERIFICATION_REMINDERS, JobName.SUPERANNUATION_NOTICE]
+# Pension papers start three months ahead of superannuation.
+SUPERANNUATION_NOTICE_DAYS = 90
 # Days before a close on which reminders go out: registration at T-14, T-7, T-3, T-1; verification
 # (to DDOs) at T-14 and every day of the last week.
 REMINDER_DAYS: dict[JobName, frozenset[int]] = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.clock import IST, Clock
 from core.delivery import Deliverer
@@ -32,6 +32,7 @@ from reminders.models import (
     JOBS,
     REMINDER_DAYS,
     SAMPLE_SIZE,
+    SUPERANNUATION_NOTICE_DAYS,
     DeadlineJob,
     GrievanceBatch,
     JobName,
@@ -97,6 +98,8 @@ class JobPlanner:
             return self._plan_delivery(request)
         if request.job in REMINDER_DAYS:
             return self._plan_reminders(request)
+        if request.job == JobName.SUPERANNUATION_NOTICE:
+            return self._plan_superannuation(request)
         job = JOBS[request.job]
         # Read at run time: an extension of the window moves the job without a redeploy.
         programme = self._programmes.get(self._programme_id)
@@ -214,6 +217,60 @@ class JobPlanner:
                 items=items[start : start + self._batch_size],
             ).model_dump(mode="json")
             for start in range(0, len(items), self._batch_size)
+        ]
+        return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})
+
+    def _plan_superannuation(self, request: JobRequest) -> JobPlan:
+        """Employees reaching the superannuation age within 90 days, and each one's DDO with a count:
+        the months ahead are index partitions, so the cost follows who is retiring, not the roll."""
+        now = self._clock.now()
+        today = now.astimezone(IST).date()
+        until = today + timedelta(days=SUPERANNUATION_NOTICE_DAYS)
+        months, month = [], today.replace(day=1)
+        while month <= until:
+            months.append(month)
+            month = (month + timedelta(days=32)).replace(day=1)
+        retiring = [
+            r
+            for m in months
+            for r in self._roll.retiring(programme_id=self._programme_id, month=m)
+            if today <= r.retires_on <= until
+        ]
+        by_ddo = dict(sorted(Counter(r.ddo_code for r in retiring).items()))
+        items = [
+            ReminderItem(
+                recipient=f"employee:{r.employee_code}", data={"retires_on": r.retires_on.strftime("%d-%m-%Y")}
+            )
+            for r in sorted(retiring, key=lambda r: r.employee_code)
+        ]
+        ddo_items = [ReminderItem(recipient=f"ddo:{d}", data={"count": n}) for d, n in by_ddo.items()]
+        plan = JobPlan(
+            job=JobName.SUPERANNUATION_NOTICE,
+            programme_id=self._programme_id,
+            dry_run=request.dry_run,
+            now=now,
+            deadline=None,
+            outcome=Outcome.PLANNED if items else Outcome.NOTHING_TO_DO,
+            detail=f"{len(items)} employees reach superannuation by {until.isoformat()}."
+            if items
+            else f"Nobody reaches superannuation by {until.isoformat()}.",
+            actions={"notify_employee": len(items), "notify_ddo": len(ddo_items)},
+            by_ddo=by_ddo,
+            sample_ids=[i.recipient for i in items[:SAMPLE_SIZE]],
+        )
+        if request.dry_run or not items:
+            return plan
+        batches = [
+            ReminderBatch(
+                job=JobName.SUPERANNUATION_NOTICE,
+                programme_id=self._programme_id,
+                campaign=f"superannuation#{today.strftime('%Y-%m')}",
+                template=template,
+                day=today.isoformat(),
+                items=group[start : start + self._batch_size],
+            ).model_dump(mode="json")
+            for template, group in (("superannuation_notice", items), ("superannuation_ddo", ddo_items))
+            for start in range(0, len(group), self._batch_size)
         ]
         return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})
 

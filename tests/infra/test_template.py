@@ -276,6 +276,7 @@ def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_mu
                     {"Fn::Sub": "${GrievancesTable.Arn}/index/sweeps"},
                     {"Fn::Sub": "${NotificationsTable.Arn}/index/pending"},
                     {"Fn::Sub": "${RollTable.Arn}/index/unregistered"},
+                    {"Fn::Sub": "${RollTable.Arn}/index/superannuation"},
                 ]
             ),
         ),
@@ -332,6 +333,7 @@ def test_every_schedule_runs_in_ist_with_retries_and_a_dead_letter_queue(cloudfo
         "deliver-notifications",
         "registration-reminders",
         "verification-reminders",
+        "superannuation-notice",
     }
     queues = resources(cloudformation, "AWS::SQS::Queue")
     for name, schedule in schedules.items():

@@ -4,7 +4,7 @@ that a rerun, a duplicate or an extension never makes anyone hear twice or at th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from core.clock import IST, SettableClock
 from core.notices import Contact, NoticePolicy
 from core.programme import Window
 from core.store.programmes import ProgrammeStore
+from core.store.roll import RollEntry, RollStore
 from register import handler as register_handler
 from register import settings as register_settings
 from tests import factories
@@ -129,3 +130,36 @@ def test_verification_reminders_tell_each_ddo_their_pending_count(
     assert run_job("verification-reminders")["outcome"] == "not_due"
     clock.set(at(22, 2), frozen=True)  # T-6: every day of the last week
     assert run_job("verification-reminders")["outcome"] == "planned"
+
+
+def retiring_entry(code: str, mobile: str, born: date) -> RollEntry:
+    entry = factories.roll_entry(code, mobile=mobile)
+    personal = entry.record.personal.model_copy(update={"date_of_birth": born})
+    return entry.model_copy(update={"record": entry.record.model_copy(update={"personal": personal})})
+
+
+def test_superannuation_notice_reaches_those_within_90_days_and_their_ddo(
+    stack: Any, sends: Sends, clock: SettableClock
+) -> None:
+    # Given one employee who turns 58 in March 2026 (retires 31 March) and one in June (30 June)
+    roll = RollStore(register_handler._aws().dynamodb, register_settings.get_settings().roll_table)
+    roll.put(retiring_entry("EMP-0042", "9876500042", date(1968, 3, 10)))
+    roll.put(retiring_entry("EMP-0043", "9876500043", date(1968, 6, 10)))
+    # When the monthly notice runs on 1 February
+    clock.set(at(1, 2, hour=9), frozen=True)
+    plan = run_job("superannuation-notice")
+    assert plan["actions"] == {"notify_employee": 1, "notify_ddo": 1}
+    assert plan["sample_ids"] == ["employee:EMP-0042"]
+    drain(stack)
+    # Then the employee hears the date, and their DDO hears a count
+    by_number = {p["PhoneNumber"]: p["Message"] for p in sends.sms}
+    assert "31-03-2026" in by_number["+919876500042"]
+    assert "1 of your employees" in by_number["+919876500101"]
+    assert "+919876500043" not in by_number  # June is more than 90 days away
+    # And a rerun the same day sends nothing more; on 1 April the March retiree has gone and the
+    # June one is within 90 days
+    run_job("superannuation-notice")
+    drain(stack)
+    assert len(sends.sms) == 2
+    clock.set(at(1, 4, hour=9), frozen=True)
+    assert run_job("superannuation-notice")["sample_ids"] == ["employee:EMP-0043"]

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import zlib
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from core.eligibility import superannuation_date
 from core.service_record import ServiceRecord
 from core.store.dynamo import TxItem, marshal, unmarshal
 
@@ -17,6 +20,20 @@ UNREGISTERED_SHARDS = 8
 
 def unregistered_partition(programme_id: str, employee_code: str) -> str:
     return f"{programme_id}#{zlib.crc32(employee_code.encode()) % UNREGISTERED_SHARDS}"
+
+
+SUPERANNUATION = "superannuation"
+
+
+def retirement_partition(programme_id: str, day: date) -> str:
+    return f"{programme_id}#{day.strftime('%Y-%m')}"
+
+
+@dataclass(frozen=True)
+class Retiring:
+    employee_code: str
+    ddo_code: str
+    retires_on: date
 
 
 class RollEntry(BaseModel):
@@ -44,12 +61,21 @@ class RollStore:
             return None
         return RollEntry.model_validate(unmarshal(response["Item"]))
 
-    def put(self, entry: RollEntry) -> None:
+    def put(self, entry: RollEntry, *, superannuation_age: int = 58) -> None:
         """Seeding and imports: never overwrites the link to an existing registration.
 
-        An entry with no registration is also put in the sparse `unregistered` index (the reminders' list).
+        An entry with no registration is also put in the sparse `unregistered` index (the reminders'
+        list); every entry is in the `superannuation` index under the month it reaches the age.
         """
-        item = marshal(entry.model_dump(mode="json", exclude={"registration_id"}))
+        retires_on = superannuation_date(entry.record.personal.date_of_birth, superannuation_age)
+        item = marshal(
+            {
+                **entry.model_dump(mode="json", exclude={"registration_id"}),
+                "ddo_code": entry.record.engagement.ddo_code,
+                "retires_on": retires_on.isoformat(),
+                "retires_month": retirement_partition(entry.programme_id, retires_on),
+            }
+        )
         names = {f"#{k}": k for k in item if k not in ("employee_code", "programme_id")}
         self._client.update_item(
             TableName=self._table,
@@ -69,6 +95,29 @@ class RollStore:
                     ":u": {"S": unregistered_partition(entry.programme_id, entry.employee_code)}
                 },
             )
+
+    def retiring(self, *, programme_id: str, month: date) -> list[Retiring]:
+        """Everyone on the roll who reaches the superannuation age in `month` (one index partition)."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": SUPERANNUATION,
+            "KeyConditionExpression": "retires_month = :m",
+            "ExpressionAttributeValues": {":m": {"S": retirement_partition(programme_id, month)}},
+        }
+        found: list[Retiring] = []
+        while True:
+            page = self._client.query(**request)
+            found.extend(
+                Retiring(
+                    employee_code=i["employee_code"]["S"],
+                    ddo_code=i["ddo_code"]["S"],
+                    retires_on=date.fromisoformat(i["retires_on"]["S"]),
+                )
+                for i in page.get("Items", [])
+            )
+            if "LastEvaluatedKey" not in page:
+                return found
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def unregistered(
         self, *, programme_id: str, shard: int, start: dict[str, Any] | None = None
