@@ -26,6 +26,7 @@ class JobName(StrEnum):
     REGISTRATION_REMINDERS = "registration-reminders"  # daily 10:00 IST
     VERIFICATION_REMINDERS = "verification-reminders"  # daily 10:00 IST
     SUPERANNUATION_NOTICE = "superannuation-notice"  # monthly
+    OFFICER_DIGEST = "officer-digest"  # daily 09:00 IST
 
 
 # The jobs that act once a programme deadline has passed.
@@ -127,7 +128,13 @@ class NoticeBatch(BaseModel):
     requests: Annotated[list[RequestKey], Field(min_length=1, max_length=100)]
 
 
-ReminderJobName = Literal[JobName.REGISTRATION_REMINDERS, JobName.VERIFICATION_REMINDERS, JobName.SUPERANNUATION_NOTICE]
+# The jobs whose work is telling people something (a ReminderBatch), not changing records.
+ReminderJobName = Literal[
+    JobName.REGISTRATION_REMINDERS,
+    JobName.VERIFICATION_REMINDERS,
+    JobName.SUPERANNUATION_NOTICE,
+    JobName.OFFICER_DIGEST,
+]
 # Pension papers start three months ahead of superannuation.
 SUPERANNUATION_NOTICE_DAYS = 90
 # Days before a close on which reminders go out: registration at T-14, T-7, T-3, T-1; verification

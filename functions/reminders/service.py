@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from core.clock import IST, Clock
 from core.delivery import Deliverer
@@ -20,9 +20,10 @@ from core.programme import Programme
 from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
 from core.store.dynamo import put_once
-from core.store.grievances import GrievanceStore
+from core.store.grievances import L2_QUEUE, UNIT_QUEUE, GrievanceStore
 from core.store.job_runs import JobRunStore
 from core.store.notifications import PENDING_SHARDS, NotificationStore
+from core.store.officials import OfficialDirectory
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import SWEEP_SHARDS, RegistrationStore, SweepItem
 from core.store.reports import ReportStore
@@ -70,6 +71,7 @@ class JobPlanner:
         registrations: RegistrationStore,
         grievances: GrievanceStore,
         roll: RollStore,
+        officials: OfficialDirectory | None,
         job_runs: JobRunStore,
         reports: ReportStore,
         notifications: NotificationStore,
@@ -83,6 +85,7 @@ class JobPlanner:
         self._registrations = registrations
         self._grievances = grievances
         self._roll = roll
+        self._officials = officials
         self._job_runs = job_runs
         self._reports = reports
         self._notifications = notifications
@@ -100,6 +103,8 @@ class JobPlanner:
             return self._plan_reminders(request)
         if request.job == JobName.SUPERANNUATION_NOTICE:
             return self._plan_superannuation(request)
+        if request.job == JobName.OFFICER_DIGEST:
+            return self._plan_digest(request)
         job = JOBS[request.job]
         # Read at run time: an extension of the window moves the job without a redeploy.
         programme = self._programmes.get(self._programme_id)
@@ -270,6 +275,90 @@ class JobPlanner:
                 items=group[start : start + self._batch_size],
             ).model_dump(mode="json")
             for template, group in (("superannuation_notice", items), ("superannuation_ddo", ddo_items))
+            for start in range(0, len(group), self._batch_size)
+        ]
+        return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})
+
+    def _plan_digest(self, request: JobRequest) -> JobPlan:
+        """Each grievance unit: open and overdue, and its officers not signed in yesterday; each HoD: L2
+        open and overdue, and the officers of the department's units who were absent; each DDO with
+        records pending while verification is open: the count. O(officials) reads, COUNT Queries."""
+        if self._officials is None:
+            raise ValueError("the officer digest needs the user pool")  # a wiring error, not a request's
+        programme = self._programmes.get(self._programme_id)
+        now = self._clock.now()
+        today = now.astimezone(IST).date()
+        yesterday_began = datetime.combine(today - timedelta(days=1), time(0), tzinfo=IST)
+        absent_by_unit: dict[str, list[str]] = defaultdict(list)
+        for officer in self._officials.members("officer"):
+            seen = self._grievances.last_seen(officer.username)
+            if officer.unit and (seen is None or seen < yesterday_began):
+                absent_by_unit[officer.unit].append(officer.username)
+        day = today.strftime("%d-%m-%Y")
+        policy = programme.grievances
+        unit_items = [
+            ReminderItem(
+                recipient=f"unit:{unit.unit_id}",
+                data={
+                    "day": day,
+                    "open": self._grievances.count(index=UNIT_QUEUE, partition=unit.unit_id, ranks=("0", "1")),
+                    "overdue": self._grievances.count(
+                        index=UNIT_QUEUE, partition=unit.unit_id, ranks=(), overdue_at=now
+                    ),
+                    "absent": ", ".join(sorted(absent_by_unit[unit.unit_id])) or "-",
+                },
+            )
+            for unit in policy.units
+        ]
+        departments = sorted({h.department for h in self._officials.members("hod") if h.department})
+        hod_items = [
+            ReminderItem(
+                recipient=f"hod:{department}",
+                data={
+                    "day": day,
+                    "open": self._grievances.count(index=L2_QUEUE, partition=department, ranks=("0", "1")),
+                    "overdue": self._grievances.count(index=L2_QUEUE, partition=department, ranks=(), overdue_at=now),
+                    "absent": ", ".join(
+                        sorted(n for u in policy.units if u.department == department for n in absent_by_unit[u.unit_id])
+                    )
+                    or "-",
+                },
+            )
+            for department in departments
+        ]
+        ddo_items: list[ReminderItem] = []
+        if programme.verification.is_open(now):
+            days_left = (programme.verification_closes_at.astimezone(IST).date() - today).days
+            pending = Counter(i.ddo_code for i in self._pending(RegistrationStatus.SUBMITTED))
+            ddo_items = [
+                ReminderItem(recipient=f"ddo:{d}", data={"day": day, "pending": n, "days_left": days_left})
+                for d, n in sorted(pending.items())
+            ]
+        groups = (("officer_digest", unit_items), ("hod_digest", hod_items), ("ddo_digest", ddo_items))
+        total = sum(len(g) for _, g in groups)
+        plan = JobPlan(
+            job=JobName.OFFICER_DIGEST,
+            programme_id=self._programme_id,
+            dry_run=request.dry_run,
+            now=now,
+            deadline=None,
+            outcome=Outcome.PLANNED if total else Outcome.NOTHING_TO_DO,
+            detail=f"{total} digests." if total else "No unit, HoD or DDO to write to.",
+            actions={template: len(group) for template, group in groups},
+            sample_ids=[i.recipient for _, g in groups for i in g][:SAMPLE_SIZE],
+        )
+        if request.dry_run or not total:
+            return plan
+        batches = [
+            ReminderBatch(
+                job=JobName.OFFICER_DIGEST,
+                programme_id=self._programme_id,
+                campaign=f"officer-digest#{today.isoformat()}",
+                template=template,
+                day=today.isoformat(),
+                items=group[start : start + self._batch_size],
+            ).model_dump(mode="json")
+            for template, group in groups
             for start in range(0, len(group), self._batch_size)
         ]
         return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})

@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from core.clock import IST
+from core.notices import Contact, NoticePolicy
 from core.programme import GrievancePolicy, GrievanceUnit, Programme, Window
 from core.service_record import Engagement, EngagementType, Gender, PaidDays, Personal, ServiceRecord, ServiceSpell
 from core.store.programmes import ProgrammeStore
@@ -32,12 +33,30 @@ PROGRAMME = Programme(
     verification_closes_at=datetime(2026, 2, 28, 23, 59, 59, tzinfo=IST),
     grievances=GrievancePolicy(
         units=(
-            GrievanceUnit(unit_id="GRV-PKL-L1", name="District grievance cell, Panchkula"),
+            GrievanceUnit(unit_id="GRV-PKL-L1", name="District grievance cell, Panchkula", department="Health"),
             GrievanceUnit(unit_id="GRV-HSR-L1", name="District grievance cell, Hisar"),
             GrievanceUnit(unit_id="GRV-STATE-L1", name="State grievance cell, Chandigarh"),
         ),
         route_by_ddo={"DDO-PKL-001": "GRV-PKL-L1", "DDO-PKL-002": "GRV-PKL-L1", "DDO-HSR-001": "GRV-HSR-L1"},
         default_unit="GRV-STATE-L1",
+    ),
+    # Demo contacts of the officials (employees are reached through their roll entry).
+    notices=NoticePolicy(
+        contacts={
+            address: Contact(mobile=f"98765{n:05d}", email=f"{address.split(':')[1].lower()}@example.gov.in")
+            for n, address in enumerate(
+                (
+                    "unit:GRV-PKL-L1",
+                    "unit:GRV-HSR-L1",
+                    "unit:GRV-STATE-L1",
+                    "hod:Health",
+                    "ddo:DDO-PKL-001",
+                    "ddo:DDO-PKL-002",
+                    "ddo:DDO-HSR-001",
+                ),
+                start=1,
+            )
+        }
     ),
 )
 

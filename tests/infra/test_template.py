@@ -277,9 +277,13 @@ def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_mu
                     {"Fn::Sub": "${NotificationsTable.Arn}/index/pending"},
                     {"Fn::Sub": "${RollTable.Arn}/index/unregistered"},
                     {"Fn::Sub": "${RollTable.Arn}/index/superannuation"},
+                    {"Fn::Sub": "${GrievancesTable.Arn}/index/unit_queue"},
+                    {"Fn::Sub": "${GrievancesTable.Arn}/index/l2_queue"},
                 ]
             ),
         ),
+        (("dynamodb:GetItem",), json.dumps({"Fn::GetAtt": ["GrievancesTable", "Arn"]})),
+        (("cognito-idp:ListUsersInGroup",), json.dumps({"Fn::GetAtt": ["UserPool", "Arn"]})),
         (("dynamodb:GetItem", "dynamodb:PutItem"), json.dumps({"Fn::GetAtt": ["JobRunsTable", "Arn"]})),
         (("dynamodb:PutItem",), json.dumps({"Fn::GetAtt": ["NotificationsTable", "Arn"]})),
         (("dynamodb:GetItem",), json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]})),
@@ -334,6 +338,7 @@ def test_every_schedule_runs_in_ist_with_retries_and_a_dead_letter_queue(cloudfo
         "registration-reminders",
         "verification-reminders",
         "superannuation-notice",
+        "officer-digest",
     }
     queues = resources(cloudformation, "AWS::SQS::Queue")
     for name, schedule in schedules.items():

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
+import boto3
 import pytest
 
 from core.clock import IST, SettableClock
@@ -17,7 +18,7 @@ from core.store.roll import RollEntry, RollStore
 from register import handler as register_handler
 from register import settings as register_settings
 from tests import factories
-from tests.factories import OPENS, employee
+from tests.factories import OPENS, PKL_UNIT, employee
 from tests.integration.test_deadline_jobs import _fresh_settings, drain, run_job
 from tests.integration.test_notification_delivery import Sends
 from tests.integration.test_registration_journey import complete_draft, create, submit
@@ -34,8 +35,8 @@ def at(day: int, month: int = 1, hour: int = 10) -> datetime:
 def put_programme(**overrides: Any) -> None:
     settings = register_settings.get_settings()
     aws = register_handler._aws()
-    notices = NoticePolicy(contacts={"ddo:DDO-PKL-001": DDO_CONTACT})
-    programme = factories.programme(notices=notices, **overrides)
+    fields = {"notices": NoticePolicy(contacts={"ddo:DDO-PKL-001": DDO_CONTACT}), **overrides}
+    programme = factories.programme(**fields)
     ProgrammeStore(aws.dynamodb, aws.resource("dynamodb"), settings.settings_table, 0).put(programme)
 
 
@@ -163,3 +164,55 @@ def test_superannuation_notice_reaches_those_within_90_days_and_their_ddo(
     assert len(sends.sms) == 2
     clock.set(at(1, 4, hour=9), frozen=True)
     assert run_job("superannuation-notice")["sample_ids"] == ["employee:EMP-0043"]
+
+
+def official(username: str, group: str, **attributes: str) -> None:
+    from reminders import settings as reminders_settings  # noqa: PLC0415
+
+    pool = reminders_settings.get_planner_settings().user_pool_id
+    cognito = boto3.client("cognito-idp")
+    cognito.admin_create_user(
+        UserPoolId=pool,
+        Username=username,
+        UserAttributes=[{"Name": f"custom:{k}", "Value": v} for k, v in attributes.items()],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=group)
+
+
+def test_officer_digest_reports_pendency_overdue_and_who_did_not_sign_in(
+    stack: Any, sends: Sends, clock: SettableClock
+) -> None:
+    from tests.integration.test_grievances import filed, listed  # noqa: PLC0415
+
+    put_programme(
+        notices=NoticePolicy(
+            contacts={
+                "unit:GRV-PKL-L1": Contact(mobile="9876500201"),
+                "unit:GRV-HSR-L1": Contact(mobile="9876500202"),
+                "hod:Health": Contact(mobile="9876500203"),
+            }
+        )
+    )
+    # Given a Panchkula officer who works on 20 January, a Hisar officer who never signs in, a HoD
+    official("officer-pkl", "officer", unit=PKL_UNIT)
+    official("officer-hsr", "officer", unit="GRV-HSR-L1")
+    official("hod-health", "hod", department="Health")
+    filed()
+    listed(factories.claims("officer-pkl", "officer", unit=PKL_UNIT))  # a visit: last_seen on 20 January
+    # When the digest runs at 09:00 on 21 January
+    clock.set(at(21, hour=9), frozen=True)
+    plan = run_job("officer-digest")
+    assert plan["actions"] == {"officer_digest": 3, "hod_digest": 1, "ddo_digest": 0}
+    drain(stack)
+    by_number = {p["PhoneNumber"]: p["Message"] for p in sends.sms}
+    # Then Panchkula hears of its open grievance and nobody absent; Hisar hears its officer was absent
+    assert "1 grievances open, 0 overdue. Not signed in yesterday: -." in by_number["+919876500201"]
+    assert "Not signed in yesterday: officer-hsr." in by_number["+919876500202"]
+    assert "0 L2 grievances open" in by_number["+919876500203"]
+    # And on 29 January the untouched grievance is overdue and the Panchkula officer was absent too
+    clock.set(at(29, hour=9), frozen=True)
+    run_job("officer-digest")
+    drain(stack)
+    latest = [p["Message"] for p in sends.sms if p["PhoneNumber"] == "+919876500201"][-1]
+    assert "1 grievances open, 1 overdue. Not signed in yesterday: officer-pkl." in latest

@@ -146,6 +146,33 @@ class GrievanceStore:
         items = [Grievance.model_validate(unmarshal(i)) for i in page.get("Items", [])]
         return GrievancePage(items=items, last_key=page.get("LastEvaluatedKey"), items_read=page.get("ScannedCount", 0))
 
+    def count(self, *, index: str, partition: str, ranks: tuple[str, ...], overdue_at: datetime | None = None) -> int:
+        """How many grievances of one queue partition are in the given ranks (or overdue): COUNT Queries."""
+        key_attribute = "queue_unit" if index == UNIT_QUEUE else "queue_department"
+        conditions: list[tuple[str, dict[str, Any]]] = []
+        if overdue_at is not None:
+            bounds = {":lo": {"S": "0#"}, ":hi": {"S": f"0#{utc_key(overdue_at)}#~"}}
+            conditions.append(("#s BETWEEN :lo AND :hi", bounds))
+        else:
+            conditions.extend(("begins_with(#s, :r)", {":r": {"S": f"{rank}#"}}) for rank in ranks)
+        total = 0
+        for condition, values in conditions:
+            request: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": index,
+                "KeyConditionExpression": f"#p = :p AND {condition}",
+                "ExpressionAttributeNames": {"#p": key_attribute, "#s": "queue_sort"},
+                "ExpressionAttributeValues": {":p": {"S": partition}, **values},
+                "Select": "COUNT",
+            }
+            while True:
+                page = self._client.query(**request)
+                total += int(page.get("Count", 0))
+                if "LastEvaluatedKey" not in page:
+                    break
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return total
+
     def due_for_sweep(
         self, *, sweep: str, shard: int, until: datetime, limit: int, start: dict[str, Any] | None
     ) -> tuple[list[str], dict[str, Any] | None]:
