@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from core.clock import IST, Clock
 from core.delivery import Deliverer
@@ -43,6 +43,7 @@ from reminders.models import (
     Outcome,
     ReminderBatch,
     ReminderItem,
+    ReminderJobName,
     RequestKey,
     WorkBatch,
     WorkResult,
@@ -211,19 +212,13 @@ class JobPlanner:
         )
         if request.dry_run or not items:
             return plan
-        template = "registration_reminder" if registration else "verification_reminder"
-        batches = [
-            ReminderBatch(
-                job=JobName.REGISTRATION_REMINDERS if registration else JobName.VERIFICATION_REMINDERS,
-                programme_id=self._programme_id,
-                campaign=f"{request.job.value}#{closes_on.isoformat()}#T-{days_left}",
-                template=template,
-                day=today.isoformat(),
-                items=items[start : start + self._batch_size],
-            ).model_dump(mode="json")
-            for start in range(0, len(items), self._batch_size)
-        ]
-        return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})
+        sent = self._send_reminders(
+            JobName.REGISTRATION_REMINDERS if registration else JobName.VERIFICATION_REMINDERS,
+            campaign=f"{request.job.value}#{closes_on.isoformat()}#T-{days_left}",
+            day=today,
+            groups=[("registration_reminder" if registration else "verification_reminder", items)],
+        )
+        return plan.model_copy(update={"messages_sent": sent})
 
     def _plan_superannuation(self, request: JobRequest) -> JobPlan:
         """Employees reaching the superannuation age within 90 days, and each one's DDO with a count:
@@ -265,19 +260,13 @@ class JobPlanner:
         )
         if request.dry_run or not items:
             return plan
-        batches = [
-            ReminderBatch(
-                job=JobName.SUPERANNUATION_NOTICE,
-                programme_id=self._programme_id,
-                campaign=f"superannuation#{today.strftime('%Y-%m')}",
-                template=template,
-                day=today.isoformat(),
-                items=group[start : start + self._batch_size],
-            ).model_dump(mode="json")
-            for template, group in (("superannuation_notice", items), ("superannuation_ddo", ddo_items))
-            for start in range(0, len(group), self._batch_size)
-        ]
-        return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})
+        sent = self._send_reminders(
+            JobName.SUPERANNUATION_NOTICE,
+            campaign=f"superannuation#{today.strftime('%Y-%m')}",
+            day=today,
+            groups=[("superannuation_notice", items), ("superannuation_ddo", ddo_items)],
+        )
+        return plan.model_copy(update={"messages_sent": sent})
 
     def _plan_digest(self, request: JobRequest) -> JobPlan:
         """Each grievance unit: open and overdue, and its officers not signed in yesterday; each HoD: L2
@@ -349,19 +338,28 @@ class JobPlanner:
         )
         if request.dry_run or not total:
             return plan
+        sent = self._send_reminders(
+            JobName.OFFICER_DIGEST, campaign=f"officer-digest#{today.isoformat()}", day=today, groups=list(groups)
+        )
+        return plan.model_copy(update={"messages_sent": sent})
+
+    def _send_reminders(
+        self, job: ReminderJobName, *, campaign: str, day: date, groups: list[tuple[str, list[ReminderItem]]]
+    ) -> int:
+        """Queues each template's recipients in batches; the ledger key is (recipient, campaign, channel, day)."""
         batches = [
             ReminderBatch(
-                job=JobName.OFFICER_DIGEST,
+                job=job,
                 programme_id=self._programme_id,
-                campaign=f"officer-digest#{today.isoformat()}",
+                campaign=campaign,
                 template=template,
-                day=today.isoformat(),
-                items=group[start : start + self._batch_size],
+                day=day.isoformat(),
+                items=items[start : start + self._batch_size],
             ).model_dump(mode="json")
-            for template, group in groups
-            for start in range(0, len(group), self._batch_size)
+            for template, items in groups
+            for start in range(0, len(items), self._batch_size)
         ]
-        return plan.model_copy(update={"messages_sent": self._work_queue.send(batches)})
+        return self._work_queue.send(batches)
 
     def _unregistered(self) -> Iterator[str]:
         for shard in range(UNREGISTERED_SHARDS):
