@@ -7,6 +7,7 @@ as it is, so running twice against one moto server is harmless.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable
@@ -68,12 +69,9 @@ def provision(
     `endpoint_url=None` uses boto3's default endpoints, which moto's `mock_aws` intercepts.
     Returns the context whose `physical` maps each provisioned logical id to its Ref and attributes.
     """
-    made: dict[str, Any] = {}
 
     def client(service: str) -> Any:
-        if service not in made:
-            made[service] = boto3.client(service, endpoint_url=endpoint_url, region_name=region)
-        return made[service]
+        return _client(service, endpoint_url, region)
 
     ctx = LocalContext(
         stack_name=stack_name,
@@ -104,6 +102,13 @@ def provision(
         _email_template(client("ses"), ctx, template, logical_id, props)
     _warn_about_the_rest(template, ctx)
     return ctx
+
+
+@functools.lru_cache(maxsize=64)
+def _client(service: str, endpoint_url: str | None, region: str) -> Any:
+    """One client per service and endpoint for the process: building one costs ~40 ms, and the
+    tests provision a fresh moto for every test (moto intercepts clients whenever they were made)."""
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=region)
 
 
 def _of_type(template: dict[str, Any], type_name: str) -> list[tuple[str, dict[str, Any]]]:
