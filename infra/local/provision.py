@@ -50,6 +50,10 @@ _REALISED_ELSEWHERE = frozenset(
         "AWS::Logs::LogGroup",
         "AWS::Scheduler::Schedule",
         "AWS::Scheduler::ScheduleGroup",
+        # Operations only: CloudWatch and the alarm topic have nothing to do locally.
+        "AWS::CloudWatch::Alarm",
+        "AWS::CloudWatch::Dashboard",
+        "AWS::SNS::Topic",
     }
 )
 

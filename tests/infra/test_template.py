@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -419,3 +420,72 @@ def test_the_layer_installs_exactly_the_projects_runtime_dependencies() -> None:
         if line.strip() and not line.startswith("#")
     ]
     assert layer == declared
+
+
+# ---------------------------------------------------------------------------- operations
+
+
+def _alarms(cfn: dict[str, Any]) -> list[dict[str, Any]]:
+    return [a["Properties"] for a in resources(cfn, "AWS::CloudWatch::Alarm").values()]
+
+
+def test_every_function_has_error_throttle_and_p95_duration_alarms_that_page(cloudformation: dict[str, Any]) -> None:
+    alarmed: dict[str, set[str]] = {}
+    for alarm in _alarms(cloudformation):
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}], alarm
+        for dimension in alarm.get("Dimensions", []):
+            if dimension["Name"] == "FunctionName":
+                alarmed.setdefault(dimension["Value"]["Ref"], set()).add(alarm["MetricName"])
+        if alarm.get("MetricName") == "Duration":
+            assert alarm["ExtendedStatistic"] == "p95"
+    functions = resources(cloudformation, "AWS::Lambda::Function")
+    assert alarmed == {name: {"Errors", "Throttles", "Duration"} for name in functions}
+
+
+def test_every_dead_letter_queue_pages_on_its_first_message(cloudformation: dict[str, Any]) -> None:
+    queues = resources(cloudformation, "AWS::SQS::Queue")
+    redrive_targets = {
+        q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for q in queues.values()
+        if "RedrivePolicy" in q["Properties"]
+    }
+    schedule_targets = {
+        s["Properties"]["Target"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+        for s in resources(cloudformation, "AWS::Scheduler::Schedule").values()
+    }
+    watched = {
+        d["Value"]["Fn::GetAtt"][0]
+        for alarm in _alarms(cloudformation)
+        if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible"
+        for d in alarm["Dimensions"]
+    }
+    assert redrive_targets | schedule_targets <= watched
+
+
+def test_the_api_5xx_rate_alarm_divides_errors_by_requests(cloudformation: dict[str, Any]) -> None:
+    [rate] = [a for a in _alarms(cloudformation) if "Metrics" in a]
+    stats = {m["Id"]: m for m in rate["Metrics"]}
+    assert {stats[i]["MetricStat"]["Metric"]["MetricName"] for i in ("errors", "requests")} == {"5xx", "Count"}
+    assert "errors / requests" in stats["rate"]["Expression"]
+
+
+def test_the_dashboard_is_valid_json_naming_only_what_exists(cloudformation: dict[str, Any]) -> None:
+    [dashboard] = resources(cloudformation, "AWS::CloudWatch::Dashboard").values()
+    body = dashboard["Properties"]["DashboardBody"]["Fn::Sub"]
+    names = set(re.findall(r"\$\{([A-Za-z0-9:.]+)\}", body))
+    for name in names - {"AWS::Region"}:
+        assert name.split(".")[0] in cloudformation["Resources"], name
+    widgets = json.loads(re.sub(r"\$\{[A-Za-z0-9:.]+\}", "x", body))["widgets"]
+    metrics = [m for w in widgets for m in w["properties"]["metrics"]]
+    custom = {m[1] for m in metrics if m[0] == "Anubandh"}
+    code = "\n".join(p.read_text() for p in (ROOT / "functions").rglob("*.py"))
+    for metric in custom:  # every custom metric the dashboard plots is one the code emits
+        assert f'name="{metric}"' in code, metric
+    assert {m[1] for m in metrics if m[0] == "AWS/Lambda"} == {"Invocations", "Errors", "Duration"}
+
+
+def test_replaced_documents_are_kept_in_cold_storage_never_expired(cloudformation: dict[str, Any]) -> None:
+    bucket = cloudformation["Resources"]["DocumentsBucket"]["Properties"]
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and rule["NoncurrentVersionTransitions"]
+    assert not {"ExpirationInDays", "NoncurrentVersionExpiration", "NoncurrentVersionExpirationInDays"} & set(rule)
