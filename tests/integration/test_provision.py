@@ -271,12 +271,12 @@ def test_a_type_the_local_stack_does_not_create_is_logged_and_iam_is_not(
     template: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     changed = copy.deepcopy(template)
-    changed["Resources"]["AlertsTopic"] = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    changed["Resources"]["Workflow"] = {"Type": "AWS::StepFunctions::StateMachine", "Properties": {}}
     with caplog.at_level(logging.WARNING, logger="infra.local.provision"):
         context = provisioned(changed)
     warned = [r.getMessage() for r in caplog.records]
-    assert warned == ["AlertsTopic (AWS::SNS::Topic) is not provisioned by the local stack"]
-    assert "AlertsTopic" not in context.physical
+    assert warned == ["Workflow (AWS::StepFunctions::StateMachine) is not provisioned by the local stack"]
+    assert "Workflow" not in context.physical
 
 
 def test_a_circular_redrive_is_a_template_error() -> None:
