@@ -98,8 +98,15 @@ class DeliveryOutcome(BaseModel):
 
 class Deliverer:
     def __init__(
-        self, *, notifications: NotificationStore, roll: RollStore, sms: SmsSender, email: EmailSender
+        self,
+        *,
+        notifications: NotificationStore,
+        roll: RollStore,
+        sms: SmsSender,
+        email: EmailSender,
+        dlt_entity_id: str = "",
     ) -> None:
+        self._dlt_entity_id = dlt_entity_id  # the deployment's, when set, over the programme data's
         self._notifications = notifications
         self._roll = roll
         self._sms = sms
@@ -118,6 +125,7 @@ class Deliverer:
     ) -> DeliveryOutcome:
         """Each channel the recipient has, once per (recipient, campaign, channel, day)."""
         policy = programme.notices
+        entity_id = self._dlt_entity_id or policy.dlt_entity_id
         template = policy.template(template_code)
         if template is None:
             return DeliveryOutcome(recipient=recipient, reason=f"no template {template_code!r} in programme data")
@@ -136,7 +144,7 @@ class Deliverer:
                 "to_masked": masked,
                 "template": template.code,
                 "language": "hi+en",
-                "dlt_entity_id": policy.dlt_entity_id if channel == Channel.SMS else None,
+                "dlt_entity_id": entity_id if channel == Channel.SMS else None,
                 "dlt_template_id": template.dlt_template_id if channel == Channel.SMS else None,
                 "text": notice.sms if channel == Channel.SMS else f"{notice.subject}\n{notice.sms}",
             }
@@ -151,7 +159,7 @@ class Deliverer:
                     mobile=address,
                     text=notice.sms,
                     sender_id=policy.sender_id,
-                    entity_id=policy.dlt_entity_id,
+                    entity_id=entity_id,
                     template_id=template.dlt_template_id,
                 )
             else:

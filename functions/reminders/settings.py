@@ -27,6 +27,8 @@ class WorkerSettings(FunctionSettings):
     notifications_table: str
     roll_table: str
     notice_email_template: str
+    # The deployment's DLT principal entity id; empty means the programme data's.
+    dlt_entity_id: str = ""
     events_table: str
     counters_table: str
 

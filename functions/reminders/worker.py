@@ -64,6 +64,7 @@ def worker() -> JobWorker:
             roll=RollStore(dynamodb, settings.roll_table),
             sms=SmsSender(_aws().client("sns")),
             email=EmailSender(_aws().client("ses"), settings.notice_email_template),
+            dlt_entity_id=settings.dlt_entity_id,
         ),
         clock=current_clock(),
     )

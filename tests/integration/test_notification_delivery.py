@@ -146,3 +146,17 @@ def _queued(stack: Any) -> list[dict[str, Any]]:
     for m in messages:
         sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
     return [json.loads(m["Body"]) for m in messages]
+
+
+def test_the_deployments_dlt_entity_id_overrides_the_programme_data(
+    stack: Any, sends: Sends, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from reminders import settings as reminders_settings  # noqa: PLC0415
+
+    monkeypatch.setenv("DLT_ENTITY_ID", "1101999999999999999")
+    reminders_settings.get_worker_settings.cache_clear()
+    worker.worker.cache_clear()
+    filed()
+    run_job("deliver-notifications")
+    drain(stack)
+    assert {attribute(p, "AWS.MM.SMS.EntityId") for p in sends.sms} == {"1101999999999999999"}
