@@ -21,6 +21,7 @@ from core.errors import InvalidTransition, VersionConflict
 from core.grievance import GrievanceChange, close_unanswered, escalate_for_breach
 from core.programme import Programme
 from core.recorder import GrievanceRecorder
+from core.store.dynamo import across_shards
 from core.store.grievances import AUTOCLOSE_SWEEP, SLA_SWEEP, SWEEP_SHARDS, GrievanceStore
 from core.store.programmes import ProgrammeStore
 
@@ -47,15 +48,12 @@ def sweep_until(kind: SweepKind, programme: Programme, now: datetime) -> datetim
 def due_ids(grievances: GrievanceStore, kind: SweepKind, programme: Programme, now: datetime) -> Iterator[str]:
     """Every grievance `kind` acts on at `now`, shard by shard, oldest first within a shard."""
     until = sweep_until(kind, programme, now)
-    for shard in range(SWEEP_SHARDS):
-        start = None
-        while True:
-            ids, start = grievances.due_for_sweep(
-                sweep=_INDEX_PARTITION[kind], shard=shard, until=until, limit=PAGE, start=start
-            )
-            yield from ids
-            if start is None:
-                break
+    return across_shards(
+        SWEEP_SHARDS,
+        lambda shard, start: grievances.due_for_sweep(
+            sweep=_INDEX_PARTITION[kind], shard=shard, until=until, limit=PAGE, start=start
+        ),
+    )
 
 
 class SweepReport(BaseModel):

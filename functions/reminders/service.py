@@ -19,7 +19,7 @@ from core.observability import logger
 from core.programme import Programme
 from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
-from core.store.dynamo import put_once
+from core.store.dynamo import Position, across_shards, put_once
 from core.store.grievances import L2_QUEUE, UNIT_QUEUE, GrievanceStore
 from core.store.job_runs import JobRunStore
 from core.store.notifications import PENDING_SHARDS, NotificationStore
@@ -362,27 +362,21 @@ class JobPlanner:
         return self._work_queue.send(batches)
 
     def _unregistered(self) -> Iterator[str]:
-        for shard in range(UNREGISTERED_SHARDS):
-            start = None
-            while True:
-                codes, start = self._roll.unregistered(programme_id=self._programme_id, shard=shard, start=start)
-                yield from codes
-                if start is None:
-                    break
+        return across_shards(
+            UNREGISTERED_SHARDS,
+            lambda shard, start: self._roll.unregistered(programme_id=self._programme_id, shard=shard, start=start),
+        )
 
     def _plan_delivery(self, request: JobRequest) -> JobPlan:
         """Every undelivered outbox request, from the sparse pending index, in batches for the worker."""
         now = self._clock.now()
-        pending: list[RequestKey] = []
-        templates: Counter[str] = Counter()
-        for shard in range(PENDING_SHARDS):
-            start = None
-            while True:
-                found, start = self._notifications.pending(shard=shard, limit=100, start=start)
-                pending.extend(RequestKey(pk=r.pk, sk=r.sk) for r in found)
-                templates.update(r.template for r in found)
-                if start is None:
-                    break
+        found = list(
+            across_shards(
+                PENDING_SHARDS, lambda shard, start: self._notifications.pending(shard=shard, limit=100, start=start)
+            )
+        )
+        pending = [RequestKey(pk=r.pk, sk=r.sk) for r in found]
+        templates = Counter(r.template for r in found)
         plan = JobPlan(
             job=JobName.DELIVER_NOTIFICATIONS,
             programme_id=self._programme_id,
@@ -448,16 +442,12 @@ class JobPlanner:
 
     def _pending(self, status: RegistrationStatus) -> Iterator[SweepItem]:
         """Every record in `status`, from the sparse sweep index: the cost follows the pending count."""
-        for shard in range(SWEEP_SHARDS):
-            start = None
-            while True:
-                page = self._registrations.sweep(
-                    programme_id=self._programme_id, status=status, shard=shard, start=start
-                )
-                yield from page.items
-                if page.last_key is None:
-                    break
-                start = page.last_key
+
+        def page(shard: int, start: Position) -> tuple[list[SweepItem], Position]:
+            found = self._registrations.sweep(programme_id=self._programme_id, status=status, shard=shard, start=start)
+            return found.items, found.last_key
+
+        return across_shards(SWEEP_SHARDS, page)
 
     def _batches(
         self, job: DeadlineJob, programme: Programme, deadline: datetime, pending: list[SweepItem]

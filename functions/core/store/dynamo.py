@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -51,6 +51,24 @@ def marshal(item: Mapping[str, Any]) -> dict[str, Any]:
 
 def unmarshal(item: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+T = TypeVar("T")
+Position = dict[str, Any] | None
+
+
+def across_shards(shards: int, fetch: Callable[[int, Position], tuple[Sequence[T], Position]]) -> Iterator[T]:
+    """Every item of a sharded sparse index: each shard's pages in turn, until it has no more.
+
+    `fetch(shard, start)` returns one page and the position after it (None at the shard's end).
+    """
+    for shard in range(shards):
+        start: Position = None
+        while True:
+            items, start = fetch(shard, start)
+            yield from items
+            if start is None:
+                break
 
 
 @dataclass(frozen=True)

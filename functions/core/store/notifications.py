@@ -49,6 +49,17 @@ class PendingRequest:
     data: dict[str, Any]
     requested_at: str
 
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> PendingRequest:
+        return cls(
+            pk=item["pk"],
+            sk=item["sk"],
+            recipient=item["recipient"],
+            template=item["template"],
+            data=item.get("data", {}),
+            requested_at=item["requested_at"],
+        )
+
 
 @dataclass(frozen=True)
 class LedgerKey:
@@ -128,19 +139,7 @@ class NotificationStore:
         if start:
             request["ExclusiveStartKey"] = start
         page = self._client.query(**request)
-        found = []
-        for raw in page.get("Items", []):
-            item = unmarshal(raw)
-            found.append(
-                PendingRequest(
-                    pk=item["pk"],
-                    sk=item["sk"],
-                    recipient=item["recipient"],
-                    template=item["template"],
-                    data=item.get("data", {}),
-                    requested_at=item["requested_at"],
-                )
-            )
+        found = [PendingRequest.of(unmarshal(raw)) for raw in page.get("Items", [])]
         return found, page.get("LastEvaluatedKey")
 
     def get_request(self, pk: str, sk: str) -> PendingRequest | None:
@@ -151,16 +150,7 @@ class NotificationStore:
         if raw is None:
             return None
         item = unmarshal(raw)
-        if item.get("status") != "PENDING":
-            return None
-        return PendingRequest(
-            pk=pk,
-            sk=sk,
-            recipient=item["recipient"],
-            template=item["template"],
-            data=item.get("data", {}),
-            requested_at=item["requested_at"],
-        )
+        return PendingRequest.of(item) if item.get("status") == "PENDING" else None
 
     def mark_delivered(self, pk: str, sk: str, *, at: datetime, outcome: str) -> None:
         """Out of the pending index; a second delivery of the same request finds nothing to do."""
