@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.audit import Actor
-from core.errors import InvalidState
 from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
 
@@ -14,17 +13,12 @@ CLOSE_VERIFICATION = Actor(id="system:close-verification", role="system")
 
 def escalate_to_hod(recorder: ChangeRecorder, registration: Registration, now: datetime) -> Registration:
     """SUBMITTED → ESCALATED: from now on only the HoD of the department decides."""
-    if registration.status != RegistrationStatus.SUBMITTED:
-        raise InvalidState(
-            f"Only a SUBMITTED registration is escalated; this one is {registration.status.value}.",
-            current_status=registration.status.value,
-        )
-    return recorder.record(
-        before=registration,
-        after=registration.model_copy(update={"status": RegistrationStatus.ESCALATED}),
+    return recorder.transition(
+        registration,
+        expected=RegistrationStatus.SUBMITTED,
+        to=RegistrationStatus.ESCALATED,
         event_type="verification.escalated",
         actor=CLOSE_VERIFICATION,
         at=now,
         reason="The verification window closed without a decision by the DDO.",
-        data={"ddo_code": registration.ddo_code, "department": registration.department},
     )

@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
-from core.errors import VersionConflict
+from core.errors import InvalidState, VersionConflict
 from core.grievance import Grievance, GrievanceChange
-from core.registration import Document, Registration
+from core.registration import Document, Registration, RegistrationStatus
 from core.store.counters import CounterStore
 from core.store.dynamo import ConditionFailed, TxItem, transact_write
 from core.store.events import EventStore
@@ -68,6 +68,33 @@ class ChangeRecorder:
         commit(self._client, items, record_name="registration", what="registration")
         updated_documents = {d.document_id: d for d in (*stored.documents, *documents)}
         return stored.model_copy(update={"documents": list(updated_documents.values())})
+
+    def transition(
+        self,
+        registration: Registration,
+        *,
+        expected: RegistrationStatus,
+        to: RegistrationStatus,
+        event_type: str,
+        actor: Actor,
+        at: datetime,
+        reason: str,
+    ) -> Registration:
+        """A deadline's change of state, made only from `expected`; the event names the DDO and department."""
+        if registration.status != expected:
+            raise InvalidState(
+                f"Only a {expected.value} registration becomes {to.value}; this one is {registration.status.value}.",
+                current_status=registration.status.value,
+            )
+        return self.record(
+            before=registration,
+            after=registration.model_copy(update={"status": to}),
+            event_type=event_type,
+            actor=actor,
+            at=at,
+            reason=reason,
+            data={"ddo_code": registration.ddo_code, "department": registration.department},
+        )
 
     def _counter_moves(self, before: Registration | None, after: Registration) -> list[TxItem]:
         return self._counters.transition(
