@@ -2,22 +2,23 @@
 
 Nothing is built at import time: tests enter moto before the first call, and a cold start pays
 only for the clients a request really uses. `AWS_ENDPOINT_URL` (set by the local stack) points
-every client at the moto server with no code change.
+every client at the moto server with no code change; the function's settings say whether it is set.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
+from core.settings import FunctionSettings
 
-def _config() -> Config:
+
+def _config(path_style: bool) -> Config:
     # An endpoint override (the local moto server) has no per-bucket DNS names: use path style there.
-    addressing = "path" if os.environ.get("AWS_ENDPOINT_URL") else "virtual"
+    addressing = "path" if path_style else "virtual"
     return Config(
         retries={"mode": "standard", "max_attempts": 3},
         connect_timeout=3,
@@ -28,16 +29,21 @@ def _config() -> Config:
 
 
 class AwsClients:
-    def __init__(self, session: boto3.session.Session | None = None) -> None:
+    def __init__(self, session: boto3.session.Session | None = None, *, path_style: bool = False) -> None:
         self._session = session
+        self._config = _config(path_style)
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def for_function(cls, settings: FunctionSettings) -> AwsClients:
+        return cls(path_style=bool(settings.aws_endpoint_url))
 
     def client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
                 session = self._session or boto3.session.Session()
-                self._clients[service] = session.client(service, config=_config())
+                self._clients[service] = session.client(service, config=self._config)
             return self._clients[service]
 
     def resource(self, service: str) -> Any:
@@ -45,7 +51,7 @@ class AwsClients:
             key = f"resource:{service}"
             if key not in self._clients:
                 session = self._session or boto3.session.Session()
-                self._clients[key] = session.resource(service, config=_config())
+                self._clients[key] = session.resource(service, config=self._config)
             return self._clients[key]
 
     @property

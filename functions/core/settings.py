@@ -10,6 +10,8 @@ class FunctionSettings(BaseSettings):
     settings_table: str
     # Settings changed by an admin (a window extension) reach every function within this time.
     settings_cache_seconds: int = 60
+    # Set by the local stack (every client goes to the moto server); never set in the cloud.
+    aws_endpoint_url: str | None = None
 
 
 class IdempotentFunctionSettings(FunctionSettings):

@@ -54,7 +54,7 @@ app = create_resolver()
 
 @lru_cache(maxsize=1)
 def _aws() -> AwsClients:
-    return AwsClients()
+    return AwsClients.for_function(get_settings())
 
 
 @lru_cache(maxsize=1)

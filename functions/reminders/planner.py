@@ -31,7 +31,7 @@ from reminders.settings import get_planner_settings
 
 @lru_cache(maxsize=1)
 def _aws() -> AwsClients:
-    return AwsClients()
+    return AwsClients.for_function(get_planner_settings())
 
 
 @lru_cache(maxsize=1)

@@ -35,7 +35,7 @@ from reminders.settings import get_worker_settings
 
 @lru_cache(maxsize=1)
 def _aws() -> AwsClients:
-    return AwsClients()
+    return AwsClients.for_function(get_worker_settings())
 
 
 @lru_cache(maxsize=1)
