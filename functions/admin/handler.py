@@ -5,19 +5,23 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin.models import WindowChangeRequest, WindowsResponse
+from admin.models import ExportResponse, FairnessResponse, SummaryResponse, WindowChangeRequest, WindowsResponse
+from admin.reports import GroupBy, ReportService
 from admin.service import AdminService
 from admin.settings import get_settings
 from core.aws import AwsClients
 from core.clock import current_clock
 from core.http import caller, create_resolver, problem_responses
 from core.observability import observed
+from core.store.counters import CounterStore
 from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
+from core.store.reports import ReportStore
+from core.uploads import ObjectStore
 
 app = create_resolver()
 
@@ -35,6 +39,19 @@ def service() -> AdminService:
         programmes=ProgrammeStore.for_function(_aws(), settings),
         events=EventStore(_aws().dynamodb, settings.events_table),
         dynamodb=_aws().dynamodb,
+        clock=current_clock(),
+    )
+
+
+@lru_cache(maxsize=1)
+def reports() -> ReportService:
+    settings = get_settings()
+    return ReportService(
+        programme_id=settings.programme_id,
+        programmes=ProgrammeStore.for_function(_aws(), settings),
+        counters=CounterStore(settings.counters_table, _aws().dynamodb),
+        reports=ReportStore(_aws().s3, settings.reports_bucket),
+        downloads=ObjectStore(_aws().s3, settings.reports_bucket),
         clock=current_clock(),
     )
 
@@ -57,6 +74,43 @@ def get_windows() -> WindowsResponse:
 )
 def put_windows(request: Annotated[WindowChangeRequest, Body()]) -> WindowsResponse:
     return WindowsResponse.of(service().change_windows(caller(app), request, request.version))
+
+
+GroupByQuery = Annotated[GroupBy, Query(description="department, district or ddo")]
+
+
+@app.get(
+    "/v1/admin/reports/summary",
+    tags=["reports"],
+    summary="Registrations by state, grievances open and overdue, the verification backlog: per group (HoD: own dept)",
+    responses=problem_responses(401, 403, 422, 503),
+)
+def report_summary(by: GroupByQuery = GroupBy.DEPARTMENT) -> SummaryResponse:
+    return SummaryResponse.model_validate(reports().summary(caller(app), by), from_attributes=True)
+
+
+@app.get(
+    "/v1/admin/reports/export",
+    tags=["reports"],
+    summary="The summary as a CSV, through a short-lived download URL",
+    responses=problem_responses(401, 403, 422, 503),
+)
+def report_export(by: GroupByQuery = GroupBy.DEPARTMENT) -> ExportResponse:
+    return ExportResponse.of(reports().export(caller(app), by))
+
+
+@app.get(
+    "/v1/admin/reports/fairness",
+    tags=["reports"],
+    summary="Per DDO: decisions, approval/send-back/rejection rates, median days; outliers in their department flagged",
+    responses=problem_responses(401, 403, 422, 503),
+)
+def report_fairness(
+    min_decisions: Annotated[int, Query(ge=1, le=10_000)] = 20,
+    threshold: Annotated[float, Query(gt=0, le=10)] = 2.0,
+) -> FairnessResponse:
+    fairness = reports().fairness(caller(app), min_decisions=min_decisions, threshold=threshold)
+    return FairnessResponse.model_validate(fairness, from_attributes=True)
 
 
 @observed(correlation_paths.API_GATEWAY_HTTP)

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from admin.reports import Export, Fairness, Summary
 from admin.rules import WindowChange
 from admin.service import WindowsView
 from core.history import HistoryEvent
@@ -52,3 +53,25 @@ class WindowsResponse(BaseModel):
             history=[HistoryEvent.of(e) for e in view.events],
             chain_valid=view.verdict.valid,
         )
+
+
+# ---------------------------------------------------------------- reports
+class SummaryResponse(Summary):
+    """Per group: registrations by state, grievances open and overdue, the verification backlog
+    against the deadline (`needed_per_day` is what must be cleared each remaining day)."""
+
+
+class FairnessResponse(Fairness):
+    """Per department and DDO: decisions, rates and median days, with z-scores against the rest of
+    the department; `flags` names what is more than `threshold` standard deviations out."""
+
+
+class ExportResponse(BaseModel):
+    by: str
+    rows: int
+    url: str = Field(description="A pre-signed GET of the CSV; it works until expires_at.")
+    expires_at: AwareDatetime
+
+    @classmethod
+    def of(cls, export: Export) -> ExportResponse:
+        return cls(by=export.by.value, rows=export.rows, url=export.url, expires_at=export.expires_at)

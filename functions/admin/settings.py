@@ -7,6 +7,8 @@ from core.settings import FunctionSettings
 
 class AdminSettings(FunctionSettings):
     events_table: str
+    counters_table: str
+    reports_bucket: str
 
 
 @lru_cache(maxsize=1)

@@ -123,6 +123,9 @@ class Grievance(BaseModel):
     feedback: list[Feedback] = Field(default_factory=list)
     closed_at: AwareDatetime | None = None
     attachments: list[Attachment] = Field(default_factory=list)
+    # When the SLA sweep found the L2 SLA broken (L1 breaches escalate instead). Counted as
+    # "overdue" while the office owes the next step, so reports read it from the counters.
+    overdue_since: AwareDatetime | None = None
 
     @property
     def entity(self) -> str:
@@ -151,7 +154,14 @@ class Grievance(BaseModel):
             "level": self.level.value,
             "unit": self.unit or f"L2:{self.department}",
             "department": self.department,
+            "department_ddo": f"{self.department}/{self.ddo_code}",
+            "department_district": f"{self.department}/{self.district}",
         }
+
+    def counter_labels(self) -> tuple[str, ...]:
+        if self.overdue_since is not None and self.status in SLA_RUNNING:
+            return (self.status.value, "overdue")
+        return (self.status.value,)
 
 
 class Recipient(BaseModel):
@@ -212,6 +222,7 @@ def _to_l2(grievance: Grievance, category: GrievanceCategory, now: datetime, **u
             "status": GrievanceStatus.OPEN,
             "due_at": due_after(now, category.l2_days),
             "sla_paused_at": None,
+            "overdue_since": None,
             **update,
         }
     )
@@ -337,12 +348,15 @@ def reply(grievance: Grievance, *, message: str, attachments: list[Attachment], 
     if grievance.status != GrievanceStatus.AWAITING_EMPLOYEE or grievance.sla_paused_at is None:
         raise _illegal(grievance, "A reply")
     paused = now - grievance.sla_paused_at
+    due_at = grievance.due_at + paused
     return GrievanceChange(
         after=grievance.model_copy(
             update={
                 "status": GrievanceStatus.IN_PROGRESS,
-                "due_at": grievance.due_at + paused,
+                "due_at": due_at,
                 "sla_paused_at": None,
+                # Still overdue only if the paused time did not carry the deadline past now.
+                "overdue_since": grievance.overdue_since if due_at < now else None,
             }
         ),
         event_type="grievance.replied",
@@ -401,6 +415,19 @@ def escalate_for_breach(grievance: Grievance, *, category: GrievanceCategory, no
         reason="The L1 office did not act within the SLA.",
         data={"from_unit": grievance.unit, "why": "sla_breach", "was_due_at": grievance.due_at.isoformat()},
         notify=(_employee(grievance, "grievance_escalated"), _hod(grievance, "grievance_assigned")),
+    )
+
+
+def mark_overdue(grievance: Grievance, *, now: datetime) -> GrievanceChange:
+    """The HoD let the L2 SLA pass. L2 is the last level, so the grievance stays; it is marked
+    overdue, which the reports count and the department's digest shows."""
+    if grievance.level != Level.L2 or grievance.overdue_since is not None or not grievance.breached(now):
+        raise _illegal(grievance, "Marking the SLA breached")
+    return GrievanceChange(
+        after=grievance.model_copy(update={"overdue_since": now}),
+        event_type="grievance.sla_breached",
+        reason="The HoD did not act within the L2 SLA.",
+        data={"was_due_at": grievance.due_at.isoformat()},
     )
 
 

@@ -1,7 +1,8 @@
-"""The grievance sweeps the `grievance-sla` job runs: escalate what breached its L1 SLA, and close
-what was resolved and never answered. Each finds its work by a Query on the sparse `sweeps` index
-(so its cost follows the grievances due, not the table) and records each change like a person's:
-one conditional transaction with its audit event, by actor `system:grievance-sla`.
+"""The grievance sweeps the `grievance-sla` job runs: escalate what breached its L1 SLA (or mark
+overdue what breached its L2 SLA, the last level), and close what was resolved and never answered.
+Each finds its work by a Query on the sparse `sweeps` index (so its cost follows the grievances
+due, not the table) and records each change like a person's: one conditional transaction with its
+audit event, by actor `system:grievance-sla`.
 
 The scheduled job plans with `due_ids` and has its worker `apply` each id; `escalate_overdue` and
 `close_unanswered` do both in one process. Rerunning is safe: an item that was changed meanwhile
@@ -18,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.audit import Actor
 from core.errors import InvalidTransition, VersionConflict
-from core.grievance import GrievanceChange, close_unanswered, escalate_for_breach
+from core.grievance import GrievanceChange, Level, close_unanswered, escalate_for_breach, mark_overdue
 from core.programme import Programme
 from core.recorder import GrievanceRecorder
 from core.store.dynamo import across_shards
@@ -31,7 +32,7 @@ SAMPLE = 10
 
 
 class SweepKind(StrEnum):
-    ESCALATE = "escalate"  # L1 SLA breached
+    ESCALATE = "escalate"  # SLA breached: L1 escalates, L2 is marked overdue
     AUTOCLOSE = "autoclose"  # RESOLVED with no feedback for the programme's feedback days
 
 
@@ -82,7 +83,7 @@ class GrievanceSweeper:
         self._recorder = recorder
 
     def escalate_overdue(self, now: datetime, *, dry_run: bool = False) -> SweepReport:
-        """L1 grievances whose SLA broke by `now` go to L2 (the HoD) with a fresh L2 SLA."""
+        """L1 grievances whose SLA broke by `now` go to L2 (the HoD) with a fresh L2 SLA; L2 ones are marked overdue."""
         return self._sweep(SweepKind.ESCALATE, now, dry_run)
 
     def close_unanswered(self, now: datetime, *, dry_run: bool = False) -> SweepReport:
@@ -97,7 +98,9 @@ class GrievanceSweeper:
         programme = self._programmes.get(self._programme_id)
         try:
             change: GrievanceChange
-            if kind == SweepKind.ESCALATE:
+            if kind == SweepKind.ESCALATE and grievance.level == Level.L2:
+                change = mark_overdue(grievance, now=now)
+            elif kind == SweepKind.ESCALATE:
                 category = programme.grievances.sla_of(grievance.category)
                 change = escalate_for_breach(grievance, category=category, now=now)
             else:

@@ -101,8 +101,8 @@ class ChangeRecorder:
             kind="registrations",
             programme_id=after.programme_id,
             shard_key=after.registration_id,
-            before=(before.counter_scopes(), before.status.value) if before else None,
-            after=(after.counter_scopes(), after.status.value),
+            before=(before.counter_scopes(), before.counter_labels()) if before else None,
+            after=(after.counter_scopes(), after.counter_labels()),
         )
 
 
@@ -178,8 +178,8 @@ class GrievanceRecorder:
                 kind="grievances",
                 programme_id=stored.programme_id,
                 shard_key=stored.grievance_id,
-                before=(before.counter_scopes(), before.status.value) if before else None,
-                after=(stored.counter_scopes(), stored.status.value),
+                before=(before.counter_scopes(), before.counter_labels()) if before else None,
+                after=(stored.counter_scopes(), stored.counter_labels()),
             ),
             *notifications,
             *extra,

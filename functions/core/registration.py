@@ -177,7 +177,13 @@ class Registration(BaseModel):
             "department": self.department,
             "ddo": self.ddo_code,
             "district": self.district,
+            # A HoD's report covers their department only: its DDOs and its share of each district.
+            "department_ddo": f"{self.department}/{self.ddo_code}",
+            "department_district": f"{self.department}/{self.district}",
         }
+
+    def counter_labels(self) -> tuple[str, ...]:
+        return (self.status.value,)
 
     def summary(self) -> dict[str, Any]:
         """What an audit event records of the state after a change."""

@@ -12,10 +12,12 @@ from core.audit import Actor, AuditEvent, ChainVerdict, verify_chain
 from core.auth import Principal, Role
 from core.clock import Clock
 from core.errors import Forbidden, NoDecision, NotFound
+from core.fairness import DECISION_SCOPE, DECISIONS, decision_amounts
 from core.recorder import ChangeRecorder
-from core.registration import DECISION_OUTCOME, Document, Receipt, Registration, Review, SignedReceipt
+from core.registration import DECISION_OUTCOME, Decision, Document, Receipt, Registration, Review, SignedReceipt
 from core.signing import ReceiptSigner
 from core.store.counters import CounterStore
+from core.store.dynamo import TxItem
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
@@ -198,9 +200,26 @@ class VerificationService:
                         "remarks": receipt.remarks,
                     },
                     at=now,
-                )
+                ),
+                *self._decision_counters(registration, request.decision, role, now),
             ],
         )
+
+    def _decision_counters(
+        self, registration: Registration, decision: Decision, role: Role, at: datetime
+    ) -> list[TxItem]:
+        """The fairness report's tally. It compares DDOs, so a HoD's decision on an escalated record is not counted."""
+        if role != Role.DDO or registration.submitted_at is None:
+            return []
+        item = self._counters.add(
+            kind=DECISIONS,
+            programme_id=registration.programme_id,
+            shard_key=registration.registration_id,
+            scope=DECISION_SCOPE,
+            value=registration.counter_scopes()[DECISION_SCOPE],
+            amounts=decision_amounts(decision, submitted_at=registration.submitted_at, decided_at=at),
+        )
+        return [item] if item else []
 
     def receipt(self, principal: Principal, registration_id: str) -> ReceiptCheck:
         registration = self._load(registration_id)

@@ -63,3 +63,32 @@ def test_an_extension_on_1_february_reopens_submission_and_is_on_the_record(loca
         )
         assert restored.status_code == 200, restored.text
         time.sleep(1.1)  # let every function's settings cache expire
+
+
+def test_the_summary_counts_a_new_draft_and_the_export_downloads_over_http(local_stack: LocalStack) -> None:
+    admin = local_stack.login("admin1")
+    local_stack.set_clock("2026-01-25T10:00:00+05:30")
+    before = local_stack.call("GET", "/v1/admin/reports/summary?by=ddo", admin).json()
+    # When employee29 starts a registration
+    employee = local_stack.login("employee29")
+    created = local_stack.call("POST", "/v1/registrations", employee, json={})
+    assert created.status_code == 201, created.text
+    # Then the summary counts one more DRAFT, in their DDO's row only
+    after = local_stack.call("GET", "/v1/admin/reports/summary?by=ddo", admin).json()
+    assert after["totals"]["registrations"]["DRAFT"] == before["totals"]["registrations"]["DRAFT"] + 1
+    drafts_before = {row["group"]: row["registrations"]["DRAFT"] for row in before["rows"]}
+    moved = {
+        row["group"]: row["registrations"]["DRAFT"] - drafts_before.get(row["group"], 0)
+        for row in after["rows"]
+        if row["registrations"]["DRAFT"] != drafts_before.get(row["group"], 0)
+    }
+    assert list(moved.values()) == [1]
+    # And the export is the same table as a CSV, downloaded from S3 through its short-lived URL
+    export = local_stack.call("GET", "/v1/admin/reports/export?by=ddo", admin)
+    assert export.status_code == 200, export.text
+    downloaded = requests.get(export.json()["url"], timeout=10)
+    assert downloaded.status_code == 200
+    lines = downloaded.content.decode("utf-8").splitlines()
+    assert lines[0].startswith("group,department,registrations_draft,")
+    assert len(lines) == 1 + len(after["rows"]) + 1  # header, one line per DDO, totals
+    assert lines[-1].split(",")[2] == str(after["totals"]["registrations"]["DRAFT"])

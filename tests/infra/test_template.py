@@ -246,14 +246,20 @@ def test_grievance_role_writes_only_grievances_and_reads_what_routing_needs(clou
     assert not [s for s in statements if _touches(s, "kms:") or _touches(s, "sqs:")]
 
 
-def test_admin_role_moves_windows_and_audits_them_but_touches_no_record(cloudformation: dict[str, Any]) -> None:
-    touched = {
-        resource["Fn::GetAtt"][0]
-        for statement in _statements(cloudformation, "AdminFunctionRole")
-        for resource in _as_list(statement["Resource"])
+def test_admin_role_moves_windows_reads_counters_and_exports_but_touches_no_record(
+    cloudformation: dict[str, Any],
+) -> None:
+    granted = {
+        (tuple(sorted(_as_list(s["Action"]))), json.dumps(s["Resource"], sort_keys=True))
+        for s in _statements(cloudformation, "AdminFunctionRole")
     }
     # Separation of duties: an admin decides nothing, so the role cannot write a registration or grievance.
-    assert touched == {"SettingsTable", "EventsTable"}
+    assert granted == {
+        (("dynamodb:GetItem", "dynamodb:UpdateItem"), json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]})),
+        (("dynamodb:PutItem", "dynamodb:Query"), json.dumps({"Fn::GetAtt": ["EventsTable", "Arn"]})),
+        (("dynamodb:Query",), json.dumps({"Fn::Sub": "${CountersTable.Arn}/index/groups"})),
+        (("s3:GetObject", "s3:PutObject"), json.dumps({"Fn::Sub": "${ReportsBucket.Arn}/exports/*"})),
+    }
 
 
 def test_verify_signs_only_with_the_one_key(cloudformation: dict[str, Any]) -> None:

@@ -68,6 +68,7 @@ def _reset_functions() -> None:
         grievance_handler._aws,
         admin_settings.get_settings,
         admin_handler.service,
+        admin_handler.reports,
         admin_handler._aws,
         reminders_settings.get_planner_settings,
         reminders_settings.get_worker_settings,

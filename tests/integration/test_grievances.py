@@ -399,7 +399,15 @@ def test_escalate_overdue_acts_at_the_first_second_after_due_and_only_once(clock
     assert escalated["timeline"][-1]["actor"] == "system:grievance-sla"
     assert escalated["timeline"][-1]["data"]["why"] == "sla_breach"
     assert escalated["chain_valid"] is True
-    assert sweeper().escalate_overdue(just_after + timedelta(days=30)).due == 0  # L2 is not swept again
+    # L2 is the last level: a breach there is marked overdue (counted in the reports) once, not escalated.
+    l2_breached = just_after + timedelta(days=30)
+    marked = sweeper().escalate_overdue(l2_breached)
+    assert (marked.due, marked.changed) == (1, 1)
+    clock.set(l2_breached, frozen=True)
+    overdue = detail(gid).body
+    assert (overdue["level"], overdue["status"], overdue["sla"]["breached"]) == ("L2", "OPEN", True)
+    assert overdue["timeline"][-1]["type"] == "grievance.sla_breached" and overdue["chain_valid"] is True
+    assert sweeper().escalate_overdue(l2_breached + timedelta(days=1)).due == 0
 
 
 def test_a_paused_or_resolved_grievance_never_breaches(clock: SettableClock) -> None:

@@ -21,6 +21,7 @@ from core.grievance import (
     due_after,
     escalate_for_breach,
     give_feedback,
+    mark_overdue,
     next_month_opens,
     reply,
 )
@@ -205,8 +206,12 @@ def test_index_keys_are_sparse_and_sort_by_when_the_sla_breaks() -> None:
     assert open_l1["queue_unit"] == PKL_UNIT and "queue_department" not in open_l1
     assert open_l1["sweep"].startswith("sla#") and open_l1["sweep_at"] == "2026-01-27T18:30:00Z"
     assert open_l1["queue_sort"].startswith("0#2026-01-27T18:30:00Z#")
-    at_l2 = index_attributes(act(grievance(), Action.ESCALATE))
-    assert "queue_unit" not in at_l2 and at_l2["queue_department"] == "Health" and "sweep" not in at_l2
+    escalated = act(grievance(), Action.ESCALATE)
+    at_l2 = index_attributes(escalated)
+    assert "queue_unit" not in at_l2 and at_l2["queue_department"] == "Health"
+    assert at_l2["sweep"].startswith("sla#") and at_l2["sweep_at"] == "2026-02-04T18:30:00Z"
+    marked = mark_overdue(escalated, now=escalated.due_at + timedelta(seconds=1)).after
+    assert "sweep" not in index_attributes(marked) and marked.counter_labels() == ("OPEN", "overdue")
     waiting = index_attributes(act(grievance(), Action.REQUEST_INFO, "Which month?"))
     assert "sweep" not in waiting and "sla_breaks_at" not in waiting and waiting["queue_sort"].startswith("1#")
     resolved = index_attributes(act(grievance(), Action.RESOLVE))
@@ -222,22 +227,35 @@ def test_counters_move_between_groups_when_a_grievance_changes_level() -> None:
         kind="grievances",
         programme_id="HR-2026",
         shard_key=before.grievance_id,
-        before=(before.counter_scopes(), before.status.value),
-        after=(after.counter_scopes(), after.status.value),
+        before=(before.counter_scopes(), before.counter_labels()),
+        after=(after.counter_scopes(), after.counter_labels()),
     )
-    moves = {
-        item.request["Key"]["pk"]["S"]: dict(
-            zip(
-                item.request["ExpressionAttributeNames"].values(),
-                (int(v["N"]) for v in item.request["ExpressionAttributeValues"].values()),
-                strict=True,
-            )
-        )
-        for item in items
-    }
+    moves = {item.request["Key"]["pk"]["S"]: _counted(item.request) for item in items}
     assert moves == {
         "HR-2026#grievances#level#L1": {"OPEN": -1},
         "HR-2026#grievances#level#L2": {"OPEN": 1},
         f"HR-2026#grievances#unit#{PKL_UNIT}": {"OPEN": -1},
         "HR-2026#grievances#unit#L2:Health": {"OPEN": 1},
-    }  # programme, category and department keep their OPEN count: no write for them
+    }  # programme, category, department and the department's DDO and district keep their count: no write
+
+
+def test_an_overdue_grievance_is_counted_overdue_until_it_is_escalated_or_closed() -> None:
+    escalated = act(grievance(), Action.ESCALATE)
+    marked = mark_overdue(escalated, now=escalated.due_at + timedelta(seconds=1)).after
+    items = CounterStore("counters").transition(
+        kind="grievances",
+        programme_id="HR-2026",
+        shard_key=marked.grievance_id,
+        before=(escalated.counter_scopes(), escalated.counter_labels()),
+        after=(marked.counter_scopes(), marked.counter_labels()),
+    )
+    assert {_counted(item.request)["overdue"] for item in items} == {1}
+    assert len(items) == len(marked.counter_scopes())  # every group gains one overdue, and only that
+    resolved = act(marked, Action.RESOLVE)
+    assert resolved.counter_labels() == ("RESOLVED",)
+
+
+def _counted(request: dict[str, Any]) -> dict[str, int]:
+    """The counter amounts of an ADD update, without the group attribute it also sets."""
+    names, values = request["ExpressionAttributeNames"], request["ExpressionAttributeValues"]
+    return {names[f"#c{i}"]: int(values[f":c{i}"]["N"]) for i in range(len(names) - 1)}

@@ -9,8 +9,8 @@ Four sparse indexes keep every list and sweep a Query whose cost follows its own
 * `unit_queue`: an L1 unit's grievances; `l2_queue`: a department's L2 grievances. Their
   queue_sort = "<rank>#<time>#<id>": rank 0 (the office owes a step) is ordered by when the SLA
   breaks, so overdue items come first and "overdue only" is a key range;
-* `sweeps` (keys only): sweep = "sla#<shard>" while an L1 SLA runs, "autoclose#<shard>" while
-  RESOLVED; sweep_at = when the SLA breaks, or when it was resolved.
+* `sweeps` (keys only): sweep = "sla#<shard>" while an SLA runs and is not yet marked overdue,
+  "autoclose#<shard>" while RESOLVED; sweep_at = when the SLA breaks, or when it was resolved.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def index_attributes(grievance: Grievance) -> dict[str, Any]:
     if running:
         attributes["sla_breaks_at"] = breaks_at
     shard = shard_of(grievance.grievance_id) % SWEEP_SHARDS
-    if running and grievance.level == Level.L1:
+    if running and grievance.overdue_since is None:
         attributes["sweep"], attributes["sweep_at"] = f"{SLA_SWEEP}#{shard}", breaks_at
     elif grievance.status == GrievanceStatus.RESOLVED and grievance.resolved_at is not None:
         attributes["sweep"], attributes["sweep_at"] = f"{AUTOCLOSE_SWEEP}#{shard}", utc_key(grievance.resolved_at)
