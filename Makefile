@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench openapi lock clean
+.PHONY: run test lint typecheck pytest bench openapi package lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: $(STAMP)
 # Rebuild functions/core/openapi.json from every function's routes (a test fails when it is stale).
 openapi: $(STAMP)
 	$(BIN)/python -m infra.openapi
+
+# The deployable artifact in build/: the arm64 dependencies layer, the functions' code and a template
+# pointing at both, for `sam deploy --template-file build/template.yaml` (see README, "Deploying to AWS").
+package: $(STAMP)
+	$(BIN)/python -m infra.package
 
 # Re-resolve the pinned closure after editing pyproject.toml's dependency lists.
 lock:

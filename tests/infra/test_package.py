@@ -1,0 +1,172 @@
+"""`make package`: the layer for Lambda arm64 / Python 3.12, the functions' code and the packaged
+template, within Lambda's size limits.
+
+Building the layer runs pip against the package index (about 10 s), so it is built once per
+module (per xdist worker) into a temporary directory.
+"""
+
+from __future__ import annotations
+
+import copy
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra import package
+from infra.local.template import TEMPLATE_PATH, load_template
+
+FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
+LAMBDA_UNZIPPED_LIMIT = 262_144_000
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> package.Package:
+    return package.build(tmp_path_factory.mktemp("package"))
+
+
+def _names(archive: Path) -> list[str]:
+    with zipfile.ZipFile(archive) as bundle:
+        return bundle.namelist()
+
+
+def _unzipped_bytes(archive: Path) -> int:
+    with zipfile.ZipFile(archive) as bundle:
+        return sum(entry.file_size for entry in bundle.infolist())
+
+
+def _handler_modules() -> set[str]:
+    """`register/handler.py` for `register.handler.lambda_handler`: every function the template declares."""
+    return {
+        resource["Properties"]["Handler"].rpartition(".")[0].replace(".", "/") + ".py"
+        for resource in load_template()["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function"
+    }
+
+
+# ---------------------------------------------------------------------------- layer
+
+
+def test_the_layer_holds_the_run_time_dependencies_under_python(built: package.Package) -> None:
+    names = set(_names(built.layer.path))
+    for module in ("aws_lambda_powertools", "boto3", "cryptography", "pydantic", "pydantic_core", "pydantic_settings"):
+        assert f"python/{module}/__init__.py" in names, module
+    assert all(name.startswith("python/") for name in names)
+    assert not any(name.startswith("python/bin/") for name in names)
+
+
+def test_pydantic_core_is_compiled_for_lambdas_aarch64(built: package.Package) -> None:
+    compiled = [name for name in _names(built.layer.path) if name.startswith("python/pydantic_core/") and ".so" in name]
+    assert compiled
+    assert all("aarch64" in name and "cpython-312" in name for name in compiled), compiled
+
+
+def test_every_wheel_in_the_layer_is_pure_python_or_for_aarch64(built: package.Package) -> None:
+    with zipfile.ZipFile(built.layer.path) as bundle:
+        wheels = {name: bundle.read(name).decode() for name in bundle.namelist() if name.endswith(".dist-info/WHEEL")}
+    tags = {
+        name.split("/")[1]: [line.split(": ", 1)[1] for line in text.splitlines() if line.startswith("Tag: ")]
+        for name, text in wheels.items()
+    }
+    assert any(distribution.startswith("cryptography-") for distribution in tags)
+    for distribution, wheel_tags in tags.items():
+        assert wheel_tags, distribution
+        for tag in wheel_tags:
+            assert tag.endswith("-any") or tag.endswith("aarch64"), (distribution, tag)
+
+
+# ---------------------------------------------------------------------------- functions
+
+
+def test_the_functions_zip_holds_every_handler_core_and_its_data_files(built: package.Package) -> None:
+    names = set(_names(built.functions.path))
+    assert _handler_modules() <= names
+    assert {"core/__init__.py", "core/openapi.json", "core/store/__init__.py"} <= names
+    source_files = {
+        path.relative_to(FUNCTIONS_DIR).as_posix()
+        for path in FUNCTIONS_DIR.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    }
+    assert names == source_files
+
+
+def test_neither_zip_holds_byte_code(built: package.Package) -> None:
+    for artifact in (built.layer, built.functions):
+        names = _names(artifact.path)
+        assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".pyo"))], artifact
+
+
+def test_zips_are_reproducible_so_an_unchanged_deploy_uploads_nothing(built: package.Package, tmp_path: Path) -> None:
+    again = package.build_functions(tmp_path)
+    assert again.path.read_bytes() == built.functions.path.read_bytes()
+
+
+# ---------------------------------------------------------------------------- limits
+
+
+def test_layer_and_functions_unzip_under_lambdas_limit(built: package.Package) -> None:
+    unzipped = _unzipped_bytes(built.layer.path) + _unzipped_bytes(built.functions.path)
+    assert unzipped == built.unzipped_bytes
+    assert unzipped < LAMBDA_UNZIPPED_LIMIT
+    assert package.limit_problems(built) == ([], [])
+
+
+def test_over_the_unzipped_limit_fails_and_over_the_direct_upload_limit_only_warns(tmp_path: Path) -> None:
+    huge = package.Artifact(tmp_path / "layer.zip", zipped_bytes=60_000_000, unzipped_bytes=262_000_000)
+    small = package.Artifact(tmp_path / "functions.zip", zipped_bytes=100_000, unzipped_bytes=200_000)
+
+    errors, warnings = package.limit_problems(package.Package(huge, small, tmp_path / "template.yaml"))
+
+    assert len(errors) == 1 and "262,144,000" in errors[0]
+    assert len(warnings) == 1 and "layer.zip" in warnings[0]
+    errors, warnings = package.limit_problems(
+        package.Package(package.Artifact(huge.path, 60_000_000, 1_000), small, tmp_path / "template.yaml")
+    )
+    assert errors == [] and len(warnings) == 1
+
+
+def test_the_command_exits_non_zero_when_over_the_limit(
+    built: package.Package, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(package, "build", lambda output_dir: built)
+    assert package.main([]) == 0
+    monkeypatch.setattr(package, "UNZIPPED_LIMIT_BYTES", built.unzipped_bytes - 1)
+
+    assert package.main([]) == 1
+    output = capsys.readouterr()
+    assert "layer + functions" in output.out
+    assert "error: layer + functions unzip to" in output.err
+
+
+# ---------------------------------------------------------------------------- template
+
+
+def test_the_packaged_template_deploys_the_two_zips_and_nothing_else_changed(built: package.Package) -> None:
+    packaged = load_template(built.template)
+    source = load_template()
+    layer = packaged["Resources"]["DependenciesLayer"]
+
+    assert (built.template.parent / packaged["Globals"]["Function"]["CodeUri"]) == built.functions.path
+    assert (built.template.parent / layer["Properties"]["ContentUri"]) == built.layer.path
+    assert built.functions.path.is_file() and built.layer.path.is_file()
+    assert "Metadata" not in layer
+    expected: dict[str, Any] = copy.deepcopy(source)
+    expected["Globals"]["Function"]["CodeUri"] = "functions.zip"
+    expected["Resources"]["DependenciesLayer"]["Properties"]["ContentUri"] = "layer.zip"
+    del expected["Resources"]["DependenciesLayer"]["Metadata"]
+    assert packaged == expected
+    # The edit is made on the text, so the source's comments survive.
+    assert "# ---------------------------------------------------------------- HTTP API" in built.template.read_text()
+
+
+def test_a_function_with_its_own_code_uri_is_refused(tmp_path: Path) -> None:
+    text = TEMPLATE_PATH.read_text(encoding="utf-8").replace(
+        "      Handler: verify.handler.lambda_handler\n",
+        "      Handler: verify.handler.lambda_handler\n      CodeUri: ../elsewhere\n",
+    )
+    source = tmp_path / "source.yaml"
+    source.write_text(text, encoding="utf-8")
+
+    with pytest.raises(package.PackagingError, match="VerifyFunction"):
+        package.write_packaged_template(tmp_path, source)
