@@ -104,6 +104,14 @@ class DocumentNotUploaded(DomainError):
     title = "The document has not been uploaded yet"
 
 
+class DocumentNotRetained(DomainError):
+    """S3 would not lock the accepted version; nothing is recorded, so a retry does the whole check again."""
+
+    code = "document_not_retained"
+    status = 503
+    title = "The document could not be locked against deletion; try again"
+
+
 class RequestInProgress(DomainError):
     code = "request_in_progress"
     status = 409

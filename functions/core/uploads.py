@@ -14,11 +14,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from core.errors import UploadNotAccepted
+from core.errors import DocumentNotRetained, UploadNotAccepted
 from core.registration import ContentType, DocumentStatus
 
 PRESIGN_TTL = timedelta(minutes=15)
 DOWNLOAD_TTL = timedelta(minutes=5)
+# GOVERNANCE, not COMPLIANCE: no role holds s3:BypassGovernanceRetention, so no function can delete
+# or overwrite a locked version, yet an account administrator could still remove a file a court
+# orders removed. COMPLIANCE would make that impossible for anyone until the date passes.
+RETENTION_MODE = "GOVERNANCE"
 _READ_CHUNK = 256 * 1024
 
 MAGIC_BYTES: dict[ContentType, tuple[bytes, ...]] = {
@@ -81,10 +85,48 @@ def sniff_content_type(head: bytes) -> ContentType | None:
     return next((ct for ct, magics in MAGIC_BYTES.items() if any(head.startswith(m) for m in magics)), None)
 
 
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
 class ObjectStore:
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
+
+    def retain(self, *, key: str, version_id: str | None, until: datetime) -> None:
+        """Locks exactly this version (S3 Object Lock) so that it cannot be deleted or overwritten
+        before `until`.
+
+        Safe to repeat: the same or a later date only extends the lock. S3 refuses to shorten a
+        GOVERNANCE lock without the bypass no role has; if a concurrent check (the S3 event and the
+        explicit confirm of one upload) already locked this version for longer, that refusal means
+        the lock is in place and there is nothing to do.
+        """
+        if version_id is None:
+            raise DocumentNotRetained(f"{key} has no version id: the bucket is not versioned with Object Lock.")
+        # Whole seconds, so that a date read back compares equal to the one sent.
+        until = until.replace(microsecond=0)
+        try:
+            self._s3.put_object_retention(
+                Bucket=self._bucket,
+                Key=key,
+                VersionId=version_id,
+                Retention={"Mode": RETENTION_MODE, "RetainUntilDate": until},
+            )
+        except ClientError as error:
+            code = _error_code(error)
+            locked_until = self.retained_until(key=key, version_id=version_id) if code == "AccessDenied" else None
+            if locked_until is None or locked_until < until:
+                raise DocumentNotRetained(f"S3 would not lock version {version_id} of {key}: {code}.") from error
+
+    def retained_until(self, *, key: str, version_id: str) -> datetime | None:
+        """Until when this version is locked (by either mode), or None if it is not."""
+        head = self._s3.head_object(Bucket=self._bucket, Key=key, VersionId=version_id)
+        if head.get("ObjectLockMode") not in ("GOVERNANCE", "COMPLIANCE"):
+            return None
+        until = head.get("ObjectLockRetainUntilDate")
+        return until if isinstance(until, datetime) else None
 
     def presign_post(
         self, *, key: str, content_type: ContentType, size_bytes: int, now: datetime, expires_at: datetime

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from typing import Annotated, Any
 
@@ -75,6 +76,7 @@ def service() -> GrievanceService:
         ),
         dynamodb=dynamodb,
         objects=ObjectStore(_aws().s3, settings.documents_bucket),
+        document_retention=timedelta(days=settings.document_retention_days),
         clock=current_clock(),
     )
 
@@ -222,7 +224,7 @@ def request_attachment(id: str, request: Annotated[AttachmentUploadRequest, Body
     "/v1/grievances/<id>/attachments/<attachment_id>/confirm",
     tags=["grievances"],
     summary="Check the uploaded file: size, type by its bytes, SHA-256",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, 503),
 )
 def confirm_attachment(id: str, attachment_id: str) -> AttachmentView:
     return AttachmentView.of(service().confirm_attachment(caller(app), id, attachment_id))

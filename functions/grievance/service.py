@@ -3,7 +3,7 @@ attachments. Nothing here knows about HTTP; the state machine itself is core.gri
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -97,6 +97,7 @@ class GrievanceService:
         recorder: GrievanceRecorder,
         dynamodb: Any,
         objects: ObjectStore,
+        document_retention: timedelta,
         clock: Clock,
     ) -> None:
         self._programme_id = programme_id
@@ -108,6 +109,7 @@ class GrievanceService:
         self._recorder = recorder
         self._dynamodb = dynamodb
         self._objects = objects
+        self._document_retention = document_retention
         self._clock = clock
         # Officers whose visit this warm container already recorded, by hour: saves a write a request.
         self._seen: dict[str, str] = {}
@@ -365,7 +367,13 @@ class GrievanceService:
         )
         if not inspection.present:
             raise DocumentNotUploaded("No file has arrived for this attachment yet; upload it, then confirm.")
-        checked = attachment.model_copy(update=inspection.checked_fields(self._clock.now()))
+        now = self._clock.now()
+        checked = attachment.model_copy(update=inspection.checked_fields(now))
+        if checked.status == DocumentStatus.UPLOADED:
+            # Locked before the record names it; repeating the lock on a retry only extends it.
+            self._objects.retain(
+                key=attachment.object_key, version_id=inspection.version_id, until=now + self._document_retention
+            )
         try:
             self._grievances.record_attachment_check(grievance_id, checked)
         except self._dynamodb.exceptions.ConditionalCheckFailedException:

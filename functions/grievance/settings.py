@@ -2,6 +2,8 @@
 
 from functools import lru_cache
 
+from pydantic import PositiveInt
+
 from core.settings import IdempotentFunctionSettings
 
 
@@ -13,6 +15,9 @@ class GrievanceSettings(IdempotentFunctionSettings):
     counters_table: str
     notifications_table: str
     documents_bucket: str
+    # How long a confirmed document version stays locked against deletion (template parameter
+    # DocumentRetentionDays); no default, so a function deployed without it fails at once.
+    document_retention_days: PositiveInt
 
 
 @lru_cache(maxsize=1)

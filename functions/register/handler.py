@@ -7,6 +7,7 @@ domain operation and maps the result to its response model.
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from functools import lru_cache
 from typing import Annotated, Any
 from urllib.parse import unquote_plus
@@ -71,6 +72,7 @@ def service() -> RegistrationService:
         events=events,
         recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table)),
         objects=ObjectStore(_aws().s3, settings.documents_bucket),
+        document_retention=timedelta(days=settings.document_retention_days),
         dynamodb=dynamodb,
         clock=current_clock(),
     )
@@ -171,7 +173,7 @@ def request_document_upload(id: str, request: Annotated[DocumentUploadRequest, B
     "/v1/registrations/<id>/documents/<doc>/confirm",
     tags=["documents"],
     summary="Check the uploaded file: UPLOADED, or REJECTED with a reason",
-    responses=problem_responses(401, 403, 404, 409),
+    responses=problem_responses(401, 403, 404, 409, 503),
 )
 def confirm_document(id: str, doc: str) -> DocumentCheckResponse:
     registration = service().confirm_document(caller(app), id, doc)

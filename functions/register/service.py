@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -96,6 +96,7 @@ class RegistrationService:
         events: EventStore,
         recorder: ChangeRecorder,
         objects: ObjectStore,
+        document_retention: timedelta,
         dynamodb: Any,
         clock: Clock,
     ) -> None:
@@ -106,6 +107,7 @@ class RegistrationService:
         self._events = events
         self._recorder = recorder
         self._objects = objects
+        self._document_retention = document_retention
         self._dynamodb = dynamodb
         self._clock = clock
 
@@ -474,6 +476,13 @@ class RegistrationService:
             if accepted and d.type == document.type and d.status == DocumentStatus.UPLOADED
         ]
         changed = {d.document_id: d for d in (*registration.documents, checked, *superseded)}
+        if accepted:
+            # Locked before the record names it, so no record ever points at a deletable file. If
+            # the write below fails (a lost race, a crash), the retry inspects and locks again: a
+            # lock only ever extends, so repeating it is harmless. A rejected file is never locked.
+            self._objects.retain(
+                key=document.object_key, version_id=inspection.version_id, until=now + self._document_retention
+            )
         return self._recorder.record(
             before=registration,
             after=registration.model_copy(update={"documents": list(changed.values())}),

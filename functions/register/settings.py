@@ -2,6 +2,8 @@
 
 from functools import lru_cache
 
+from pydantic import PositiveInt
+
 from core.settings import IdempotentFunctionSettings
 
 
@@ -11,6 +13,9 @@ class RegisterSettings(IdempotentFunctionSettings):
     events_table: str
     counters_table: str
     documents_bucket: str
+    # How long a confirmed document version stays locked against deletion (template parameter
+    # DocumentRetentionDays); no default, so a function deployed without it fails at once.
+    document_retention_days: PositiveInt
 
 
 @lru_cache(maxsize=1)

@@ -299,10 +299,13 @@ def _bucket(s3: Any, ctx: LocalContext, template: dict[str, Any], logical_id: st
     if _bucket_exists(s3, name):
         return  # reused as it is, like an existing table
     location = {} if ctx.region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": ctx.region}}
-    s3.create_bucket(Bucket=name, **location)
+    # Object Lock is chosen at creation (as CloudFormation does it), and it turns versioning on.
+    object_lock = resolve(props.get("ObjectLockEnabled"), ctx, template) in (True, "true", "True")
+    s3.create_bucket(Bucket=name, **location, **({"ObjectLockEnabledForBucket": True} if object_lock else {}))
     given = _given(
         props,
         (
+            "ObjectLockConfiguration",
             "VersioningConfiguration",
             "PublicAccessBlockConfiguration",
             "OwnershipControls",
@@ -328,6 +331,9 @@ def _bucket(s3: Any, ctx: LocalContext, template: dict[str, Any], logical_id: st
         s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [_cors_rule(r) for r in cors_rules]})
     if "NotificationConfiguration" in given:
         _bucket_notifications(s3, name, logical_id, given["NotificationConfiguration"])
+    if (given.get("ObjectLockConfiguration") or {}).get("Rule"):
+        # A default retention rule; CloudFormation's shape is the API's.
+        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=given["ObjectLockConfiguration"])
 
 
 def _bucket_exists(s3: Any, name: str) -> bool:

@@ -172,8 +172,21 @@ def parameter_values(template: dict[str, Any], overrides: dict[str, str] | None 
         pattern = spec.get("AllowedPattern")
         if pattern is not None and re.fullmatch(str(pattern), value) is None:
             raise TemplateError(f"parameter {name}={value!r} does not match {pattern}")
+        if spec.get("Type") == "Number":
+            _check_number(name, value, spec)
         values[name] = value
     return values
+
+
+def _check_number(name: str, value: str, spec: dict[str, Any]) -> None:
+    try:
+        number = float(value)
+    except ValueError:
+        raise TemplateError(f"parameter {name}={value!r} is not a number") from None
+    if "MinValue" in spec and number < float(spec["MinValue"]):
+        raise TemplateError(f"parameter {name}={value!r} is below its MinValue {spec['MinValue']}")
+    if "MaxValue" in spec and number > float(spec["MaxValue"]):
+        raise TemplateError(f"parameter {name}={value!r} is above its MaxValue {spec['MaxValue']}")
 
 
 class _NoValue:

@@ -88,6 +88,12 @@ def test_whole_journey_login_to_verified_history(local_stack: LocalStack) -> Non
         "registration.submitted"
     ]
     assert local_stack.call("GET", "/v1/me", auth).json()["registration_id"] == reg_id
+    # ...and each accepted file is locked in the bucket (Object Lock, provisioned from the template)
+    document_id = local_stack.call("GET", f"/v1/registrations/{reg_id}", auth).json()["documents"][0]["document_id"]
+    download = local_stack.call("GET", f"/v1/registrations/{reg_id}/documents/{document_id}", auth).json()
+    stored = requests.get(download["url"], timeout=30)
+    assert stored.content == PDF
+    assert stored.headers["x-amz-object-lock-mode"] == "GOVERNANCE"
 
 
 def test_oversized_upload_is_rejected_at_confirm(local_stack: LocalStack) -> None:

@@ -9,6 +9,7 @@ made on that output, which is what CloudFormation deploys.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import re
 import tomllib
@@ -150,6 +151,61 @@ def test_documents_bucket_is_versioned_encrypted_private_and_tls_only(cloudforma
     ]
 
 
+def test_documents_bucket_has_object_lock_but_no_default_retention(cloudformation: dict[str, Any]) -> None:
+    bucket = cloudformation["Resources"]["DocumentsBucket"]["Properties"]
+    assert bucket["ObjectLockEnabled"] is True
+    assert bucket["VersioningConfiguration"]["Status"] == "Enabled"  # Object Lock requires it
+    # A default rule would make S3 demand Content-MD5 on every upload, breaking the pre-signed POSTs.
+    assert "Rule" not in bucket.get("ObjectLockConfiguration", {})
+
+
+def test_the_retention_period_is_a_parameter_given_to_exactly_the_functions_that_confirm(
+    cloudformation: dict[str, Any],
+) -> None:
+    parameter = cloudformation["Parameters"]["DocumentRetentionDays"]
+    assert parameter["Type"] == "Number"
+    assert parameter["MinValue"] >= 1
+    assert parameter["Default"] >= parameter["MinValue"]
+    given_to = {
+        function_id
+        for function_id, function in resources(cloudformation, "AWS::Lambda::Function").items()
+        if function["Properties"]["Environment"]["Variables"].get("DOCUMENT_RETENTION_DAYS")
+        == {"Ref": "DocumentRetentionDays"}
+    }
+    assert given_to == {"RegisterFunction", "GrievanceFunction"}
+
+
+def _role_statements(cfn: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    return {role: _statements(cfn, role) for role in resources(cfn, "AWS::IAM::Role")}
+
+
+def test_only_the_confirming_roles_may_lock_and_only_under_their_own_prefix(cloudformation: dict[str, Any]) -> None:
+    locking = {
+        role: [
+            r for s in statements if "s3:PutObjectRetention" in _as_list(s["Action"]) for r in _as_list(s["Resource"])
+        ]
+        for role, statements in _role_statements(cloudformation).items()
+    }
+    assert {role: resources for role, resources in locking.items() if resources} == {
+        "RegisterFunctionRole": [{"Fn::Sub": "${DocumentsBucket.Arn}/registrations/*"}],
+        "GrievanceFunctionRole": [{"Fn::Sub": "${DocumentsBucket.Arn}/grievances/*"}],
+    }
+
+
+@pytest.mark.parametrize("forbidden", ["s3:BypassGovernanceRetention", "s3:DeleteObjectVersion"])
+def test_no_role_may_bypass_a_lock_or_delete_a_version(cloudformation: dict[str, Any], forbidden: str) -> None:
+    for role, statements in _role_statements(cloudformation).items():
+        for statement in statements:
+            if statement["Effect"] != "Allow":
+                continue
+            for action in _as_list(statement["Action"]):
+                # Wildcards count: "s3:*" or "s3:Delete*" would grant it as surely as its name.
+                assert not fnmatch.fnmatchcase(forbidden.lower(), str(action).lower()), (role, statement)
+        # Managed policies are AWS's own: only the basic execution and X-Ray ones, which grant no S3.
+        for arn in cloudformation["Resources"][role]["Properties"].get("ManagedPolicyArns", []):
+            assert re.search(r"AWSLambdaBasicExecutionRole|AWSXrayWriteOnlyAccess", json.dumps(arn)), (role, arn)
+
+
 def _schedule_dead_letter_ids(cfn: dict[str, Any]) -> set[str]:
     return {
         s["Properties"]["Target"]["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
@@ -242,7 +298,7 @@ def test_grievance_role_writes_only_grievances_and_reads_what_routing_needs(clou
     indexes = [r["Fn::Sub"].rpartition("/")[2] for r in index_statement["Resource"]]
     assert sorted(indexes) == ["by_employee", "l2_queue", "unit_queue"]
     s3 = [r for s in statements if _touches(s, "s3:") for r in _as_list(s["Resource"])]
-    assert s3 == [{"Fn::Sub": "${DocumentsBucket.Arn}/grievances/*"}]
+    assert s3 and all(r == {"Fn::Sub": "${DocumentsBucket.Arn}/grievances/*"} for r in s3)
     assert not [s for s in statements if _touches(s, "kms:") or _touches(s, "sqs:")]
 
 

@@ -140,6 +140,35 @@ def test_the_documents_bucket_is_versioned_with_cors_and_notifies_the_upload_que
     ]
 
 
+def test_object_lock_is_enabled_where_the_template_enables_it_with_no_default_retention(
+    template: dict[str, Any],
+) -> None:
+    context = provisioned(template)
+    s3 = client("s3")
+    for logical_id in resources_of_type(template, "AWS::S3::Bucket"):
+        bucket = context.physical[logical_id]["Ref"]
+        if declared(template, logical_id).get("ObjectLockEnabled") is True:
+            configuration = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
+            assert configuration == {"ObjectLockEnabled": "Enabled"}, logical_id  # no Rule: no default
+        else:
+            with pytest.raises(s3.exceptions.ClientError, match="ObjectLockConfigurationNotFound"):
+                s3.get_object_lock_configuration(Bucket=bucket)
+    assert declared(template, "DocumentsBucket")["ObjectLockEnabled"] is True
+
+
+def test_a_default_retention_rule_in_the_template_would_be_applied(template: dict[str, Any]) -> None:
+    # Given a template whose reports bucket had Object Lock with a default rule
+    changed = copy.deepcopy(template)
+    rule = {"DefaultRetention": {"Mode": "GOVERNANCE", "Days": 1}}
+    declared(changed, "ReportsBucket").update(
+        ObjectLockEnabled=True, ObjectLockConfiguration={"ObjectLockEnabled": "Enabled", "Rule": rule}
+    )
+    # When provisioned, then the bucket has that rule, as CloudFormation would create it
+    bucket = provisioned(changed).physical["ReportsBucket"]["Ref"]
+    applied = client("s3").get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]["Rule"]
+    assert {k: applied["DefaultRetention"][k] for k in ("Mode", "Days")} == rule["DefaultRetention"]
+
+
 def test_the_reports_bucket_is_versioned_and_private(template: dict[str, Any]) -> None:
     context = provisioned(template)
     expected = declared(template, "ReportsBucket")

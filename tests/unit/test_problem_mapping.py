@@ -29,6 +29,7 @@ from infra.local.events import http_api_event
         (errors.Incomplete("x"), 422, "registration_incomplete"),
         (errors.IdempotencyKeyReused("x"), 422, "idempotency_key_reused"),
         (errors.Busy("x"), 503, "busy"),
+        (errors.DocumentNotRetained("x"), 503, "document_not_retained"),
     ],
 )
 def test_each_domain_error_has_its_status_and_code(error: errors.DomainError, status: int, code: str) -> None:

@@ -196,6 +196,8 @@ def test_parameter_values_take_overrides_then_defaults() -> None:
         ({"Stage": "NOT VALID"}, "does not match"),
         ({"LogLevel": "CHATTY"}, "is not one of"),
         ({"Nope": "x"}, "not in the template"),
+        ({"DocumentRetentionDays": "0"}, "below its MinValue"),
+        ({"DocumentRetentionDays": "ten years"}, "is not a number"),
     ],
 )
 def test_parameter_values_are_checked_as_cloudformation_checks_them(overrides: dict[str, str], complaint: str) -> None:

@@ -1,7 +1,9 @@
-"""The pre-signed POST policy we generate, and the check that decides whether a file counts.
+"""The pre-signed POST policy we generate, the check that decides whether a file counts, and the
+lock on an accepted version.
 
 moto ignores POST policies; S3 enforces them. So the policy itself is checked here, and the
-check (`inspect`) is tested against a small fake of our own S3 interface.
+check (`inspect`) is tested against a small fake of our own S3 interface. moto also lets anyone
+shorten a GOVERNANCE lock, which S3 refuses without a bypass; the fake below refuses it as S3 does.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from core.clock import IST
+from core.errors import DocumentNotRetained
 from core.registration import ContentType
 from core.uploads import ObjectStore, sniff_content_type
 
@@ -133,3 +136,70 @@ def test_an_oversized_object_is_refused_without_being_downloaded() -> None:
     assert not result.accepted
     assert "the limit is" in result.reason
     assert fake.gets == 0
+
+
+class LockingS3:
+    """S3's Object Lock rules for one version: a GOVERNANCE lock may be extended, never shortened
+    (that takes s3:BypassGovernanceRetention, which no role has), and a bucket without Object Lock
+    refuses every lock."""
+
+    def __init__(self, *, lock_enabled: bool = True) -> None:
+        self.lock_enabled = lock_enabled
+        self.locks: dict[tuple[str, str], tuple[str, datetime]] = {}
+
+    def put_object_retention(self, Bucket: str, Key: str, VersionId: str, Retention: dict[str, Any]) -> None:
+        if not self.lock_enabled:
+            raise ClientError({"Error": {"Code": "InvalidRequest"}}, "PutObjectRetention")
+        current = self.locks.get((Key, VersionId))
+        if current and Retention["RetainUntilDate"] < current[1]:
+            raise ClientError({"Error": {"Code": "AccessDenied"}}, "PutObjectRetention")
+        self.locks[(Key, VersionId)] = (Retention["Mode"], Retention["RetainUntilDate"])
+
+    def head_object(self, Bucket: str, Key: str, VersionId: str) -> dict[str, Any]:
+        lock = self.locks.get((Key, VersionId))
+        return {"ObjectLockMode": lock[0], "ObjectLockRetainUntilDate": lock[1]} if lock else {}
+
+
+def test_an_accepted_version_is_locked_in_governance_mode_to_the_whole_second() -> None:
+    s3 = LockingS3()
+    ObjectStore(s3, "docs").retain(key="k", version_id="v1", until=NOW + timedelta(days=10, microseconds=7))
+    assert s3.locks[("k", "v1")] == ("GOVERNANCE", NOW + timedelta(days=10))
+
+
+def test_locking_again_later_extends_the_lock() -> None:
+    s3 = LockingS3()
+    store = ObjectStore(s3, "docs")
+    store.retain(key="k", version_id="v1", until=NOW)
+    store.retain(key="k", version_id="v1", until=NOW + timedelta(minutes=1))
+    assert store.retained_until(key="k", version_id="v1") == NOW + timedelta(minutes=1)
+
+
+def test_a_concurrent_check_that_locked_for_longer_is_not_an_error() -> None:
+    # Given the S3 event's check locked the version a moment after the confirm computed its date
+    s3 = LockingS3()
+    store = ObjectStore(s3, "docs")
+    store.retain(key="k", version_id="v1", until=NOW + timedelta(seconds=2))
+    # When the confirm's (earlier) lock arrives, S3 refuses to shorten it
+    store.retain(key="k", version_id="v1", until=NOW)
+    # Then the version stays locked to the later date, and the confirm goes on
+    assert s3.locks[("k", "v1")] == ("GOVERNANCE", NOW + timedelta(seconds=2))
+
+
+def test_a_refusal_with_no_lock_in_place_is_not_retained() -> None:
+    class Denying(LockingS3):
+        def put_object_retention(self, **_: Any) -> None:
+            raise ClientError({"Error": {"Code": "AccessDenied"}}, "PutObjectRetention")
+
+    with pytest.raises(DocumentNotRetained):
+        ObjectStore(Denying(), "docs").retain(key="k", version_id="v1", until=NOW)
+
+
+@pytest.mark.parametrize(
+    ("s3", "version_id"),
+    [(LockingS3(lock_enabled=False), "v1"), (LockingS3(), None)],
+    ids=["bucket without object lock", "unversioned object"],
+)
+def test_a_version_that_cannot_be_locked_is_not_retained(s3: LockingS3, version_id: str | None) -> None:
+    with pytest.raises(DocumentNotRetained):
+        ObjectStore(s3, "docs").retain(key="k", version_id=version_id, until=NOW)
+    assert s3.locks == {}
