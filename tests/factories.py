@@ -46,6 +46,7 @@ def programme(**overrides: Any) -> Programme:
         "registration": Window(opens_at=OPENS, closes_at=REGISTRATION_CLOSES),
         "verification_closes_at": VERIFICATION_CLOSES,
         "grievances": grievance_policy(),
+        "ddo_codes": frozenset({"DDO-PKL-001", "DDO-PKL-002", "DDO-HSR-001", "DDO-HSR-002"}),
     }
     return Programme(**{**fields, **overrides})
 

@@ -9,8 +9,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin.models import ExportResponse, FairnessResponse, SummaryResponse, WindowChangeRequest, WindowsResponse
+from admin.models import (
+    ExportResponse,
+    FairnessResponse,
+    RollImportRequest,
+    RollImportResponse,
+    RollImportStarted,
+    SummaryResponse,
+    WindowChangeRequest,
+    WindowsResponse,
+)
 from admin.reports import GroupBy, ReportService
+from admin.roll_import import RollImportService
 from admin.service import AdminService
 from admin.settings import get_settings
 from core.aws import AwsClients
@@ -19,9 +29,9 @@ from core.http import caller, create_resolver, problem_responses
 from core.observability import observed
 from core.store.counters import CounterStore
 from core.store.events import EventStore
+from core.store.job_runs import ImportRunStore
 from core.store.programmes import ProgrammeStore
 from core.store.reports import ReportStore
-from core.uploads import ObjectStore
 
 app = create_resolver()
 
@@ -51,7 +61,17 @@ def reports() -> ReportService:
         programmes=ProgrammeStore.for_function(_aws(), settings),
         counters=CounterStore(settings.counters_table, _aws().dynamodb),
         reports=ReportStore(_aws().s3, settings.reports_bucket),
-        downloads=ObjectStore(_aws().s3, settings.reports_bucket),
+        clock=current_clock(),
+    )
+
+
+@lru_cache(maxsize=1)
+def imports() -> RollImportService:
+    settings = get_settings()
+    return RollImportService(
+        programme_id=settings.programme_id,
+        runs=ImportRunStore(_aws().dynamodb, settings.job_runs_table),
+        files=ReportStore(_aws().s3, settings.reports_bucket),
         clock=current_clock(),
     )
 
@@ -111,6 +131,28 @@ def report_fairness(
 ) -> FairnessResponse:
     fairness = reports().fairness(caller(app), min_decisions=min_decisions, threshold=threshold)
     return FairnessResponse.model_validate(fairness, from_attributes=True)
+
+
+@app.post(
+    "/v1/admin/roll-imports",
+    status_code=201,
+    tags=["roll"],
+    summary="Start a roll import: returns a pre-signed POST for the CSV; the upload starts the import",
+    responses=problem_responses(401, 403, 422, 503),
+)
+def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImportStarted:
+    started = imports().start(caller(app), request.filename, max_bytes=get_settings().roll_import_max_bytes)
+    return RollImportStarted.of(started)
+
+
+@app.get(
+    "/v1/admin/roll-imports/<import_id>",
+    tags=["roll"],
+    summary="A roll import's status, progress (rows done / total), counts and the link to its report",
+    responses=problem_responses(401, 403, 404, 503),
+)
+def get_roll_import(import_id: str) -> RollImportResponse:
+    return RollImportResponse.of(imports().view(caller(app), import_id))
 
 
 @observed(correlation_paths.API_GATEWAY_HTTP)

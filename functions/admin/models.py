@@ -7,9 +7,12 @@ from typing import Annotated
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from admin.reports import Export, Fairness, Summary
+from admin.roll_import import ImportView, StartedImport
 from admin.rules import WindowChange
 from admin.service import WindowsView
 from core.history import HistoryEvent
+from core.store.job_runs import ImportCounts, ImportStatus
+from core.uploads import UploadGrant
 
 
 class WindowChangeRequest(WindowChange):
@@ -75,3 +78,59 @@ class ExportResponse(BaseModel):
     @classmethod
     def of(cls, export: Export) -> ExportResponse:
         return cls(by=export.by.value, rows=export.rows, url=export.url, expires_at=export.expires_at)
+
+
+# ---------------------------------------------------------------- roll imports
+class RollImportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=5, max_length=120, pattern=r"(?i)^[^/\\]+\.csv$"),
+        Field(description="The file's name, for the record (a .csv; UTF-8, Hindi allowed)."),
+    ]
+
+
+class RollImportResponse(BaseModel):
+    import_id: str
+    filename: str
+    status: ImportStatus
+    created_at: AwareDatetime
+    created_by: str
+    rows_total: int | None = Field(description="Data lines in the file; known once the import has started.")
+    rows_done: int
+    progress: float | None = Field(description="rows_done / rows_total, 0 to 1.")
+    counts: ImportCounts
+    failure: str | None
+    completed_at: AwareDatetime | None
+    report_url: str | None = Field(description="A pre-signed GET of the report CSV, once there is one.")
+    report_expires_at: AwareDatetime | None
+
+    @classmethod
+    def of(cls, view: ImportView) -> RollImportResponse:
+        run = view.run
+        return cls(
+            import_id=run.import_id,
+            filename=run.filename,
+            status=run.status,
+            created_at=run.created_at,
+            created_by=run.created_by,
+            rows_total=run.rows_total,
+            rows_done=run.next_line,
+            progress=round(run.next_line / run.rows_total, 4) if run.rows_total else None,
+            counts=run.counts,
+            failure=run.failure,
+            completed_at=run.completed_at,
+            report_url=view.report_url,
+            report_expires_at=view.report_expires_at,
+        )
+
+
+class RollImportStarted(BaseModel):
+    import_id: str
+    status: ImportStatus
+    upload: UploadGrant = Field(description="POST the file to url with these fields (multipart), the file last.")
+
+    @classmethod
+    def of(cls, started: StartedImport) -> RollImportStarted:
+        return cls(import_id=started.run.import_id, status=started.run.status, upload=started.upload)

@@ -23,7 +23,6 @@ from core.registration import RegistrationStatus
 from core.store.counters import CounterStore, Counts
 from core.store.programmes import ProgrammeStore
 from core.store.reports import ReportStore
-from core.uploads import ObjectStore
 
 OVERDUE = "overdue"
 # The office owes the next step in these; AWAITING_EMPLOYEE is open too (the employee owes it).
@@ -160,14 +159,12 @@ class ReportService:
         programmes: ProgrammeStore,
         counters: CounterStore,
         reports: ReportStore,
-        downloads: ObjectStore,
         clock: Clock,
     ) -> None:
         self._programme_id = programme_id
         self._programmes = programmes
         self._counters = counters
         self._reports = reports
-        self._downloads = downloads
         self._clock = clock
 
     def summary(self, principal: Principal, by: GroupBy) -> Summary:
@@ -211,7 +208,7 @@ class ReportService:
         stamp = summary.generated_at.strftime("%Y%m%dT%H%M%SZ")
         key = f"exports/summary/{by.value}/{stamp}-{uuid.uuid4().hex[:12]}.csv"
         self._reports.put_csv(key, CSV_HEADER, [*map(csv_row, summary.rows), csv_row(summary.totals)])
-        url, expires_at = self._downloads.download_url(key=key, version_id=None, now=summary.generated_at)
+        url, expires_at = self._reports.download_url(key, summary.generated_at)
         return Export(by=by, rows=len(summary.rows), key=key, url=url, expires_at=expires_at)
 
     def fairness(self, principal: Principal, *, min_decisions: int, threshold: float) -> Fairness:

@@ -1,16 +1,33 @@
-"""Settings of the admin function, read once per cold start from its environment."""
+"""Settings of the admin functions (the HTTP API and the roll-import worker), read once per cold start."""
 
 from functools import lru_cache
 
 from core.settings import FunctionSettings
+
+MEGABYTE = 1024 * 1024
 
 
 class AdminSettings(FunctionSettings):
     events_table: str
     counters_table: str
     reports_bucket: str
+    job_runs_table: str
+    # 100,000 roll lines of about 250 bytes are 25 MB; twice that leaves room for long names in Hindi.
+    roll_import_max_bytes: int = 50 * MEGABYTE
+
+
+class RollImportSettings(FunctionSettings):
+    job_runs_table: str
+    roll_table: str
+    reports_bucket: str
+    roll_import_queue_url: str
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> AdminSettings:
     return AdminSettings()  # filled from the environment
+
+
+@lru_cache(maxsize=1)
+def get_import_settings() -> RollImportSettings:
+    return RollImportSettings()  # filled from the environment

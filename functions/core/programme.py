@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from core.notices import NoticePolicy
 from core.service_record import EngagementType
-from core.types import ProgrammeId
+from core.types import DdoCode, ProgrammeId
 
 
 class DocumentType(StrEnum):
@@ -181,6 +181,9 @@ class Programme(BaseModel):
     )
     grievances: GrievancePolicy = GrievancePolicy()
     notices: NoticePolicy = NoticePolicy()
+    # The treasury's DDO codes: a roll import refuses a row naming any other (a typo would leave
+    # the employee with nobody to verify them).
+    ddo_codes: frozenset[DdoCode] = frozenset()
 
     @model_validator(mode="after")
     def _verification_after_registration(self) -> Programme:

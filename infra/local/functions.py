@@ -25,5 +25,7 @@ class FunctionRunner:
                 self._handlers[dotted] = getattr(importlib.import_module(module_name), attribute)
             return self._handlers[dotted]
 
-    def invoke(self, function_id: str, dotted: str, event: dict[str, Any]) -> dict[str, Any]:
-        return self.handler(dotted)(event, LocalLambdaContext(function_id))
+    def invoke(
+        self, function_id: str, dotted: str, event: dict[str, Any], *, timeout_seconds: int = 29
+    ) -> dict[str, Any]:
+        return self.handler(dotted)(event, LocalLambdaContext(function_id, timeout_seconds=timeout_seconds))

@@ -64,7 +64,10 @@ class QueuePoller(threading.Thread):
         if not messages:
             return 0
         result = self._runner.invoke(
-            self._source.function_id, self._source.handler, sqs_event(messages, self._arn, self._region)
+            self._source.function_id,
+            self._source.handler,
+            sqs_event(messages, self._arn, self._region),
+            timeout_seconds=self._source.timeout_seconds,
         )
         failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]

@@ -58,6 +58,7 @@ PROGRAMME = Programme(
             )
         }
     ),
+    ddo_codes=frozenset({"DDO-PKL-001", "DDO-PKL-002", "DDO-HSR-001"}),
 )
 
 

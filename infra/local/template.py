@@ -386,6 +386,7 @@ class SqsSource:
     queue_id: str
     batch_size: int
     report_batch_item_failures: bool
+    timeout_seconds: int = 3  # Lambda's default
 
 
 @dataclass(frozen=True)
@@ -407,6 +408,11 @@ def _handler(template: dict[str, Any], function_id: str) -> str:
     if not handler:
         raise TemplateError(f"{function_id} has no Handler (and Globals.Function has none)")
     return str(handler)
+
+
+def _timeout(template: dict[str, Any], function_id: str) -> int:
+    properties = template["Resources"][function_id].get("Properties", {})
+    return int(properties.get("Timeout") or template.get("Globals", {}).get("Function", {}).get("Timeout") or 3)
 
 
 def _events(template: dict[str, Any], event_type: str) -> list[tuple[str, str, dict[str, Any]]]:
@@ -456,6 +462,7 @@ def sqs_sources(template: dict[str, Any]) -> list[SqsSource]:
                 queue_id=str(target[0]),
                 batch_size=int(properties.get("BatchSize", 10)),  # SAM's default for SQS
                 report_batch_item_failures="ReportBatchItemFailures" in (properties.get("FunctionResponseTypes") or []),
+                timeout_seconds=_timeout(template, function_id),
             )
         )
     return sources

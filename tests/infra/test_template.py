@@ -315,6 +315,29 @@ def test_admin_role_moves_windows_reads_counters_and_exports_but_touches_no_reco
         (("dynamodb:PutItem", "dynamodb:Query"), json.dumps({"Fn::GetAtt": ["EventsTable", "Arn"]})),
         (("dynamodb:Query",), json.dumps({"Fn::Sub": "${CountersTable.Arn}/index/groups"})),
         (("s3:GetObject", "s3:PutObject"), json.dumps({"Fn::Sub": "${ReportsBucket.Arn}/exports/*"})),
+        (("s3:GetObject", "s3:PutObject"), json.dumps({"Fn::Sub": "${ReportsBucket.Arn}/imports/*"})),
+        (("dynamodb:GetItem", "dynamodb:PutItem"), json.dumps({"Fn::GetAtt": ["JobRunsTable", "Arn"]})),
+    }
+
+
+def test_roll_import_writes_only_the_roll_and_its_own_files(cloudformation: dict[str, Any]) -> None:
+    statements = _statements(cloudformation, "RollImportRole")
+    writes = {
+        json.dumps(s["Resource"], sort_keys=True)
+        for s in statements
+        if any(a.split(":")[1].startswith(("Put", "BatchWrite", "Update")) for a in _as_list(s["Action"]))
+    }
+    assert writes == {
+        json.dumps({"Fn::GetAtt": ["JobRunsTable", "Arn"]}),
+        json.dumps({"Fn::GetAtt": ["RollTable", "Arn"]}),
+        json.dumps({"Fn::Sub": "${ReportsBucket.Arn}/imports/*"}),
+    }
+    notification = cloudformation["Resources"]["ReportsBucket"]["Properties"]["NotificationConfiguration"]
+    [rule] = notification["QueueConfigurations"]
+    assert rule["Queue"] == {"Fn::GetAtt": ["RollImportQueue", "Arn"]}
+    assert {r["Name"]: r["Value"] for r in rule["Filter"]["S3Key"]["Rules"]} == {
+        "prefix": "imports/",
+        "suffix": "source.csv",
     }
 
 

@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from admin import handler as admin_handler
+from admin import importer as admin_importer
 from admin import settings as admin_settings
 from core.clock import SettableClock, SystemClock, install_clock
 from core.store.programmes import ProgrammeStore
@@ -48,7 +49,11 @@ HANDLERS = {
     "AdminFunction": admin_handler,
 }
 # Functions with no HTTP route: the deadline jobs' planner (scheduled) and worker (SQS).
-JOB_FUNCTIONS = {"RemindersPlannerFunction": reminders_planner, "RemindersWorkerFunction": reminders_worker}
+JOB_FUNCTIONS = {
+    "RemindersPlannerFunction": reminders_planner,
+    "RemindersWorkerFunction": reminders_worker,
+    "RollImportFunction": admin_importer,
+}
 
 
 def _reset_functions() -> None:
@@ -69,6 +74,10 @@ def _reset_functions() -> None:
         admin_settings.get_settings,
         admin_handler.service,
         admin_handler.reports,
+        admin_handler.imports,
+        admin_settings.get_import_settings,
+        admin_importer.importer,
+        admin_importer._aws,
         admin_handler._aws,
         reminders_settings.get_planner_settings,
         reminders_settings.get_worker_settings,

@@ -255,10 +255,13 @@ def test_a_route_needs_a_method_and_a_path() -> None:
         http_routes(template)
 
 
-def test_sqs_sources_find_the_upload_queue_and_the_job_work_queue() -> None:
+def test_sqs_sources_find_every_queue_with_its_function_and_timeout() -> None:
     template = load_template()
     sources = {s.queue_id: s for s in sqs_sources(template)}
-    assert set(sources) == {"UploadEventsQueue", "JobWorkQueue"}
+    assert set(sources) == {"UploadEventsQueue", "JobWorkQueue", "RollImportQueue"}
+    importer = sources["RollImportQueue"]
+    assert (importer.handler, importer.batch_size, importer.timeout_seconds) == ("admin.importer.lambda_handler", 1, 900)
+    assert sources["UploadEventsQueue"].timeout_seconds == 29  # the Globals' timeout
     worker = sources["JobWorkQueue"]
     assert (worker.function_id, worker.handler) == ("RemindersWorkerFunction", "reminders.worker.lambda_handler")
     assert worker.report_batch_item_failures is True

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import time
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from core.eligibility import superannuation_date
+from core.errors import Busy
 from core.service_record import ServiceRecord
 from core.store.dynamo import TxItem, marshal, unmarshal
 
@@ -34,6 +38,18 @@ class Retiring:
     employee_code: str
     ddo_code: str
     retires_on: date
+
+
+class UpsertOutcome(StrEnum):
+    INSERTED = "inserted"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    REGISTERED = "skipped_registered"  # linked to a registration: never overwritten
+
+
+WRITE_BATCH = 25  # BatchWriteItem's limit
+BATCH_ATTEMPTS = 6
+BACKOFF_SECONDS = 0.05
 
 
 class RollEntry(BaseModel):
@@ -61,21 +77,23 @@ class RollStore:
             return None
         return RollEntry.model_validate(unmarshal(response["Item"]))
 
+    def _item(self, entry: RollEntry, superannuation_age: int) -> dict[str, Any]:
+        """The stored entry, without the registration link (only registering sets it)."""
+        retires_on = superannuation_date(entry.record.personal.date_of_birth, superannuation_age)
+        return {
+            **entry.model_dump(mode="json", exclude={"registration_id"}),
+            "ddo_code": entry.record.engagement.ddo_code,
+            "retires_on": retires_on.isoformat(),
+            "retires_month": retirement_partition(entry.programme_id, retires_on),
+        }
+
     def put(self, entry: RollEntry, *, superannuation_age: int = 58) -> None:
-        """Seeding and imports: never overwrites the link to an existing registration.
+        """Seeding: never overwrites the link to an existing registration.
 
         An entry with no registration is also put in the sparse `unregistered` index (the reminders'
         list); every entry is in the `superannuation` index under the month it reaches the age.
         """
-        retires_on = superannuation_date(entry.record.personal.date_of_birth, superannuation_age)
-        item = marshal(
-            {
-                **entry.model_dump(mode="json", exclude={"registration_id"}),
-                "ddo_code": entry.record.engagement.ddo_code,
-                "retires_on": retires_on.isoformat(),
-                "retires_month": retirement_partition(entry.programme_id, retires_on),
-            }
-        )
+        item = marshal(self._item(entry, superannuation_age))
         names = {f"#{k}": k for k in item if k not in ("employee_code", "programme_id")}
         self._client.update_item(
             TableName=self._table,
@@ -95,6 +113,77 @@ class RollStore:
                     ":u": {"S": unregistered_partition(entry.programme_id, entry.employee_code)}
                 },
             )
+
+    def upsert_batch(self, entries: Sequence[RollEntry], *, superannuation_age: int) -> dict[str, UpsertOutcome]:
+        """An import's batch (at most 100 entries, distinct codes): one BatchGetItem, then BatchWriteItem
+        for the new entries and a conditional UpdateItem for each changed one.
+
+        An entry linked to a registration is never changed: the registration was made from it. The
+        update's condition holds that even against an employee registering between read and write.
+        """
+        if not entries:
+            return {}
+        programme_id = entries[0].programme_id
+        existing = self._existing([e.employee_code for e in entries], programme_id)
+        outcomes: dict[str, UpsertOutcome] = {}
+        new_items = []
+        for entry in entries:
+            item = self._item(entry, superannuation_age)
+            found = existing.get(entry.employee_code)
+            if found is None:
+                unregistered = unregistered_partition(entry.programme_id, entry.employee_code)
+                new_items.append(marshal({**item, "unregistered_pk": unregistered}))
+                outcomes[entry.employee_code] = UpsertOutcome.INSERTED
+            elif found.get("registration_id"):
+                outcomes[entry.employee_code] = UpsertOutcome.REGISTERED
+            elif all(found.get(name) == value for name, value in item.items()):
+                outcomes[entry.employee_code] = UpsertOutcome.UNCHANGED
+            else:
+                outcomes[entry.employee_code] = self._update_unregistered(entry, item)
+        for start in range(0, len(new_items), WRITE_BATCH):
+            self._batch_write([{"PutRequest": {"Item": i}} for i in new_items[start : start + WRITE_BATCH]])
+        return outcomes
+
+    def _existing(self, codes: list[str], programme_id: str) -> dict[str, dict[str, Any]]:
+        request: dict[str, Any] = {
+            self._table: {"Keys": [self._key(code, programme_id) for code in codes], "ConsistentRead": True}
+        }
+        found: dict[str, dict[str, Any]] = {}
+        for attempt in range(BATCH_ATTEMPTS):
+            response = self._client.batch_get_item(RequestItems=request)
+            for item in response.get("Responses", {}).get(self._table, []):
+                entry = unmarshal(item)
+                found[entry["employee_code"]] = entry
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+            time.sleep(BACKOFF_SECONDS * 2**attempt)
+        raise Busy("The roll table is throttling reads; the import will resume from its checkpoint.")
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        pending: dict[str, Any] = {self._table: requests}
+        for attempt in range(BATCH_ATTEMPTS):
+            pending = self._client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+            if not pending:
+                return
+            time.sleep(BACKOFF_SECONDS * 2**attempt)
+        raise Busy("The roll table is throttling writes; the import will resume from its checkpoint.")
+
+    def _update_unregistered(self, entry: RollEntry, item: dict[str, Any]) -> UpsertOutcome:
+        stored = marshal(item)
+        names = {f"#{k}": k for k in stored if k not in ("employee_code", "programme_id")}
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._key(entry.employee_code, entry.programme_id),
+                UpdateExpression="SET " + ", ".join(f"{n} = :{n[1:]}" for n in names),
+                ConditionExpression="attribute_not_exists(registration_id)",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues={f":{n[1:]}": stored[n[1:]] for n in names},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return UpsertOutcome.REGISTERED
+        return UpsertOutcome.UPDATED
 
     def retiring(self, *, programme_id: str, month: date) -> list[Retiring]:
         """Everyone on the roll who reaches the superannuation age in `month` (one index partition)."""
