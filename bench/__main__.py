@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench import cold_imports, grievance_routes, register_routes, reminder_sweep, verify_routes
+from bench import cold_imports, grievance_routes, register_routes, reminder_sweep, roll_import, verify_routes
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -21,6 +21,7 @@ def main() -> int:
         verify_routes.run(),
         grievance_routes.run(),
         reminder_sweep.run(),
+        roll_import.run(),
         cold_imports.run(),
     ]
     RESULTS.write_text("\n".join(sections))

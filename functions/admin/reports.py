@@ -18,15 +18,12 @@ from core.auth import Principal, Role
 from core.clock import Clock
 from core.errors import Forbidden
 from core.fairness import DECISION_SCOPE, DECISIONS, DepartmentFairness, fairness_by_department
-from core.grievance import SLA_RUNNING, GrievanceStatus
+from core.grievance import OPEN_STATUSES, OVERDUE, GrievanceStatus
 from core.registration import RegistrationStatus
 from core.store.counters import CounterStore, Counts
 from core.store.programmes import ProgrammeStore
 from core.store.reports import ReportStore
 
-OVERDUE = "overdue"
-# The office owes the next step in these; AWAITING_EMPLOYEE is open too (the employee owes it).
-GRIEVANCE_OPEN = (*SLA_RUNNING, GrievanceStatus.AWAITING_EMPLOYEE)
 _DAY_SECONDS = 86_400
 
 
@@ -67,7 +64,7 @@ class SummaryRow(BaseModel):
             department=department,
             registrations=by_state,
             registrations_total=sum(by_state.values()),
-            grievances_open=sum(by_status[status] for status in GRIEVANCE_OPEN),
+            grievances_open=sum(by_status[status] for status in OPEN_STATUSES),
             grievances_overdue=grievances.get(OVERDUE, 0),
             grievances=by_status,
             verification_pending=pending,

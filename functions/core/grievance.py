@@ -55,6 +55,10 @@ class Action(StrEnum):
 
 # States in which the SLA clock runs: the office owes the next step.
 SLA_RUNNING = (GrievanceStatus.OPEN, GrievanceStatus.IN_PROGRESS)
+# Not yet resolved: the office owes a step, or the employee does (AWAITING_EMPLOYEE).
+OPEN_STATUSES = (*SLA_RUNNING, GrievanceStatus.AWAITING_EMPLOYEE)
+# Counted beside the status while an L2 breach stands (see counter_labels).
+OVERDUE = "overdue"
 FINAL = (GrievanceStatus.CLOSED, GrievanceStatus.REJECTED)
 
 # Where each officer action is legal; anything else is 409 invalid_transition.
@@ -160,7 +164,7 @@ class Grievance(BaseModel):
 
     def counter_labels(self) -> tuple[str, ...]:
         if self.overdue_since is not None and self.status in SLA_RUNNING:
-            return (self.status.value, "overdue")
+            return (self.status.value, OVERDUE)
         return (self.status.value,)
 
 

@@ -27,6 +27,7 @@ class JobName(StrEnum):
     VERIFICATION_REMINDERS = "verification-reminders"  # daily 10:00 IST
     SUPERANNUATION_NOTICE = "superannuation-notice"  # monthly
     OFFICER_DIGEST = "officer-digest"  # daily 09:00 IST
+    STATE_METRICS = "state-metrics"  # every 5 minutes: the counters' totals as CloudWatch metrics
 
 
 # The jobs that act once a programme deadline has passed.

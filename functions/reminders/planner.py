@@ -14,7 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.aws import AwsClients
 from core.clock import current_clock
+from core.grievance import OPEN_STATUSES, OVERDUE
 from core.observability import logger, metrics, observed
+from core.registration import RegistrationStatus
+from core.store.counters import CounterStore
 from core.store.grievances import GrievanceStore
 from core.store.job_runs import JobRunStore
 from core.store.notifications import NotificationStore
@@ -24,7 +27,7 @@ from core.store.registrations import RegistrationStore
 from core.store.reports import ReportStore
 from core.store.roll import RollStore
 from core.store.work_queue import WorkQueue
-from reminders.models import JobRequest
+from reminders.models import JobName, JobPlan, JobRequest
 from reminders.service import JobPlanner
 from reminders.settings import get_planner_settings
 
@@ -48,11 +51,35 @@ def planner() -> JobPlanner:
         job_runs=JobRunStore(dynamodb, settings.job_runs_table),
         reports=ReportStore(_aws().s3, settings.reports_bucket),
         notifications=NotificationStore(settings.notifications_table, dynamodb),
+        counters=CounterStore(settings.counters_table, dynamodb),
         dynamodb=dynamodb,
         work_queue=WorkQueue(_aws().client("sqs"), settings.work_queue_url),
         clock=current_clock(),
         batch_size=settings.work_batch_size,
     )
+
+
+# The dashboard's gauges, one metric name each (the dashboard plots them by these names).
+REGISTRATION_METRICS = {
+    RegistrationStatus.DRAFT: "RegistrationsDraft",
+    RegistrationStatus.SUBMITTED: "RegistrationsSubmitted",
+    RegistrationStatus.SENT_BACK: "RegistrationsSentBack",
+    RegistrationStatus.VERIFIED: "RegistrationsVerified",
+    RegistrationStatus.REJECTED: "RegistrationsRejected",
+    RegistrationStatus.LAPSED: "RegistrationsLapsed",
+    RegistrationStatus.ESCALATED: "RegistrationsEscalated",
+}
+
+
+def publish_state(plan: JobPlan) -> None:
+    totals = plan.actions
+    for state, metric in REGISTRATION_METRICS.items():
+        metrics.add_metric(name=metric, unit=MetricUnit.Count, value=totals.get(f"registrations.{state.value}", 0))
+    backlog = totals.get(f"registrations.{RegistrationStatus.SUBMITTED.value}", 0)
+    metrics.add_metric(name="VerificationBacklog", unit=MetricUnit.Count, value=backlog)
+    opened = sum(totals.get(f"grievances.{s.value}", 0) for s in OPEN_STATUSES)
+    metrics.add_metric(name="GrievancesOpen", unit=MetricUnit.Count, value=opened)
+    metrics.add_metric(name="GrievancesOverdue", unit=MetricUnit.Count, value=totals.get(f"grievances.{OVERDUE}", 0))
 
 
 @observed()
@@ -73,7 +100,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             "report_key": plan.report_key,
         },
     )
-    if not plan.dry_run:
+    if plan.job == JobName.STATE_METRICS and not plan.dry_run:
+        publish_state(plan)
+    elif not plan.dry_run:
         metrics.add_metadata(key="job", value=plan.job.value)
         metrics.add_metric(name="JobItemsQueued", unit=MetricUnit.Count, value=sum(plan.actions.values()))
     return plan.model_dump(mode="json")

@@ -19,6 +19,7 @@ from core.observability import logger
 from core.programme import Programme
 from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
+from core.store.counters import CounterStore
 from core.store.dynamo import Position, across_shards, put_once
 from core.store.grievances import L2_QUEUE, UNIT_QUEUE, GrievanceStore
 from core.store.job_runs import JobRunStore
@@ -76,6 +77,7 @@ class JobPlanner:
         job_runs: JobRunStore,
         reports: ReportStore,
         notifications: NotificationStore,
+        counters: CounterStore,
         dynamodb: object,
         work_queue: WorkQueue,
         clock: Clock,
@@ -90,6 +92,7 @@ class JobPlanner:
         self._job_runs = job_runs
         self._reports = reports
         self._notifications = notifications
+        self._counters = counters
         self._dynamodb = dynamodb
         self._work_queue = work_queue
         self._clock = clock
@@ -106,6 +109,8 @@ class JobPlanner:
             return self._plan_superannuation(request)
         if request.job == JobName.OFFICER_DIGEST:
             return self._plan_digest(request)
+        if request.job == JobName.STATE_METRICS:
+            return self._state_totals(request)
         job = JOBS[request.job]
         # Read at run time: an extension of the window moves the job without a redeploy.
         programme = self._programmes.get(self._programme_id)
@@ -365,6 +370,27 @@ class JobPlanner:
         return across_shards(
             UNREGISTERED_SHARDS,
             lambda shard, start: self._roll.unregistered(programme_id=self._programme_id, shard=shard, start=start),
+        )
+
+    def _state_totals(self, request: JobRequest) -> JobPlan:
+        """The programme's registrations by state and grievances by status (with "overdue"), from the
+        counters (two BatchGetItem); the handler publishes them as metrics for the dashboard."""
+        totals = {
+            f"{kind}.{name}": count
+            for kind in ("registrations", "grievances")
+            for name, count in self._counters.totals(
+                kind=kind, programme_id=self._programme_id, scope="programme", value=self._programme_id
+            ).items()
+        }
+        return JobPlan(
+            job=JobName.STATE_METRICS,
+            programme_id=self._programme_id,
+            dry_run=request.dry_run,
+            now=self._clock.now(),
+            deadline=None,
+            outcome=Outcome.PLANNED,
+            detail="The programme's totals, from the counters.",
+            actions=dict(sorted(totals.items())),
         )
 
     def _plan_delivery(self, request: JobRequest) -> JobPlan:

@@ -17,6 +17,7 @@ class PlannerSettings(FunctionSettings):
     job_runs_table: str
     reports_bucket: str
     work_queue_url: str
+    counters_table: str
     # Registrations per work message: small enough that a retried message redoes little.
     work_batch_size: Annotated[int, Field(ge=1, le=100)] = 25
 

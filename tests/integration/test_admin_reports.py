@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from register import settings as register_settings
 from tests import factories
 from tests.factories import employee
 from tests.integration.conftest import Reply, call
+from tests.integration.test_deadline_jobs import run_job
 from tests.integration.test_grievances import DUE_L1, OFFICER, RESOLUTION, act, filed, ok, sweeper
 from tests.integration.test_registration_journey import complete_draft, submit
 
@@ -216,3 +218,19 @@ def test_fairness_counts_each_ddos_decisions_and_their_timing() -> None:
     # And a HoD sees their own department only
     mine = call("GET", "/v1/admin/reports/fairness", as_=HEALTH_HOD, query="min_decisions=1").body
     assert [d["department"] for d in mine["departments"]] == ["Health"]
+
+
+@pytest.mark.usefixtures("scenario")
+def test_the_dashboard_gauges_publish_the_same_totals(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    # Given metrics on (EMF lines on stdout, as CloudWatch reads them from the logs)
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    # When the state-metrics schedule fires
+    plan = run_job("state-metrics")
+    # Then the totals are the summary's, and each gauge is published under its dashboard name
+    totals = summary("department").body["totals"]
+    assert plan["actions"]["registrations.DRAFT"] == totals["registrations"]["DRAFT"] == 1
+    assert plan["actions"]["grievances.overdue"] == totals["grievances_overdue"] == 1
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"CloudWatchMetrics"' in line]
+    published = {name: values for line in emitted for name, values in line.items() if not name.startswith("_")}
+    assert published["RegistrationsVerified"] == [1.0] and published["VerificationBacklog"] == [1.0]
+    assert published["GrievancesOverdue"] == [1.0] and published["GrievancesOpen"] == [2.0]

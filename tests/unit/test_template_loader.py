@@ -260,7 +260,8 @@ def test_sqs_sources_find_every_queue_with_its_function_and_timeout() -> None:
     sources = {s.queue_id: s for s in sqs_sources(template)}
     assert set(sources) == {"UploadEventsQueue", "JobWorkQueue", "RollImportQueue"}
     importer = sources["RollImportQueue"]
-    assert (importer.handler, importer.batch_size, importer.timeout_seconds) == ("admin.importer.lambda_handler", 1, 900)
+    assert importer.handler == "admin.importer.lambda_handler"
+    assert (importer.batch_size, importer.timeout_seconds) == (1, 900)
     assert sources["UploadEventsQueue"].timeout_seconds == 29  # the Globals' timeout
     worker = sources["JobWorkQueue"]
     assert (worker.function_id, worker.handler) == ("RemindersWorkerFunction", "reminders.worker.lambda_handler")
