@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -43,7 +44,7 @@ package: $(STAMP)
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
 	$(PYTHON) -c "import tomllib;p=tomllib.load(open('pyproject.toml','rb'))['project'];print('\\n'.join(p['dependencies']+[x for v in p['optional-dependencies'].values() for x in v]))" | xargs -d '\n' .lockenv/bin/pip install --quiet --disable-pip-version-check
-	(echo "# Full pinned closure of pyproject.toml's dependencies + [local] + [dev]. Regenerate with 'make lock'."; .lockenv/bin/pip freeze) > requirements.lock
+	(echo "# Full pinned closure of pyproject.toml's dependencies + [local] + [dev]. Regenerate with 'make lock'."; .lockenv/bin/pip freeze --all --exclude pip) > requirements.lock
 	rm -rf .lockenv
 
 clean:

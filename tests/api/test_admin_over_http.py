@@ -69,8 +69,8 @@ def test_the_summary_counts_a_new_draft_and_the_export_downloads_over_http(local
     admin = local_stack.login("admin1")
     local_stack.set_clock("2026-01-25T10:00:00+05:30")
     before = local_stack.call("GET", "/v1/admin/reports/summary?by=ddo", admin).json()
-    # When employee29 starts a registration
-    employee = local_stack.login("employee29")
+    # When employee17 starts a registration
+    employee = local_stack.login("employee17")
     created = local_stack.call("POST", "/v1/registrations", employee, json={})
     assert created.status_code == 201, created.text
     # Then the summary counts one more DRAFT, in their DDO's row only

@@ -1,0 +1,641 @@
+"""`anubandh`: the operator's command line (installed as a console script with the project).
+
+    anubandh roll import FILE.csv --endpoint URL (--local-user admin1 | --username U --client-id ID | --token T)
+    anubandh roll status IMPORT_ID --endpoint URL (same sign-in options)
+
+`roll import` does what the admin API's roll import asks of a browser: it checks the file here first
+(present, at most 50 MB, UTF-8), starts the import (`POST /v1/admin/roll-imports`), uploads the file
+to the pre-signed POST it gets back, then follows `GET /v1/admin/roll-imports/{id}` with a progress
+bar on stderr until the import is COMPLETED or FAILED, prints the counts on stdout and saves the
+report CSV (by default FILE.report.csv beside the file).
+
+Exit codes: 0 every line imported; 3 completed, but some lines had errors (see the report);
+1 the import FAILED, timed out, or the API refused (its problem+json `code` and `detail` are shown);
+2 bad usage or a problem with the local file.
+
+Sign-in: `--token` (or the environment's ANUBANDH_TOKEN) is an id token used as it is;
+`--username` signs in to Cognito (USER_PASSWORD_AUTH; no AWS credentials needed) with `--password`,
+ANUBANDH_PASSWORD or a prompt; `--local-user` asks the local stack's `/_local/login`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import quote
+
+import boto3
+import requests
+from botocore.exceptions import BotoCoreError, ClientError
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_ROW_ERRORS = 3
+
+MAX_FILE_BYTES = 50 * 1024 * 1024  # the API's roll_import_max_bytes: the pre-signed POST's limit
+DEFAULT_REGION = "ap-south-1"
+BAR_WIDTH = 20
+API_TIMEOUT = (10, 60)  # seconds: connect, read
+UPLOAD_TIMEOUT = (10, 600)
+POLL_RETRIES = 3  # consecutive transient failures tolerated while following an import
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+FINISHED = frozenset({"COMPLETED", "FAILED"})
+COUNT_NAMES = ("inserted", "updated", "unchanged", "skipped_registered", "errors")
+ALWAYS_SHOWN = frozenset({"inserted", "errors"})  # the bar shows the other counts once they are not 0
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+class CliError(Exception):
+    """Ends the command with a message on stderr and an exit code."""
+
+    exit_code = EXIT_FAILED
+
+
+class UsageError(CliError):
+    exit_code = EXIT_USAGE
+
+
+class LocalFileProblem(CliError):
+    exit_code = EXIT_USAGE
+
+
+class AuthError(CliError):
+    exit_code = EXIT_FAILED
+
+
+class ApiError(CliError):
+    """A non-2xx answer. `code` and `detail` come from the problem+json body when there is one."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(f"{code} (HTTP {status}): {detail}")
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+    @classmethod
+    def of(cls, response: requests.Response) -> ApiError:
+        try:
+            body: Any = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and "code" in body:
+            detail = str(body.get("detail") or body.get("title") or "")
+            for error in body.get("errors") or []:  # validation_error: which fields, and why
+                if isinstance(error, dict):
+                    where = ".".join(str(part) for part in error.get("loc", []) if part != "body")
+                    detail += f"\n  {where}: {error.get('msg', '')}"
+            return cls(response.status_code, str(body["code"]), detail)
+        # S3 answers in XML (<Code>EntityTooLarge</Code><Message>...</Message>); anything else as text.
+        code = re.search(r"<Code>([^<]*)</Code>", response.text)
+        message = re.search(r"<Message>([^<]*)</Message>", response.text)
+        if code:
+            return cls(response.status_code, code.group(1), message.group(1) if message else "")
+        return cls(response.status_code, f"http_{response.status_code}", response.text.strip()[:300] or response.reason)
+
+
+# ---------------------------------------------------------------------------- the API
+
+
+@dataclass(frozen=True)
+class UploadGrant:
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class StartedImport:
+    import_id: str
+    status: str
+    upload: UploadGrant
+
+
+@dataclass(frozen=True)
+class ImportState:
+    """`GET /v1/admin/roll-imports/{id}`, as far as the CLI needs it."""
+
+    import_id: str
+    filename: str
+    status: str
+    rows_total: int | None
+    rows_done: int
+    counts: dict[str, int]
+    failure: str | None = None
+    completed_at: str | None = None
+    report_url: str | None = None
+    report_expires_at: str | None = None
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any]) -> ImportState:
+        counts = body.get("counts") or {}
+        return cls(
+            import_id=str(body["import_id"]),
+            filename=str(body.get("filename", "")),
+            status=str(body["status"]),
+            rows_total=None if body.get("rows_total") is None else int(body["rows_total"]),
+            rows_done=int(body.get("rows_done") or 0),
+            counts={name: int(counts.get(name) or 0) for name in COUNT_NAMES},
+            failure=body.get("failure"),
+            completed_at=body.get("completed_at"),
+            report_url=body.get("report_url"),
+            report_expires_at=body.get("report_expires_at"),
+        )
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+class AnubandhClient:
+    """The admin API's roll import over HTTP. The bearer token goes to the API only: the upload and
+    the report download are pre-signed S3 requests, which must carry no other credentials."""
+
+    def __init__(self, endpoint: str, token: str, http: requests.Session | None = None) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self._auth = {"Authorization": f"Bearer {token}"}
+        self._http = http or requests.Session()
+
+    def _api(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        response = self._http.request(
+            method, f"{self.endpoint}{path}", headers=self._auth, timeout=API_TIMEOUT, **kwargs
+        )
+        if not response.ok:
+            raise ApiError.of(response)
+        body: dict[str, Any] = response.json()
+        return body
+
+    def start_import(self, filename: str) -> StartedImport:
+        body = self._api("POST", "/v1/admin/roll-imports", json={"filename": filename})
+        grant = body["upload"]
+        return StartedImport(
+            import_id=str(body["import_id"]),
+            status=str(body["status"]),
+            upload=UploadGrant(
+                url=str(grant["url"]),
+                fields={str(k): str(v) for k, v in grant["fields"].items()},
+                expires_at=str(grant.get("expires_at", "")),
+            ),
+        )
+
+    def upload(self, grant: UploadGrant, filename: str, content: bytes) -> None:
+        """The pre-signed POST: every field, then the file as the last part, named `file`."""
+        content_type = grant.fields.get("Content-Type", "text/csv")
+        response = self._http.post(
+            grant.url,
+            data=grant.fields,  # requests writes `data` fields before `files`
+            files={"file": (filename, content, content_type)},
+            timeout=UPLOAD_TIMEOUT,
+        )
+        if not response.ok:
+            raise ApiError.of(response)
+
+    def import_status(self, import_id: str) -> ImportState:
+        return ImportState.from_json(self._api("GET", f"/v1/admin/roll-imports/{quote(import_id, safe='')}"))
+
+    def download(self, url: str, path: Path) -> Path:
+        """A pre-signed GET saved to `path` (written beside it first, so a broken download leaves no half file)."""
+        partial = path.with_name(f"{path.name}.part")
+        with self._http.get(url, stream=True, timeout=API_TIMEOUT) as response:
+            if not response.ok:
+                raise ApiError.of(response)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with partial.open("wb") as out:
+                for chunk in response.iter_content(chunk_size=64 * 1024):
+                    out.write(chunk)
+        partial.replace(path)
+        return path
+
+
+# ---------------------------------------------------------------------------- sign-in
+
+
+@dataclass(frozen=True)
+class TokenAuth:
+    token: str
+
+
+@dataclass(frozen=True)
+class CognitoAuth:
+    username: str
+    client_id: str
+    region: str
+    password: str | None  # None: ask for it
+    user_pool_id: str = ""
+
+
+@dataclass(frozen=True)
+class LocalAuth:
+    username: str
+
+
+Auth = TokenAuth | CognitoAuth | LocalAuth
+
+
+def choose_auth(args: argparse.Namespace, env: Mapping[str, str]) -> Auth:
+    """Which sign-in the options ask for: --token, --username (Cognito), --local-user, else ANUBANDH_TOKEN."""
+    if args.username is None and (args.client_id, args.password, args.user_pool_id) != (None, None, None):
+        raise UsageError("--client-id, --user-pool-id and --password go with --username")
+    if args.token:
+        return TokenAuth(args.token)
+    if args.local_user:
+        return LocalAuth(args.local_user)
+    if args.username:
+        if not args.client_id:
+            raise UsageError("--username needs --client-id (the Cognito app client's id)")
+        if not args.user_pool_id:
+            raise UsageError("--username needs --user-pool-id (the stack's UserPoolId output)")
+        region = args.region or env.get("AWS_REGION") or DEFAULT_REGION
+        password = args.password or env.get("ANUBANDH_PASSWORD")
+        return CognitoAuth(args.username, args.client_id, region, password, args.user_pool_id)
+    if env.get("ANUBANDH_TOKEN"):
+        return TokenAuth(env["ANUBANDH_TOKEN"])
+    raise UsageError("sign in with --local-user, --username (with --client-id) or --token (or set ANUBANDH_TOKEN)")
+
+
+def ask_password(prompt: str) -> str:
+    """getpass, when there is a terminal to ask on (never from a pipe, e.g. in CI)."""
+    if not sys.stdin.isatty():
+        raise EOFError
+    return getpass.getpass(prompt)
+
+
+def sign_in(auth: Auth, endpoint: str, http: requests.Session, prompt: Callable[[str], str] = ask_password) -> str:
+    """An id token for the API."""
+    if isinstance(auth, TokenAuth):
+        return auth.token.removeprefix("Bearer ").strip()
+    if isinstance(auth, LocalAuth):
+        return _local_login(auth.username, endpoint, http)
+    password = auth.password
+    if password is None:
+        try:
+            password = prompt(f"Password for {auth.username}: ")
+        except EOFError as error:
+            raise AuthError("no password: pass --password or set ANUBANDH_PASSWORD") from error
+    return cognito_id_token(auth.username, password, auth.client_id, auth.region, auth.user_pool_id)
+
+
+def _local_login(username: str, endpoint: str, http: requests.Session) -> str:
+    response = http.post(f"{endpoint.rstrip('/')}/_local/login", json={"username": username}, timeout=API_TIMEOUT)
+    if response.status_code in {403, 404, 405}:
+        raise AuthError(f"{endpoint} has no /_local/login: --local-user works only with the local stack (make run)")
+    if not response.ok:
+        raise ApiError.of(response)
+    return str(response.json()["id_token"])
+
+
+def cognito_id_token(username: str, password: str, client_id: str, region: str, user_pool_id: str) -> str:
+    """AdminInitiateAuth with ADMIN_USER_PASSWORD_AUTH, signed with the operator's AWS credentials.
+
+    The app client allows no password flow to the public (people sign in by OTP); this one needs
+    cognito-idp:AdminInitiateAuth, so only an operator with AWS credentials for the stack can use it.
+    """
+    cognito = boto3.client("cognito-idp", region_name=region)
+    try:
+        reply = cognito.admin_initiate_auth(
+            UserPoolId=user_pool_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            ClientId=client_id,
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+    except ClientError as error:
+        details = error.response.get("Error", {})
+        raise AuthError(f"Cognito refused the sign-in: {details.get('Code')}: {details.get('Message')}") from error
+    except BotoCoreError as error:
+        raise AuthError(f"Cognito could not be reached: {error}") from error
+    result = reply.get("AuthenticationResult")
+    if not result:
+        raise AuthError(f"Cognito asks for {reply.get('ChallengeName')}: finish signing in once in the portal first")
+    return str(result["IdToken"])
+
+
+# ---------------------------------------------------------------------------- the local file
+
+
+def check_roll_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, if the API can take them: a .csv, not empty, at most 50 MB, UTF-8."""
+    if not path.is_file():
+        raise LocalFileProblem(f"{path}: no such file")
+    if path.suffix.lower() != ".csv":
+        raise LocalFileProblem(f"{path}: the roll must be a .csv file")
+    size = path.stat().st_size
+    if size == 0:
+        raise LocalFileProblem(f"{path}: the file is empty")
+    if size > max_bytes:
+        raise LocalFileProblem(f"{path}: {_size(size)} is over the limit of {_size(max_bytes)}")
+    content = path.read_bytes()
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = content.count(b"\n", 0, error.start) + 1
+        raise LocalFileProblem(
+            f"{path}: not UTF-8 (byte 0x{content[error.start]:02x} on line {line}); "
+            "save it as 'CSV UTF-8' and try again"
+        ) from error
+    return content
+
+
+def default_report_path(path: Path) -> Path:
+    """roll.csv -> roll.report.csv, beside it."""
+    return path.with_name(f"{path.stem}.report.csv")
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size:,} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+# ---------------------------------------------------------------------------- progress
+
+
+def format_counts(counts: Mapping[str, int]) -> str:
+    shown = [name for name in COUNT_NAMES if name in ALWAYS_SHOWN or counts.get(name)]
+    return " · ".join(f"{name.replace('_', ' ')} {counts.get(name, 0):,}" for name in shown)
+
+
+def format_bar(rows_done: int, rows_total: int | None, counts: Mapping[str, int], width: int = BAR_WIDTH) -> str:
+    """`[#########...........]  45%  45,000/100,000 rows  inserted 44,900 · errors 100`.
+
+    With the total not known yet the bar is empty and the percentage `--`. Integer arithmetic, and
+    rounded down: the bar is full and says 100% only when every line is done."""
+    if rows_total is None:
+        filled, percent, rows = 0, " --%", f"{rows_done:,} rows"
+    else:
+        done = min(max(rows_done, 0), rows_total)
+        filled = width if rows_total == 0 else done * width // rows_total
+        percent = f"{100 if rows_total == 0 else done * 100 // rows_total:3d}%"
+        rows = f"{rows_done:,}/{rows_total:,} rows"
+    return f"[{'#' * filled}{'.' * (width - filled)}] {percent}  {rows}  {format_counts(counts)}"
+
+
+class ProgressBar:
+    """Redrawn in place with `\\r` on a terminal; on anything else (CI logs, files) one plain line each
+    time the import passes another `step_percent`."""
+
+    def __init__(self, stream: TextIO, *, tty: bool | None = None, width: int = BAR_WIDTH, step_percent: int = 10):
+        self._stream = stream
+        self._tty = stream.isatty() if tty is None else tty
+        self._width = width
+        self._step = step_percent
+        self._shown_step = -1
+        self._drawn = 0  # characters on the terminal's current line
+        self._line = ""
+
+    def update(self, rows_done: int, rows_total: int | None, counts: Mapping[str, int]) -> None:
+        line = format_bar(rows_done, rows_total, counts, self._width)
+        if self._tty:
+            line = line[: max(shutil.get_terminal_size().columns - 1, 20)]
+            if line == self._line:
+                return
+            self._line = line
+            self._stream.write("\r" + line + " " * max(self._drawn - len(line), 0))
+            self._drawn = len(line)
+        else:
+            if rows_total is None:
+                return
+            percent = 100 if rows_total == 0 else min(rows_done, rows_total) * 100 // rows_total
+            if percent // self._step <= self._shown_step:
+                return
+            self._shown_step = percent // self._step
+            self._stream.write(line + "\n")
+        self._stream.flush()
+
+    def finish(self) -> None:
+        if self._tty and self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
+        self._drawn = 0
+        self._line = ""
+
+
+# ---------------------------------------------------------------------------- the commands
+
+
+def exit_code_for(state: ImportState) -> int:
+    if state.status == "FAILED":
+        return EXIT_FAILED
+    if state.status == "COMPLETED" and state.counts.get("errors", 0):
+        return EXIT_ROW_ERRORS
+    return EXIT_OK
+
+
+def _transient(error: Exception) -> bool:
+    if isinstance(error, ApiError):
+        return error.status in TRANSIENT_STATUSES
+    return isinstance(error, requests.ConnectionError | requests.Timeout)
+
+
+def wait_for_import(
+    client: AnubandhClient,
+    import_id: str,
+    bar: ProgressBar,
+    *,
+    poll_seconds: float,
+    timeout_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> ImportState:
+    """Follows the import until it is COMPLETED or FAILED; a few passing network or 5xx failures in a row are
+    waited out. Raises CliError when the time is up."""
+    deadline = clock() + timeout_seconds
+    failures = 0
+    try:
+        while True:
+            try:
+                state = client.import_status(import_id)
+                failures = 0
+            except (ApiError, requests.RequestException) as error:
+                failures += 1
+                if not _transient(error) or failures > POLL_RETRIES:
+                    raise
+            else:
+                if state.rows_total is not None:
+                    bar.update(state.rows_done, state.rows_total, state.counts)
+                if state.finished:
+                    return state
+            if clock() >= deadline:
+                raise CliError(
+                    f"import {import_id} not finished after {timeout_seconds / 60:g} minutes; "
+                    f"it goes on: follow it with `anubandh roll status {import_id}`"
+                )
+            sleep(poll_seconds)
+    finally:
+        bar.finish()
+
+
+def print_summary(state: ImportState, out: TextIO) -> None:
+    rows = "?" if state.rows_total is None else f"{state.rows_total:,}"
+    print(f"Import {state.import_id} ({state.filename}): {state.status}", file=out)
+    print(f"  lines      {state.rows_done:,}/{rows}", file=out)
+    for name in COUNT_NAMES:
+        print(f"  {name.replace('_', ' '):<19}{state.counts.get(name, 0):>10,}", file=out)
+    if state.failure:
+        print(f"  failure    {state.failure}", file=out)
+
+
+def import_roll(
+    client: AnubandhClient,
+    path: Path,
+    content: bytes,
+    *,
+    report_path: Path,
+    poll_seconds: float,
+    timeout_seconds: float,
+    out: TextIO,
+    err: TextIO,
+    bar: ProgressBar | None = None,
+) -> int:
+    started = client.start_import(path.name)
+    print(f"import {started.import_id} started for {path.name}", file=err)
+    print(f"uploading {_size(len(content))}…", end=" ", file=err, flush=True)
+    try:
+        client.upload(started.upload, path.name, content)
+    except BaseException:
+        print("failed", file=err)
+        raise
+    print("done", file=err)
+    print("waiting for the import to start…", file=err)
+    state = wait_for_import(
+        client,
+        started.import_id,
+        bar or ProgressBar(err),
+        poll_seconds=poll_seconds,
+        timeout_seconds=timeout_seconds,
+    )
+    print_summary(state, out)
+    if state.report_url:
+        client.download(state.report_url, report_path)
+        print(f"Report: {report_path}", file=out)
+    code = exit_code_for(state)
+    if code == EXIT_ROW_ERRORS:
+        print(f"{state.counts['errors']:,} line(s) not imported: see the report", file=err)
+    elif code == EXIT_FAILED:
+        print(f"error: the import failed: {state.failure or 'no reason given'}", file=err)
+    return code
+
+
+def _connect(args: argparse.Namespace, env: Mapping[str, str]) -> AnubandhClient:
+    auth = choose_auth(args, env)  # usage problems before any request
+    http = requests.Session()
+    return AnubandhClient(args.endpoint, sign_in(auth, args.endpoint, http), http)
+
+
+def command_import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    path: Path = args.file
+    content = check_roll_file(path)  # fail fast, before signing in
+    return import_roll(
+        _connect(args, env),
+        path,
+        content,
+        report_path=args.report or default_report_path(path),
+        poll_seconds=args.poll_seconds,
+        timeout_seconds=args.timeout_minutes * 60,
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+
+
+def command_status(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    state = _connect(args, env).import_status(args.import_id)
+    print_summary(state, sys.stdout)
+    print(f"  progress   {format_bar(state.rows_done, state.rows_total, state.counts)}", file=sys.stdout)
+    if state.report_url:
+        print(f"Report URL (until {state.report_expires_at}): {state.report_url}", file=sys.stdout)
+    return exit_code_for(state)
+
+
+# ---------------------------------------------------------------------------- arguments
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from error
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0: {value!r}")
+    return number
+
+
+def _add_connection(common: argparse.ArgumentParser) -> None:
+    common.add_argument(
+        "--endpoint",
+        default=os.environ.get("ANUBANDH_ENDPOINT"),
+        required="ANUBANDH_ENDPOINT" not in os.environ,
+        help="the API's base URL, e.g. http://127.0.0.1:3000 (default: $ANUBANDH_ENDPOINT)",
+    )
+    auth = common.add_argument_group("sign-in (one of; default: $ANUBANDH_TOKEN)")
+    choice = auth.add_mutually_exclusive_group()
+    choice.add_argument("--token", help="an id token (a JWT), used as it is")
+    choice.add_argument("--username", help="sign in to Cognito as this user (with --client-id)")
+    choice.add_argument("--local-user", metavar="USER", help="the local stack's demo user, e.g. admin1")
+    auth.add_argument("--password", help="for --username (default: $ANUBANDH_PASSWORD, else asked)")
+    auth.add_argument("--client-id", help="the Cognito user pool app client's id, for --username")
+    auth.add_argument("--user-pool-id", help="the Cognito user pool's id (UserPoolId output), for --username")
+    auth.add_argument("--region", help=f"Cognito's region (default: $AWS_REGION, else {DEFAULT_REGION})")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="anubandh", description="Anubandh's operator tools.")
+    commands = parser.add_subparsers(dest="area", metavar="COMMAND", required=True)
+    roll = commands.add_parser("roll", help="the programme's roll of contractual employees")
+    roll_commands = roll.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    start = roll_commands.add_parser(
+        "import",
+        help="import a roll CSV, with a progress bar",
+        description="Upload a roll CSV (UTF-8, at most 50 MB), follow the import and save its report. "
+        "Exit codes: 0 all lines imported, 3 some lines had errors, 1 failed, 2 bad usage or file.",
+    )
+    start.add_argument("file", type=Path, metavar="FILE.csv")
+    _add_connection(start)
+    start.add_argument("--report", type=Path, help="where to save the report CSV (default: FILE.report.csv beside it)")
+    start.add_argument("--poll-seconds", type=_positive, default=1.0, help="between status checks (default: 1)")
+    start.add_argument("--timeout-minutes", type=_positive, default=30.0, help="give up after (default: 30)")
+    start.set_defaults(handler=command_import)
+
+    status = roll_commands.add_parser("status", help="an import's status, counts and report link")
+    status.add_argument("import_id", metavar="IMPORT_ID")
+    _add_connection(status)
+    status.set_defaults(handler=command_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, or argparse's own usage errors (exit 2)
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
+    try:
+        code: int = args.handler(args, os.environ)
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except requests.RequestException as error:
+        print(f"error: cannot reach the API: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("\ninterrupted: an import already uploaded goes on; see `anubandh roll status`", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
