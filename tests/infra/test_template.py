@@ -377,7 +377,27 @@ def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_mu
         (("sqs:SendMessage",), json.dumps({"Fn::GetAtt": ["JobWorkQueue", "Arn"]}, sort_keys=True)),
         # state-metrics reads the programme's counter totals (eight shards each)
         (("dynamodb:BatchGetItem",), json.dumps({"Fn::GetAtt": ["CountersTable", "Arn"]}, sort_keys=True)),
+        (("sqs:SendMessage",), json.dumps({"Fn::GetAtt": ["ScheduleDLQ", "Arn"]}, sort_keys=True)),
     }
+
+
+def test_an_asynchronously_invoked_function_keeps_its_failed_runs(cloudformation: dict[str, Any]) -> None:
+    # Scheduler invokes asynchronously; Lambda's own retries exhausted, the event goes to a queue.
+    scheduled = {
+        function_id
+        for function_id, function in resources(cloudformation, "AWS::Lambda::Function").items()
+        if any(
+            isinstance(p.get("Properties", {}).get("Target", {}).get("Arn"), dict)
+            and json.dumps(p["Properties"]["Target"]["Arn"]).find(function_id) >= 0
+            for p in resources(cloudformation, "AWS::Scheduler::Schedule").values()
+        )
+    }
+    configured = {
+        c["Properties"]["FunctionName"]["Ref"]: c["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
+        for c in resources(cloudformation, "AWS::Lambda::EventInvokeConfig").values()
+    }
+    assert scheduled == {"RemindersPlannerFunction"}
+    assert configured == {"RemindersPlannerFunction": {"Fn::GetAtt": ["ScheduleDLQ", "Arn"]}}
 
 
 def test_reminders_worker_changes_records_and_nothing_it_does_not_need(cloudformation: dict[str, Any]) -> None:
