@@ -235,7 +235,7 @@ class ReportService:
         found = self._counters.groups(kind=kind, programme_id=self._programme_id, scope=scope, prefix=prefix)
         keyed: dict[tuple[str | None, str], list[Counts]] = {}
         for pair, counts in found.items():
-            dept, _, name = pair.partition("/")
+            dept, _, name = pair.rpartition("/")  # DDO codes and districts hold no "/"; departments may
             # A DDO belongs to one department; a district's row is the state's (or the HoD's share).
             key = (dept, name) if by == GroupBy.DDO else (department, name)
             keyed.setdefault(key, []).append(counts)

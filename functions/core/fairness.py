@@ -64,7 +64,7 @@ class DdoTally(BaseModel):
 
     @classmethod
     def of(cls, group: str, counts: Mapping[str, int]) -> DdoTally:
-        department, _, ddo_code = group.partition("/")
+        department, _, ddo_code = group.rpartition("/")  # a department name may hold a "/"
         return cls(
             department=department,
             ddo_code=ddo_code,

@@ -118,3 +118,8 @@ def test_departments_are_reported_apart_and_empty_groups_are_skipped() -> None:
 
 def _merged(first: dict[str, int], second: dict[str, int]) -> dict[str, int]:
     return {name: first.get(name, 0) + second.get(name, 0) for name in first.keys() | second.keys()}
+
+
+def test_a_department_named_with_a_slash_keeps_its_whole_name() -> None:
+    tally_of = DdoTally.of("Health/Family Welfare/DDO-PKL-001", {"decisions": 1, "verify": 1, "day00": 1})
+    assert (tally_of.department, tally_of.ddo_code) == ("Health/Family Welfare", "DDO-PKL-001")
