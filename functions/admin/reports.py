@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -202,7 +202,7 @@ class ReportService:
     def export(self, principal: Principal, by: GroupBy) -> Export:
         """The summary as CSV in the reports bucket, handed out through a short-lived URL."""
         summary = self.summary(principal, by)
-        stamp = summary.generated_at.strftime("%Y%m%dT%H%M%SZ")
+        stamp = summary.generated_at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         key = f"exports/summary/{by.value}/{stamp}-{uuid.uuid4().hex[:12]}.csv"
         self._reports.put_csv(key, CSV_HEADER, [*map(csv_row, summary.rows), csv_row(summary.totals)])
         url, expires_at = self._reports.download_url(key, summary.generated_at)

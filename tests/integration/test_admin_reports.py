@@ -191,6 +191,7 @@ def test_the_export_is_the_summary_as_csv_behind_a_short_lived_url() -> None:
     assert reply.status == 200, reply.body
     # Then the URL serves the CSV: one line per DDO and a totals line, equal to the summary
     assert reply.body["rows"] == 4 and "X-Amz-Signature" in reply.body["url"]
+    assert "/exports/summary/ddo/20260120T053000Z-" in reply.body["url"]  # 11:00 IST, named in UTC
     downloaded = requests.get(reply.body["url"], timeout=10)
     assert downloaded.status_code == 200
     lines = list(csv.DictReader(io.StringIO(downloaded.content.decode("utf-8"))))
