@@ -101,14 +101,19 @@ def _import_key(programme_id: str, import_id: str) -> dict[str, Any]:
     return {"pk": {"S": f"roll-import#{programme_id}"}, "sk": {"S": import_id}}
 
 
+def _import_item(run: ImportRun) -> dict[str, Any]:
+    return {**_import_key(run.programme_id, run.import_id), **marshal(run.model_dump(mode="json"))}
+
+
 class ImportRunStore:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
         self._table = table
 
     def create(self, run: ImportRun) -> None:
-        item = {**_import_key(run.programme_id, run.import_id), **marshal(run.model_dump(mode="json"))}
-        self._client.put_item(TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        self._client.put_item(
+            TableName=self._table, Item=_import_item(run), ConditionExpression="attribute_not_exists(pk)"
+        )
 
     def get(self, programme_id: str, import_id: str) -> ImportRun | None:
         item = self._client.get_item(
@@ -121,11 +126,10 @@ class ImportRunStore:
     def advance(self, before: ImportRun, after: ImportRun) -> bool:
         """Stores `after` only if the run is still where `before` left it (status and checkpoint):
         of two workers on one import, one moves it on and the other learns it lost and stops."""
-        item = {**_import_key(after.programme_id, after.import_id), **marshal(after.model_dump(mode="json"))}
         try:
             self._client.put_item(
                 TableName=self._table,
-                Item=item,
+                Item=_import_item(after),
                 ConditionExpression="#s = :status AND next_line = :line AND invocations = :calls",
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={

@@ -6,13 +6,11 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from core.uploads import UploadGrant
+from core.uploads import ObjectStore, UploadGrant
 
-# Long enough to start a download on a slow connection; short enough that a forwarded link dies soon.
-DOWNLOAD_TTL = timedelta(minutes=5)
 CSV_CONTENT_TYPE = "text/csv"
 
 
@@ -65,10 +63,8 @@ class ReportStore:
         return sorted(found)
 
     def download_url(self, key: str, now: datetime) -> tuple[str, datetime]:
-        url = self._s3.generate_presigned_url(
-            "get_object", Params={"Bucket": self._bucket, "Key": key}, ExpiresIn=int(DOWNLOAD_TTL.total_seconds())
-        )
-        return url, now + DOWNLOAD_TTL
+        """The same short-lived GET as a document's (core.uploads.DOWNLOAD_TTL)."""
+        return ObjectStore(self._s3, self._bucket).download_url(key=key, version_id=None, now=now)
 
     def presign_csv_upload(self, key: str, *, max_bytes: int, now: datetime, expires_at: datetime) -> UploadGrant:
         """A pre-signed POST for one CSV at exactly `key`, of at most `max_bytes`."""

@@ -93,15 +93,7 @@ class RollStore:
         An entry with no registration is also put in the sparse `unregistered` index (the reminders'
         list); every entry is in the `superannuation` index under the month it reaches the age.
         """
-        item = marshal(self._item(entry, superannuation_age))
-        names = {f"#{k}": k for k in item if k not in ("employee_code", "programme_id")}
-        self._client.update_item(
-            TableName=self._table,
-            Key=self._key(entry.employee_code, entry.programme_id),
-            UpdateExpression="SET " + ", ".join(f"{n} = :{n[1:]}" for n in names),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues={f":{n[1:]}": item[n[1:]] for n in names},
-        )
+        self._client.update_item(**self._set_fields(entry, self._item(entry, superannuation_age)))
         # Registered already: the condition fails and the entry stays out of the unregistered index.
         with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
             self._client.update_item(
@@ -169,17 +161,23 @@ class RollStore:
             time.sleep(BACKOFF_SECONDS * 2**attempt)
         raise Busy("The roll table is throttling writes; the import will resume from its checkpoint.")
 
-    def _update_unregistered(self, entry: RollEntry, item: dict[str, Any]) -> UpsertOutcome:
+    def _set_fields(self, entry: RollEntry, item: dict[str, Any]) -> dict[str, Any]:
+        """An UpdateItem request setting every field of `item` but the key (so other fields, such as
+        the registration link, stay as they are)."""
         stored = marshal(item)
         names = {f"#{k}": k for k in stored if k not in ("employee_code", "programme_id")}
+        return {
+            "TableName": self._table,
+            "Key": self._key(entry.employee_code, entry.programme_id),
+            "UpdateExpression": "SET " + ", ".join(f"{n} = :{n[1:]}" for n in names),
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": {f":{n[1:]}": stored[n[1:]] for n in names},
+        }
+
+    def _update_unregistered(self, entry: RollEntry, item: dict[str, Any]) -> UpsertOutcome:
         try:
             self._client.update_item(
-                TableName=self._table,
-                Key=self._key(entry.employee_code, entry.programme_id),
-                UpdateExpression="SET " + ", ".join(f"{n} = :{n[1:]}" for n in names),
-                ConditionExpression="attribute_not_exists(registration_id)",
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues={f":{n[1:]}": stored[n[1:]] for n in names},
+                **self._set_fields(entry, item), ConditionExpression="attribute_not_exists(registration_id)"
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return UpsertOutcome.REGISTERED
