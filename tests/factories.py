@@ -6,7 +6,9 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from core.auth import Role
 from core.clock import IST
+from core.identity import IdentityLink
 from core.programme import GrievancePolicy, GrievanceUnit, Programme, Window
 from core.service_record import Engagement, EngagementType, Gender, PaidDays, Personal, ServiceRecord, ServiceSpell
 from core.store.roll import RollEntry
@@ -102,6 +104,9 @@ def roll_entry(employee_code: str = "EMP-0001", **record: Any) -> RollEntry:
     return RollEntry(employee_code=employee_code, programme_id=PROGRAMME_ID, record=service_record(**record))
 
 
+DIRECTORY_PREFIX = "directory:"
+
+
 def claims(
     username: str,
     *groups: str,
@@ -111,12 +116,14 @@ def claims(
     department: str | None = None,
     unit: str | None = None,
 ) -> dict[str, str]:
-    """Claims as API Gateway hands them to the Lambda (strings; groups as "[a b]")."""
+    """A caller: the claims API Gateway hands the Lambda (strings; groups as "[a b]"), plus what the
+    directory should say of them (`directory:*`, never sent: see `token_claims` and `directory_link`)."""
     found = {
         "sub": sub or f"sub-{username}",
         "cognito:username": username,
         "cognito:groups": "[" + " ".join(groups) + "]",
         "token_use": "id",
+        "iat": "1767225600",  # 2026-01-01: after any sign-out a test makes
     }
     for key, value in (
         ("employee_code", employee_code),
@@ -125,8 +132,22 @@ def claims(
         ("unit", unit),
     ):
         if value is not None:
-            found[f"custom:{key}"] = value
+            found[f"{DIRECTORY_PREFIX}{key}"] = value
     return found
+
+
+def token_claims(caller: dict[str, str]) -> dict[str, str]:
+    """What the token says: the server trusts only its sub (and iat)."""
+    return {k: v for k, v in caller.items() if not k.startswith(DIRECTORY_PREFIX)}
+
+
+def directory_link(caller: dict[str, str]) -> IdentityLink | None:
+    """What the directory says of the caller: the first group is the role (None: nobody it knows)."""
+    roles = [g for g in caller["cognito:groups"].strip("[]").split() if g in {r.value for r in Role}]
+    if not roles:
+        return None
+    scope = {k[len(DIRECTORY_PREFIX) :]: v for k, v in caller.items() if k.startswith(DIRECTORY_PREFIX)}
+    return IdentityLink(sub=caller["sub"], username=caller["cognito:username"], role=Role(roles[0]), **scope)
 
 
 def employee(code: str = "EMP-0001") -> dict[str, str]:
@@ -167,5 +188,5 @@ def event(
         query=query,
         headers={"content-type": "application/json", **(headers or {})},
         body=raw,
-        claims=as_,
+        claims=None if as_ is None else token_claims(as_),
     )

@@ -25,9 +25,11 @@ from admin.service import AdminService
 from admin.settings import get_settings
 from core.aws import AwsClients
 from core.clock import current_clock
-from core.http import caller, create_resolver, problem_responses
+from core.http import Caller, create_resolver, problem_responses
+from core.identity import Directory
 from core.observability import observed
 from core.store.counters import CounterStore
+from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.job_runs import ImportRunStore
 from core.store.programmes import ProgrammeStore
@@ -39,6 +41,14 @@ app = create_resolver()
 @lru_cache(maxsize=1)
 def _aws() -> AwsClients:
     return AwsClients.for_function(get_settings())
+
+
+@lru_cache(maxsize=1)
+def directory() -> Directory:
+    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
+
+
+caller = Caller(app, directory)
 
 
 @lru_cache(maxsize=1)
@@ -83,7 +93,7 @@ def imports() -> RollImportService:
     responses=problem_responses(401, 403, 503),
 )
 def get_windows() -> WindowsResponse:
-    return WindowsResponse.of(service().windows(caller(app)))
+    return WindowsResponse.of(service().windows(caller()))
 
 
 @app.put(
@@ -93,7 +103,7 @@ def get_windows() -> WindowsResponse:
     responses=problem_responses(401, 403, 409, 422, 503),
 )
 def put_windows(request: Annotated[WindowChangeRequest, Body()]) -> WindowsResponse:
-    return WindowsResponse.of(service().change_windows(caller(app), request, request.version))
+    return WindowsResponse.of(service().change_windows(caller(), request, request.version))
 
 
 GroupByQuery = Annotated[GroupBy, Query(description="department, district or ddo")]
@@ -106,7 +116,7 @@ GroupByQuery = Annotated[GroupBy, Query(description="department, district or ddo
     responses=problem_responses(401, 403, 422, 503),
 )
 def report_summary(by: GroupByQuery = GroupBy.DEPARTMENT) -> SummaryResponse:
-    return SummaryResponse.model_validate(reports().summary(caller(app), by), from_attributes=True)
+    return SummaryResponse.model_validate(reports().summary(caller(), by), from_attributes=True)
 
 
 @app.get(
@@ -116,7 +126,7 @@ def report_summary(by: GroupByQuery = GroupBy.DEPARTMENT) -> SummaryResponse:
     responses=problem_responses(401, 403, 422, 503),
 )
 def report_export(by: GroupByQuery = GroupBy.DEPARTMENT) -> ExportResponse:
-    return ExportResponse.of(reports().export(caller(app), by))
+    return ExportResponse.of(reports().export(caller(), by))
 
 
 @app.get(
@@ -129,7 +139,7 @@ def report_fairness(
     min_decisions: Annotated[int, Query(ge=1, le=10_000)] = 20,
     threshold: Annotated[float, Query(gt=0, le=10)] = 2.0,
 ) -> FairnessResponse:
-    fairness = reports().fairness(caller(app), min_decisions=min_decisions, threshold=threshold)
+    fairness = reports().fairness(caller(), min_decisions=min_decisions, threshold=threshold)
     return FairnessResponse.model_validate(fairness, from_attributes=True)
 
 
@@ -141,7 +151,7 @@ def report_fairness(
     responses=problem_responses(401, 403, 422, 503),
 )
 def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImportStarted:
-    started = imports().start(caller(app), request.filename, max_bytes=get_settings().roll_import_max_bytes)
+    started = imports().start(caller(), request.filename, max_bytes=get_settings().roll_import_max_bytes)
     return RollImportStarted.of(started)
 
 
@@ -152,7 +162,7 @@ def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImpo
     responses=problem_responses(401, 403, 404, 503),
 )
 def get_roll_import(import_id: str) -> RollImportResponse:
-    return RollImportResponse.of(imports().view(caller(app), import_id))
+    return RollImportResponse.of(imports().view(caller(), import_id))
 
 
 @observed(correlation_paths.API_GATEWAY_HTTP)

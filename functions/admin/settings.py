@@ -2,12 +2,12 @@
 
 from functools import lru_cache
 
-from core.settings import FunctionSettings
+from core.settings import FunctionSettings, HttpFunctionSettings
 
 MEGABYTE = 1024 * 1024
 
 
-class AdminSettings(FunctionSettings):
+class AdminSettings(HttpFunctionSettings):
     events_table: str
     counters_table: str
     reports_bucket: str

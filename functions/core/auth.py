@@ -1,14 +1,12 @@
-"""Who is calling: the principal built from the JWT claims API Gateway has already verified."""
+"""Who is calling: roles and the principal the server builds from the directory (core.identity)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from core.errors import Forbidden, Unauthenticated
+from core.errors import Forbidden
 
 
 class Role(StrEnum):
@@ -42,27 +40,3 @@ class Principal(BaseModel):
     def actor_id(self) -> str:
         """How the audit trail names a person: stable (sub) and readable (username)."""
         return f"user:{self.username}"
-
-
-def _groups(raw: Any) -> list[str]:
-    # API Gateway HTTP APIs flatten list claims to a string such as "[ddo hod]".
-    if isinstance(raw, list):
-        return [str(g) for g in raw]
-    if isinstance(raw, str):
-        return [g for g in raw.strip("[]").replace(",", " ").split() if g]
-    return []
-
-
-def principal_from_claims(claims: Mapping[str, Any] | None) -> Principal:
-    if not claims or "sub" not in claims:
-        raise Unauthenticated("No verified identity came with the request.")
-    known = {r.value for r in Role}
-    return Principal(
-        sub=str(claims["sub"]),
-        username=str(claims.get("cognito:username") or claims.get("username") or claims["sub"]),
-        roles=frozenset(Role(g) for g in _groups(claims.get("cognito:groups")) if g in known),
-        employee_code=claims.get("custom:employee_code"),
-        ddo_code=claims.get("custom:ddo_code"),
-        department=claims.get("custom:department"),
-        unit=claims.get("custom:unit"),
-    )

@@ -26,6 +26,18 @@ class Unauthenticated(DomainError):
     title = "Sign in first"
 
 
+class SessionRevoked(DomainError):
+    code = "session_revoked"
+    status = 401
+    title = "Your session has ended"
+
+
+class AccountDisabled(DomainError):
+    code = "account_disabled"
+    status = 403
+    title = "This account is disabled"
+
+
 class Forbidden(DomainError):
     code = "forbidden"
     status = 403

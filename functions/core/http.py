@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -17,8 +18,9 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 
 from core.audit import canonical_json
-from core.auth import Principal, principal_from_claims
+from core.auth import Principal
 from core.errors import DomainError, IdempotencyKeyReused, InvalidCursor, RequestInProgress
+from core.identity import Directory
 from core.observability import logger
 
 PROBLEM_JSON = "application/problem+json"
@@ -102,9 +104,16 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     return decoded
 
 
-def caller(app: APIGatewayHttpResolver) -> Principal:
-    """The verified identity API Gateway (or the local gateway) put into the request context."""
-    return principal_from_claims(app.current_event.request_context.authorizer.jwt_claim)
+class Caller:
+    """The caller of the current request: the sub API Gateway (or the local gateway) verified, looked
+    up in the directory. `directory` is a factory, so the table is read only by routes that ask."""
+
+    def __init__(self, app: APIGatewayHttpResolver, directory: Callable[[], Directory]) -> None:
+        self._app = app
+        self._directory = directory
+
+    def __call__(self) -> Principal:
+        return self._directory().principal(self._app.current_event.request_context.authorizer.jwt_claim)
 
 
 def idempotency_key(app: APIGatewayHttpResolver) -> str | None:

@@ -14,7 +14,13 @@ class FunctionSettings(BaseSettings):
     aws_endpoint_url: str | None = None
 
 
-class IdempotentFunctionSettings(FunctionSettings):
+class HttpFunctionSettings(FunctionSettings):
+    """For functions behind the HTTP API: the caller is looked up in the directory."""
+
+    directory_table: str
+
+
+class IdempotentFunctionSettings(HttpFunctionSettings):
     """For functions whose writes honour an Idempotency-Key."""
 
     idempotency_table: str

@@ -9,6 +9,8 @@ DdoCode = Annotated[str, StringConstraints(pattern=r"^DDO-[A-Z]{3}-\d{3}$")]
 ProgrammeId = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}-\d{4}$")]
 # Indian mobile numbers: ten digits starting 6-9, optionally with +91.
 Mobile = Annotated[str, StringConstraints(pattern=r"^(\+91)?[6-9]\d{9}$")]
+# An official's Cognito username: lowercase, so it can never be taken for an employee code.
+OfficialUsername = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{2,63}$")]
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 # Haryana Parivar Pehchan Patra (Family ID): eight alphanumerics.
 FamilyId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{8}$")]

@@ -17,11 +17,13 @@ from core.aws import AwsClients
 from core.clock import current_clock
 from core.grievance import GrievanceStatus
 from core.history import HistoryEvent
-from core.http import caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
+from core.http import Caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
 from core.idempotency import IdempotentRunner
+from core.identity import Directory
 from core.observability import logger, observed
 from core.recorder import GrievanceRecorder
 from core.store.counters import CounterStore
+from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.grievances import GrievanceStore, ListFilter
 from core.store.notifications import NotificationStore
@@ -52,6 +54,14 @@ app = create_resolver()
 @lru_cache(maxsize=1)
 def _aws() -> AwsClients:
     return AwsClients.for_function(get_settings())
+
+
+@lru_cache(maxsize=1)
+def directory() -> Directory:
+    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
+
+
+caller = Caller(app, directory)
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +99,7 @@ def idempotency() -> IdempotentRunner:
 def record_activity(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     """Officers' and HoDs' visits feed the daily digest; a failed note never fails the request."""
     try:
-        service().note_activity(caller(router))
+        service().note_activity(caller())
     except ClientError as error:
         logger.warning("officer activity not recorded", extra={"error_code": error.response["Error"]["Code"]})
     return next_middleware(router)
@@ -110,7 +120,7 @@ def _view(grievance: Any) -> GrievanceResponse:
     responses=problem_responses(401, 403, 404, 409, 422, 429, 503),
 )
 def file_grievance(request: Annotated[FileGrievanceRequest, Body()]) -> GrievanceResponse:
-    principal = caller(app)
+    principal = caller()
 
     def file() -> dict[str, Any]:
         return _view(service().file(principal, request)).model_dump(mode="json")
@@ -140,7 +150,7 @@ def list_grievances(
 ) -> GrievanceListResponse:
     now = service().now()
     where = ListFilter(status=status, category=category, overdue_at=now if overdue else None)
-    page = service().page(caller(app), where, limit, decode_cursor(cursor))
+    page = service().page(caller(), where, limit, decode_cursor(cursor))
     return GrievanceListResponse(
         items=[GrievanceSummary.of(g, now) for g in page.items],
         next_cursor=encode_cursor(page.last_key) if page.last_key else None,
@@ -155,7 +165,7 @@ def list_grievances(
     responses=problem_responses(401, 403, 404),
 )
 def get_grievance(id: str) -> GrievanceDetailResponse:
-    detail = service().detail(caller(app), id)
+    detail = service().detail(caller(), id)
     return GrievanceDetailResponse(
         **_view(detail.grievance).model_dump(),
         timeline=[HistoryEvent.of(e) for e in detail.events],
@@ -170,7 +180,7 @@ def get_grievance(id: str) -> GrievanceDetailResponse:
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def act(id: str, request: Annotated[ActionRequest, Body()]) -> GrievanceResponse:
-    return _view(service().act(caller(app), id, request))
+    return _view(service().act(caller(), id, request))
 
 
 @app.post(
@@ -182,7 +192,7 @@ def act(id: str, request: Annotated[ActionRequest, Body()]) -> GrievanceResponse
 def reply(id: str, request: Annotated[ReplyRequest, Body()]) -> GrievanceResponse:
     return _view(
         service().reply(
-            caller(app), id, message=request.message, attachment_ids=request.attachment_ids, version=request.version
+            caller(), id, message=request.message, attachment_ids=request.attachment_ids, version=request.version
         )
     )
 
@@ -196,7 +206,7 @@ def reply(id: str, request: Annotated[ReplyRequest, Body()]) -> GrievanceRespons
 def feedback(id: str, request: Annotated[FeedbackRequest, Body()]) -> GrievanceResponse:
     return _view(
         service().feedback(
-            caller(app),
+            caller(),
             id,
             satisfied=request.satisfied,
             rating=request.rating,
@@ -215,7 +225,7 @@ def feedback(id: str, request: Annotated[FeedbackRequest, Body()]) -> GrievanceR
 )
 def request_attachment(id: str, request: Annotated[AttachmentUploadRequest, Body()]) -> AttachmentUploadResponse:
     attachment, grant = service().request_attachment(
-        caller(app), id, filename=request.filename, content_type=request.content_type, size_bytes=request.size_bytes
+        caller(), id, filename=request.filename, content_type=request.content_type, size_bytes=request.size_bytes
     )
     return AttachmentUploadResponse(attachment=AttachmentView.of(attachment), upload=grant)
 
@@ -227,7 +237,7 @@ def request_attachment(id: str, request: Annotated[AttachmentUploadRequest, Body
     responses=problem_responses(401, 403, 404, 409, 503),
 )
 def confirm_attachment(id: str, attachment_id: str) -> AttachmentView:
-    return AttachmentView.of(service().confirm_attachment(caller(app), id, attachment_id))
+    return AttachmentView.of(service().confirm_attachment(caller(), id, attachment_id))
 
 
 @app.get(
@@ -237,7 +247,7 @@ def confirm_attachment(id: str, attachment_id: str) -> AttachmentView:
     responses=problem_responses(401, 403, 404, 409),
 )
 def download_attachment(id: str, attachment_id: str) -> AttachmentDownloadResponse:
-    attachment, url, expires = service().attachment_download(caller(app), id, attachment_id)
+    attachment, url, expires = service().attachment_download(caller(), id, attachment_id)
     return AttachmentDownloadResponse(attachment=AttachmentView.of(attachment), url=url, expires_at=expires)
 
 

@@ -22,11 +22,13 @@ from core.aws import AwsClients
 from core.clock import current_clock
 from core.errors import InvalidCursor
 from core.history import HistoryEvent
-from core.http import caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
+from core.http import Caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
 from core.idempotency import IdempotentRunner
+from core.identity import Directory
 from core.observability import logger, observed, tracer
 from core.recorder import ChangeRecorder
 from core.store.counters import CounterStore
+from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
@@ -56,6 +58,14 @@ app = create_resolver()
 @lru_cache(maxsize=1)
 def _aws() -> AwsClients:
     return AwsClients.for_function(get_settings())
+
+
+@lru_cache(maxsize=1)
+def directory() -> Directory:
+    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
+
+
+caller = Caller(app, directory)
 
 
 @lru_cache(maxsize=1)
@@ -95,7 +105,7 @@ def _registration(registration: Any) -> RegistrationResponse:
     responses=problem_responses(401, 503),
 )
 def get_programme() -> ProgrammeResponse:
-    caller(app)
+    caller()
     status = service().programme()
     return ProgrammeResponse.of(status.programme, status.now, status.registration_open, status.verification_open)
 
@@ -107,7 +117,7 @@ def get_programme() -> ProgrammeResponse:
     responses=problem_responses(401),
 )
 def get_me() -> MeResponse:
-    who = service().who_am_i(caller(app))
+    who = service().who_am_i(caller())
     return MeResponse.of(who.principal, who.roll)
 
 
@@ -120,7 +130,7 @@ def get_me() -> MeResponse:
     responses=problem_responses(401, 403, 409, 422),
 )
 def create_registration(request: Annotated[CreateRegistrationRequest, Body()]) -> RegistrationResponse:
-    principal = caller(app)
+    principal = caller()
 
     def create() -> dict[str, Any]:
         created = service().create(principal, request)
@@ -143,7 +153,7 @@ def create_registration(request: Annotated[CreateRegistrationRequest, Body()]) -
     responses=problem_responses(401, 403, 404),
 )
 def get_registration(id: str) -> RegistrationResponse:
-    return _registration(service().get(caller(app), id))
+    return _registration(service().get(caller(), id))
 
 
 @app.patch(
@@ -153,7 +163,7 @@ def get_registration(id: str) -> RegistrationResponse:
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def update_registration(id: str, request: Annotated[UpdateRegistrationRequest, Body()]) -> RegistrationResponse:
-    updated = service().update(caller(app), id, request, request.version)
+    updated = service().update(caller(), id, request, request.version)
     return _registration(updated)
 
 
@@ -165,7 +175,7 @@ def update_registration(id: str, request: Annotated[UpdateRegistrationRequest, B
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def request_document_upload(id: str, request: Annotated[DocumentUploadRequest, Body()]) -> UploadResponse:
-    document, grant = service().request_upload(caller(app), id, request.type, request.content_type, request.size_bytes)
+    document, grant = service().request_upload(caller(), id, request.type, request.content_type, request.size_bytes)
     return UploadResponse(document_id=document.document_id, upload=grant, document=DocumentResponse.of(document))
 
 
@@ -176,7 +186,7 @@ def request_document_upload(id: str, request: Annotated[DocumentUploadRequest, B
     responses=problem_responses(401, 403, 404, 409, 503),
 )
 def confirm_document(id: str, doc: str) -> DocumentCheckResponse:
-    registration = service().confirm_document(caller(app), id, doc)
+    registration = service().confirm_document(caller(), id, doc)
     document = registration.document(doc)
     assert document is not None  # the service found it before checking
     return DocumentCheckResponse(document=DocumentResponse.of(document), registration_version=registration.version)
@@ -189,7 +199,7 @@ def confirm_document(id: str, doc: str) -> DocumentCheckResponse:
     responses=problem_responses(401, 403, 404, 409),
 )
 def get_document(id: str, doc: str) -> DownloadResponse:
-    document, url, expires_at = service().document_download(caller(app), id, doc)
+    document, url, expires_at = service().document_download(caller(), id, doc)
     return DownloadResponse(document=DocumentResponse.of(document), url=url, expires_at=expires_at)
 
 
@@ -200,7 +210,7 @@ def get_document(id: str, doc: str) -> DownloadResponse:
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def submit_registration(id: str, request: Annotated[SubmitRequest, Body()]) -> SubmitResponse:
-    principal = caller(app)
+    principal = caller()
 
     def submit() -> dict[str, Any]:
         submitted = service().submit(principal, id, request.version)
@@ -230,7 +240,7 @@ def get_history(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> HistoryResponse:
-    history = service().history(caller(app), id)
+    history = service().history(caller(), id)
     after = _history_start(cursor)
     page = [e for e in history.events if e.seq > after][:limit]
     more = bool(page) and page[-1].seq < history.events[-1].seq

@@ -18,10 +18,10 @@ from core.grievance import OPEN_STATUSES, OVERDUE
 from core.observability import logger, metrics, observed
 from core.registration import RegistrationStatus
 from core.store.counters import CounterStore
+from core.store.directory import DirectoryStore
 from core.store.grievances import GrievanceStore
 from core.store.job_runs import JobRunStore
 from core.store.notifications import NotificationStore
-from core.store.officials import OfficialDirectory
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.reports import ReportStore
@@ -47,7 +47,7 @@ def planner() -> JobPlanner:
         registrations=RegistrationStore(dynamodb, settings.registrations_table),
         grievances=GrievanceStore(dynamodb, settings.grievances_table),
         roll=RollStore(dynamodb, settings.roll_table),
-        officials=OfficialDirectory(_aws().client("cognito-idp"), settings.user_pool_id),
+        officials=DirectoryStore(_aws().dynamodb, settings.directory_table),
         job_runs=JobRunStore(dynamodb, settings.job_runs_table),
         reports=ReportStore(_aws().s3, settings.reports_bucket),
         notifications=NotificationStore(settings.notifications_table, dynamodb),

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time, timedelta
 
+from core.auth import Role
 from core.clock import IST, Clock
 from core.delivery import Deliverer
 from core.errors import Busy, VersionConflict
@@ -20,11 +21,11 @@ from core.programme import Programme
 from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
 from core.store.counters import CounterStore
+from core.store.directory import DirectoryStore
 from core.store.dynamo import Position, across_shards, put_once
 from core.store.grievances import L2_QUEUE, UNIT_QUEUE, GrievanceStore
 from core.store.job_runs import JobRunStore
 from core.store.notifications import PENDING_SHARDS, NotificationStore
-from core.store.officials import OfficialDirectory
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import SWEEP_SHARDS, RegistrationStore, SweepItem
 from core.store.reports import ReportStore
@@ -73,7 +74,7 @@ class JobPlanner:
         registrations: RegistrationStore,
         grievances: GrievanceStore,
         roll: RollStore,
-        officials: OfficialDirectory | None,
+        officials: DirectoryStore | None,
         job_runs: JobRunStore,
         reports: ReportStore,
         notifications: NotificationStore,
@@ -278,13 +279,13 @@ class JobPlanner:
         open and overdue, and the officers of the department's units who were absent; each DDO with
         records pending while verification is open: the count. O(officials) reads, COUNT Queries."""
         if self._officials is None:
-            raise ValueError("the officer digest needs the user pool")  # a wiring error, not a request's
+            raise ValueError("the officer digest needs the directory")  # a wiring error, not a request's
         programme = self._programmes.get(self._programme_id)
         now = self._clock.now()
         today = now.astimezone(IST).date()
         yesterday_began = datetime.combine(today - timedelta(days=1), time(0), tzinfo=IST)
         absent_by_unit: dict[str, list[str]] = defaultdict(list)
-        for officer in self._officials.members("officer"):
+        for officer in self._officials.members(Role.OFFICER):
             seen = self._grievances.last_seen(officer.username)
             if officer.unit and (seen is None or seen < yesterday_began):
                 absent_by_unit[officer.unit].append(officer.username)
@@ -304,7 +305,7 @@ class JobPlanner:
             )
             for unit in policy.units
         ]
-        departments = sorted({h.department for h in self._officials.members("hod") if h.department})
+        departments = sorted({h.department for h in self._officials.members(Role.HOD) if h.department})
         hod_items = [
             ReminderItem(
                 recipient=f"hod:{department}",

@@ -12,7 +12,7 @@ class PlannerSettings(FunctionSettings):
     registrations_table: str
     grievances_table: str
     roll_table: str
-    user_pool_id: str
+    directory_table: str
     notifications_table: str
     job_runs_table: str
     reports_bucket: str

@@ -12,13 +12,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from core.aws import AwsClients
 from core.clock import current_clock
 from core.history import HistoryEvent
-from core.http import caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
+from core.http import Caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
 from core.idempotency import IdempotentRunner
+from core.identity import Directory
 from core.observability import observed
 from core.recorder import ChangeRecorder
 from core.registration import RegistrationStatus
 from core.signing import ReceiptSigner
 from core.store.counters import CounterStore
+from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
@@ -42,6 +44,14 @@ app = create_resolver()
 @lru_cache(maxsize=1)
 def _aws() -> AwsClients:
     return AwsClients.for_function(get_settings())
+
+
+@lru_cache(maxsize=1)
+def directory() -> Directory:
+    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
+
+
+caller = Caller(app, directory)
 
 
 @lru_cache(maxsize=1)
@@ -87,7 +97,7 @@ def list_verifications(
     where = QueueFilter(
         status=status, department=department, mismatch_only=mismatch_only, ineligible_only=ineligible_only
     )
-    view = service().queue(caller(app), where, limit, decode_cursor(cursor))
+    view = service().queue(caller(), where, limit, decode_cursor(cursor))
     return QueueResponse(
         items=[QueueItem.of(r) for r in view.items],
         next_cursor=encode_cursor(view.last_key) if view.last_key else None,
@@ -105,7 +115,7 @@ def list_verifications(
     responses=problem_responses(401, 403, 404),
 )
 def get_case_file(id: str) -> CaseFileResponse:
-    case = service().case_file(caller(app), id)
+    case = service().case_file(caller(), id)
     registration = case.registration
     return CaseFileResponse(
         registration_id=registration.registration_id,
@@ -132,7 +142,7 @@ def get_case_file(id: str) -> CaseFileResponse:
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 def decide(id: str, request: Annotated[DecisionBody, Body()]) -> DecisionResponse:
-    principal = caller(app)
+    principal = caller()
 
     def record() -> dict[str, Any]:
         decided = service().decide(principal, id, request)
@@ -161,7 +171,7 @@ def decide(id: str, request: Annotated[DecisionBody, Body()]) -> DecisionRespons
     responses=problem_responses(401, 403, 404),
 )
 def get_receipt(id: str) -> ReceiptResponse:
-    check = service().receipt(caller(app), id)
+    check = service().receipt(caller(), id)
     return ReceiptResponse(signed_receipt=check.signed_receipt, verified=check.verified)
 
 

@@ -48,8 +48,8 @@ curl -s "$API/v1/admin/reports/export?by=district" -H "$ADMIN" | j 'd["url"]'
 
 def banner(config: StackConfig) -> str:
     users = demo_users()
-    employees = [u for u in users if u.group == "employee"]
-    officials = [u for u in users if u.group != "employee"]
+    employees = [u for u in users if u.employee_code]
+    officials = [u for u in users if not u.employee_code]
     lines = [
         "",
         "Anubandh local stack is up.",

@@ -1,4 +1,8 @@
-"""Checks bearer JWTs as API Gateway's JWT authorizer does: against the user pool's JWKS."""
+"""Checks bearer JWTs as API Gateway's JWT authorizer does: against the user pool's JWKS.
+
+The signature (RS256, a key of the pool's JWKS), `iss`, `exp` (and `nbf`, `iat`), the app client in
+`aud` (id tokens) or `client_id` (access tokens), and `token_use` of id or access.
+"""
 
 from __future__ import annotations
 
@@ -42,12 +46,16 @@ class JwtVerifier:
                 self._key(str(header.get("kid"))),
                 algorithms=["RS256"],
                 issuer=self._issuer,
-                options={"require": ["exp", "iss", "sub"], "verify_aud": False},
+                options={"require": ["exp", "iat", "iss", "sub", "token_use"], "verify_aud": False},
                 leeway=5,
             )
         except jwt.PyJWTError as error:
             raise InvalidToken(str(error)) from error
-        # API Gateway accepts the app client in `aud` (id tokens) or `client_id` (access tokens).
-        if self._audience not in (claims.get("aud"), claims.get("client_id")):
+        # API Gateway takes the app client from `aud` (id tokens) or `client_id` (access tokens); a
+        # token of any other kind (or one naming its client in the other kind's claim) is refused.
+        client_claim = {"id": "aud", "access": "client_id"}.get(str(claims["token_use"]))
+        if client_claim is None:
+            raise InvalidToken(f"a {claims['token_use']!r} token is not accepted; send an id or access token")
+        if claims.get(client_claim) != self._audience:
             raise InvalidToken("the token is for another app client")
         return claims

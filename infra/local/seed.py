@@ -6,16 +6,20 @@ links) and leaves existing users alone.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from core.auth import Role
 from core.clock import IST
+from core.identity import IdentityLink, Official
 from core.notices import Contact, NoticePolicy
 from core.programme import GrievancePolicy, GrievanceUnit, Programme, Window
 from core.service_record import Engagement, EngagementType, Gender, PaidDays, Personal, ServiceRecord, ServiceSpell
+from core.store.directory import DirectoryStore, StoredOfficial
+from core.store.dynamo import transact_write
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollEntry, RollStore
 
@@ -259,56 +263,86 @@ def demo_roll() -> list[RollEntry]:
 @dataclass(frozen=True)
 class DemoUser:
     username: str
-    group: str
-    attributes: dict[str, str]
+    role: Role
     note: str
+    employee_code: str | None = None
+    scope: dict[str, str] = field(default_factory=dict)
+
+    def official(self, number: int) -> Official:
+        return Official(
+            username=self.username,
+            name=self.note.split(",")[0],
+            email=f"{self.username}@example.gov.in",
+            mobile=f"98766{number:05d}",
+            role=self.role,
+            **self.scope,
+        )
 
 
 def demo_users() -> list[DemoUser]:
     users = [
         DemoUser(
-            f"employee{n}",
-            "employee",
-            {"custom:employee_code": employee_code(n), "phone_number": f"+9198120{n:05d}"},
-            ARCHETYPES[(n - 1) % len(ARCHETYPES)].label,
+            f"employee{n}", Role.EMPLOYEE, ARCHETYPES[(n - 1) % len(ARCHETYPES)].label, employee_code=employee_code(n)
         )
         for n in range(1, 31)
     ]
     users += [
-        DemoUser("ddo1", "ddo", {"custom:ddo_code": "DDO-PKL-001"}, "DDO, Civil Hospital Panchkula (Health)"),
-        DemoUser("ddo2", "ddo", {"custom:ddo_code": "DDO-PKL-002"}, "DDO, CHC Raipur Rani (Health)"),
-        DemoUser("ddo3", "ddo", {"custom:ddo_code": "DDO-HSR-001"}, "DDO, DC Office Hisar"),
-        DemoUser("hod1", "hod", {"custom:department": "Health"}, "Head of Department, Health (DDO-PKL-001/002)"),
-        DemoUser("officer1", "officer", {"custom:unit": "GRV-PKL-L1"}, "Grievance officer, L1 Panchkula"),
-        DemoUser("officer2", "officer", {"custom:unit": "GRV-HSR-L1"}, "Grievance officer, L1 Hisar"),
-        DemoUser("admin1", "admin", {}, "State nodal officer (windows, roll, reports)"),
+        DemoUser("ddo1", Role.DDO, "DDO, Civil Hospital Panchkula (Health)", scope={"ddo_code": "DDO-PKL-001"}),
+        DemoUser("ddo2", Role.DDO, "DDO, CHC Raipur Rani (Health)", scope={"ddo_code": "DDO-PKL-002"}),
+        DemoUser("ddo3", Role.DDO, "DDO, DC Office Hisar", scope={"ddo_code": "DDO-HSR-001"}),
+        DemoUser("hod1", Role.HOD, "Head of Department, Health (DDO-PKL-001/002)", scope={"department": "Health"}),
+        DemoUser("officer1", Role.OFFICER, "Grievance officer, L1 Panchkula", scope={"unit": "GRV-PKL-L1"}),
+        DemoUser("officer2", Role.OFFICER, "Grievance officer, L1 Hisar", scope={"unit": "GRV-HSR-L1"}),
+        DemoUser("admin1", Role.ADMIN, "State nodal officer (windows, roll, reports)"),
     ]
     return users
 
 
 def seed(
-    *, dynamodb: Any, dynamodb_resource: Any, cognito: Any, settings_table: str, roll_table: str, user_pool_id: str
+    *,
+    dynamodb: Any,
+    dynamodb_resource: Any,
+    cognito: Any,
+    settings_table: str,
+    roll_table: str,
+    directory_table: str,
+    user_pool_id: str,
 ) -> None:
     ProgrammeStore(dynamodb, dynamodb_resource, settings_table, 0).put(PROGRAMME)
     roll = RollStore(dynamodb, roll_table)
     for entry in demo_roll():
         roll.put(entry)
-    for user in demo_users():
-        _ensure_user(cognito, user_pool_id, user)
+    directory = DirectoryStore(dynamodb, directory_table)
+    for number, user in enumerate(demo_users(), start=1):
+        sub = _ensure_user(cognito, user_pool_id, user)
+        _ensure_link(dynamodb, directory, user, sub, number)
 
 
-def _ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> None:
+def _ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> str:
+    """The demo user's sub, creating the user (with the demo password, in its group) if need be."""
     try:
-        cognito.admin_get_user(UserPoolId=pool_id, Username=user.username)
-        return
+        found = cognito.admin_get_user(UserPoolId=pool_id, Username=user.username)["UserAttributes"]
     except ClientError as error:
         if error.response["Error"]["Code"] != "UserNotFoundException":
             raise
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=user.username,
-        UserAttributes=[{"Name": k, "Value": v} for k, v in user.attributes.items()],
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=user.username, Password=DEMO_PASSWORD, Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=user.username, GroupName=user.group)
+        found = cognito.admin_create_user(UserPoolId=pool_id, Username=user.username, MessageAction="SUPPRESS")["User"][
+            "Attributes"
+        ]
+        cognito.admin_set_user_password(
+            UserPoolId=pool_id, Username=user.username, Password=DEMO_PASSWORD, Permanent=True
+        )
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=user.username, GroupName=user.role.value)
+    return next(a["Value"] for a in found if a["Name"] == "sub")
+
+
+def _ensure_link(dynamodb: Any, directory: DirectoryStore, user: DemoUser, sub: str, number: int) -> None:
+    """The directory entry that makes the demo user somebody: an employee's roll entry, an official's scope."""
+    if directory.link(sub) is not None:
+        return
+    if user.employee_code is not None:
+        link = IdentityLink(sub=sub, username=user.username, role=Role.EMPLOYEE, employee_code=user.employee_code)
+        transact_write(dynamodb, [directory.link_employee(link)])
+        return
+    at = datetime.now(UTC)
+    stored = StoredOfficial(official=user.official(number), sub=sub, version=1)
+    transact_write(dynamodb, directory.save_official(None, stored, at=at))

@@ -167,6 +167,7 @@ def start(config: StackConfig) -> RunningStack:
             cognito=boto3.client("cognito-idp"),
             settings_table=os.environ["SETTINGS_TABLE"],
             roll_table=_physical(context, template, "AWS::DynamoDB::Table", "RollTable"),
+            directory_table=os.environ["DIRECTORY_TABLE"],
             user_pool_id=context.physical[pool]["Ref"],
         )
 

@@ -317,6 +317,8 @@ def test_admin_role_moves_windows_reads_counters_and_exports_but_touches_no_reco
         (("s3:GetObject", "s3:PutObject"), json.dumps({"Fn::Sub": "${ReportsBucket.Arn}/exports/*"})),
         (("s3:GetObject", "s3:PutObject"), json.dumps({"Fn::Sub": "${ReportsBucket.Arn}/imports/*"})),
         (("dynamodb:GetItem", "dynamodb:PutItem"), json.dumps({"Fn::GetAtt": ["JobRunsTable", "Arn"]})),
+        # who the caller is: the directory link of the verified sub
+        (("dynamodb:GetItem",), json.dumps({"Fn::GetAtt": ["DirectoryTable", "Arn"]})),
     }
 
 
@@ -369,7 +371,8 @@ def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_mu
             ),
         ),
         (("dynamodb:GetItem",), json.dumps({"Fn::GetAtt": ["GrievancesTable", "Arn"]})),
-        (("cognito-idp:ListUsersInGroup",), json.dumps({"Fn::GetAtt": ["UserPool", "Arn"]})),
+        # the digest's officials: the directory's sparse index of active officials by role
+        (("dynamodb:Query",), json.dumps({"Fn::Sub": "${DirectoryTable.Arn}/index/by_role"})),
         (("dynamodb:GetItem", "dynamodb:PutItem"), json.dumps({"Fn::GetAtt": ["JobRunsTable", "Arn"]})),
         (("dynamodb:PutItem",), json.dumps({"Fn::GetAtt": ["NotificationsTable", "Arn"]})),
         (("dynamodb:GetItem",), json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]})),

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
@@ -14,6 +15,8 @@ from admin import handler as admin_handler
 from admin import importer as admin_importer
 from admin import settings as admin_settings
 from core.clock import SettableClock, SystemClock, install_clock
+from core.store.directory import DirectoryStore
+from core.store.dynamo import transact_write
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollStore
 from grievance import handler as grievance_handler
@@ -63,14 +66,17 @@ def _reset_functions() -> None:
         register_handler.service,
         register_handler.idempotency,
         register_handler._aws,
+        register_handler.directory,
         verify_settings.get_settings,
         verify_handler.service,
         verify_handler.idempotency,
         verify_handler._aws,
+        verify_handler.directory,
         grievance_settings.get_settings,
         grievance_handler.service,
         grievance_handler.idempotency,
         grievance_handler._aws,
+        grievance_handler.directory,
         admin_settings.get_settings,
         admin_handler.service,
         admin_handler.reports,
@@ -79,6 +85,7 @@ def _reset_functions() -> None:
         admin_importer.importer,
         admin_importer._aws,
         admin_handler._aws,
+        admin_handler.directory,
         reminders_settings.get_planner_settings,
         reminders_settings.get_worker_settings,
         reminders_planner.planner,
@@ -127,6 +134,19 @@ class Reply:
         return self.body.get("code") if isinstance(self.body, dict) else None
 
 
+def directory_store() -> DirectoryStore:
+    """The directory through a client of the test's own, so the handlers' counted calls stay theirs."""
+    return DirectoryStore(boto3.client("dynamodb"), register_settings.get_settings().directory_table)
+
+
+def _ensure_in_directory(caller: dict[str, str]) -> None:
+    """The directory entry the test's caller stands for, unless the test has already put (or changed) one."""
+    link = factories.directory_link(caller)
+    store = directory_store()
+    if link is not None and store.link(link.sub) is None:
+        transact_write(boto3.client("dynamodb"), [store.put_link(link)])
+
+
 ROUTE_TABLE = RouteTable(http_routes(load_template()))
 
 
@@ -146,6 +166,8 @@ def call(
     query: str = "",
 ) -> Reply:
     route, function_id = _route_of(method, path)
+    if as_ is not None:
+        _ensure_in_directory(as_)
     event = factories.event(method, path, route=route, as_=as_, body=body, headers=headers, query=query)
     response = HANDLERS[function_id].lambda_handler(event, LocalLambdaContext(function_id))
     raw = response.get("body") or ""

@@ -541,7 +541,8 @@ def test_round_trips_per_grievance_request(round_trips: RoundTrips) -> None:
     gid, v = filed()
     assert round_trips.take() == ["GetItem", "TransactWriteItems"]  # roll entry, then one transaction
     act(gid, v, "accept")
-    assert round_trips.take() == ["UpdateItem", "Query", "TransactWriteItems"]  # activity, read, write
+    # the officer's first request: who they are (directory), activity, read, write
+    assert round_trips.take() == ["GetItem", "UpdateItem", "Query", "TransactWriteItems"]
     act(gid, v + 1, "comment", remarks="Working on it.")
     assert round_trips.take() == ["Query", "TransactWriteItems"]  # activity already noted this hour
     listed(OFFICER)

@@ -197,7 +197,7 @@ def test_the_upload_queue_redrives_to_its_dead_letter_queue(template: dict[str, 
     assert int(dlq["Attributes"]["MessageRetentionPeriod"]) == declared(template, dlq_id)["MessageRetentionPeriod"]
 
 
-def test_the_user_pool_has_its_custom_attributes_groups_and_a_locally_loginable_client(
+def test_the_user_pool_requires_totp_keeps_no_scope_attributes_and_has_a_locally_loginable_client(
     template: dict[str, Any],
 ) -> None:
     context = provisioned(template)
@@ -205,8 +205,9 @@ def test_the_user_pool_has_its_custom_attributes_groups_and_a_locally_loginable_
     pool_id = only(template, "AWS::Cognito::UserPool")
     pool = cognito.describe_user_pool(UserPoolId=context.physical[pool_id]["Ref"])["UserPool"]
 
-    custom = {a["Name"] for a in pool["SchemaAttributes"] if a["Name"].startswith("custom:")}
-    assert custom == {f"custom:{a['Name']}" for a in declared(template, pool_id)["Schema"]}
+    # Scope lives in the directory table, never in attributes a token would carry
+    assert not [a for a in pool["SchemaAttributes"] if a["Name"].startswith("custom:")]
+    assert pool["MfaConfiguration"] == "ON"
     assert pool["Name"] == f"anubandh-{template['Parameters']['Stage']['Default']}"
 
     groups = {g["GroupName"] for g in cognito.list_groups(UserPoolId=pool["Id"])["Groups"]}

@@ -11,14 +11,18 @@ import boto3
 import pytest
 
 from core.clock import IST, SettableClock
+from core.identity import Official
 from core.notices import Contact, NoticePolicy
 from core.programme import Window
+from core.store.directory import StoredOfficial
+from core.store.dynamo import transact_write
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollEntry, RollStore
 from register import handler as register_handler
 from register import settings as register_settings
 from tests import factories
 from tests.factories import OPENS, PKL_UNIT, employee
+from tests.integration.conftest import directory_store
 from tests.integration.test_deadline_jobs import _fresh_settings, drain, run_job
 from tests.integration.test_notification_delivery import Sends
 from tests.integration.test_registration_journey import complete_draft, create, submit
@@ -166,18 +170,14 @@ def test_superannuation_notice_reaches_those_within_90_days_and_their_ddo(
     assert run_job("superannuation-notice")["sample_ids"] == ["employee:EMP-0043"]
 
 
-def official(username: str, group: str, **attributes: str) -> None:
-    from reminders import settings as reminders_settings  # noqa: PLC0415
+def official(username: str, role: str, **scope: str) -> None:
+    """An imported official: their record and link in the directory."""
 
-    pool = reminders_settings.get_planner_settings().user_pool_id
-    cognito = boto3.client("cognito-idp")
-    cognito.admin_create_user(
-        UserPoolId=pool,
-        Username=username,
-        UserAttributes=[{"Name": f"custom:{k}", "Value": v} for k, v in attributes.items()],
-        MessageAction="SUPPRESS",
+    person = Official(
+        username=username, name=username, email=f"{username}@example.gov.in", mobile="9876500299", role=role, **scope
     )
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username=username, GroupName=group)
+    stored = StoredOfficial(official=person, sub=f"sub-{username}", version=1)
+    transact_write(boto3.client("dynamodb"), directory_store().save_official(None, stored, at=at(20)))
 
 
 def test_officer_digest_reports_pendency_overdue_and_who_did_not_sign_in(

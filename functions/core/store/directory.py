@@ -1,0 +1,154 @@
+"""The `directory` table: who each signed-in person is, and the officials with their scope.
+
+* pk = "sub#<sub>": the link of one Cognito user to the portal (an employee's roll entry, or an
+  official's role and scope). The one item every request reads, by its key: strongly consistent,
+  so a link written at the first sign-in holds for the very next request.
+* pk = "official#<username>": an official as imported, with the Cognito sub, a version and the head
+  of the official's own audit chain (`official#<username>` in the events table). Only active
+  officials carry `role_key`, so the sparse `by_role` index lists exactly the DDOs, HoDs, officers
+  or admins who may act (the daily digest reads it).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from core.audit import GENESIS_HASH
+from core.auth import Role
+from core.identity import IdentityLink, Official
+from core.store.dynamo import TxItem, marshal, put_if_version, put_new, unmarshal
+
+BY_ROLE = "by_role"
+
+
+def link_key(sub: str) -> dict[str, Any]:
+    return {"pk": {"S": f"sub#{sub}"}}
+
+
+def official_key(username: str) -> dict[str, Any]:
+    return {"pk": {"S": f"official#{username}"}}
+
+
+class StoredOfficial(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    official: Official
+    sub: str
+    version: int
+    event_head: str = GENESIS_HASH
+
+    @property
+    def entity(self) -> str:
+        return f"official#{self.official.username}"
+
+
+class DirectoryStore:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    # ------------------------------------------------------------------ links
+    def link(self, sub: str) -> IdentityLink | None:
+        item = self._client.get_item(TableName=self._table, Key=link_key(sub), ConsistentRead=True).get("Item")
+        if item is None:
+            return None
+        stored = unmarshal(item)
+        stored.pop("pk")
+        return IdentityLink.model_validate(stored)
+
+    def _link_item(self, link: IdentityLink) -> dict[str, Any]:
+        return {**link_key(link.sub), **marshal(link.model_dump(mode="json"))}
+
+    def put_link(self, link: IdentityLink) -> TxItem:
+        return TxItem(
+            name="identity_link", operation="Put", request={"TableName": self._table, "Item": self._link_item(link)}
+        )
+
+    def link_employee(self, link: IdentityLink) -> TxItem:
+        """Binds a Cognito user to a roll entry; never rebinds a sub to another employee."""
+        return TxItem(
+            name="identity_link",
+            operation="Put",
+            request={
+                "TableName": self._table,
+                "Item": self._link_item(link),
+                "ConditionExpression": "attribute_not_exists(pk) OR employee_code = :code",
+                "ExpressionAttributeValues": {":code": {"S": str(link.employee_code)}},
+            },
+        )
+
+    def end_sessions(self, sub: str, at: datetime) -> None:
+        """Tokens issued before `at` are refused from now on (within the principal cache's minute)."""
+        self._client.update_item(
+            TableName=self._table,
+            Key=link_key(sub),
+            UpdateExpression="SET tokens_valid_after = :at",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":at": {"S": at.isoformat()}},
+        )
+
+    # ------------------------------------------------------------------ officials
+    def official(self, username: str) -> StoredOfficial | None:
+        item = self._client.get_item(TableName=self._table, Key=official_key(username), ConsistentRead=True).get("Item")
+        return None if item is None else self._stored_official(unmarshal(item))
+
+    @staticmethod
+    def _stored_official(item: dict[str, Any]) -> StoredOfficial:
+        fields = {name: item.get(name) for name in Official.model_fields}
+        return StoredOfficial(
+            official=Official.model_validate(fields),
+            sub=item["sub"],
+            version=int(item["version"]),
+            event_head=item.get("event_head", GENESIS_HASH),
+        )
+
+    def save_official(self, before: StoredOfficial | None, after: StoredOfficial, *, at: datetime) -> list[TxItem]:
+        """The official's record (conditioned on the version read) and the link every request reads.
+
+        Disabling an official also ends their sessions: tokens issued before `at` are refused.
+        """
+        official = after.official
+        record = {
+            **official_key(official.username),
+            **marshal(
+                {
+                    **official.model_dump(mode="json"),
+                    "sub": after.sub,
+                    "version": after.version,
+                    "event_head": after.event_head,
+                    "updated_at": at.isoformat(),
+                    "role_key": official.role.value if official.active else None,
+                }
+            ),
+        }
+        save = (
+            put_new("official", self._table, record)
+            if before is None
+            else put_if_version("official", self._table, record, before.version)
+        )
+        link = official.link(after.sub, tokens_valid_after=None if official.active else at)
+        return [
+            save,
+            TxItem(
+                name="identity_link", operation="Put", request={"TableName": self._table, "Item": self._link_item(link)}
+            ),
+        ]
+
+    def members(self, role: Role) -> list[Official]:
+        """Every active official holding `role`: pages of the sparse `by_role` index."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": BY_ROLE,
+            "KeyConditionExpression": "role_key = :r",
+            "ExpressionAttributeValues": {":r": {"S": role.value}},
+        }
+        found: list[Official] = []
+        while True:
+            page = self._client.query(**request)
+            found.extend(self._stored_official(unmarshal(i)).official for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
