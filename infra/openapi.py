@@ -27,7 +27,8 @@ DESCRIPTION = (
 
 
 def build() -> dict[str, Any]:
-    modules = sorted({route.handler.rpartition(".")[0] for route in http_routes(load_template())})
+    routes = http_routes(load_template())
+    modules = sorted({route.handler.rpartition(".")[0] for route in routes})
     merged: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
@@ -46,6 +47,10 @@ def build() -> dict[str, Any]:
         for path, item in schema.get("paths", {}).items():
             merged["paths"].setdefault(path, {}).update(item)
         merged["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
+    for route in routes:  # the template decides what is public: those operations need no token
+        operation = merged["paths"].get(route.path, {}).get(route.method.lower())
+        if operation is not None and not route.requires_auth:
+            operation["security"] = []
     merged["paths"] = dict(sorted(merged["paths"].items()))
     merged["components"]["schemas"] = dict(sorted(merged["components"]["schemas"].items()))
     return merged

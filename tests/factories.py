@@ -143,11 +143,12 @@ def token_claims(caller: dict[str, str]) -> dict[str, str]:
 
 def directory_link(caller: dict[str, str]) -> IdentityLink | None:
     """What the directory says of the caller: the first group is the role (None: nobody it knows)."""
-    roles = [g for g in caller["cognito:groups"].strip("[]").split() if g in {r.value for r in Role}]
+    roles = [g for g in caller.get("cognito:groups", "").strip("[]").split() if g in {r.value for r in Role}]
     if not roles:
         return None
     scope = {k[len(DIRECTORY_PREFIX) :]: v for k, v in caller.items() if k.startswith(DIRECTORY_PREFIX)}
-    return IdentityLink(sub=caller["sub"], username=caller["cognito:username"], role=Role(roles[0]), **scope)
+    username = caller.get("cognito:username") or caller["username"]
+    return IdentityLink(sub=caller["sub"], username=username, role=Role(roles[0]), **scope)
 
 
 def employee(code: str = "EMP-0001") -> dict[str, str]:

@@ -148,7 +148,7 @@ def report_fairness(
     status_code=201,
     tags=["roll"],
     summary="Start a roll import: returns a pre-signed POST for the CSV; the upload starts the import",
-    responses=problem_responses(401, 403, 422, 503),
+    responses=problem_responses(401, 403, 422, 503, success=201),
 )
 def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImportStarted:
     started = imports().start(caller(), request.filename, max_bytes=get_settings().roll_import_max_bytes)

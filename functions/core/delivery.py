@@ -103,7 +103,7 @@ class Deliverer:
         notifications: NotificationStore,
         roll: RollStore,
         sms: SmsSender,
-        email: EmailSender,
+        email: EmailSender | None,
         dlt_entity_id: str = "",
     ) -> None:
         self._dlt_entity_id = dlt_entity_id  # the deployment's, when set, over the programme data's
@@ -122,8 +122,13 @@ class Deliverer:
         data: dict[str, Any],
         day: str,
         now: datetime,
+        channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL),
+        secret_fields: frozenset[str] = frozenset(),
     ) -> DeliveryOutcome:
-        """Each channel the recipient has, once per (recipient, campaign, channel, day)."""
+        """Each of `channels` the recipient has, once per (recipient, campaign, channel, day).
+
+        `secret_fields` (an OTP) go into the message but are masked in the ledger, which is kept.
+        """
         policy = programme.notices
         entity_id = self._dlt_entity_id or policy.dlt_entity_id
         template = policy.template(template_code)
@@ -133,10 +138,11 @@ class Deliverer:
         if contact is None or not (contact.mobile or contact.email):
             return DeliveryOutcome(recipient=recipient, reason="no mobile or e-mail on record")
         notice = render(template, data)
+        kept = render(template, {**data, **{name: "******" for name in secret_fields}}) if secret_fields else notice
         sent: list[Channel] = []
         already: list[Channel] = []
         for channel, address in ((Channel.SMS, contact.mobile), (Channel.EMAIL, contact.email)):
-            if not address:
+            if not address or channel not in channels or (channel == Channel.EMAIL and self._email is None):
                 continue
             key = LedgerKey(recipient=recipient, campaign=campaign, channel=channel.value, day=day)
             masked = mask_mobile(address) if channel == Channel.SMS else mask_email(address)
@@ -146,7 +152,7 @@ class Deliverer:
                 "language": "hi+en",
                 "dlt_entity_id": entity_id if channel == Channel.SMS else None,
                 "dlt_template_id": template.dlt_template_id if channel == Channel.SMS else None,
-                "text": notice.sms if channel == Channel.SMS else f"{notice.subject}\n{notice.sms}",
+                "text": kept.sms if channel == Channel.SMS else f"{kept.subject}\n{kept.sms}",
             }
             claim = self._notifications.claim(key, at=now, record=record)
             if claim == Claim.SENT:
@@ -163,6 +169,7 @@ class Deliverer:
                     template_id=template.dlt_template_id,
                 )
             else:
+                assert self._email is not None  # an e-mail channel without a sender was skipped above
                 message_id = self._email.send(to=address, source=policy.email_from, notice=notice)
             self._notifications.confirm(key, at=now, message_id=message_id)
             logger.info(

@@ -246,3 +246,47 @@ class InvalidWindow(DomainError):
     code = "invalid_window"
     status = 422
     title = "This window change is not allowed"
+
+
+class OtpInvalid(DomainError):
+    code = "otp_invalid"
+    status = 401
+    title = "The OTP is not correct"
+
+
+class OtpLocked(DomainError):
+    code = "otp_locked"
+    status = 401
+    title = "Too many wrong OTPs for this request"
+
+
+class OtpExpired(DomainError):
+    code = "otp_expired"
+    status = 401
+    title = "The OTP has expired"
+
+
+class OtpUsed(DomainError):
+    code = "otp_used"
+    status = 401
+    title = "This OTP has already been used"
+
+
+class TooManyRequests(DomainError):
+    """Carries `retry_after_seconds`, which core.http also sends as a Retry-After header."""
+
+    code = "too_many_requests"
+    status = 429
+    title = "Too many requests"
+
+
+class RefreshRefused(DomainError):
+    code = "refresh_invalid"
+    status = 401
+    title = "The session cannot be renewed"
+
+
+class SignInUnavailable(DomainError):
+    code = "sign_in_unavailable"
+    status = 503
+    title = "Sign-in is not available right now"

@@ -143,9 +143,15 @@ _PROBLEM_MEANINGS = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int, Any]:
-    """OpenAPI entries for the problem+json answers a route can give."""
-    return {
-        status: {"description": _PROBLEM_MEANINGS[status], "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}}
-        for status in statuses
-    }
+def problem_responses(*statuses: int, success: int = 200, description: str = "Done") -> dict[int, Any]:
+    """OpenAPI entries of a route: its success (Powertools fills in the route's return model, since
+    the entry names no content) and the problem+json answers it can give."""
+    documented: dict[int, Any] = {success: {"description": description}}
+    if success == HTTPStatus.NO_CONTENT:
+        documented[success]["content"] = {}  # nothing to describe: no body
+    for status in statuses:
+        documented[status] = {
+            "description": _PROBLEM_MEANINGS[status],
+            "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}},
+        }
+    return documented

@@ -110,6 +110,9 @@ def _default_templates() -> tuple[NoticeTemplate, ...]:
            "The employee replied on grievance {number}.", "कर्मचारी ने शिकायत {number} पर उत्तर दिया।"),
         _t("grievance_closed", 20, grievance, shikayat,
            "Grievance {number} is closed.", "शिकायत {number} बंद।"),
+        _t("sign_in_otp", 40, "Your sign-in OTP", "आपका साइन-इन OTP",
+           "Anubandh: your OTP is {otp}, valid for 5 minutes. Do not share it; no official will ask for it.",
+           "अनुबंध: आपका OTP {otp} है, 5 मिनट तक मान्य। इसे किसी को न बताएं; कोई अधिकारी इसे नहीं मांगेगा।"),
     )  # fmt: skip
 
 

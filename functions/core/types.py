@@ -16,6 +16,7 @@ Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", 
 FamilyId = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{8}$")]
 Last4 = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
 RegistrationId = Annotated[str, StringConstraints(pattern=r"^REG-[0-9A-HJKMNP-TV-Z]{26}$")]
+ChallengeId = Annotated[str, StringConstraints(pattern=r"^OTP-[0-9A-HJKMNP-TV-Z]{26}$")]
 DocumentId = Annotated[str, StringConstraints(pattern=r"^DOC-[0-9A-HJKMNP-TV-Z]{26}$")]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Rupees = Annotated[int, Field(ge=0, le=10_000_000)]

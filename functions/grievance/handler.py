@@ -117,7 +117,7 @@ def _view(grievance: Any) -> GrievanceResponse:
     status_code=201,
     tags=["grievances"],
     summary="File a grievance: assigned to the L1 unit (or, for a rejected registration, the HoD) with a due date",
-    responses=problem_responses(401, 403, 404, 409, 422, 429, 503),
+    responses=problem_responses(401, 403, 404, 409, 422, 429, 503, success=201),
 )
 def file_grievance(request: Annotated[FileGrievanceRequest, Body()]) -> GrievanceResponse:
     principal = caller()
@@ -221,7 +221,7 @@ def feedback(id: str, request: Annotated[FeedbackRequest, Body()]) -> GrievanceR
     status_code=201,
     tags=["grievances"],
     summary="Ask for a pre-signed POST to attach a PDF, JPEG or PNG (at most 5 MB)",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, success=201),
 )
 def request_attachment(id: str, request: Annotated[AttachmentUploadRequest, Body()]) -> AttachmentUploadResponse:
     attachment, grant = service().request_attachment(

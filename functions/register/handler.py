@@ -127,7 +127,7 @@ def get_me() -> MeResponse:
     status_code=201,
     tags=["registrations"],
     summary="Create your draft, prefilled from the roll (one per employee)",
-    responses=problem_responses(401, 403, 409, 422),
+    responses=problem_responses(401, 403, 409, 422, success=201),
 )
 def create_registration(request: Annotated[CreateRegistrationRequest, Body()]) -> RegistrationResponse:
     principal = caller()
@@ -172,7 +172,7 @@ def update_registration(id: str, request: Annotated[UpdateRegistrationRequest, B
     status_code=201,
     tags=["documents"],
     summary="Get a pre-signed POST to upload one document",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(401, 403, 404, 409, 422, success=201),
 )
 def request_document_upload(id: str, request: Annotated[DocumentUploadRequest, Body()]) -> UploadResponse:
     document, grant = service().request_upload(caller(), id, request.type, request.content_type, request.size_bytes)

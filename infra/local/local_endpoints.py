@@ -44,6 +44,8 @@ class LocalEndpoints:
         runner: FunctionRunner | None = None,
         drain: Callable[[float], bool] | None = None,
         ledger: NotificationStore | None = None,
+        functions: Mapping[str, tuple[str, str]] | None = None,
+        sms_sent: Callable[[], Mapping[str, Mapping[str, str]]] | None = None,
     ) -> None:
         self._cognito = cognito
         self._pool = user_pool_id
@@ -53,6 +55,8 @@ class LocalEndpoints:
         self._runner = runner or FunctionRunner()
         self._drain = drain
         self._ledger = ledger
+        self._functions = dict(functions or {})  # physical name -> (logical id, handler)
+        self._sms_sent = sms_sent
 
     def routes(self) -> dict[tuple[str, str], LocalEndpoint]:
         routes: dict[tuple[str, str], LocalEndpoint] = {
@@ -63,7 +67,21 @@ class LocalEndpoints:
         }
         for name, job in self._jobs.items():  # one route per job the template schedules
             routes[("POST", f"/_local/jobs/{name}")] = self._job_endpoint(job)
+        for name, (function_id, handler) in self._functions.items():  # Lambda's Invoke, for moto's Cognito
+            routes[("POST", f"/_local/lambda/{name}")] = self._invoke_endpoint(function_id, handler)
         return routes
+
+    def _invoke_endpoint(self, function_id: str, handler: str) -> LocalEndpoint:
+        """What Lambda's Invoke API does for a trigger: the event in, the function's answer out."""
+
+        def endpoint(_query: str, _headers: Mapping[str, str], body: bytes | None) -> Response:
+            try:
+                event = _json_body(body)
+            except ValueError:
+                return gateway_problem(422, "validation_error", "Invalid event", "Send the event as a JSON object.")
+            return json_response(200, self._runner.invoke(function_id, handler, event))
+
+        return endpoint
 
     def _job_endpoint(self, job: ScheduledJob) -> LocalEndpoint:
         def endpoint(_query: str, _headers: Mapping[str, str], body: bytes | None) -> Response:
@@ -140,7 +158,8 @@ class LocalEndpoints:
     def outbox(self, query: str, _headers: Mapping[str, str], _body: bytes | None) -> Response:
         """What was sent on a day (`?day=YYYY-MM-DD`, default the local clock's day in IST), from the
         delivery ledger: recipient, masked address, channel, template, language, DLT ids, text, and the
-        message id moto's SNS or SES answered with (moto drops SMS attributes, so the ledger keeps them)."""
+        message id moto's SNS or SES answered with (moto drops SMS attributes, so the ledger keeps them).
+        An SMS's text is what the phone received, as moto's SNS recorded it: an OTP is readable here."""
         day = parse_qs(query).get("day", [self._clock.now().astimezone(IST).date().isoformat()])[0]
         if self._ledger is None:
             return json_response(200, {"day": day, "items": []})
@@ -156,5 +175,11 @@ class LocalEndpoints:
             }
             for entry in self._ledger.ledger_of_day(day)
         ]
+        # What the phones received (moto's SNS): the full text, where the ledger masks a secret (an OTP).
+        received = self._sms_sent() if self._sms_sent is not None else {}
+        for item in items:
+            delivered = received.get(str(item["message_id"]))
+            if item["channel"] == "sms" and delivered is not None:
+                item["text"] = delivered["text"]
         items.sort(key=lambda i: (str(i["sent_at"]), str(i["recipient"]), str(i["channel"])))
         return json_response(200, {"day": day, "items": items})

@@ -1,20 +1,45 @@
-"""Where moto is less strict than AWS in a way our correctness depends on, make it as strict.
+"""Where moto is less strict or less complete than AWS in a way our correctness depends on, fix it.
 
-DynamoDB runs each request, and each TransactWriteItems as a whole, in isolation. moto does
-not: two concurrent transactions conditioned on the same version can both pass, and a read can
-iterate a table while a transaction rewrites it. The local stack, the tests and the bench
-serialise moto's DynamoDB requests, which gives DynamoDB's isolation (at moto's speed).
+* **DynamoDB isolation.** DynamoDB runs each request, and each TransactWriteItems as a whole, in
+  isolation. moto does not: two concurrent transactions conditioned on the same version can both
+  pass, and a read can iterate a table while a transaction rewrites it. The local stack, the tests
+  and the bench serialise moto's DynamoDB requests, which gives DynamoDB's isolation.
+* **Cognito's custom authentication.** moto accepts `CUSTOM_AUTH` but runs no trigger and issues
+  nothing. Here it calls the pool's Define, Create and Verify auth challenge triggers (its
+  LambdaConfig) with Cognito's trigger events, in Cognito's order, and issues tokens when Define
+  says so. `install_cognito_fidelity(invoke)` takes how to call a function by ARN: over HTTP to the
+  local gateway's Lambda endpoint (the server) or in-process (the tests).
+* **Refresh tokens.** moto answers an unknown refresh token with a server error and refreshes the
+  tokens of a disabled user; Cognito refuses both with NotAuthorizedException.
+* **What the phones received.** moto keeps every SMS SNS accepted; `/moto-api/anubandh/sms` lists
+  them, so the local outbox can show what an employee's phone would show (the OTP included, which
+  our own ledger never keeps).
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import os
 import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
+from moto.cognitoidp.models import CognitoIdpBackend
+from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
 
 _LOCK = threading.RLock()
+# The moto server calls the triggers through the local gateway at this URL (set by the stack).
+LAMBDA_ENDPOINT_VARIABLE = "ANUBANDH_LOCAL_LAMBDA_URL"
+CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
+SESSION_LIFETIME_SECONDS = 180  # Cognito's session of an authentication flow: 3 minutes
+
+LambdaInvoker = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 
 def serialize_dynamodb() -> None:
@@ -31,11 +56,223 @@ def serialize_dynamodb() -> None:
     DynamoHandler.call_action = isolated  # type: ignore[method-assign]
 
 
+# ---------------------------------------------------------------------------- Cognito
+
+
+class UserLambdaValidationException(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__(error_type="UserLambdaValidationException", message=message)
+
+
+@dataclass
+class _Flow:
+    """One custom authentication in progress, as Cognito keeps it behind its Session token."""
+
+    pool_id: str
+    client_id: str
+    username: str
+    challenges: list[dict[str, Any]]
+    created: dict[str, Any]
+    started: float = field(default_factory=time.monotonic)
+
+
+class CognitoCustomAuth:
+    def __init__(self, invoke: LambdaInvoker) -> None:
+        self._invoke = invoke
+        self._flows: dict[str, _Flow] = {}
+        self._lock = threading.Lock()
+
+    def _trigger(self, pool: Any, client_id: str, user: Any, name: str, request: dict[str, Any]) -> dict[str, Any]:
+        arn = (pool.extended_config.get("LambdaConfig") or {}).get(name)
+        if not arn:
+            raise InvalidParameterException("Custom auth lambda trigger is not configured for the user pool.")
+        event = {
+            "version": "1",
+            "region": pool.region,
+            "userPoolId": pool.id,
+            "userName": user.username,
+            "callerContext": {"awsSdkVersion": "aws-sdk-local", "clientId": client_id},
+            "triggerSource": f"{name}_Authentication",
+            "request": {"userAttributes": {a["Name"]: a["Value"] for a in user.attributes}, **request},
+            "response": {},
+        }
+        answered = self._invoke(arn, event)
+        response = answered.get("response") if isinstance(answered, dict) else None
+        if not isinstance(response, dict):
+            raise UserLambdaValidationException(f"{name} failed with an invalid response.")
+        return response
+
+    def start(self, backend: Any, pool: Any, client: Any, auth_parameters: dict[str, str]) -> dict[str, Any]:
+        if "ALLOW_CUSTOM_AUTH" not in (client.extended_config.get("ExplicitAuthFlows") or []):
+            raise InvalidParameterException("Custom auth flow is not enabled for this client.")
+        user = backend.admin_get_user(pool.id, auth_parameters.get("USERNAME", ""))
+        if not user.enabled:
+            raise NotAuthorizedError("User is disabled.")
+        return self._next(backend, pool, client, user, [])
+
+    def _next(
+        self, backend: Any, pool: Any, client: Any, user: Any, challenges: list[dict[str, Any]]
+    ) -> dict[str, Any]:
+        define = self._trigger(pool, client.id, user, "DefineAuthChallenge", {"session": challenges})
+        if define.get("failAuthentication"):
+            raise NotAuthorizedError("Incorrect username or password.")
+        if define.get("issueTokens"):
+            return dict(backend._log_user_in(pool, client, user.username))
+        if define.get("challengeName") != CUSTOM_CHALLENGE:
+            raise UserLambdaValidationException("DefineAuthChallenge failed: no challenge, no tokens, no failure.")
+        created = self._trigger(
+            pool, client.id, user, "CreateAuthChallenge", {"challengeName": CUSTOM_CHALLENGE, "session": challenges}
+        )
+        session = str(uuid.uuid4())
+        with self._lock:
+            self._flows[session] = _Flow(pool.id, client.id, user.username, challenges, created)
+        return {
+            "ChallengeName": CUSTOM_CHALLENGE,
+            "Session": session,
+            "ChallengeParameters": {**(created.get("publicChallengeParameters") or {}), "USERNAME": user.username},
+        }
+
+    def owns(self, session: str) -> bool:
+        with self._lock:
+            return session in self._flows
+
+    def respond(
+        self, backend: Any, session: str, client_id: str, challenge_name: str, responses: dict[str, str]
+    ) -> dict[str, Any]:
+        with self._lock:
+            flow = self._flows.pop(session, None)
+        expired = flow is None or time.monotonic() - flow.started > SESSION_LIFETIME_SECONDS
+        if flow is None or expired or challenge_name != CUSTOM_CHALLENGE or flow.client_id != client_id:
+            raise NotAuthorizedError("Invalid session for the user, session is expired.")
+        pool = backend.describe_user_pool(flow.pool_id)
+        user = backend.admin_get_user(pool.id, flow.username)
+        verified = self._trigger(
+            pool,
+            client_id,
+            user,
+            "VerifyAuthChallengeResponse",
+            {
+                "privateChallengeParameters": flow.created.get("privateChallengeParameters") or {},
+                "challengeAnswer": responses.get("ANSWER", ""),
+                "clientMetadata": {},
+            },
+        )
+        challenge = {
+            "challengeName": CUSTOM_CHALLENGE,
+            "challengeResult": bool(verified.get("answerCorrect")),
+            "challengeMetadata": flow.created.get("challengeMetadata"),
+        }
+        return self._next(backend, pool, pool.clients[client_id], user, [*flow.challenges, challenge])
+
+
+def _refuse_dead_refresh(pool: Any, refresh_token: str | None) -> None:
+    known = pool.refresh_tokens.get(refresh_token or "")
+    if known is None:  # unknown, or revoked by a sign-out
+        raise NotAuthorizedError("Invalid Refresh Token")
+    user = pool.users.get(known[1])
+    if user is None or not user.enabled:
+        raise NotAuthorizedError("User is disabled.")
+
+
+def install_cognito_fidelity(invoke: LambdaInvoker) -> CognitoCustomAuth:
+    """Teaches moto's Cognito backend the custom auth flow (triggers called through `invoke`) and
+    Cognito's refusals of dead refresh tokens. Installing again replaces the invoker."""
+    custom = CognitoCustomAuth(invoke)
+    originals = getattr(CognitoIdpBackend, "_anubandh_originals", None)
+    if originals is None:
+        originals = {
+            name: getattr(CognitoIdpBackend, name)
+            for name in (
+                "admin_initiate_auth",
+                "initiate_auth",
+                "admin_respond_to_auth_challenge",
+                "respond_to_auth_challenge",
+            )
+        }
+        CognitoIdpBackend._anubandh_originals = originals  # type: ignore[attr-defined]
+
+    def admin_initiate_auth(
+        self: Any, user_pool_id: str, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> Any:
+        pool = self.describe_user_pool(user_pool_id)
+        client = pool.clients.get(client_id)
+        if client is None:
+            raise ResourceNotFoundError(client_id)
+        if auth_flow == "CUSTOM_AUTH":
+            return custom.start(self, pool, client, auth_parameters)
+        if auth_flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            _refuse_dead_refresh(pool, auth_parameters.get("REFRESH_TOKEN"))
+        return originals["admin_initiate_auth"](self, user_pool_id, client_id, auth_flow, auth_parameters)
+
+    def initiate_auth(self: Any, client_id: str, auth_flow: str, auth_parameters: dict[str, str]) -> Any:
+        pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
+        if pool is None:
+            raise ResourceNotFoundError(client_id)
+        if auth_flow == "CUSTOM_AUTH":
+            return custom.start(self, pool, pool.clients[client_id], auth_parameters)
+        if auth_flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
+            _refuse_dead_refresh(pool, auth_parameters.get("REFRESH_TOKEN"))
+        return originals["initiate_auth"](self, client_id, auth_flow, auth_parameters)
+
+    def respond(original: str) -> Callable[..., Any]:
+        def respond_to_auth_challenge(
+            self: Any, session: str, client_id: str, challenge_name: str, challenge_responses: dict[str, str]
+        ) -> Any:
+            if custom.owns(session):
+                return custom.respond(self, session, client_id, challenge_name, challenge_responses)
+            return originals[original](self, session, client_id, challenge_name, challenge_responses)
+
+        return respond_to_auth_challenge
+
+    CognitoIdpBackend.admin_initiate_auth = admin_initiate_auth  # type: ignore[method-assign]
+    CognitoIdpBackend.initiate_auth = initiate_auth  # type: ignore[method-assign]
+    CognitoIdpBackend.admin_respond_to_auth_challenge = respond("admin_respond_to_auth_challenge")  # type: ignore[method-assign]
+    CognitoIdpBackend.respond_to_auth_challenge = respond("respond_to_auth_challenge")  # type: ignore[method-assign]
+    return custom
+
+
+def invoke_over_http(base_url: str) -> LambdaInvoker:
+    """Calls a function by ARN at the local gateway's Lambda endpoint, with Cognito's 5 s limit."""
+    import requests  # noqa: PLC0415 - only the server process calls over HTTP
+
+    def invoke(arn: str, event: dict[str, Any]) -> dict[str, Any]:
+        name = arn.rsplit(":", 1)[-1]
+        try:
+            reply = requests.post(f"{base_url}/{name}", json=event, timeout=5)
+            reply.raise_for_status()
+            answered: dict[str, Any] = reply.json()
+        except (requests.RequestException, ValueError) as error:
+            raise UserLambdaValidationException(f"{name} failed: {error}") from error
+        return answered
+
+    return invoke
+
+
+# ---------------------------------------------------------------------------- SNS
+
+
+def _sms_sent(request: Any, full_url: str, headers: Any) -> tuple[int, dict[str, str], str]:
+    """Every SMS moto's SNS accepted, in every account and region: {message_id: {to, text}}."""
+    from moto.sns.models import sns_backends  # noqa: PLC0415
+
+    sent = {
+        message_id: {"to": number, "text": text}
+        for _account, _region, backend in sns_backends.iter_backends()
+        for message_id, (number, text) in backend.sms_messages.items()
+    }
+    return 200, {"Content-Type": "application/json"}, json.dumps(sent, ensure_ascii=False)
+
+
 def main() -> None:
-    """`python -m infra.local.moto_fidelity -H host -p port`: moto's server with isolated DynamoDB requests."""
+    """`python -m infra.local.moto_fidelity -H host -p port`: moto's server, as strict as AWS where we rely on it."""
+    from moto.moto_api._internal import urls as moto_api_urls  # noqa: PLC0415
     from moto.server import main as moto_main  # noqa: PLC0415 - only the server process needs it
 
     serialize_dynamodb()
+    endpoint = os.environ.get(LAMBDA_ENDPOINT_VARIABLE)
+    if endpoint:
+        install_cognito_fidelity(invoke_over_http(endpoint))
+    moto_api_urls.url_paths["{0}/moto-api/anubandh/sms"] = _sms_sent
     moto_main()
 
 

@@ -88,6 +88,12 @@ def provision(
     # before the queues that redrive to them; buckets notify queues; clients and groups need a pool.
     for logical_id, props in _of_type(template, "AWS::KMS::Key"):
         _kms_key(client("kms"), ctx, template, logical_id, props)
+    for logical_id, props in _of_type(template, "AWS::SecretsManager::Secret"):
+        _secret(client("secretsmanager"), ctx, template, logical_id, props)
+    # Functions run in-process; they get the names and ARNs the pool's triggers (and the local
+    # Lambda invoke endpoint) know them by.
+    for logical_id in resources_of_type(template, "AWS::Serverless::Function"):
+        _function_name(ctx, logical_id)
     for logical_id, props in _of_type(template, "AWS::DynamoDB::Table"):
         _table(client("dynamodb"), ctx, template, logical_id, props)
     for logical_id, props in _queues_in_dependency_order(template):
@@ -168,6 +174,36 @@ def _kms_key(kms: Any, ctx: LocalContext, template: dict[str, Any], logical_id: 
         metadata = kms.create_key(**request)["KeyMetadata"]
         kms.create_alias(AliasName=alias, TargetKeyId=metadata["KeyId"])
     ctx.physical[logical_id] = {"Ref": metadata["KeyId"], "Arn": metadata["Arn"], "KeyId": metadata["KeyId"]}
+
+
+# ---------------------------------------------------------------------------- Secrets Manager
+
+
+def _secret(secrets: Any, ctx: LocalContext, template: dict[str, Any], logical_id: str, props: dict[str, Any]) -> None:
+    """A secret with the value CloudFormation would generate (GenerateSecretString), made once."""
+    name = _name(props, "Name", ctx, template, logical_id)
+    try:
+        arn = secrets.describe_secret(SecretId=name)["ARN"]
+    except secrets.exceptions.ResourceNotFoundException:
+        generate = resolve(props.get("GenerateSecretString") or {}, ctx, template)
+        value = (
+            resolve(props.get("SecretString"), ctx, template)
+            or secrets.get_random_password(
+                PasswordLength=int(generate.get("PasswordLength", 32)),
+                ExcludePunctuation=bool(generate.get("ExcludePunctuation", False)),
+            )["RandomPassword"]
+        )
+        arn = secrets.create_secret(Name=name, SecretString=str(value))["ARN"]
+    ctx.physical[logical_id] = {"Ref": arn, "Id": arn}
+
+
+# ---------------------------------------------------------------------------- Lambda
+
+
+def _function_name(ctx: LocalContext, logical_id: str) -> None:
+    name = local_name(ctx.stack_name, logical_id)
+    arn = f"arn:{partition_of(ctx.region)}:lambda:{ctx.region}:{ctx.account_id}:function:{name}"
+    ctx.physical[logical_id] = {"Ref": name, "Arn": arn}
 
 
 # ---------------------------------------------------------------------------- DynamoDB
@@ -395,9 +431,11 @@ def _queue_notification(config: dict[str, Any]) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------------- Cognito
 
-# Properties whose CloudFormation shape is the API's; the rest (LambdaConfig, SmsConfiguration,
-# EmailConfiguration) name resources or services the local stack does not create.
+# Properties whose CloudFormation shape is the API's; the rest (SmsConfiguration, EmailConfiguration)
+# name services the local stack does not create. The LambdaConfig triggers name functions the
+# local stack runs in-process (infra/local/moto_fidelity.py calls them as Cognito would).
 _POOL_PROPERTIES = (
+    "LambdaConfig",
     "Schema",
     "Policies",
     "MfaConfiguration",
@@ -466,6 +504,13 @@ def _user_pool(
         if "Schema" in request:
             request["Schema"] = [_schema_attribute(a) for a in request["Schema"]]
         pool_id = cognito.create_user_pool(PoolName=name, **request)["UserPool"]["Id"]
+        # CloudFormation's EnabledMfas is the API's SetUserPoolMfaConfig, not a CreateUserPool field.
+        if "SOFTWARE_TOKEN_MFA" in (resolve(props.get("EnabledMfas"), ctx, template) or []):
+            cognito.set_user_pool_mfa_config(
+                UserPoolId=pool_id,
+                MfaConfiguration=request.get("MfaConfiguration", "OPTIONAL"),
+                SoftwareTokenMfaConfiguration={"Enabled": True},
+            )
     provider = f"cognito-idp.{ctx.region}.amazonaws.com/{pool_id}"
     keys_endpoint = endpoint_url or f"https://cognito-idp.{ctx.region}.amazonaws.com"
     ctx.physical[logical_id] = {

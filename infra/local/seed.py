@@ -341,7 +341,7 @@ def _ensure_link(dynamodb: Any, directory: DirectoryStore, user: DemoUser, sub: 
         return
     if user.employee_code is not None:
         link = IdentityLink(sub=sub, username=user.username, role=Role.EMPLOYEE, employee_code=user.employee_code)
-        transact_write(dynamodb, [directory.link_employee(link)])
+        directory.bind_employee(link)
         return
     at = datetime.now(UTC)
     stored = StoredOfficial(official=user.official(number), sub=sub, version=1)

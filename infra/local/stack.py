@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import requests
 
 from core.clock import SettableClock, install_clock
 from core.store.notifications import NotificationStore
@@ -20,6 +21,7 @@ from infra.local.auth import JwtVerifier
 from infra.local.functions import FunctionRunner
 from infra.local.gateway import TemplateGateway, serve
 from infra.local.local_endpoints import LocalEndpoints
+from infra.local.moto_fidelity import LAMBDA_ENDPOINT_VARIABLE
 from infra.local.poller import QueuePoller, wait_until_drained
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
@@ -27,6 +29,7 @@ from infra.local.seed import seed
 from infra.local.template import (
     LocalContext,
     function_environment,
+    function_handlers,
     http_routes,
     load_template,
     resources_of_type,
@@ -142,6 +145,8 @@ def start(config: StackConfig) -> RunningStack:
         [sys.executable, "-m", "infra.local.moto_fidelity", "-H", config.host, "-p", str(config.moto_port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        # moto calls the user pool's triggers (custom auth) through the gateway's Lambda endpoint.
+        env={**os.environ, LAMBDA_ENDPOINT_VARIABLE: f"{config.gateway_url}/_local/lambda"},
     )
     try:
         _wait_for_port(config.host, config.moto_port, moto)
@@ -192,6 +197,11 @@ def start(config: StackConfig) -> RunningStack:
             runner=runner,
             drain=lambda timeout: wait_until_drained(pollers, timeout),
             ledger=NotificationStore(os.environ["NOTIFICATIONS_TABLE"], dynamodb),
+            functions={
+                context.physical[function_id]["Ref"]: (function_id, handler)
+                for function_id, handler in function_handlers(template).items()
+            },
+            sms_sent=lambda: requests.get(f"{config.moto_url}/moto-api/anubandh/sms", timeout=5).json(),
         )
         gateway = TemplateGateway(
             routes=RouteTable(http_routes(template)),

@@ -410,6 +410,14 @@ def _handler(template: dict[str, Any], function_id: str) -> str:
     return str(handler)
 
 
+def function_handlers(template: dict[str, Any]) -> dict[str, str]:
+    """Every function's handler ("auth.challenge.lambda_handler"), by logical id."""
+    return {
+        function_id: _handler(template, function_id)
+        for function_id in resources_of_type(template, "AWS::Serverless::Function")
+    }
+
+
 def _timeout(template: dict[str, Any], function_id: str) -> int:
     properties = template["Resources"][function_id].get("Properties", {})
     return int(properties.get("Timeout") or template.get("Globals", {}).get("Function", {}).get("Timeout") or 3)

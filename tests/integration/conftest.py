@@ -14,6 +14,9 @@ from moto import mock_aws
 from admin import handler as admin_handler
 from admin import importer as admin_importer
 from admin import settings as admin_settings
+from auth import challenge as auth_challenge
+from auth import handler as auth_handler
+from auth import settings as auth_settings
 from core.clock import SettableClock, SystemClock, install_clock
 from core.store.directory import DirectoryStore
 from core.store.dynamo import transact_write
@@ -22,10 +25,11 @@ from core.store.roll import RollStore
 from grievance import handler as grievance_handler
 from grievance import settings as grievance_settings
 from infra.local.events import LocalLambdaContext
-from infra.local.moto_fidelity import serialize_dynamodb
+from infra.local.functions import FunctionRunner
+from infra.local.moto_fidelity import install_cognito_fidelity, serialize_dynamodb
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
-from infra.local.template import LocalContext, function_environment, http_routes, load_template
+from infra.local.template import LocalContext, function_environment, function_handlers, http_routes, load_template
 from register import handler as register_handler
 from register import settings as register_settings
 from reminders import planner as reminders_planner
@@ -50,12 +54,14 @@ HANDLERS = {
     "VerifyFunction": verify_handler,
     "GrievanceFunction": grievance_handler,
     "AdminFunction": admin_handler,
+    "AuthFunction": auth_handler,
 }
 # Functions with no HTTP route: the deadline jobs' planner (scheduled) and worker (SQS).
 JOB_FUNCTIONS = {
     "RemindersPlannerFunction": reminders_planner,
     "RemindersWorkerFunction": reminders_worker,
     "RollImportFunction": admin_importer,
+    "AuthChallengeFunction": auth_challenge,  # the user pool's custom-auth triggers
 }
 
 
@@ -92,6 +98,13 @@ def _reset_functions() -> None:
         reminders_planner._aws,
         reminders_worker.worker,
         reminders_worker._aws,
+        auth_settings.get_settings,
+        auth_settings.get_trigger_settings,
+        auth_handler._aws,
+        auth_handler.directory,
+        auth_handler.service,
+        auth_handler._secrets,
+        auth_challenge._sign_in,
     ):
         cached.cache_clear()
 
@@ -106,6 +119,10 @@ def stack(monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> Iterator[Loc
             for name, value in function_environment(template, function_id, context).items():
                 monkeypatch.setenv(name, value)
         _reset_functions()
+        # moto's Cognito calls the pool's triggers in-process, as Cognito would call the Lambdas.
+        runner = FunctionRunner()
+        functions = {context.physical[f]["Arn"]: (f, h) for f, h in function_handlers(template).items()}
+        install_cognito_fidelity(lambda arn, event: runner.invoke(*functions[arn], event))
         yield context
         _reset_functions()
 
@@ -141,9 +158,11 @@ def directory_store() -> DirectoryStore:
 
 def _ensure_in_directory(caller: dict[str, str]) -> None:
     """The directory entry the test's caller stands for, unless the test has already put (or changed) one."""
-    link = factories.directory_link(caller)
     store = directory_store()
-    if link is not None and store.link(link.sub) is None:
+    if store.link(caller["sub"]) is not None:
+        return  # signed in for real, or put (or changed) by the test
+    link = factories.directory_link(caller)
+    if link is not None:
         transact_write(boto3.client("dynamodb"), [store.put_link(link)])
 
 

@@ -258,7 +258,11 @@ def test_a_route_needs_a_method_and_a_path() -> None:
 def test_sqs_sources_find_every_queue_with_its_function_and_timeout() -> None:
     template = load_template()
     sources = {s.queue_id: s for s in sqs_sources(template)}
-    assert set(sources) == {"UploadEventsQueue", "JobWorkQueue", "RollImportQueue"}
+    assert set(sources) == {"UploadEventsQueue", "JobWorkQueue", "RollImportQueue", "OtpQueue"}
+    assert (sources["OtpQueue"].function_id, sources["OtpQueue"].handler) == (
+        "AuthFunction",
+        "auth.handler.lambda_handler",
+    )
     importer = sources["RollImportQueue"]
     assert importer.handler == "admin.importer.lambda_handler"
     assert (importer.batch_size, importer.timeout_seconds) == (1, 900)

@@ -67,17 +67,13 @@ class DirectoryStore:
             name="identity_link", operation="Put", request={"TableName": self._table, "Item": self._link_item(link)}
         )
 
-    def link_employee(self, link: IdentityLink) -> TxItem:
-        """Binds a Cognito user to a roll entry; never rebinds a sub to another employee."""
-        return TxItem(
-            name="identity_link",
-            operation="Put",
-            request={
-                "TableName": self._table,
-                "Item": self._link_item(link),
-                "ConditionExpression": "attribute_not_exists(pk) OR employee_code = :code",
-                "ExpressionAttributeValues": {":code": {"S": str(link.employee_code)}},
-            },
+    def bind_employee(self, link: IdentityLink) -> None:
+        """Binds a Cognito user to a roll entry (the first sign-in); never rebinds a sub to another employee."""
+        self._client.put_item(
+            TableName=self._table,
+            Item=self._link_item(link),
+            ConditionExpression="attribute_not_exists(pk) OR employee_code = :code",
+            ExpressionAttributeValues={":code": {"S": str(link.employee_code)}},
         )
 
     def end_sessions(self, sub: str, at: datetime) -> None:

@@ -1,0 +1,199 @@
+"""HTTP routes of employee sign-in (public but for sign-out), and the consumer that sends the OTP SMS.
+
+The queued SMS keeps the answer to `POST /v1/auth/otp` the same in shape and time for a code that
+is on the roll and one that is not.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from auth.models import (
+    OtpChallengeResponse,
+    OtpRequest,
+    OtpVerifyRequest,
+    RefreshRequest,
+    RefreshResponse,
+    TokensResponse,
+)
+from auth.service import SignInService
+from auth.settings import get_settings
+from core.aws import AwsClients
+from core.clock import current_clock
+from core.delivery import Deliverer, SmsSender
+from core.http import Caller, create_resolver, problem_responses
+from core.identity import Directory
+from core.observability import logger, observed, tracer
+from core.store.directory import DirectoryStore
+from core.store.notifications import NotificationStore
+from core.store.programmes import ProgrammeStore
+from core.store.roll import RollStore
+from core.store.sign_in import SignInStore
+from core.store.work_queue import WorkQueue
+from core.user_pool import UserPool
+
+OTP_KEY_CACHE_SECONDS = 300
+
+app = create_resolver()
+
+
+@lru_cache(maxsize=1)
+def _aws() -> AwsClients:
+    return AwsClients.for_function(get_settings())
+
+
+@lru_cache(maxsize=1)
+def directory() -> Directory:
+    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
+
+
+caller = Caller(app, directory)
+
+
+@lru_cache(maxsize=1)
+def _secrets() -> SecretsProvider:
+    return SecretsProvider(boto3_client=_aws().client("secretsmanager"))
+
+
+def otp_key() -> bytes:
+    secret = _secrets().get(get_settings().otp_key_secret, max_age=OTP_KEY_CACHE_SECONDS)
+    return str(secret).encode()
+
+
+@lru_cache(maxsize=1)
+def service() -> SignInService:
+    settings = get_settings()
+    dynamodb = _aws().dynamodb
+    roll = RollStore(dynamodb, settings.roll_table)
+    return SignInService(
+        programme_id=settings.programme_id,
+        programmes=ProgrammeStore.for_function(_aws(), settings),
+        sign_in=SignInStore(dynamodb, settings.sign_in_table),
+        roll=roll,
+        directory=DirectoryStore(dynamodb, settings.directory_table),
+        principals=directory(),
+        user_pool=UserPool(
+            _aws().client("cognito-idp"), pool_id=settings.user_pool_id, client_id=settings.user_pool_client_id
+        ),
+        otp_key=otp_key,
+        queue=WorkQueue(_aws().client("sqs"), settings.otp_queue_url),
+        deliverer=Deliverer(
+            notifications=NotificationStore(settings.notifications_table, dynamodb),
+            roll=roll,
+            sms=SmsSender(_aws().client("sns")),
+            email=None,  # an OTP goes by SMS only
+            dlt_entity_id=settings.dlt_entity_id,
+        ),
+        clock=current_clock(),
+        limits=settings.limits(),
+    )
+
+
+def _source_ip() -> str:
+    return app.current_event.request_context.http.source_ip
+
+
+@app.post(
+    "/v1/auth/otp",
+    status_code=202,
+    tags=["sign-in"],
+    summary="Ask for an OTP by SMS to the mobile on the roll",
+    description=(
+        "Public. Answers 202 with a new challenge whether or not the code is on the roll (the roll cannot "
+        "be enumerated); when it is, an SMS with a 6-digit OTP (valid 5 minutes) goes to the roll's "
+        "mobile. Limits: per employee code one request per 30 s, 5 an hour and 10 a day; per source IP "
+        "a burst limit. Problems: `validation_error` (422), `too_many_requests` (429, with Retry-After)."
+    ),
+    responses=problem_responses(422, 429, 503, success=202),
+)
+def request_otp(request: Annotated[OtpRequest, Body()]) -> OtpChallengeResponse:
+    challenge, resend_after = service().request_otp(request.employee_code, _source_ip())
+    return OtpChallengeResponse(
+        challenge_id=challenge.challenge_id, expires_at=challenge.expires_at, resend_after=resend_after
+    )
+
+
+@app.post(
+    "/v1/auth/otp/verify",
+    tags=["sign-in"],
+    summary="Answer the OTP: Cognito tokens for the employee",
+    description=(
+        "Public. The first successful sign-in creates the employee's user and binds it to the roll entry. "
+        "Problems (401): `otp_invalid` (with `attempts_left`), `otp_locked` (after 3 wrong answers), "
+        "`otp_expired`, `otp_used`; `validation_error` (422); `sign_in_unavailable` (503)."
+    ),
+    responses=problem_responses(401, 422, 503),
+)
+def verify_otp(request: Annotated[OtpVerifyRequest, Body()]) -> TokensResponse:
+    tokens = service().verify(request.challenge_id, request.otp)
+    assert tokens.refresh_token is not None  # a sign-in always has one
+    return TokensResponse(
+        id_token=tokens.id_token,
+        access_token=tokens.access_token,
+        refresh_token=tokens.refresh_token,
+        expires_in=tokens.expires_in,
+    )
+
+
+@app.post(
+    "/v1/auth/refresh",
+    tags=["sign-in"],
+    summary="New id and access tokens for a refresh token",
+    description="Public. Problems: `refresh_invalid` (401: expired, revoked by sign-out, or unknown).",
+    responses=problem_responses(401, 422),
+)
+def refresh(request: Annotated[RefreshRequest, Body()]) -> RefreshResponse:
+    tokens = service().refresh(request.refresh_token)
+    return RefreshResponse(id_token=tokens.id_token, access_token=tokens.access_token, expires_in=tokens.expires_in)
+
+
+@app.post(
+    "/v1/auth/sign-out",
+    tags=["sign-in"],
+    summary="Sign out everywhere: revoke the refresh tokens",
+    description=(
+        "Any signed-in caller. Revokes every refresh token of the user; id and access tokens issued "
+        "until now are refused within a minute (`session_revoked`, 401). Answers 204."
+    ),
+    responses=problem_responses(401, 403, success=204, description="Signed out"),
+)
+def sign_out() -> Response[None]:
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    principal = caller()
+    # The token's own username claim (id: cognito:username, access: username), signed by Cognito.
+    username = str(claims.get("cognito:username") or claims.get("username") or principal.username)
+    service().sign_out(principal, username)
+    return Response(status_code=204, body=None)
+
+
+# ---------------------------------------------------------------- the OTP SMS
+@tracer.capture_method
+def _send_otp(record: Any) -> None:  # a Powertools SQSRecord
+    challenge_id = str(json.loads(record.body)["challenge_id"])
+    sent = service().send_otp(challenge_id)
+    logger.info("OTP message handled", extra={"challenge_id": challenge_id, "sent": sent})
+
+
+@observed(correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if "Records" in event:
+        # Imported here: Powertools batch costs cold start that HTTP requests never need.
+        from aws_lambda_powertools.utilities.batch import (  # noqa: PLC0415
+            BatchProcessor,
+            EventType,
+            process_partial_response,
+        )
+
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+        return dict(
+            process_partial_response(event=event, record_handler=_send_otp, processor=processor, context=context)
+        )
+    return app.resolve(event, context)

@@ -1,0 +1,53 @@
+"""Request and response bodies of the sign-in routes (the API layer's models)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from core.types import ChallengeId, EmployeeCode
+
+Otp = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OtpRequest(_Request):
+    employee_code: EmployeeCode = Field(description="Your employee code as on the roll", examples=["EMP-0001"])
+
+
+class OtpChallengeResponse(BaseModel):
+    """The same shape and timing whether or not the code is on the roll."""
+
+    challenge_id: ChallengeId = Field(examples=["OTP-01JH3Q8R5T6Y7U8I9O0P1A2S3D"])
+    expires_at: AwareDatetime = Field(description="The OTP can be used until then (5 minutes)")
+    resend_after: AwareDatetime = Field(description="Ask for another OTP only after this")
+
+
+class OtpVerifyRequest(_Request):
+    challenge_id: ChallengeId
+    otp: Otp = Field(description="The six digits of the SMS", examples=["482913"])
+
+
+class TokensResponse(BaseModel):
+    """Cognito's tokens for the employee's user; send the id or the access token as `Bearer`."""
+
+    id_token: str
+    access_token: str
+    refresh_token: str = Field(description="Renews the tokens with POST /v1/auth/refresh (30 days)")
+    expires_in: int = Field(description="Seconds the id and access tokens are valid", examples=[3600])
+    token_type: Literal["Bearer"] = "Bearer"
+
+
+class RefreshRequest(_Request):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class RefreshResponse(BaseModel):
+    id_token: str
+    access_token: str
+    expires_in: int = Field(examples=[3600])
+    token_type: Literal["Bearer"] = "Bearer"

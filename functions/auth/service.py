@@ -1,0 +1,199 @@
+"""Employee sign-in by OTP to the mobile on the roll, as domain operations (no HTTP here).
+
+`request_otp` answers the same (a new challenge, the same writes, one queued message) whether or not
+the code is on the roll, so the roll cannot be enumerated by answer or by timing; the SMS is sent
+by the queue's consumer (`send_otp`). `verify` checks the OTP, creates the employee's Cognito user
+at the first sign-in, links it to the roll entry in the directory, and has Cognito issue the tokens
+through the custom challenge, answered with a one-time proof (see auth/challenge.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from core.auth import Principal, Role
+from core.clock import IST, Clock, SystemClock
+from core.delivery import Channel, Deliverer
+from core.errors import Busy, OtpExpired, OtpInvalid, OtpLocked, OtpUsed, TooManyRequests
+from core.identity import Directory, IdentityLink
+from core.ids import new_challenge_id
+from core.observability import logger, metrics
+from core.otp import (
+    Allowance,
+    BurstLimit,
+    Challenge,
+    ChallengeStatus,
+    Refusal,
+    SendLimits,
+    SignInLimits,
+    derive_otp,
+    otp_matches,
+)
+from core.otp import proof_digest as digest_of
+from core.otp import refusal as refusal_of
+from core.store.directory import DirectoryStore
+from core.store.programmes import ProgrammeStore
+from core.store.roll import RollStore
+from core.store.sign_in import SignInStore
+from core.store.work_queue import WorkQueue
+from core.user_pool import Tokens, UserPool, employee_username
+
+VERIFY_ATTEMPTS = 3  # re-reads when a concurrent answer changed the challenge
+
+
+_WAIT = {
+    "resend": "Wait {seconds} seconds before asking again; the SMS can take a minute to arrive.",
+    "hour": "As many requests as allowed in an hour have been made for this employee code. Try again at {at}.",
+    "day": "As many requests as allowed today have been made for this employee code. Try again tomorrow; if "
+    "the OTP never arrives, ask your DDO to correct your mobile number (POST /v1/auth/help).",
+    "burst": "Too many requests from your network just now. Try again in {seconds} seconds.",
+}
+
+
+def _refuse(allowance: Allowance, now: datetime) -> TooManyRequests:
+    seconds = allowance.retry_after_seconds(now)
+    at = allowance.retry_at.astimezone(IST).strftime("%H:%M IST") if allowance.retry_at else ""
+    return TooManyRequests(
+        _WAIT[allowance.why or "burst"].format(seconds=seconds, at=at),
+        retry_after_seconds=seconds,
+        retry_at=allowance.retry_at.isoformat() if allowance.retry_at else None,
+    )
+
+
+class SignInService:
+    def __init__(
+        self,
+        *,
+        programme_id: str,
+        programmes: ProgrammeStore,
+        sign_in: SignInStore,
+        roll: RollStore,
+        directory: DirectoryStore,
+        principals: Directory,
+        user_pool: UserPool,
+        otp_key: Callable[[], bytes],
+        queue: WorkQueue,
+        deliverer: Deliverer,
+        clock: Clock,
+        limits: SignInLimits,
+    ) -> None:
+        self._programme_id = programme_id
+        self._programmes = programmes
+        self._sign_in = sign_in
+        self._roll = roll
+        self._directory = directory
+        self._principals = principals
+        self._user_pool = user_pool
+        self._otp_key = otp_key
+        self._queue = queue
+        self._deliverer = deliverer
+        self._clock = clock
+        self._limits = limits
+
+    def _take(self, kind: str, key: str, limit: SendLimits | BurstLimit, now: datetime) -> None:
+        allowance = self._sign_in.take(kind, key, limit, now)
+        if not allowance.allowed:
+            metrics.add_metric(name="SignInRateLimited", unit=MetricUnit.Count, value=1)
+            logger.info("sign-in request limited", extra={"limit": kind, "why": allowance.why})
+            raise _refuse(allowance, now)
+
+    # ------------------------------------------------------------------ OTP
+    def request_otp(self, employee_code: str, source_ip: str) -> tuple[Challenge, datetime]:
+        """A new challenge and when the next may be asked for. The same work whether or not the code is on the roll."""
+        now = self._clock.now()
+        self._take("ip", source_ip, self._limits.burst, now)
+        self._take("otp", employee_code, self._limits.otp, now)
+        entry = self._roll.get(employee_code, self._programme_id)
+        challenge = Challenge.issue(new_challenge_id(), entry.employee_code if entry else None, now)
+        self._sign_in.put_challenge(challenge)
+        self._queue.send([{"challenge_id": challenge.challenge_id}])
+        metrics.add_metric(name="OtpRequested", unit=MetricUnit.Count, value=1)
+        return challenge, now + self._limits.otp.resend_after
+
+    def send_otp(self, challenge_id: str) -> bool:
+        """The queued SMS: once per challenge (the ledger), only while it can still be answered."""
+        challenge = self._sign_in.challenge(challenge_id)
+        now = self._clock.now()
+        if challenge is None or challenge.employee_code is None or refusal_of(challenge, now) is not None:
+            return False  # not on the roll, answered, locked or expired: nothing to send
+        outcome = self._deliverer.deliver(
+            programme=self._programmes.get(self._programme_id),
+            recipient=f"employee:{challenge.employee_code}",
+            campaign=f"otp#{challenge_id}",
+            template_code="sign_in_otp",
+            data={"otp": derive_otp(self._otp_key(), challenge_id)},
+            day=now.astimezone(IST).date().isoformat(),
+            now=now,
+            channels=(Channel.SMS,),
+            secret_fields=frozenset({"otp"}),
+        )
+        if outcome.sent:
+            metrics.add_metric(name="OtpSent", unit=MetricUnit.Count, value=1)
+        if outcome.reason:
+            logger.warning("OTP not sent", extra={"reason": outcome.reason, "challenge_id": challenge_id})
+        return outcome.delivered
+
+    def verify(self, challenge_id: str, otp: str) -> Tokens:
+        now = self._clock.now()
+        for _ in range(VERIFY_ATTEMPTS):
+            challenge = self._sign_in.challenge(challenge_id)
+            refused = refusal_of(challenge, now)
+            if refused is not None:
+                raise _REFUSALS[refused]()
+            assert challenge is not None  # refusal_of refuses a missing challenge
+            if challenge.employee_code is None or not otp_matches(self._otp_key(), challenge_id, otp):
+                spent = self._sign_in.spend_attempt(challenge)
+                if spent is None:
+                    continue  # answered concurrently: judge again on what is stored now
+                raise self._wrong(spent)
+            username = employee_username(challenge.employee_code)
+            proof = secrets.token_urlsafe(32)
+            if not self._sign_in.mark_answered(challenge, proof_digest=digest_of(proof), username=username, at=now):
+                continue
+            tokens = self._issue(challenge.employee_code, f"{challenge_id}.{proof}")
+            metrics.add_metric(name="SignInCompleted", unit=MetricUnit.Count, value=1)
+            return tokens
+        raise Busy("This OTP is being checked by another request; wait a moment and try again.")
+
+    @staticmethod
+    def _wrong(spent: Challenge) -> OtpInvalid:
+        if spent.status == ChallengeStatus.LOCKED:
+            metrics.add_metric(name="OtpLockouts", unit=MetricUnit.Count, value=1)
+            logger.info("OTP challenge locked", extra={"challenge_id": spent.challenge_id})
+            detail = "That OTP is not correct, and it was the last try. Request a new OTP."
+        else:
+            detail = f"That OTP is not correct. Check the SMS and try again ({spent.attempts_left} tries left)."
+        return OtpInvalid(detail, attempts_left=spent.attempts_left)
+
+    def _issue(self, employee_code: str, answer: str) -> Tokens:
+        username, sub = self._user_pool.ensure_employee(employee_code)
+        if self._directory.link(sub) is None:  # the first sign-in binds the user to the roll entry
+            self._directory.bind_employee(
+                IdentityLink(sub=sub, username=username, role=Role.EMPLOYEE, employee_code=employee_code)
+            )
+        return self._user_pool.answer_custom_challenge(username, answer)
+
+    # ------------------------------------------------------------------ session
+    def refresh(self, refresh_token: str) -> Tokens:
+        return self._user_pool.refresh(refresh_token)
+
+    def sign_out(self, principal: Principal, username: str) -> None:
+        """Revokes the user's refresh tokens; tokens issued until now stop working within a minute."""
+        self._user_pool.sign_out(username)
+        if principal.roles:  # a directory link exists
+            # Cognito stamps tokens (`iat`, whole seconds) with real time, so the cut-off is real time,
+            # not the settable clock; a token of this very second is let through, so that signing in
+            # again at once works.
+            self._directory.end_sessions(principal.sub, SystemClock().now().replace(microsecond=0))
+            self._principals.forget(principal.sub)
+
+
+_REFUSALS: dict[Refusal, Callable[[], Exception]] = {
+    Refusal.EXPIRED: lambda: OtpExpired("This OTP has expired (they last 5 minutes). Request a new one."),
+    Refusal.USED: lambda: OtpUsed("This OTP has already been used to sign in. Request a new one to sign in again."),
+    Refusal.LOCKED: lambda: OtpLocked("Too many wrong OTPs were entered for this request. Request a new OTP."),
+}
