@@ -12,9 +12,10 @@ from typing import Any
 
 import boto3
 
-from bench.register_routes import SAMPLES, Calls, _environment, _p95, _timed
+from bench.register_routes import SAMPLES, Calls, _environment, _p95, _timed, enrol
 from bench.verify_routes import Items
 from core.audit import GENESIS_HASH
+from core.auth import Role
 from core.clock import IST, SettableClock, install_clock
 from core.grievance import Grievance, GrievanceStatus, Level, due_after
 from core.store.grievances import GrievanceStore
@@ -25,8 +26,6 @@ from infra.local.seed import PROGRAMME, demo_roll
 
 NOW = datetime(2026, 3, 10, 11, 0, tzinfo=IST)
 UNIT = "GRV-PKL-L1"
-OFFICER = {"sub": "officer1", "cognito:username": "officer1", "cognito:groups": "[officer]", "custom:unit": UNIT}
-EMPLOYEE = {"cognito:groups": "[employee]"}
 FILING = {
     "category": "salary_not_paid",
     "subject": "Salary not paid",
@@ -88,6 +87,7 @@ def run() -> str:
         for client in (aws.dynamodb, aws.resource("dynamodb").meta.client):
             client.meta.events.register("before-call.*", calls)
         aws.dynamodb.meta.events.register("after-call.dynamodb.Query", items)
+        officer = enrol("officer1", "officer1", Role.OFFICER, unit=UNIT)
 
         def call(method: str, path: str, route: str, claims: dict[str, str], body: Any = None, query: str = "") -> Any:
             parts = path.split("/")
@@ -107,10 +107,10 @@ def run() -> str:
 
         # Another unit's work shares the table; it must not cost this unit anything.
         _load(raw, store, settings.grievances_table, _open("GRV-HSR-L1", 1000, 900_000))
-        call("GET", "/v1/grievances", "/v1/grievances", OFFICER)  # warm: programme cache, officer activity
-        rows = _requests(call, calls, raw, settings)
+        call("GET", "/v1/grievances", "/v1/grievances", officer)  # warm: programme cache, officer activity
+        rows = _requests(call, calls, raw, settings, officer)
         _load(raw, store, settings.grievances_table, _open(UNIT, 50 - SAMPLES, 0))
-        first = call("GET", "/v1/grievances", "/v1/grievances", OFFICER, query="limit=25")
+        first = call("GET", "/v1/grievances", "/v1/grievances", officer, query="limit=25")
         cursor = first["next_cursor"]
 
         results: dict[int, tuple[int, list[int]]] = {}
@@ -124,7 +124,7 @@ def run() -> str:
                 timings.append(
                     _timed(
                         lambda: call(
-                            "GET", "/v1/grievances", "/v1/grievances", OFFICER, query=f"limit=25&cursor={cursor}"
+                            "GET", "/v1/grievances", "/v1/grievances", officer, query=f"limit=25&cursor={cursor}"
                         )
                     )
                 )
@@ -164,7 +164,7 @@ def run() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _requests(call: Callable[..., Any], calls: Calls, raw: Any, settings: Any) -> list[str]:
+def _requests(call: Callable[..., Any], calls: Calls, raw: Any, settings: Any, officer: dict[str, str]) -> list[str]:
     """File, read and act on SAMPLES grievances while the table is small (moto copies tables in transactions)."""
     rows = []
     filed = []
@@ -181,9 +181,9 @@ def _requests(call: Callable[..., Any], calls: Calls, raw: Any, settings: Any) -
 
     # Employees of the Panchkula DDOs, so every filing lands in the measured unit's queue.
     codes = [e.employee_code for e in demo_roll() if e.record.engagement.ddo_code.startswith("DDO-PKL")]
+    employees = {code: enrol(f"sub-{code}", code.lower(), Role.EMPLOYEE, employee_code=code) for code in codes}
     for n in range(SAMPLES):
-        code = codes[n % len(codes)]
-        employee = {**EMPLOYEE, "sub": f"sub-{code}", "cognito:username": code.lower(), "custom:employee_code": code}
+        employee = employees[codes[n % len(codes)]]
         created = measure(
             "file",
             lambda e=employee: call("POST", "/v1/grievances", "/v1/grievances", e, FILING),
@@ -196,13 +196,13 @@ def _requests(call: Callable[..., Any], calls: Calls, raw: Any, settings: Any) -
         gid, path = g["grievance_id"], f"/v1/grievances/{g['grievance_id']}"
         measure(
             "detail (with timeline)",
-            lambda p=path: call("GET", p, "/v1/grievances/{id}", OFFICER),
+            lambda p=path: call("GET", p, "/v1/grievances/{id}", officer),
             lambda gid=gid: (_raw_read(raw, settings, gid), _raw_events(raw, settings, gid)),
         )
         measure(
             "action (accept)",
             lambda p=path, v=g["version"]: call(
-                "POST", f"{p}/actions", "/v1/grievances/{id}/actions", OFFICER, {"action": "accept", "version": v}
+                "POST", f"{p}/actions", "/v1/grievances/{id}/actions", officer, {"action": "accept", "version": v}
             ),
             lambda gid=gid: _raw_write(
                 raw, settings, f"act-{gid}", read=lambda: _raw_read(raw, settings, gid), counters=5, notices=1

@@ -21,7 +21,11 @@ sys.path.insert(0, str(ROOT / "functions"))
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from core.auth import Role  # noqa: E402
 from core.clock import IST, SettableClock, install_clock  # noqa: E402
+from core.identity import IdentityLink  # noqa: E402
+from core.store.directory import DirectoryStore  # noqa: E402
+from core.store.dynamo import transact_write  # noqa: E402
 from core.store.programmes import ProgrammeStore  # noqa: E402
 from core.store.roll import RollEntry, RollStore  # noqa: E402
 from infra.local.events import LocalLambdaContext, http_api_event  # noqa: E402
@@ -49,13 +53,14 @@ class Calls:
         return taken
 
 
-def _claims(code: str) -> dict[str, str]:
-    return {
-        "sub": f"sub-{code}",
-        "cognito:username": code.lower(),
-        "cognito:groups": "[employee]",
-        "custom:employee_code": code,
-    }
+def enrol(sub: str, username: str, role: Role, **scope: str) -> dict[str, str]:
+    """A caller the directory knows (its link written once, outside any timing); returns the claims
+    API Gateway hands the Lambda. The server reads the scope from the directory, not from the claims."""
+    directory = DirectoryStore(boto3.client("dynamodb"), os.environ["DIRECTORY_TABLE"])
+    if directory.link(sub) is None:
+        link = IdentityLink(sub=sub, username=username, role=role, **scope)
+        transact_write(boto3.client("dynamodb"), [directory.put_link(link)])
+    return {"sub": sub, "cognito:username": username, "token_use": "id", "iat": str(int(time.time()))}
 
 
 class Bench:
@@ -70,6 +75,11 @@ class Bench:
         self.raw_ddb = boto3.client("dynamodb")
         self.raw_s3 = boto3.client("s3")
         self.settings = handler.get_settings()
+        self.callers: dict[str, dict[str, str]] = {}
+
+    def enrol(self, codes: list[str]) -> None:
+        for code in codes:
+            self.callers[code] = enrol(f"sub-{code}", code.lower(), Role.EMPLOYEE, employee_code=code)
 
     def call(
         self, method: str, path: str, route: str, code: str, body: Any = None, headers: dict[str, str] | None = None
@@ -83,7 +93,7 @@ class Bench:
             path_parameters=dict(zip(names, values, strict=True)) or None,
             headers={"content-type": "application/json", **(headers or {})},
             body=None if body is None else json.dumps(body).encode(),
-            claims=_claims(code),
+            claims=self.callers[code],
         )
         response = self.handler.lambda_handler(event, LocalLambdaContext("register"))
         assert response["statusCode"] < 300, response
@@ -145,6 +155,7 @@ def run() -> str:
         for entry in entries:
             roll_store.put(entry)
         creators, submitters = entries[:SAMPLES], entries[SAMPLES:]
+        bench.enrol([e.employee_code for e in entries])
         bench.call("GET", "/v1/programme", "/v1/programme", creators[0].employee_code)  # warm the settings cache
         bench.calls.take()
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import boto3
 
-from bench.register_routes import SAMPLES, Calls, _environment, _p95, _timed
+from bench.register_routes import SAMPLES, Calls, _environment, _p95, _timed, enrol
 from core.audit import GENESIS_HASH
+from core.auth import Role
 from core.clock import IST, SettableClock, install_clock
 from core.eligibility import assess_eligibility
 from core.registration import Registration, RegistrationStatus
@@ -21,7 +22,6 @@ from infra.local.events import LocalLambdaContext, http_api_event
 from infra.local.seed import PROGRAMME, demo_roll
 
 NOW = datetime(2026, 2, 10, 12, 0, tzinfo=IST)
-DDO_CLAIMS = {"sub": "ddo1", "cognito:username": "ddo1", "cognito:groups": "[ddo]", "custom:ddo_code": "DDO-PKL-001"}
 
 
 class Items:
@@ -81,6 +81,7 @@ def run() -> str:
         raw = boto3.client("dynamodb")
         ProgrammeStore(raw, boto3.resource("dynamodb"), settings.settings_table, 0).put(PROGRAMME)
         store = RegistrationStore(raw, settings.registrations_table)
+        ddo_claims = enrol("ddo1", "ddo1", Role.DDO, ddo_code="DDO-PKL-001")
         calls, items = Calls(), Items()
         aws = handler._aws()
         for client in (aws.dynamodb, aws.resource("dynamodb").meta.client, aws.client("kms")):
@@ -98,7 +99,7 @@ def run() -> str:
                 path_parameters={"id": path.split("/")[3]} if "{id}" in route else None,
                 headers={"content-type": "application/json"},
                 body=None if body is None else json.dumps(body).encode(),
-                claims=DDO_CLAIMS,
+                claims=ddo_claims,
             )
             response = handler.lambda_handler(event, LocalLambdaContext("verify"))
             assert response["statusCode"] < 300, response

@@ -46,6 +46,7 @@ class LocalEndpoints:
         ledger: NotificationStore | None = None,
         functions: Mapping[str, tuple[str, str]] | None = None,
         sms_sent: Callable[[], Mapping[str, Mapping[str, str]]] | None = None,
+        demo_names: Mapping[str, str] | None = None,
     ) -> None:
         self._cognito = cognito
         self._pool = user_pool_id
@@ -57,6 +58,7 @@ class LocalEndpoints:
         self._ledger = ledger
         self._functions = dict(functions or {})  # physical name -> (logical id, handler)
         self._sms_sent = sms_sent
+        self._demo_names = dict(demo_names or {})  # "employee1" -> its Cognito username
 
     def routes(self) -> dict[tuple[str, str], LocalEndpoint]:
         routes: dict[tuple[str, str], LocalEndpoint] = {
@@ -125,7 +127,7 @@ class LocalEndpoints:
                 UserPoolId=self._pool,
                 ClientId=self._client,
                 AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-                AuthParameters={"USERNAME": username, "PASSWORD": DEMO_PASSWORD},
+                AuthParameters={"USERNAME": self._demo_names.get(username, username), "PASSWORD": DEMO_PASSWORD},
             )["AuthenticationResult"]
         except ClientError:
             return gateway_problem(401, "unknown_user", "No such demo user", f"{username} is not a seeded user.")

@@ -22,6 +22,7 @@ from core.store.directory import DirectoryStore, StoredOfficial
 from core.store.dynamo import transact_write
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollEntry, RollStore
+from core.user_pool import employee_username
 
 PROGRAMME_ID = "HR-2026"
 # Local only: every demo user has this password; /_local/login uses it to mint real tokens.
@@ -268,6 +269,12 @@ class DemoUser:
     employee_code: str | None = None
     scope: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def cognito_username(self) -> str:
+        """An employee's user is the one an OTP sign-in makes (emp:<code>), so both reach the same
+        person; "employee1" is only the demo name /_local/login knows it by."""
+        return employee_username(self.employee_code) if self.employee_code else self.username
+
     def official(self, number: int) -> Official:
         return Official(
             username=self.username,
@@ -321,17 +328,17 @@ def seed(
 def _ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> str:
     """The demo user's sub, creating the user (with the demo password, in its group) if need be."""
     try:
-        found = cognito.admin_get_user(UserPoolId=pool_id, Username=user.username)["UserAttributes"]
+        found = cognito.admin_get_user(UserPoolId=pool_id, Username=user.cognito_username)["UserAttributes"]
     except ClientError as error:
         if error.response["Error"]["Code"] != "UserNotFoundException":
             raise
-        found = cognito.admin_create_user(UserPoolId=pool_id, Username=user.username, MessageAction="SUPPRESS")["User"][
-            "Attributes"
-        ]
+        found = cognito.admin_create_user(UserPoolId=pool_id, Username=user.cognito_username, MessageAction="SUPPRESS")[
+            "User"
+        ]["Attributes"]
         cognito.admin_set_user_password(
-            UserPoolId=pool_id, Username=user.username, Password=DEMO_PASSWORD, Permanent=True
+            UserPoolId=pool_id, Username=user.cognito_username, Password=DEMO_PASSWORD, Permanent=True
         )
-        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=user.username, GroupName=user.role.value)
+        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=user.cognito_username, GroupName=user.role.value)
     return next(a["Value"] for a in found if a["Name"] == "sub")
 
 
@@ -340,7 +347,9 @@ def _ensure_link(dynamodb: Any, directory: DirectoryStore, user: DemoUser, sub: 
     if directory.link(sub) is not None:
         return
     if user.employee_code is not None:
-        link = IdentityLink(sub=sub, username=user.username, role=Role.EMPLOYEE, employee_code=user.employee_code)
+        link = IdentityLink(
+            sub=sub, username=user.cognito_username, role=Role.EMPLOYEE, employee_code=user.employee_code
+        )
         directory.bind_employee(link)
         return
     at = datetime.now(UTC)

@@ -25,7 +25,7 @@ from infra.local.moto_fidelity import LAMBDA_ENDPOINT_VARIABLE
 from infra.local.poller import QueuePoller, wait_until_drained
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
-from infra.local.seed import seed
+from infra.local.seed import demo_users, seed
 from infra.local.template import (
     LocalContext,
     function_environment,
@@ -202,6 +202,7 @@ def start(config: StackConfig) -> RunningStack:
                 for function_id, handler in function_handlers(template).items()
             },
             sms_sent=lambda: requests.get(f"{config.moto_url}/moto-api/anubandh/sms", timeout=5).json(),
+            demo_names={u.username: u.cognito_username for u in demo_users()},
         )
         gateway = TemplateGateway(
             routes=RouteTable(http_routes(template)),
