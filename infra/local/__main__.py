@@ -10,11 +10,14 @@ from infra.local.seed import ARCHETYPES, demo_users
 from infra.local.stack import StackConfig, start
 
 WALKTHROUGH = r"""
-# --- copy-paste walkthrough: login -> me -> create -> upload 4 PDFs -> submit -> history -> a grievance ---
+# --- copy-paste walkthrough: OTP sign-in -> me -> create -> upload 4 PDFs -> submit -> history -> a grievance ---
 API={api}
 j() {{ python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }}
 curl -s -X POST $API/_local/clock -d '{{"now":"2026-01-20T10:00:00+05:30"}}'; echo   # inside the window
-TOKEN=$(curl -s -X POST $API/_local/login -d '{{"username":"employee1"}}' | j 'd["id_token"]')
+# EMP-0001 signs in as in the cloud: an OTP by SMS to the roll's mobile, read here from the outbox
+CH=$(curl -s -X POST $API/v1/auth/otp -H 'Content-Type: application/json' -d '{{"employee_code":"EMP-0001"}}' | j 'd["challenge_id"]')
+sleep 1; OTP=$(curl -s $API/_local/outbox | j '[i["text"] for i in d["items"] if i["campaign"]=="otp#'$CH'"][0].split("OTP is ")[1][:6]')
+TOKEN=$(curl -s -X POST $API/v1/auth/otp/verify -H 'Content-Type: application/json' -d "{{\"challenge_id\":\"$CH\",\"otp\":\"$OTP\"}}" | j 'd["access_token"]')
 AUTH="Authorization: Bearer $TOKEN"
 curl -s $API/v1/me -H "$AUTH"; echo
 REG=$(curl -s -X POST $API/v1/registrations -H "$AUTH" -H 'Content-Type: application/json' -d '{{}}' | j 'd["registration_id"]')
@@ -60,8 +63,11 @@ def banner(config: StackConfig) -> str:
         f"  clock         GET/POST {config.gateway_url}/_local/clock",
         f"  jobs          POST {config.gateway_url}/_local/jobs/<close-registration|close-verification>"
         ' {"dry_run"?, "wait"?}',
+        f"  outbox        GET {config.gateway_url}/_local/outbox (the SMS and e-mail sent today, OTPs included)",
         "",
-        f'Demo users (log in with POST /_local/login {{"username": ...}}): employee1..employee{len(employees)}',
+        "Employees sign in as in the cloud: POST /v1/auth/otp {employee_code} (EMP-0001..EMP-0032), the OTP from",
+        'the outbox, POST /v1/auth/otp/verify. The demo shortcut POST /_local/login {"username": ...} also works:',
+        f"  employee1..employee{len(employees)} are EMP-0001..EMP-{len(employees):04d} (EMP-0031/32 have no user until they sign in)",
     ]
     lines += [f"  employee{n:<3} {kind.label}" for n, kind in enumerate(ARCHETYPES, start=1)]
     lines += [f"  {u.username:<11} {u.note}" for u in officials]
