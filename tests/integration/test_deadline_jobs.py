@@ -48,9 +48,9 @@ def run_job(job: str, **options: Any) -> dict[str, Any]:
     return planner.lambda_handler({"job": job, **options}, LocalLambdaContext("RemindersPlannerFunction"))
 
 
-def drain(stack: LocalContext) -> int:
-    """Feeds the work queue to the worker as Lambda's poller does; returns the messages handled."""
-    (source,) = [s for s in sqs_sources(load_template()) if s.function_id == "RemindersWorkerFunction"]
+def drain(stack: LocalContext, function_id: str = "RemindersWorkerFunction") -> int:
+    """Feeds the function's queue to it as Lambda's poller does; returns the messages handled."""
+    (source,) = [s for s in sqs_sources(load_template()) if s.function_id == function_id]
     poller = QueuePoller(
         sqs=boto3.client("sqs"),
         source=source,

@@ -15,10 +15,9 @@ from auth import challenge as auth_challenge
 from auth import handler as auth_handler
 from core.clock import SettableClock
 from infra.local.events import api_gateway_claims
-from infra.local.functions import FunctionRunner
-from infra.local.poller import QueuePoller
-from infra.local.template import LocalContext, load_template, sqs_sources
+from infra.local.template import LocalContext
 from tests.integration.conftest import Reply, call, directory_store
+from tests.integration.test_deadline_jobs import drain
 
 EMPLOYEE_MOBILE = "+919812345678"  # EMP-0001's mobile on the seeded roll
 
@@ -49,19 +48,7 @@ def phone(seeded: LocalContext) -> Iterator[Phone]:
 
 def deliver_otps(stack: LocalContext) -> int:
     """Feeds the OTP queue to the sign-in function as Lambda's poller would."""
-    (source,) = [s for s in sqs_sources(load_template()) if s.function_id == "AuthFunction"]
-    poller = QueuePoller(
-        sqs=boto3.client("sqs"),
-        source=source,
-        queue_url=stack.physical[source.queue_id]["Ref"],
-        queue_arn=stack.physical[source.queue_id]["Arn"],
-        region="ap-south-1",
-        runner=FunctionRunner(),
-    )
-    handled = 0
-    while done := poller.poll_once(wait_seconds=0):
-        handled += done
-    return handled
+    return drain(stack, "AuthFunction")
 
 
 def ask_otp(code: str = "EMP-0001", **headers: str) -> Reply:
