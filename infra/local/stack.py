@@ -168,6 +168,7 @@ def start(config: StackConfig) -> RunningStack:
             settings_table=os.environ["SETTINGS_TABLE"],
             roll_table=_physical(context, template, "AWS::DynamoDB::Table", "RollTable"),
             directory_table=os.environ["DIRECTORY_TABLE"],
+            events_table=os.environ["EVENTS_TABLE"],
             user_pool_id=context.physical[pool]["Ref"],
         )
 
