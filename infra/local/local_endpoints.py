@@ -1,4 +1,4 @@
-"""`/_local/*`: endpoints only the local stack has (login, clock, outbox, jobs)."""
+"""`/_local/*`: endpoints only the local stack has (login, clock, outbox, jobs, the stack's outputs)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ class LocalEndpoints:
         runner: FunctionRunner | None = None,
         drain: Callable[[float], bool] | None = None,
         ledger: NotificationStore | None = None,
+        stack: Mapping[str, Any] | None = None,
     ) -> None:
         self._cognito = cognito
         self._pool = user_pool_id
@@ -53,6 +54,7 @@ class LocalEndpoints:
         self._runner = runner or FunctionRunner()
         self._drain = drain
         self._ledger = ledger
+        self._stack = dict(stack or {})
 
     def routes(self) -> dict[tuple[str, str], LocalEndpoint]:
         routes: dict[tuple[str, str], LocalEndpoint] = {
@@ -60,6 +62,7 @@ class LocalEndpoints:
             ("GET", "/_local/clock"): self.read_clock,
             ("POST", "/_local/clock"): self.set_clock,
             ("GET", "/_local/outbox"): self.outbox,
+            ("GET", "/_local/stack"): self.stack,
         }
         for name, job in self._jobs.items():  # one route per job the template schedules
             routes[("POST", f"/_local/jobs/{name}")] = self._job_endpoint(job)
@@ -115,6 +118,12 @@ class LocalEndpoints:
             200,
             {"id_token": result["IdToken"], "access_token": result["AccessToken"], "expires_in": result["ExpiresIn"]},
         )
+
+    def stack(self, _query: str, _headers: Mapping[str, str], _body: bytes | None) -> Response:
+        """What `aws cloudformation describe-stacks` gives the operator CLI in the cloud: the stack's
+        name, region and Outputs (the template's, resolved locally), plus moto's endpoint, so
+        `anubandh ... --local URL` works against `make run` exactly as `--stack NAME` against AWS."""
+        return json_response(200, self._stack)
 
     def _clock_view(self) -> Response:
         return json_response(200, {"now": self._clock.now().isoformat(), "frozen": self._clock.frozen})

@@ -32,6 +32,7 @@ from infra.local.template import (
     resources_of_type,
     scheduled_jobs,
     sqs_sources,
+    stack_outputs,
 )
 
 REGION = "ap-south-1"
@@ -193,6 +194,12 @@ def start(config: StackConfig) -> RunningStack:
             runner=runner,
             drain=lambda timeout: wait_until_drained(pollers, timeout),
             ledger=NotificationStore(os.environ["NOTIFICATIONS_TABLE"], dynamodb),
+            stack={
+                "stack_name": STACK_NAME,
+                "region": REGION,
+                "aws_endpoint_url": config.moto_url,
+                "outputs": stack_outputs(template, context, {"ApiUrl": config.gateway_url}),
+            },
         )
         gateway = TemplateGateway(
             routes=RouteTable(http_routes(template)),
