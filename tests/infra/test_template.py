@@ -21,6 +21,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 from samtranslator.translator.transform import transform
 
+from infra.deployment import OUTPUTS_READ
 from infra.local.template import TEMPLATE_PATH, http_routes, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -517,6 +518,20 @@ def test_http_api_checks_cognito_jwts_on_every_route_but_the_public_ones(cloudfo
     assert set(secured) == set(routes)
     for key, requires_auth in routes.items():
         assert secured[key] == ([scheme_name] if requires_auth else ["NONE"]), key
+
+
+def test_the_stack_outputs_what_the_operator_cli_reads(cloudformation: dict[str, Any]) -> None:
+    # `anubandh ... --stack NAME` reads these Outputs (and the local stack's /_local/stack resolves them)
+    assert set(OUTPUTS_READ) <= set(cloudformation["Outputs"])
+    assert cloudformation["Outputs"]["DirectoryTableName"]["Value"] == {"Ref": "DirectoryTable"}
+
+
+def test_officials_invited_by_an_operator_are_told_of_the_totp_app() -> None:
+    pool = load_template()["Resources"]["UserPool"]["Properties"]
+    invitation = pool["AdminCreateUserConfig"]["InviteMessageTemplate"]["EmailMessage"]
+    assert "{username}" in invitation and "{####}" in invitation  # what Cognito requires
+    assert "authenticator app" in invitation
+    assert pool["MfaConfiguration"] == "ON" and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
 
 
 # ---------------------------------------------------------------------------- build
