@@ -526,6 +526,20 @@ def test_the_stack_outputs_what_the_operator_cli_reads(cloudformation: dict[str,
     assert cloudformation["Outputs"]["DirectoryTableName"]["Value"] == {"Ref": "DirectoryTable"}
 
 
+def test_the_operator_policy_allows_every_cognito_call_the_cli_makes(cloudformation: dict[str, Any]) -> None:
+    # Every Cognito admin call of infra/officials.py, infra/programmes.py and infra/sign_in.py
+    sources = "".join((ROOT / "infra" / name).read_text() for name in ("officials.py", "programmes.py", "sign_in.py"))
+    called = {name.replace("_", "") for name in re.findall(r'"(admin_\w+)"', sources)}  # admin_get_user
+    policy = cloudformation["Resources"]["OperatorPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allowed = {a.split(":")[1].lower() for s in policy for a in _as_list(s["Action"]) if a.startswith("cognito-idp:")}
+    assert called <= allowed, called - allowed
+    assert all(s["Resource"] != "*" for s in policy)
+    # and no function's role may create or change a user: app admins cannot mint officials
+    for role in resources(cloudformation, "AWS::IAM::Role"):
+        for statement in _statements(cloudformation, role):
+            assert not [a for a in _as_list(statement["Action"]) if str(a).startswith("cognito-idp:AdminCreate")]
+
+
 def test_officials_invited_by_an_operator_are_told_of_the_totp_app() -> None:
     pool = load_template()["Resources"]["UserPool"]["Properties"]
     invitation = pool["AdminCreateUserConfig"]["InviteMessageTemplate"]["EmailMessage"]

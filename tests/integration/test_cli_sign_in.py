@@ -23,7 +23,8 @@ from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
 from infra.cli import AuthError, CognitoAuth, sign_in
 from infra.deployment import Deployment
-from infra.local.template import LocalContext, load_template, stack_outputs
+from infra.local.stack import local_outputs
+from infra.local.template import LocalContext, load_template
 
 PASSWORD = "Chosen-Pass-1!"
 HTTP = requests.Session()  # unused by a Cognito sign-in
@@ -61,7 +62,7 @@ class Authenticator:
 @pytest.fixture
 def deployment(stack: LocalContext, monkeypatch: pytest.MonkeyPatch) -> Deployment:
     monkeypatch.setenv("MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP", "true")  # moto checks every code
-    outputs = stack_outputs(load_template(), stack, {"ApiUrl": "https://api.example.invalid/dev"})
+    outputs = local_outputs(load_template(), stack, "https://api.example.invalid/dev")
     return Deployment(name="anubandh-test", region="ap-south-1", outputs=outputs)
 
 

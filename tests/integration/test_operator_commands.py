@@ -25,7 +25,8 @@ from core.store.dynamo import transact_write
 from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
 from infra.cli import main
-from infra.local.template import LocalContext, http_routes, load_template, stack_outputs
+from infra.local.stack import local_outputs
+from infra.local.template import LocalContext, http_routes, load_template
 from tests import factories
 from tests.integration.conftest import call
 
@@ -44,7 +45,7 @@ LINES = {
 @pytest.fixture
 def outputs(stack: LocalContext) -> Iterator[dict[str, str]]:
     """The deployed stack as CloudFormation describes it (the template's Outputs)."""
-    resolved = stack_outputs(load_template(), stack, {"ApiUrl": "https://api.example.invalid/dev"})
+    resolved = local_outputs(load_template(), stack, "https://api.example.invalid/dev")
     template = {
         "Resources": {"Marker": {"Type": "AWS::SQS::Queue"}},
         "Outputs": {name: {"Value": value} for name, value in resolved.items()},

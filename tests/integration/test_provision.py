@@ -17,7 +17,8 @@ import pytest
 from moto import mock_aws
 
 from infra.local.provision import LOCAL_AUTH_FLOW, provision
-from infra.local.template import LocalContext, TemplateError, load_template, resources_of_type, stack_outputs
+from infra.local.stack import local_outputs
+from infra.local.template import LocalContext, TemplateError, load_template, resources_of_type
 
 REGION = "ap-south-1"
 STACK = "prov"
@@ -250,7 +251,7 @@ def test_the_pool_asks_a_new_user_to_enrol_a_totp_app_as_cognito_does(template: 
 
 def test_the_templates_outputs_resolve_locally_with_the_gateway_as_the_api(template: dict[str, Any]) -> None:
     context = provisioned(template)
-    outputs = stack_outputs(template, context, {"ApiUrl": "http://127.0.0.1:3000"})
+    outputs = local_outputs(template, context, "http://127.0.0.1:3000")
     # Every output of the template, each resolved to what provisioning created
     assert set(outputs) == set(template["Outputs"])
     assert outputs["ApiUrl"] == "http://127.0.0.1:3000"
