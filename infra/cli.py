@@ -72,8 +72,6 @@ from infra.officials_csv import Known, parse_officials
 from infra.programmes import init_programme, read_programme_file
 from infra.sign_in import CognitoAdminAuth, Prompts, TerminalPrompts, admin_sign_in
 
-__all__ = ["AuthError", "CliError", "LocalFileProblem", "UsageError"]
-
 MAX_FILE_BYTES = 50 * 1024 * 1024  # the API's roll_import_max_bytes: the pre-signed POST's limit
 MAX_OFFICIALS_BYTES = 5 * 1024 * 1024  # some thousand officials take well under 1 MB
 BAR_WIDTH = 20
@@ -85,7 +83,6 @@ FINISHED = frozenset({"COMPLETED", "FAILED"})
 COUNT_NAMES = ("inserted", "updated", "unchanged", "skipped_registered", "errors")
 ALWAYS_SHOWN = frozenset({"inserted", "errors"})  # the bar shows the other counts once they are not 0
 OFFICIALS_ALWAYS_SHOWN = frozenset({"created", "errors"})
-REPORT_HEADER = ("line", "username", "outcome", "column", "message")  # officials; the roll's is the server's
 
 
 # ---------------------------------------------------------------------------- errors
@@ -262,10 +259,6 @@ class LocalAuth:
 Auth = TokenAuth | CognitoAuth | LocalAuth
 
 
-def _names_a_stack(args: argparse.Namespace) -> bool:
-    return bool(getattr(args, "stack", None) or getattr(args, "local", None))
-
-
 def choose_auth(args: argparse.Namespace, env: Mapping[str, str]) -> Auth:
     """Which sign-in the options ask for: --token, --username (Cognito), --local-user, else ANUBANDH_TOKEN."""
     cognito_only = (args.client_id, args.password, args.user_pool_id, args.totp)
@@ -276,7 +269,7 @@ def choose_auth(args: argparse.Namespace, env: Mapping[str, str]) -> Auth:
     if args.local_user:
         return LocalAuth(args.local_user)
     if args.username:
-        if not _names_a_stack(args):
+        if not (args.stack or args.local):
             if not args.client_id:
                 raise UsageError("--username needs --stack NAME (or --client-id, the app client's id)")
             if not args.user_pool_id:
@@ -565,20 +558,20 @@ def import_roll(
     return code
 
 
-def find_deployment(args: argparse.Namespace, http: requests.Session) -> Deployment | None:
+def find_deployment(args: argparse.Namespace, env: Mapping[str, str], http: requests.Session) -> Deployment | None:
     """The stack the options name (--stack or --local), or None (--endpoint alone)."""
-    if getattr(args, "local", None):
+    if args.local:
         return stack.from_local(args.local, http)
-    if getattr(args, "stack", None):
-        return stack.from_stack(args.stack, args.region or os.environ.get("AWS_REGION") or DEFAULT_REGION)
+    if args.stack:
+        return stack.from_stack(args.stack, args.region or env.get("AWS_REGION") or DEFAULT_REGION)
     return None
 
 
 def _connect(args: argparse.Namespace, env: Mapping[str, str]) -> AnubandhClient:
     auth = choose_auth(args, env)  # usage problems before any request
     http = requests.Session()
-    deployment = find_deployment(args, http)
-    endpoint = args.endpoint or (deployment.output(stack.API_URL) if deployment else None)
+    deployment = find_deployment(args, env, http)
+    endpoint = deployment.output(stack.API_URL) if deployment else args.endpoint
     if not endpoint:
         raise UsageError("name the API: --stack NAME, --local URL or --endpoint URL (or set ANUBANDH_ENDPOINT)")
     return AnubandhClient(endpoint, sign_in(auth, endpoint, http, deployment=deployment), http)
@@ -620,6 +613,13 @@ def operator_actor(deployment: Deployment) -> Actor:
     return Actor(id=f"operator:{arn}", role="operator")
 
 
+def _operator_deployment(args: argparse.Namespace, env: Mapping[str, str]) -> Deployment:
+    deployment = find_deployment(args, env, requests.Session())
+    if deployment is None:  # the parser requires one of them
+        raise UsageError("name the deployment: --stack NAME or --local URL")
+    return deployment
+
+
 def _programmes(deployment: Deployment) -> ProgrammeStore:
     dynamodb = deployment.client("dynamodb")
     return ProgrammeStore(dynamodb, deployment.resource("dynamodb"), deployment.output(stack.SETTINGS_TABLE), 0)
@@ -627,8 +627,7 @@ def _programmes(deployment: Deployment) -> ProgrammeStore:
 
 def command_programme_init(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     programme = read_programme_file(args.file)  # every problem of the file, before any request
-    deployment = find_deployment(args, requests.Session())
-    assert deployment is not None  # the parser requires --stack or --local
+    deployment = _operator_deployment(args, env)
     dynamodb = deployment.client("dynamodb")
     result = init_programme(
         programme,
@@ -654,8 +653,7 @@ def command_programme_init(args: argparse.Namespace, env: Mapping[str, str]) -> 
 def command_officials_import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     path: Path = args.file
     content = check_csv_file(path, what="the officials file", max_bytes=MAX_OFFICIALS_BYTES)
-    deployment = find_deployment(args, requests.Session())
-    assert deployment is not None  # the parser requires --stack or --local
+    deployment = _operator_deployment(args, env)
     programme_id = deployment.output(stack.PROGRAMME_ID)
     try:
         programme = _programmes(deployment).read(programme_id)
@@ -722,7 +720,7 @@ def write_report(path: Path, rows: Sequence[Sequence[object]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as report:
         writer = csv.writer(report)
-        writer.writerow(REPORT_HEADER)
+        writer.writerow(officials.REPORT_HEADER)
         writer.writerows(rows)
 
 

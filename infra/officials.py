@@ -37,6 +37,7 @@ from infra.deployment import aws_problem
 from infra.officials_csv import LineProblem, OfficialsFile
 
 COUNT_NAMES = ("created", "updated", "enabled", "disabled", "unchanged", "errors")
+REPORT_HEADER = ("line", "username", "outcome", "column", "message")
 OFFICIAL_ROLES = (Role.DDO, Role.HOD, Role.OFFICER, Role.ADMIN)
 # Errors no later line can escape: the run stops (exit 1) rather than fail every line alike.
 _FATAL = frozenset(
