@@ -1,7 +1,17 @@
 """`anubandh`: the operator's command line (installed as a console script with the project).
 
-    anubandh roll import FILE.csv --endpoint URL (--local-user admin1 | --username U --client-id ID | --token T)
-    anubandh roll status IMPORT_ID --endpoint URL (same sign-in options)
+    anubandh programme init programme.json (--stack NAME [--region R] | --local URL)
+    anubandh officials import officials.csv (--stack NAME | --local URL) [--disable-missing] [--dry-run]
+    anubandh roll import FILE.csv (--stack NAME | --local URL | --endpoint URL) (--username U | --local-user U
+                                  | --token T)
+    anubandh roll status IMPORT_ID (same options)
+
+Where: `--stack NAME` reads the CloudFormation stack's Outputs (API URL, user pool, tables) with your
+AWS credentials; `--local URL` reads the same from the local stack's `GET /_local/stack` (make run).
+
+`programme init` and `officials import` write with the operator's AWS credentials (Cognito and
+DynamoDB directly): they are how the first admin and every official come to exist, and no app user
+can do either through the API. See infra/programmes.py and infra/officials.py.
 
 `roll import` does what the admin API's roll import asks of a browser: it checks the file here first
 (present, at most 50 MB, UTF-8), starts the import (`POST /v1/admin/roll-imports`), uploads the file
@@ -9,26 +19,28 @@ to the pre-signed POST it gets back, then follows `GET /v1/admin/roll-imports/{i
 bar on stderr until the import is COMPLETED or FAILED, prints the counts on stdout and saves the
 report CSV (by default FILE.report.csv beside the file).
 
-Exit codes: 0 every line imported; 3 completed, but some lines had errors (see the report);
-1 the import FAILED, timed out, or the API refused (its problem+json `code` and `detail` are shown);
+Exit codes: 0 done, every line imported; 3 done, but some lines had errors (see the report);
+1 failed, timed out, or refused (by the API: its problem+json `code` and `detail` are shown; by AWS);
 2 bad usage or a problem with the local file.
 
-Sign-in: `--token` (or the environment's ANUBANDH_TOKEN) is an id token used as it is;
-`--username` signs in to Cognito (USER_PASSWORD_AUTH; no AWS credentials needed) with `--password`,
-ANUBANDH_PASSWORD or a prompt; `--local-user` asks the local stack's `/_local/login`.
+Sign-in for the API: `--token` (or the environment's ANUBANDH_TOKEN) is an id token used as it is;
+`--username` signs in to Cognito with the admin password flow (AWS credentials needed), answering
+the first sign-in's new-password and TOTP enrolment challenges and later the TOTP code (`--totp` or a
+prompt); `--local-user` asks the local stack's `/_local/login`.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
+import csv
 import os
 import re
 import shutil
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import quote
@@ -37,13 +49,31 @@ import boto3
 import requests
 from botocore.exceptions import BotoCoreError, ClientError
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_ROW_ERRORS = 3
+from core.audit import Actor
+from core.csv_file import UnreadableFile
+from core.errors import ProgrammeUnavailable
+from core.store.directory import DirectoryStore
+from core.store.events import EventStore
+from core.store.programmes import ProgrammeStore
+from infra import deployment as stack
+from infra import officials
+from infra.cli_errors import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_ROW_ERRORS,
+    EXIT_USAGE,
+    AuthError,
+    CliError,
+    LocalFileProblem,
+    UsageError,
+)
+from infra.deployment import DEFAULT_REGION, Deployment, aws_problem
+from infra.officials_csv import Known, parse_officials
+from infra.programmes import init_programme, read_programme_file
+from infra.sign_in import CognitoAdminAuth, Prompts, TerminalPrompts, admin_sign_in
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # the API's roll_import_max_bytes: the pre-signed POST's limit
-DEFAULT_REGION = "ap-south-1"
+MAX_OFFICIALS_BYTES = 5 * 1024 * 1024  # some thousand officials take well under 1 MB
 BAR_WIDTH = 20
 API_TIMEOUT = (10, 60)  # seconds: connect, read
 UPLOAD_TIMEOUT = (10, 600)
@@ -52,27 +82,10 @@ TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 FINISHED = frozenset({"COMPLETED", "FAILED"})
 COUNT_NAMES = ("inserted", "updated", "unchanged", "skipped_registered", "errors")
 ALWAYS_SHOWN = frozenset({"inserted", "errors"})  # the bar shows the other counts once they are not 0
+OFFICIALS_ALWAYS_SHOWN = frozenset({"created", "errors"})
 
 
 # ---------------------------------------------------------------------------- errors
-
-
-class CliError(Exception):
-    """Ends the command with a message on stderr and an exit code."""
-
-    exit_code = EXIT_FAILED
-
-
-class UsageError(CliError):
-    exit_code = EXIT_USAGE
-
-
-class LocalFileProblem(CliError):
-    exit_code = EXIT_USAGE
-
-
-class AuthError(CliError):
-    exit_code = EXIT_FAILED
 
 
 class ApiError(CliError):
@@ -231,10 +244,11 @@ class TokenAuth:
 @dataclass(frozen=True)
 class CognitoAuth:
     username: str
-    client_id: str
-    region: str
     password: str | None  # None: ask for it
-    user_pool_id: str = ""
+    totp: str | None = None  # None: ask for it if Cognito does
+    client_id: str | None = None  # None: the stack's UserPoolClientId output
+    user_pool_id: str | None = None  # None: the stack's UserPoolId output
+    region: str = DEFAULT_REGION
 
 
 @dataclass(frozen=True)
@@ -247,45 +261,64 @@ Auth = TokenAuth | CognitoAuth | LocalAuth
 
 def choose_auth(args: argparse.Namespace, env: Mapping[str, str]) -> Auth:
     """Which sign-in the options ask for: --token, --username (Cognito), --local-user, else ANUBANDH_TOKEN."""
-    if args.username is None and (args.client_id, args.password, args.user_pool_id) != (None, None, None):
-        raise UsageError("--client-id, --user-pool-id and --password go with --username")
+    cognito_only = (args.client_id, args.password, args.user_pool_id, args.totp)
+    if args.username is None and cognito_only != (None, None, None, None):
+        raise UsageError("--client-id, --user-pool-id, --password and --totp go with --username")
     if args.token:
         return TokenAuth(args.token)
     if args.local_user:
         return LocalAuth(args.local_user)
     if args.username:
-        if not args.client_id:
-            raise UsageError("--username needs --client-id (the Cognito app client's id)")
-        if not args.user_pool_id:
-            raise UsageError("--username needs --user-pool-id (the stack's UserPoolId output)")
-        region = args.region or env.get("AWS_REGION") or DEFAULT_REGION
-        password = args.password or env.get("ANUBANDH_PASSWORD")
-        return CognitoAuth(args.username, args.client_id, region, password, args.user_pool_id)
+        if not (args.stack or args.local):
+            if not args.client_id:
+                raise UsageError("--username needs --stack NAME (or --client-id, the app client's id)")
+            if not args.user_pool_id:
+                raise UsageError("--username needs --stack NAME (or --user-pool-id, the stack's UserPoolId output)")
+        return CognitoAuth(
+            username=args.username,
+            password=args.password or env.get("ANUBANDH_PASSWORD"),
+            totp=args.totp,
+            client_id=args.client_id,
+            user_pool_id=args.user_pool_id,
+            region=args.region or env.get("AWS_REGION") or DEFAULT_REGION,
+        )
     if env.get("ANUBANDH_TOKEN"):
         return TokenAuth(env["ANUBANDH_TOKEN"])
-    raise UsageError("sign in with --local-user, --username (with --client-id) or --token (or set ANUBANDH_TOKEN)")
+    raise UsageError("sign in with --local-user, --username (with --stack) or --token (or set ANUBANDH_TOKEN)")
 
 
-def ask_password(prompt: str) -> str:
-    """getpass, when there is a terminal to ask on (never from a pipe, e.g. in CI)."""
-    if not sys.stdin.isatty():
-        raise EOFError
-    return getpass.getpass(prompt)
-
-
-def sign_in(auth: Auth, endpoint: str, http: requests.Session, prompt: Callable[[str], str] = ask_password) -> str:
+def sign_in(
+    auth: Auth,
+    endpoint: str,
+    http: requests.Session,
+    *,
+    deployment: Deployment | None = None,
+    prompts: Prompts | None = None,
+    cognito: Any = None,
+) -> str:
     """An id token for the API."""
     if isinstance(auth, TokenAuth):
         return auth.token.removeprefix("Bearer ").strip()
     if isinstance(auth, LocalAuth):
         return _local_login(auth.username, endpoint, http)
-    password = auth.password
-    if password is None:
-        try:
-            password = prompt(f"Password for {auth.username}: ")
-        except EOFError as error:
-            raise AuthError("no password: pass --password or set ANUBANDH_PASSWORD") from error
-    return cognito_id_token(auth.username, password, auth.client_id, auth.region, auth.user_pool_id)
+    prompts = prompts or TerminalPrompts.default()
+    password = auth.password or prompts.password(f"Password for {auth.username}: ")
+    if cognito is None and deployment is not None:
+        cognito = deployment.client("cognito-idp")
+    elif cognito is None:
+        cognito = boto3.client("cognito-idp", region_name=auth.region)
+    admin = CognitoAdminAuth(
+        cognito,
+        user_pool_id=auth.user_pool_id or _required(deployment, stack.USER_POOL_ID),
+        client_id=auth.client_id or _required(deployment, stack.USER_POOL_CLIENT_ID),
+    )
+    return admin_sign_in(admin, auth.username, password, totp=auth.totp, prompts=prompts).id_token
+
+
+def _required(deployment: Deployment | None, output: str) -> str:
+    if deployment is None:
+        raise UsageError(f"--username needs --stack NAME (for its {output} output)")
+    return deployment.output(output)
 
 
 def _local_login(username: str, endpoint: str, http: requests.Session) -> str:
@@ -297,40 +330,15 @@ def _local_login(username: str, endpoint: str, http: requests.Session) -> str:
     return str(response.json()["id_token"])
 
 
-def cognito_id_token(username: str, password: str, client_id: str, region: str, user_pool_id: str) -> str:
-    """AdminInitiateAuth with ADMIN_USER_PASSWORD_AUTH, signed with the operator's AWS credentials.
-
-    The app client allows no password flow to the public (people sign in by OTP); this one needs
-    cognito-idp:AdminInitiateAuth, so only an operator with AWS credentials for the stack can use it.
-    """
-    cognito = boto3.client("cognito-idp", region_name=region)
-    try:
-        reply = cognito.admin_initiate_auth(
-            UserPoolId=user_pool_id,
-            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
-            ClientId=client_id,
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )
-    except ClientError as error:
-        details = error.response.get("Error", {})
-        raise AuthError(f"Cognito refused the sign-in: {details.get('Code')}: {details.get('Message')}") from error
-    except BotoCoreError as error:
-        raise AuthError(f"Cognito could not be reached: {error}") from error
-    result = reply.get("AuthenticationResult")
-    if not result:
-        raise AuthError(f"Cognito asks for {reply.get('ChallengeName')}: finish signing in once in the portal first")
-    return str(result["IdToken"])
-
-
 # ---------------------------------------------------------------------------- the local file
 
 
-def check_roll_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
-    """The file's bytes, if the API can take them: a .csv, not empty, at most 50 MB, UTF-8."""
+def check_csv_file(path: Path, *, what: str = "the roll", max_bytes: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes, if it can be taken: a .csv, not empty, at most `max_bytes`, UTF-8."""
     if not path.is_file():
         raise LocalFileProblem(f"{path}: no such file")
     if path.suffix.lower() != ".csv":
-        raise LocalFileProblem(f"{path}: the roll must be a .csv file")
+        raise LocalFileProblem(f"{path}: {what} must be a .csv file")
     size = path.stat().st_size
     if size == 0:
         raise LocalFileProblem(f"{path}: the file is empty")
@@ -349,7 +357,7 @@ def check_roll_file(path: Path, max_bytes: int = MAX_FILE_BYTES) -> bytes:
 
 
 def default_report_path(path: Path) -> Path:
-    """roll.csv -> roll.report.csv, beside it."""
+    """roll.csv -> roll.report.csv, beside it (officials.csv -> officials.report.csv)."""
     return path.with_name(f"{path.stem}.report.csv")
 
 
@@ -364,12 +372,21 @@ def _size(size: int) -> str:
 # ---------------------------------------------------------------------------- progress
 
 
-def format_counts(counts: Mapping[str, int]) -> str:
-    shown = [name for name in COUNT_NAMES if name in ALWAYS_SHOWN or counts.get(name)]
+def format_counts(
+    counts: Mapping[str, int], names: Sequence[str] = COUNT_NAMES, always: Collection[str] = ALWAYS_SHOWN
+) -> str:
+    shown = [name for name in names if name in always or counts.get(name)]
     return " · ".join(f"{name.replace('_', ' ')} {counts.get(name, 0):,}" for name in shown)
 
 
-def format_bar(rows_done: int, rows_total: int | None, counts: Mapping[str, int], width: int = BAR_WIDTH) -> str:
+def format_bar(
+    rows_done: int,
+    rows_total: int | None,
+    counts: Mapping[str, int],
+    width: int = BAR_WIDTH,
+    names: Sequence[str] = COUNT_NAMES,
+    always: Collection[str] = ALWAYS_SHOWN,
+) -> str:
     """`[#########...........]  45%  45,000/100,000 rows  inserted 44,900 · errors 100`.
 
     With the total not known yet the bar is empty and the percentage `--`. Integer arithmetic, and
@@ -381,15 +398,26 @@ def format_bar(rows_done: int, rows_total: int | None, counts: Mapping[str, int]
         filled = width if rows_total == 0 else done * width // rows_total
         percent = f"{100 if rows_total == 0 else done * 100 // rows_total:3d}%"
         rows = f"{rows_done:,}/{rows_total:,} rows"
-    return f"[{'#' * filled}{'.' * (width - filled)}] {percent}  {rows}  {format_counts(counts)}"
+    return f"[{'#' * filled}{'.' * (width - filled)}] {percent}  {rows}  {format_counts(counts, names, always)}"
 
 
 class ProgressBar:
     """Redrawn in place with `\\r` on a terminal; on anything else (CI logs, files) one plain line each
     time the import passes another `step_percent`."""
 
-    def __init__(self, stream: TextIO, *, tty: bool | None = None, width: int = BAR_WIDTH, step_percent: int = 10):
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        tty: bool | None = None,
+        width: int = BAR_WIDTH,
+        step_percent: int = 10,
+        names: Sequence[str] = COUNT_NAMES,
+        always: Collection[str] = ALWAYS_SHOWN,
+    ):
         self._stream = stream
+        self._names = names
+        self._always = always
         self._tty = stream.isatty() if tty is None else tty
         self._width = width
         self._step = step_percent
@@ -398,7 +426,7 @@ class ProgressBar:
         self._line = ""
 
     def update(self, rows_done: int, rows_total: int | None, counts: Mapping[str, int]) -> None:
-        line = format_bar(rows_done, rows_total, counts, self._width)
+        line = format_bar(rows_done, rows_total, counts, self._width, self._names, self._always)
         if self._tty:
             line = line[: max(shutil.get_terminal_size().columns - 1, 20)]
             if line == self._line:
@@ -530,15 +558,28 @@ def import_roll(
     return code
 
 
+def find_deployment(args: argparse.Namespace, env: Mapping[str, str], http: requests.Session) -> Deployment | None:
+    """The stack the options name (--stack or --local), or None (--endpoint alone)."""
+    if args.local:
+        return stack.from_local(args.local, http)
+    if args.stack:
+        return stack.from_stack(args.stack, args.region or env.get("AWS_REGION") or DEFAULT_REGION)
+    return None
+
+
 def _connect(args: argparse.Namespace, env: Mapping[str, str]) -> AnubandhClient:
     auth = choose_auth(args, env)  # usage problems before any request
     http = requests.Session()
-    return AnubandhClient(args.endpoint, sign_in(auth, args.endpoint, http), http)
+    deployment = find_deployment(args, env, http)
+    endpoint = deployment.output(stack.API_URL) if deployment else args.endpoint
+    if not endpoint:
+        raise UsageError("name the API: --stack NAME, --local URL or --endpoint URL (or set ANUBANDH_ENDPOINT)")
+    return AnubandhClient(endpoint, sign_in(auth, endpoint, http, deployment=deployment), http)
 
 
 def command_import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     path: Path = args.file
-    content = check_roll_file(path)  # fail fast, before signing in
+    content = check_csv_file(path)  # fail fast, before signing in
     return import_roll(
         _connect(args, env),
         path,
@@ -560,6 +601,129 @@ def command_status(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return exit_code_for(state)
 
 
+# ---------------------------------------------------------------------------- operator commands (AWS credentials)
+
+
+def operator_actor(deployment: Deployment) -> Actor:
+    """Who the audit trail names for an operator's write: their AWS identity (sts:GetCallerIdentity)."""
+    try:
+        arn = deployment.client("sts").get_caller_identity()["Arn"]
+    except (ClientError, BotoCoreError) as error:
+        raise aws_problem(error, "finding out who you are in AWS") from error
+    return Actor(id=f"operator:{arn}", role="operator")
+
+
+def _operator_deployment(args: argparse.Namespace, env: Mapping[str, str]) -> Deployment:
+    deployment = find_deployment(args, env, requests.Session())
+    if deployment is None:  # the parser requires one of them
+        raise UsageError("name the deployment: --stack NAME or --local URL")
+    return deployment
+
+
+def _programmes(deployment: Deployment) -> ProgrammeStore:
+    dynamodb = deployment.client("dynamodb")
+    return ProgrammeStore(dynamodb, deployment.resource("dynamodb"), deployment.output(stack.SETTINGS_TABLE), 0)
+
+
+def command_programme_init(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    programme = read_programme_file(args.file)  # every problem of the file, before any request
+    deployment = _operator_deployment(args, env)
+    dynamodb = deployment.client("dynamodb")
+    result = init_programme(
+        programme,
+        expected_id=deployment.output(stack.PROGRAMME_ID),
+        programmes=_programmes(deployment),
+        events=EventStore(dynamodb, deployment.output(stack.EVENTS_TABLE)),
+        dynamodb=dynamodb,
+        actor=operator_actor(deployment),
+        at=datetime.now(UTC),
+    )
+    registration = programme.registration
+    if result.created:
+        print(f"Programme {programme.programme_id} written to {deployment.name}:", file=sys.stdout)
+        print(f"  registration   {registration.opens_at.isoformat()} to {registration.closes_at.isoformat()}")
+        print(f"  verification   closes {programme.verification_closes_at.isoformat()}")
+        print(f"  DDO codes      {len(programme.ddo_codes)}, grievance units {len(programme.grievances.units)}")
+        print("  audited as programme.created; a window moves from now on through PUT /v1/admin/windows")
+    else:
+        print(f"Programme {programme.programme_id} is already in {deployment.name} as in the file: nothing to do")
+    return EXIT_OK
+
+
+def command_officials_import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    path: Path = args.file
+    content = check_csv_file(path, what="the officials file", max_bytes=MAX_OFFICIALS_BYTES)
+    deployment = _operator_deployment(args, env)
+    programme_id = deployment.output(stack.PROGRAMME_ID)
+    try:
+        programme = _programmes(deployment).read(programme_id)
+    except ProgrammeUnavailable as missing:
+        raise CliError(
+            f"{deployment.name} has no programme {programme_id} yet: run `anubandh programme init programme.json` "
+            "first (its DDO codes and grievance units are what officials' scopes may name)"
+        ) from missing
+    try:
+        parsed = parse_officials(content, Known.of(programme.programme))
+    except UnreadableFile as unreadable:
+        raise LocalFileProblem(f"{path}: {unreadable}") from unreadable
+    dynamodb = deployment.client("dynamodb")
+    directory = DirectoryStore(dynamodb, deployment.output(stack.DIRECTORY_TABLE))
+    provisioner = (
+        None
+        if args.dry_run
+        else officials.Provisioner(
+            cognito=deployment.client("cognito-idp"),
+            dynamodb=dynamodb,
+            directory=directory,
+            events=EventStore(dynamodb, deployment.output(stack.EVENTS_TABLE)),
+            user_pool_id=deployment.output(stack.USER_POOL_ID),
+            actor=operator_actor(deployment),
+            reason=args.reason or f"officials import of {path.name}",
+        )
+    )
+    bar = ProgressBar(sys.stderr, names=officials.COUNT_NAMES, always=OFFICIALS_ALWAYS_SHOWN)
+    try:
+        result = officials.import_officials(
+            parsed,
+            directory=directory,
+            provisioner=provisioner,
+            disable_missing=args.disable_missing,
+            progress=bar.update,
+        )
+    finally:
+        bar.finish()
+    report = args.report or default_report_path(path)
+    write_report(report, officials.report_rows(result))
+    print_officials_summary(result, path, report, dry_run=args.dry_run, out=sys.stdout)
+    if result.missing_kept:
+        print(f"warning: {result.missing_kept}", file=sys.stderr)
+    if result.counts["errors"]:
+        print(f"{result.counts['errors']:,} line(s) not imported: see the report", file=sys.stderr)
+        return EXIT_ROW_ERRORS
+    return EXIT_OK
+
+
+def print_officials_summary(
+    result: officials.ImportResult, path: Path, report: Path, *, dry_run: bool, out: TextIO
+) -> None:
+    heading = "Dry run, nothing written" if dry_run else "Officials import"
+    print(f"{heading} ({path.name}):", file=out)
+    for name in officials.COUNT_NAMES:
+        print(f"  {name:<19}{result.counts[name]:>10,}", file=out)
+    for line, change in result.changes:
+        where = f"line {line}" if line is not None else "not in the file"
+        print(f"  {where:<16} {change.username:<24} {change.summary()}", file=out)
+    print(f"Report: {report}", file=out)
+
+
+def write_report(path: Path, rows: Sequence[Sequence[object]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as report:
+        writer = csv.writer(report)
+        writer.writerow(officials.REPORT_HEADER)
+        writer.writerows(rows)
+
+
 # ---------------------------------------------------------------------------- arguments
 
 
@@ -573,27 +737,82 @@ def _positive(value: str) -> float:
     return number
 
 
+def _add_stack(group: Any) -> None:
+    group.add_argument("--stack", metavar="NAME", help="the CloudFormation stack (its Outputs name everything else)")
+    group.add_argument("--local", metavar="URL", help="the local stack (make run), e.g. http://127.0.0.1:3000")
+
+
+def _add_region(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", help=f"the stack's region (default: $AWS_REGION, else {DEFAULT_REGION})")
+
+
 def _add_connection(common: argparse.ArgumentParser) -> None:
-    common.add_argument(
+    where = common.add_argument_group("where (one of)")
+    target = where.add_mutually_exclusive_group(required="ANUBANDH_ENDPOINT" not in os.environ)
+    _add_stack(target)
+    target.add_argument(
         "--endpoint",
         default=os.environ.get("ANUBANDH_ENDPOINT"),
-        required="ANUBANDH_ENDPOINT" not in os.environ,
         help="the API's base URL, e.g. http://127.0.0.1:3000 (default: $ANUBANDH_ENDPOINT)",
     )
+    _add_region(common)
     auth = common.add_argument_group("sign-in (one of; default: $ANUBANDH_TOKEN)")
     choice = auth.add_mutually_exclusive_group()
     choice.add_argument("--token", help="an id token (a JWT), used as it is")
-    choice.add_argument("--username", help="sign in to Cognito as this user (with --client-id)")
+    choice.add_argument("--username", help="sign in to Cognito as this user (admin password flow, AWS credentials)")
     choice.add_argument("--local-user", metavar="USER", help="the local stack's demo user, e.g. admin1")
     auth.add_argument("--password", help="for --username (default: $ANUBANDH_PASSWORD, else asked)")
-    auth.add_argument("--client-id", help="the Cognito user pool app client's id, for --username")
-    auth.add_argument("--user-pool-id", help="the Cognito user pool's id (UserPoolId output), for --username")
-    auth.add_argument("--region", help=f"Cognito's region (default: $AWS_REGION, else {DEFAULT_REGION})")
+    auth.add_argument("--totp", metavar="CODE", help="for --username: the TOTP app's 6-digit code (else asked)")
+    auth.add_argument("--client-id", help="without --stack: the app client's id (UserPoolClientId output)")
+    auth.add_argument("--user-pool-id", help="without --stack: the user pool's id (UserPoolId output)")
+
+
+def _add_operator_target(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("where (one of; with your AWS credentials)")
+    _add_stack(where.add_mutually_exclusive_group(required=True))
+    _add_region(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="anubandh", description="Anubandh's operator tools.")
     commands = parser.add_subparsers(dest="area", metavar="COMMAND", required=True)
+
+    programme = commands.add_parser("programme", help="the programme: windows, DDO codes, grievance units")
+    programme_commands = programme.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    init = programme_commands.add_parser(
+        "init",
+        help="write the programme item once, from a JSON file",
+        description="Check programme.json and write it into the settings table, audited, if no programme is "
+        "there yet. Later window changes go through PUT /v1/admin/windows. Exit codes: 0 written (or already "
+        "there, the same), 1 refused or failed, 2 bad usage or file.",
+    )
+    init.add_argument("file", type=Path, metavar="programme.json")
+    _add_operator_target(init)
+    init.set_defaults(handler=command_programme_init)
+
+    people = commands.add_parser("officials", help="DDOs, HoDs, grievance officers and admins")
+    people_commands = people.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    provision = people_commands.add_parser(
+        "import",
+        help="create, update or disable officials from a CSV, with a progress bar",
+        description="Create (with Cognito's invitation), update or disable officials from a CSV with the columns "
+        "username, name, email, mobile, role, ddo_code, department, unit and optionally status (active or "
+        "disabled). Exit codes: 0 every line imported, 3 some lines had errors (see the report), 1 failed, "
+        "2 bad usage or file.",
+    )
+    provision.add_argument("file", type=Path, metavar="officials.csv")
+    _add_operator_target(provision)
+    provision.add_argument(
+        "--disable-missing",
+        action="store_true",
+        help="the file is the complete list: disable every active official it does not name (only if no line "
+        "has a problem)",
+    )
+    provision.add_argument("--dry-run", action="store_true", help="show what would change; write nothing")
+    provision.add_argument("--reason", help="recorded in each official's audit trail (default: the file's name)")
+    provision.add_argument("--report", type=Path, help="where to save the report CSV (default: FILE.report.csv)")
+    provision.set_defaults(handler=command_officials_import)
+
     roll = commands.add_parser("roll", help="the programme's roll of contractual employees")
     roll_commands = roll.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
@@ -630,6 +849,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except requests.RequestException as error:
         print(f"error: cannot reach the API: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    except (ClientError, BotoCoreError) as error:
+        print(f"error: {aws_problem(error, 'AWS refused')}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("\ninterrupted: an import already uploaded goes on; see `anubandh roll status`", file=sys.stderr)

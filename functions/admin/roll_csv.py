@@ -7,15 +7,14 @@ documented in README "Roll import"; `infra/samples/roll.csv` is a sample.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import ValidationError
 
+from core.csv_file import CsvLine, UnreadableFile, read_csv_lines
 from core.service_record import ServiceRecord
 from core.store.roll import RollEntry
 
@@ -75,15 +74,11 @@ MIN_AGE_YEARS = 18
 _EMPLOYEE_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
-class UnreadableFile(Exception):
-    """The file as a whole is not a roll: not UTF-8, no header, or required columns missing."""
+__all__ = ["COLUMNS", "REQUIRED", "Line", "RowError", "UnreadableFile", "parse_line", "read_lines"]
 
 
 @dataclass(frozen=True)
-class Line:
-    number: int  # the line in the file (the header is line 1)
-    values: dict[str, str]
-
+class Line(CsvLine):
     @property
     def employee_code(self) -> str:
         return self.values.get("employee_code", "").strip().upper()
@@ -98,27 +93,8 @@ class RowError:
 
 
 def read_lines(content: bytes) -> list[Line]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UnreadableFile(f"The file is not UTF-8 text (byte {error.start}). Save it as 'CSV UTF-8'.") from error
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
-        raise UnreadableFile("The file is empty.")
-    names = [name.strip().lower() for name in header]
-    missing = [name for name in REQUIRED if name not in names]
-    if missing:
-        raise UnreadableFile(f"Required columns are missing: {', '.join(missing)}.")
-    return list(_lines(reader, names))
-
-
-def _lines(reader: Any, names: list[str]) -> Iterator[Line]:
-    start = reader.line_num + 1
-    for row in reader:
-        if any(cell.strip() for cell in row):
-            yield Line(number=start, values=dict(zip(names, row, strict=False)))
-        start = reader.line_num + 1
+    """Every line of the file with its number; UnreadableFile if it is not UTF-8 or lacks a required column."""
+    return [Line(line.number, line.values) for line in read_csv_lines(content, REQUIRED)]
 
 
 def _date(raw: str) -> date:

@@ -41,8 +41,10 @@ OFFICER="Authorization: Bearer $(curl -s -X POST $API/_local/login -d '{{"userna
 curl -s -X POST $API/v1/grievances/$(echo "$GRV" | j 'd["grievance_id"]')/actions -H "$OFFICER" \
      -H 'Content-Type: application/json' -d '{{"action":"accept","version":1}}' | j 'd["status"]'
 curl -s $API/v1/grievances/$(echo "$GRV" | j 'd["grievance_id"]') -H "$AUTH" | j '[e["type"] for e in d["timeline"]], d["chain_valid"]'
+# The operator (AWS credentials; here moto's): officials from a file, into Cognito and the directory, audited
+.venv/bin/anubandh officials import infra/samples/officials.csv --local $API
 # The state nodal officer: load a roll file, then see where things stand
-.venv/bin/anubandh roll import infra/samples/roll.csv --endpoint $API --local-user admin1
+.venv/bin/anubandh roll import infra/samples/roll.csv --local $API --local-user admin1
 ADMIN="Authorization: Bearer $(curl -s -X POST $API/_local/login -d '{{"username":"admin1"}}' | j 'd["id_token"]')"
 curl -s "$API/v1/admin/reports/summary?by=ddo" -H "$ADMIN" | j 'd["totals"]["registrations"], d["days_left"]'
 curl -s "$API/v1/admin/reports/export?by=district" -H "$ADMIN" | j 'd["url"]'
@@ -61,6 +63,7 @@ def banner(config: StackConfig) -> str:
         f"  OpenAPI       {config.gateway_url}/openapi.json",
         f"  moto (AWS)    {config.moto_url}",
         f"  clock         GET/POST {config.gateway_url}/_local/clock",
+        f"  stack         GET {config.gateway_url}/_local/stack (the Outputs, for anubandh --local)",
         f"  jobs          POST {config.gateway_url}/_local/jobs/<close-registration|close-verification>"
         ' {"dry_run"?, "wait"?}',
         f"  outbox        GET {config.gateway_url}/_local/outbox (the SMS and e-mail sent today, OTPs included)",

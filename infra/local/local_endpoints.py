@@ -1,4 +1,4 @@
-"""`/_local/*`: endpoints only the local stack has (login, clock, outbox, jobs)."""
+"""`/_local/*`: endpoints only the local stack has (login, clock, outbox, jobs, the stack's outputs)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ class LocalEndpoints:
         functions: Mapping[str, tuple[str, str]] | None = None,
         sms_sent: Callable[[], Mapping[str, Mapping[str, str]]] | None = None,
         demo_names: Mapping[str, str] | None = None,
+        stack: Mapping[str, Any] | None = None,
     ) -> None:
         self._cognito = cognito
         self._pool = user_pool_id
@@ -59,6 +60,7 @@ class LocalEndpoints:
         self._functions = dict(functions or {})  # physical name -> (logical id, handler)
         self._sms_sent = sms_sent
         self._demo_names = dict(demo_names or {})  # "employee1" -> its Cognito username
+        self._stack = dict(stack or {})
 
     def routes(self) -> dict[tuple[str, str], LocalEndpoint]:
         routes: dict[tuple[str, str], LocalEndpoint] = {
@@ -66,6 +68,7 @@ class LocalEndpoints:
             ("GET", "/_local/clock"): self.read_clock,
             ("POST", "/_local/clock"): self.set_clock,
             ("GET", "/_local/outbox"): self.outbox,
+            ("GET", "/_local/stack"): self.stack,
         }
         for name, job in self._jobs.items():  # one route per job the template schedules
             routes[("POST", f"/_local/jobs/{name}")] = self._job_endpoint(job)
@@ -135,6 +138,12 @@ class LocalEndpoints:
             200,
             {"id_token": result["IdToken"], "access_token": result["AccessToken"], "expires_in": result["ExpiresIn"]},
         )
+
+    def stack(self, _query: str, _headers: Mapping[str, str], _body: bytes | None) -> Response:
+        """What `aws cloudformation describe-stacks` gives the operator CLI in the cloud: the stack's
+        name, region and Outputs (the template's, resolved locally), plus moto's endpoint, so
+        `anubandh ... --local URL` works against `make run` exactly as `--stack NAME` against AWS."""
+        return json_response(200, self._stack)
 
     def _clock_view(self) -> Response:
         return json_response(200, {"now": self._clock.now().isoformat(), "frozen": self._clock.frozen})

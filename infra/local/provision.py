@@ -504,13 +504,14 @@ def _user_pool(
         if "Schema" in request:
             request["Schema"] = [_schema_attribute(a) for a in request["Schema"]]
         pool_id = cognito.create_user_pool(PoolName=name, **request)["UserPool"]["Id"]
-        # CloudFormation's EnabledMfas is the API's SetUserPoolMfaConfig, not a CreateUserPool field.
-        if "SOFTWARE_TOKEN_MFA" in (resolve(props.get("EnabledMfas"), ctx, template) or []):
-            cognito.set_user_pool_mfa_config(
-                UserPoolId=pool_id,
-                MfaConfiguration=request.get("MfaConfiguration", "OPTIONAL"),
-                SoftwareTokenMfaConfiguration={"Enabled": True},
-            )
+    if "SOFTWARE_TOKEN_MFA" in (resolve(props.get("EnabledMfas"), ctx, template) or []):
+        # CloudFormation's EnabledMfas is the API's SetUserPoolMfaConfig: with it, moto asks a user who
+        # has just set a password to enrol a TOTP app (MFA_SETUP), as Cognito does.
+        cognito.set_user_pool_mfa_config(
+            UserPoolId=pool_id,
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration=str(resolve(props.get("MfaConfiguration"), ctx, template) or "OPTIONAL"),
+        )
     provider = f"cognito-idp.{ctx.region}.amazonaws.com/{pool_id}"
     keys_endpoint = endpoint_url or f"https://cognito-idp.{ctx.region}.amazonaws.com"
     ctx.physical[logical_id] = {

@@ -12,19 +12,23 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from core.audit import Actor
 from core.auth import Role
 from core.clock import IST
 from core.identity import IdentityLink, Official
 from core.notices import Contact, NoticePolicy
+from core.officials import plan, record
 from core.programme import GrievancePolicy, GrievanceUnit, Programme, Window
 from core.service_record import Engagement, EngagementType, Gender, PaidDays, Personal, ServiceRecord, ServiceSpell
-from core.store.directory import DirectoryStore, StoredOfficial
+from core.store.directory import DirectoryStore
 from core.store.dynamo import transact_write
+from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollEntry, RollStore
 from core.user_pool import employee_username
 
 PROGRAMME_ID = "HR-2026"
+SEED_ACTOR = Actor(id="system:seed", role="system")
 # Local only: every demo user has this password; /_local/login uses it to mint real tokens.
 DEMO_PASSWORD = "Anubandh-Local-1!"
 
@@ -313,6 +317,7 @@ def seed(
     settings_table: str,
     roll_table: str,
     directory_table: str,
+    events_table: str,
     user_pool_id: str,
 ) -> None:
     ProgrammeStore(dynamodb, dynamodb_resource, settings_table, 0).put(PROGRAMME)
@@ -320,9 +325,10 @@ def seed(
     for entry in demo_roll():
         roll.put(entry)
     directory = DirectoryStore(dynamodb, directory_table)
+    events = EventStore(dynamodb, events_table)
     for number, user in enumerate(demo_users(), start=1):
         sub = _ensure_user(cognito, user_pool_id, user)
-        _ensure_link(dynamodb, directory, user, sub, number)
+        _ensure_link(dynamodb, directory, events, user, sub, number)
 
 
 def _ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> str:
@@ -342,8 +348,11 @@ def _ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> str:
     return next(a["Value"] for a in found if a["Name"] == "sub")
 
 
-def _ensure_link(dynamodb: Any, directory: DirectoryStore, user: DemoUser, sub: str, number: int) -> None:
-    """The directory entry that makes the demo user somebody: an employee's roll entry, an official's scope."""
+def _ensure_link(
+    dynamodb: Any, directory: DirectoryStore, events: EventStore, user: DemoUser, sub: str, number: int
+) -> None:
+    """The directory entry that makes the demo user somebody: an employee's roll entry, an official's
+    scope (recorded as `anubandh officials import` records it, with the first event of their chain)."""
     if directory.link(sub) is not None:
         return
     if user.employee_code is not None:
@@ -352,6 +361,13 @@ def _ensure_link(dynamodb: Any, directory: DirectoryStore, user: DemoUser, sub: 
         )
         directory.bind_employee(link)
         return
-    at = datetime.now(UTC)
-    stored = StoredOfficial(official=user.official(number), sub=sub, version=1)
-    transact_write(dynamodb, directory.save_official(None, stored, at=at))
+    items, _ = record(
+        plan(None, user.official(number)),
+        sub=sub,
+        at=datetime.now(UTC),
+        actor=SEED_ACTOR,
+        reason="local demo data",
+        directory=directory,
+        events=events,
+    )
+    transact_write(dynamodb, items)

@@ -35,12 +35,22 @@ from infra.local.template import (
     resources_of_type,
     scheduled_jobs,
     sqs_sources,
+    stack_outputs,
 )
 
 REGION = "ap-south-1"
 STACK_NAME = "anubandh-local"
 LOCAL_SETTINGS_CACHE_SECONDS = 1
 ROOT = Path(__file__).resolve().parents[2]
+
+# The outputs of what the local stack realises another way: its gateway is the API, and IAM (the
+# operators' policy) is not enforced by moto.
+LOCAL_POLICY_ARN = "arn:aws:iam::123456789012:policy/anubandh-local-operator-not-enforced"
+
+
+def local_outputs(template: dict[str, Any], context: LocalContext, gateway_url: str) -> dict[str, str]:
+    """The template's Outputs for the local stack: what CloudFormation lists after a deploy."""
+    return stack_outputs(template, context, {"ApiUrl": gateway_url, "OperatorPolicyArn": LOCAL_POLICY_ARN})
 
 
 @dataclass
@@ -173,6 +183,7 @@ def start(config: StackConfig) -> RunningStack:
             settings_table=os.environ["SETTINGS_TABLE"],
             roll_table=_physical(context, template, "AWS::DynamoDB::Table", "RollTable"),
             directory_table=os.environ["DIRECTORY_TABLE"],
+            events_table=os.environ["EVENTS_TABLE"],
             user_pool_id=context.physical[pool]["Ref"],
         )
 
@@ -203,6 +214,12 @@ def start(config: StackConfig) -> RunningStack:
             },
             sms_sent=lambda: requests.get(f"{config.moto_url}/moto-api/anubandh/sms", timeout=5).json(),
             demo_names={u.username: u.cognito_username for u in demo_users()},
+            stack={
+                "stack_name": STACK_NAME,
+                "region": REGION,
+                "aws_endpoint_url": config.moto_url,
+                "outputs": local_outputs(template, context, config.gateway_url),
+            },
         )
         gateway = TemplateGateway(
             routes=RouteTable(http_routes(template)),

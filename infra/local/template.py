@@ -510,3 +510,14 @@ def function_environment(template: dict[str, Any], function_id: str, ctx: LocalC
     own = properties.get("Environment", {}).get("Variables") or {}
     resolved = resolve({**shared, **own}, ctx, template)
     return {name: _text(value, f"{function_id} environment {name}") for name, value in resolved.items()}
+
+
+def stack_outputs(template: dict[str, Any], ctx: LocalContext, given: dict[str, str]) -> dict[str, str]:
+    """The template's Outputs as CloudFormation would list them for this stack.
+
+    `given` supplies the outputs of what the local stack realises another way (the API's URL is the
+    local gateway's); every other output is resolved, so a new output appears locally too."""
+    outputs: dict[str, str] = {}
+    for name, output in (template.get("Outputs") or {}).items():
+        outputs[name] = given[name] if name in given else _text(resolve(output["Value"], ctx, template), name)
+    return outputs

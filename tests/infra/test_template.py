@@ -21,6 +21,7 @@ import pytest
 from cfnlint.api import ManualArgs, lint_file
 from samtranslator.translator.transform import transform
 
+from infra.deployment import OUTPUTS_READ
 from infra.local.template import TEMPLATE_PATH, http_routes, load_template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -517,6 +518,40 @@ def test_http_api_checks_cognito_jwts_on_every_route_but_the_public_ones(cloudfo
     assert set(secured) == set(routes)
     for key, requires_auth in routes.items():
         assert secured[key] == ([scheme_name] if requires_auth else ["NONE"]), key
+
+
+def test_the_stack_outputs_what_the_operator_cli_reads(cloudformation: dict[str, Any]) -> None:
+    # `anubandh ... --stack NAME` reads these Outputs (and the local stack's /_local/stack resolves them)
+    assert set(OUTPUTS_READ) <= set(cloudformation["Outputs"])
+    assert cloudformation["Outputs"]["DirectoryTableName"]["Value"] == {"Ref": "DirectoryTable"}
+
+
+def test_the_operator_policy_allows_every_cognito_call_the_cli_makes(cloudformation: dict[str, Any]) -> None:
+    # Every Cognito admin call of infra/officials.py, infra/programmes.py and infra/sign_in.py
+    sources = "".join((ROOT / "infra" / name).read_text() for name in ("officials.py", "programmes.py", "sign_in.py"))
+    called = {name.replace("_", "") for name in re.findall(r'"(admin_\w+)"', sources)}  # admin_get_user
+    policy = cloudformation["Resources"]["OperatorPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allowed = {a.split(":")[1].lower() for s in policy for a in _as_list(s["Action"]) if a.startswith("cognito-idp:")}
+    assert called <= allowed, called - allowed
+    assert all(s["Resource"] != "*" for s in policy)
+    # and no function's role may create a user but the sign-in function's, which makes an employee's
+    # user (emp:<code>) at the first OTP sign-in: app admins cannot mint officials (a user is nobody
+    # until the directory, written by operators for officials, says who it is)
+    creators = {
+        role
+        for role in resources(cloudformation, "AWS::IAM::Role")
+        for statement in _statements(cloudformation, role)
+        if [a for a in _as_list(statement["Action"]) if str(a).startswith("cognito-idp:AdminCreate")]
+    }
+    assert creators == {"AuthFunctionRole"}
+
+
+def test_officials_invited_by_an_operator_are_told_of_the_totp_app() -> None:
+    pool = load_template()["Resources"]["UserPool"]["Properties"]
+    invitation = pool["AdminCreateUserConfig"]["InviteMessageTemplate"]["EmailMessage"]
+    assert "{username}" in invitation and "{####}" in invitation  # what Cognito requires
+    assert "authenticator app" in invitation
+    assert pool["MfaConfiguration"] == "ON" and pool["EnabledMfas"] == ["SOFTWARE_TOKEN_MFA"]
 
 
 # ---------------------------------------------------------------------------- build

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -166,6 +167,7 @@ def _ensure_in_directory(caller: dict[str, str]) -> None:
         transact_write(boto3.client("dynamodb"), [store.put_link(link)])
 
 
+_ENVIRONMENTS = {function_id: threading.Lock() for function_id in HANDLERS}
 ROUTE_TABLE = RouteTable(http_routes(load_template()))
 
 
@@ -188,7 +190,10 @@ def call(
     if as_ is not None:
         _ensure_in_directory(as_)
     event = factories.event(method, path, route=route, as_=as_, body=body, headers=headers, query=query)
-    response = HANDLERS[function_id].lambda_handler(event, LocalLambdaContext(function_id))
+    # One execution environment per function, as Lambda runs one event per environment at a time: the
+    # handler's module state (Powertools' current event and route) is never shared by two requests.
+    with _ENVIRONMENTS[function_id]:
+        response = HANDLERS[function_id].lambda_handler(event, LocalLambdaContext(function_id))
     raw = response.get("body") or ""
     content_type = response.get("headers", {}).get("Content-Type", "")
     parsed = json.loads(raw) if raw and "json" in content_type else raw

@@ -17,6 +17,7 @@ import pytest
 from moto import mock_aws
 
 from infra.local.provision import LOCAL_AUTH_FLOW, provision
+from infra.local.stack import local_outputs
 from infra.local.template import LocalContext, TemplateError, load_template, resources_of_type
 
 REGION = "ap-south-1"
@@ -221,6 +222,43 @@ def test_the_user_pool_requires_totp_keeps_no_scope_attributes_and_has_a_locally
     app = cognito.describe_user_pool_client(UserPoolId=pool["Id"], ClientId=context.physical[client_id]["Ref"])
     flows = set(app["UserPoolClient"]["ExplicitAuthFlows"])
     assert flows == {*declared(template, client_id)["ExplicitAuthFlows"], LOCAL_AUTH_FLOW}
+
+
+def test_the_pool_asks_a_new_user_to_enrol_a_totp_app_as_cognito_does(template: dict[str, Any]) -> None:
+    # Given the pool provisioned from the template (EnabledMfas: SOFTWARE_TOKEN_MFA)
+    context = provisioned(template)
+    pool, app = context.physical["UserPool"]["Ref"], context.physical["UserPoolClient"]["Ref"]
+    cognito = client("cognito-idp")
+    assert cognito.get_user_pool_mfa_config(UserPoolId=pool)["SoftwareTokenMfaConfiguration"] == {"Enabled": True}
+    # When an invited official sets a password at the first sign-in
+    cognito.admin_create_user(UserPoolId=pool, Username="nodal1", TemporaryPassword="Temp-Pass-1!")
+    session = cognito.admin_initiate_auth(
+        UserPoolId=pool,
+        ClientId=app,
+        AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "nodal1", "PASSWORD": "Temp-Pass-1!"},
+    )["Session"]
+    reply = cognito.admin_respond_to_auth_challenge(
+        UserPoolId=pool,
+        ClientId=app,
+        ChallengeName="NEW_PASSWORD_REQUIRED",
+        Session=session,
+        ChallengeResponses={"USERNAME": "nodal1", "NEW_PASSWORD": "Chosen-Pass-1!"},
+    )
+    # Then the next step is to enrol an authenticator app
+    assert reply["ChallengeName"] == "MFA_SETUP"
+
+
+def test_the_templates_outputs_resolve_locally_with_the_gateway_as_the_api(template: dict[str, Any]) -> None:
+    context = provisioned(template)
+    outputs = local_outputs(template, context, "http://127.0.0.1:3000")
+    # Every output of the template, each resolved to what provisioning created
+    assert set(outputs) == set(template["Outputs"])
+    assert outputs["ApiUrl"] == "http://127.0.0.1:3000"
+    assert outputs["UserPoolId"] == context.physical["UserPool"]["Ref"]
+    assert outputs["DirectoryTableName"] == context.physical["DirectoryTable"]["Ref"]
+    assert outputs["ProgrammeId"] == template["Parameters"]["ProgrammeId"]["Default"]
+    client("dynamodb").describe_table(TableName=outputs["EventsTableName"])
 
 
 def test_a_local_login_token_carries_the_issuer_the_context_records(template: dict[str, Any]) -> None:

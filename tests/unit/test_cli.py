@@ -142,9 +142,9 @@ def test_cognito_sign_in_takes_the_password_and_region_from_the_environment() ->
     pool = ("--user-pool-id", "ap-south-1_pool")
     args = parse("roll", "status", "i", "--endpoint", "u", "--username", "nodal", "--client-id", "abc", *pool)
     assert cli.choose_auth(args, {"ANUBANDH_PASSWORD": "pw", "AWS_REGION": "eu-west-1"}) == CognitoAuth(
-        "nodal", "abc", "eu-west-1", "pw", "ap-south-1_pool"
+        "nodal", "pw", client_id="abc", user_pool_id="ap-south-1_pool", region="eu-west-1"
     )
-    assert cli.choose_auth(args, {}) == CognitoAuth("nodal", "abc", "ap-south-1", None, "ap-south-1_pool")
+    assert cli.choose_auth(args, {}) == CognitoAuth("nodal", None, client_id="abc", user_pool_id="ap-south-1_pool")
     args = parse(
         "roll", "status", "i", "--endpoint", "u", "--username", "n", "--client-id", "c", "--region", "r", *pool
     )
@@ -153,11 +153,17 @@ def test_cognito_sign_in_takes_the_password_and_region_from_the_environment() ->
     assert chosen.region == "r"
 
 
+def test_with_a_stack_the_pool_and_client_come_from_its_outputs() -> None:
+    args = parse("roll", "status", "i", "--stack", "anubandh-prod", "--username", "nodal", "--totp", "123456")
+    assert cli.choose_auth(args, {}) == CognitoAuth("nodal", None, totp="123456")
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
         (["--username", "nodal"], "--client-id"),
         (["--client-id", "abc"], "go with --username"),
+        (["--totp", "123456"], "go with --username"),
         (["--username", "nodal", "--client-id", "abc"], "--user-pool-id"),
         (["--local-user", "admin1", "--password", "pw"], "go with --username"),
         ([], "sign in with"),
@@ -176,6 +182,9 @@ def test_sign_in_options_that_do_not_add_up(argv: list[str], message: str) -> No
         ["roll", "import", "x.csv", "--endpoint", "u", "--poll-seconds", "0"],
         ["roll", "import", "x.csv", "--endpoint", "u", "--timeout-minutes", "soon"],
         ["roll", "import", "x.csv"],  # no endpoint
+        ["roll", "import", "x.csv", "--stack", "s", "--local", "http://127.0.0.1:3000"],  # two places
+        ["officials", "import", "o.csv"],  # no stack
+        ["programme", "init", "p.json", "--endpoint", "u"],  # an operator command needs the stack
         ["roll"],
         [],
     ],
@@ -207,23 +216,59 @@ def test_a_given_token_is_used_as_it_is() -> None:
     assert cli.sign_in(TokenAuth("Bearer abc"), "u", requests.Session()) == "abc"
 
 
-def test_cognito_asks_for_the_password_when_none_was_given(monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[tuple[str, ...]] = []
+class Answers:
+    """Prompts that answer from a script and remember what they were asked."""
 
-    def fake_cognito(username: str, password: str, client_id: str, region: str, user_pool_id: str) -> str:
-        seen.append((username, password, client_id, region))
-        return "id-token"
+    def __init__(self, password: str = "pw", code: str = "123456") -> None:
+        self._password = password
+        self._code = code
+        self.asked: list[str] = []
 
-    monkeypatch.setattr(cli, "cognito_id_token", fake_cognito)
-    token = cli.sign_in(CognitoAuth("nodal", "abc", "ap-south-1", None), "u", requests.Session(), prompt=lambda _: "pw")
-    assert token == "id-token"
-    assert seen == [("nodal", "pw", "abc", "ap-south-1")]
+    def password(self, prompt: str) -> str:
+        self.asked.append(prompt)
+        return self._password
+
+    def new_password(self, username: str) -> str:
+        raise AssertionError("not asked here")
+
+    def code(self, prompt: str) -> str:
+        self.asked.append(prompt)
+        return self._code
+
+    def show(self, text: str) -> None:
+        self.asked.append(text)
+
+
+class OneStepCognito:
+    """admin_initiate_auth answering tokens at once, as for an operator without MFA in moto."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    def admin_initiate_auth(self, **request: Any) -> dict[str, Any]:
+        self.calls.append(request)
+        return {"AuthenticationResult": {"IdToken": "id-token", "AccessToken": "a", "ExpiresIn": 3600}}
+
+
+def test_cognito_asks_for_the_password_when_none_was_given() -> None:
+    answers, cognito = Answers(), OneStepCognito()
+    auth = CognitoAuth("nodal", None, client_id="abc", user_pool_id="pool")
+    assert cli.sign_in(auth, "u", requests.Session(), prompts=answers, cognito=cognito) == "id-token"
+    assert answers.asked == ["Password for nodal: "]
+    assert cognito.calls[0]["AuthParameters"] == {"USERNAME": "nodal", "PASSWORD": "pw"}
+    assert (cognito.calls[0]["UserPoolId"], cognito.calls[0]["ClientId"]) == ("pool", "abc")
 
 
 def test_no_password_and_no_terminal_to_ask_on_is_a_sign_in_failure(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("piped\n"))
+    auth = CognitoAuth("nodal", None, client_id="abc", user_pool_id="pool")
     with pytest.raises(AuthError, match="ANUBANDH_PASSWORD"):
-        cli.sign_in(CognitoAuth("nodal", "abc", "ap-south-1", None), "u", requests.Session())
+        cli.sign_in(auth, "u", requests.Session(), cognito=OneStepCognito())
+
+
+def test_cognito_sign_in_without_a_stack_or_pool_is_bad_usage() -> None:
+    with pytest.raises(UsageError, match="--stack"):
+        cli.sign_in(CognitoAuth("nodal", "pw", client_id="abc"), "u", requests.Session(), cognito=OneStepCognito())
 
 
 # ---------------------------------------------------------------------------- the local file
@@ -256,14 +301,14 @@ def test_files_the_api_would_refuse(tmp_path: Path, name: str, content: bytes, m
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(LocalFileProblem, match=message):
-        cli.check_roll_file(path, max_bytes=2048)
+        cli.check_csv_file(path, max_bytes=2048)
 
 
 def test_a_good_file_is_read_with_its_byte_order_mark(tmp_path: Path) -> None:
     path = tmp_path / "Roll.CSV"
     content = "\ufeff".encode() + HEADER.encode() + "EMP-1,सुनीता देवी,DDO-PKL-001\n".encode()
     path.write_bytes(content)
-    assert cli.check_roll_file(path) == content
+    assert cli.check_csv_file(path) == content
 
 
 def test_the_report_goes_beside_the_file() -> None:

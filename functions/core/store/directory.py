@@ -28,11 +28,18 @@ def link_key(sub: str) -> dict[str, Any]:
     return {"pk": {"S": f"sub#{sub}"}}
 
 
+def official_entity(username: str) -> str:
+    """The official's record in this table and their hash chain in the events table."""
+    return f"official#{username}"
+
+
 def official_key(username: str) -> dict[str, Any]:
-    return {"pk": {"S": f"official#{username}"}}
+    return {"pk": {"S": official_entity(username)}}
 
 
 class StoredOfficial(BaseModel):
+    """An official as stored. Every save writes one event of the official's chain: event `seq` = `version`."""
+
     model_config = ConfigDict(frozen=True)
 
     official: Official
@@ -42,7 +49,7 @@ class StoredOfficial(BaseModel):
 
     @property
     def entity(self) -> str:
-        return f"official#{self.official.username}"
+        return official_entity(self.official.username)
 
 
 class DirectoryStore:
@@ -104,7 +111,9 @@ class DirectoryStore:
     def save_official(self, before: StoredOfficial | None, after: StoredOfficial, *, at: datetime) -> list[TxItem]:
         """The official's record (conditioned on the version read) and the link every request reads.
 
-        Disabling an official also ends their sessions: tokens issued before `at` are refused.
+        Disabling an official ends their sessions: tokens issued before `at` are refused. So does
+        enabling them again, so a token from before the disable never comes back to life. Any other
+        change leaves the link's `tokens_valid_after` as it is (a sign-out's stays in force).
         """
         official = after.official
         record = {
@@ -125,13 +134,38 @@ class DirectoryStore:
             if before is None
             else put_if_version("official", self._table, record, before.version)
         )
-        link = official.link(after.sub, tokens_valid_after=None if official.active else at)
-        return [
-            save,
-            TxItem(
-                name="identity_link", operation="Put", request={"TableName": self._table, "Item": self._link_item(link)}
-            ),
-        ]
+        was_active = True if before is None else before.official.active
+        ends_sessions = not official.active or not was_active
+        return [save, self._update_link(official.link(after.sub), end_sessions_at=at if ends_sessions else None)]
+
+    def _update_link(self, link: IdentityLink, *, end_sessions_at: datetime | None) -> TxItem:
+        """The link's fields set (or removed when empty), `tokens_valid_after` only when sessions end."""
+        fields = link.model_dump(mode="json", exclude={"tokens_valid_after"})
+        if end_sessions_at is not None:
+            fields["tokens_valid_after"] = end_sessions_at.isoformat()
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        sets: list[str] = []
+        removes: list[str] = []
+        for n, (name, value) in enumerate(fields.items()):
+            names[f"#f{n}"] = name
+            if value is None:
+                removes.append(f"#f{n}")
+            else:
+                sets.append(f"#f{n} = :v{n}")
+                values[f":v{n}"] = value
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        return TxItem(
+            name="identity_link",
+            operation="Update",
+            request={
+                "TableName": self._table,
+                "Key": link_key(link.sub),
+                "UpdateExpression": expression,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": marshal(values),
+            },
+        )
 
     def members(self, role: Role) -> list[Official]:
         """Every active official holding `role`: pages of the sparse `by_role` index."""

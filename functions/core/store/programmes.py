@@ -17,14 +17,16 @@ from core.aws import AwsClients
 from core.errors import ProgrammeUnavailable
 from core.programme import Programme
 from core.settings import FunctionSettings
-from core.store.dynamo import TxItem
+from core.store.dynamo import TxItem, marshal, put_new
 
 
 class StoredProgramme(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     programme: Programme
-    version: int  # 0 until an admin first changes it
+    # 0 for a programme written without an audit trail (the local seed); each audited write (an
+    # operator's `anubandh programme init`, an admin's window change) adds one event and 1.
+    version: int
     event_head: str
 
     @property
@@ -34,6 +36,10 @@ class StoredProgramme(BaseModel):
 
 def programme_key(programme_id: str) -> str:
     return f"programme#{programme_id}"
+
+
+def _json(programme: Programme) -> str:
+    return json.dumps(programme.model_dump(mode="json"))
 
 
 class ProgrammeStore:
@@ -62,8 +68,18 @@ class ProgrammeStore:
             Key={"pk": {"S": programme_key(programme.programme_id)}},
             UpdateExpression="SET #value = :value",
             ExpressionAttributeNames={"#value": "value"},
-            ExpressionAttributeValues={":value": {"S": json.dumps(programme.model_dump(mode="json"))}},
+            ExpressionAttributeValues={":value": {"S": _json(programme)}},
         )
+
+    def create(self, programme: Programme, *, event_head: str) -> TxItem:
+        """The first programme item (version 1, the hash of its first event); fails if one exists."""
+        item = {
+            "pk": programme_key(programme.programme_id),
+            "value": _json(programme),
+            "version": 1,
+            "event_head": event_head,
+        }
+        return put_new("programme", self._table, marshal(item))
 
     def read(self, programme_id: str) -> StoredProgramme:
         """The programme as stored now (no cache), with its version and audit head: for changing it."""
@@ -81,7 +97,7 @@ class ProgrammeStore:
     def replace(self, stored: StoredProgramme, programme: Programme, *, event_head: str) -> TxItem:
         """The new programme, only if nobody changed it since `stored` was read."""
         values = {
-            ":value": {"S": json.dumps(programme.model_dump(mode="json"))},
+            ":value": {"S": _json(programme)},
             ":version": {"N": str(stored.version + 1)},
             ":head": {"S": event_head},
         }
