@@ -599,6 +599,7 @@ class JobWorker:
                 # The request's own day: a retry after midnight must find the same ledger entry.
                 day=datetime.fromisoformat(request.requested_at).astimezone(IST).date().isoformat(),
                 now=now,
+                contact=request.contact,
             )
             if outcome.reason:
                 logger.warning("notification not deliverable", extra={"request": name, "reason": outcome.reason})
