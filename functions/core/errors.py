@@ -246,3 +246,21 @@ class InvalidWindow(DomainError):
     code = "invalid_window"
     status = 422
     title = "This window change is not allowed"
+
+
+class AlreadyDecided(DomainError):
+    code = "already_decided"
+    status = 409
+    title = "This request has already been decided"
+
+
+class CorrectionPending(DomainError):
+    code = "correction_pending"
+    status = 409
+    title = "A mobile-correction request of this employee is pending"
+
+
+class MobileUnchanged(DomainError):
+    code = "mobile_unchanged"
+    status = 422
+    title = "The roll already has this mobile number"

@@ -43,3 +43,7 @@ def new_attachment_id() -> str:
 def new_grievance_number(prefix: str) -> str:
     """E.g. HR26-G-7K3QX9PA: told to the employee, quoted on the phone or in a letter."""
     return f"{prefix}-G-{_base32(secrets.randbits(40), 8)}"
+
+
+def new_correction_id() -> str:
+    return f"COR-{ulid()}"

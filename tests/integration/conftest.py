@@ -31,6 +31,8 @@ from register import settings as register_settings
 from reminders import planner as reminders_planner
 from reminders import settings as reminders_settings
 from reminders import worker as reminders_worker
+from roll import handler as roll_handler
+from roll import settings as roll_settings
 from tests import factories
 from verify import handler as verify_handler
 from verify import settings as verify_settings
@@ -50,6 +52,7 @@ HANDLERS = {
     "VerifyFunction": verify_handler,
     "GrievanceFunction": grievance_handler,
     "AdminFunction": admin_handler,
+    "RollFunction": roll_handler,
 }
 # Functions with no HTTP route: the deadline jobs' planner (scheduled) and worker (SQS).
 JOB_FUNCTIONS = {
@@ -92,6 +95,10 @@ def _reset_functions() -> None:
         reminders_planner._aws,
         reminders_worker.worker,
         reminders_worker._aws,
+        roll_settings.get_settings,
+        roll_handler.service,
+        roll_handler._aws,
+        roll_handler.directory,
     ):
         cached.cache_clear()
 
