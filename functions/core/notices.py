@@ -127,6 +127,11 @@ def _default_templates() -> tuple[NoticeTemplate, ...]:
            "{remarks}. Take proof of your number to your DDO, or send a new help request with the right details.",
            "अनुबंध: कर्मचारी {employee_code} का मोबाइल {new_mobile} करने का अनुरोध अस्वीकृत: {remarks}। अपने नंबर "
            "का प्रमाण लेकर अपने DDO से मिलें, या सही विवरण के साथ नया सहायता अनुरोध भेजें।"),
+        _t("correction_reminder", 43, "{pending} mobile corrections await you", "{pending} मोबाइल सुधार लंबित",
+           "Anubandh: {pending} mobile-correction requests await your decision; registration closes {closes_on}. "
+           "Approve or reject them on the portal so these employees can sign in.",
+           "अनुबंध: {pending} मोबाइल सुधार अनुरोध आपके निर्णय हेतु लंबित; पंजीकरण {closes_on} को बंद होगा। पोर्टल "
+           "पर स्वीकृत या अस्वीकृत करें ताकि ये कर्मचारी साइन-इन कर सकें।"),
     )  # fmt: skip
 
 

@@ -380,6 +380,8 @@ def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_mu
         (("sqs:SendMessage",), json.dumps({"Fn::GetAtt": ["JobWorkQueue", "Arn"]}, sort_keys=True)),
         # state-metrics reads the programme's counter totals (eight shards each)
         (("dynamodb:BatchGetItem",), json.dumps({"Fn::GetAtt": ["CountersTable", "Arn"]}, sort_keys=True)),
+        # registration-reminders: pending mobile corrections by DDO, from the counters' groups
+        (("dynamodb:Query",), json.dumps({"Fn::Sub": "${CountersTable.Arn}/index/groups"})),
         (("sqs:SendMessage",), json.dumps({"Fn::GetAtt": ["ScheduleDLQ", "Arn"]}, sort_keys=True)),
     }
 
