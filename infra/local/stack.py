@@ -23,7 +23,7 @@ from infra.local.local_endpoints import LocalEndpoints
 from infra.local.poller import QueuePoller, wait_until_drained
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
-from infra.local.seed import seed
+from infra.local.seed import Tables, seed
 from infra.local.template import (
     LocalContext,
     function_environment,
@@ -165,10 +165,16 @@ def start(config: StackConfig) -> RunningStack:
             dynamodb=dynamodb,
             dynamodb_resource=boto3.resource("dynamodb"),
             cognito=boto3.client("cognito-idp"),
-            settings_table=os.environ["SETTINGS_TABLE"],
-            roll_table=_physical(context, template, "AWS::DynamoDB::Table", "RollTable"),
-            directory_table=os.environ["DIRECTORY_TABLE"],
+            tables=Tables(
+                settings=os.environ["SETTINGS_TABLE"],
+                roll=_physical(context, template, "AWS::DynamoDB::Table", "RollTable"),
+                directory=os.environ["DIRECTORY_TABLE"],
+                corrections=_physical(context, template, "AWS::DynamoDB::Table", "CorrectionsTable"),
+                events=_physical(context, template, "AWS::DynamoDB::Table", "EventsTable"),
+                counters=_physical(context, template, "AWS::DynamoDB::Table", "CountersTable"),
+            ),
             user_pool_id=context.physical[pool]["Ref"],
+            now=clock.now(),
         )
 
         runner = FunctionRunner()
