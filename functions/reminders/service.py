@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from core.auth import Role
 from core.clock import IST, Clock
-from core.corrections import CORRECTIONS
+from core.corrections import CORRECTIONS, CorrectionStatus
 from core.delivery import Deliverer
 from core.errors import Busy, VersionConflict
 from core.escalation import escalate_to_hod
@@ -246,7 +246,8 @@ class JobPlanner:
     def _corrections_pending(self) -> dict[str, int]:
         """Pending mobile-correction requests by DDO, from the counters: one Query of the groups index."""
         groups = self._counters.groups(kind=CORRECTIONS, programme_id=self._programme_id, scope="ddo")
-        return {ddo: counts["PENDING"] for ddo, counts in sorted(groups.items()) if counts.get("PENDING", 0) > 0}
+        pending = CorrectionStatus.PENDING.value
+        return {ddo: counts[pending] for ddo, counts in sorted(groups.items()) if counts.get(pending, 0) > 0}
 
     def _plan_superannuation(self, request: JobRequest) -> JobPlan:
         """Employees reaching the superannuation age within 90 days, and each one's DDO with a count:

@@ -23,6 +23,7 @@ from core.corrections import (
     CertifiedMobile,
     Correction,
     CorrectionDecision,
+    CorrectionStatus,
     Office,
     Ruling,
     acting_role,
@@ -115,7 +116,7 @@ class RollService:
             totals = self._counters.totals(
                 kind=CORRECTIONS, programme_id=self._programme_id, scope=scope, value=partition
             )
-            pending = totals.get("PENDING", 0)
+            pending = totals.get(CorrectionStatus.PENDING.value, 0)
         return QueueView(
             items=[QueueItem(correction=c, roll=entries.get(c.employee_code)) for c in page.items],
             last_key=page.last_key,
@@ -125,7 +126,7 @@ class RollService:
     def view(self, principal: Principal, employee_code: str) -> EntryView:
         """The roll entry with its version (what a correction must send) and its chain's verdict."""
         entry = self._entry(employee_code)
-        acting_role(principal, ddo_code=entry.record.engagement.ddo_code, department=entry.record.engagement.department)
+        _acting_on(principal, entry)
         events = self._events.history(entry.entity)
         return EntryView(
             entry=entry,
@@ -187,8 +188,7 @@ class RollService:
     ) -> EntryView:
         """A DDO or HoD corrects the mobile directly; refused while a help request of the employee is pending."""
         entry = self._entry(employee_code)
-        engagement = entry.record.engagement
-        role = acting_role(principal, ddo_code=engagement.ddo_code, department=engagement.department)
+        role = _acting_on(principal, entry)
         if version != entry.version:
             raise VersionConflict(
                 f"You sent version {version}; the roll entry is at version {entry.version}. Read it again and retry.",
@@ -280,3 +280,9 @@ class RollService:
         if entry is None:
             raise NotFound(f"{employee_code} is not on the roll of {self._programme_id}; check the employee code.")
         return entry
+
+
+def _acting_on(principal: Principal, entry: RollEntry) -> Role:
+    """The role in which the caller may see or correct this roll entry: its DDO's, or its HoD's."""
+    engagement = entry.record.engagement
+    return acting_role(principal, ddo_code=engagement.ddo_code, department=engagement.department)

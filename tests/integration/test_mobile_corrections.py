@@ -25,6 +25,7 @@ from tests.integration.conftest import Reply, call
 from tests.integration.test_deadline_jobs import _fresh_settings, drain, run_job
 from tests.integration.test_notification_delivery import Sends
 from tests.integration.test_reminder_jobs import put_programme
+from tests.integration.test_roll_import import imported, report_lines, roll_file, roll_line
 
 pytestmark = pytest.mark.usefixtures("seeded", _fresh_settings.__name__)
 
@@ -338,6 +339,21 @@ def test_a_reimport_never_undoes_a_certified_mobile() -> None:
     roll.put(factories.roll_entry("EMP-0001"))
     after = entry().body
     assert (after["mobile"], after["version"], after["chain_valid"]) == (NEW, 1, True)
+
+
+def test_a_reimport_reports_the_certified_mobile_it_kept(stack: Any) -> None:
+    # Given an imported employee whose mobile the DDO then corrected
+    line = roll_line("EMP-0050", mobile="9812399999")
+    assert imported(stack, roll_file(line))["counts"]["inserted"] == 1
+    assert correct("EMP-0050").status == 200
+    # When the admin imports the same file again
+    again = imported(stack, roll_file(line))
+    # Then nothing changed, and the report says which number was kept and which was not applied
+    assert again["counts"]["unchanged"] == 1 and again["counts"]["kept_certified_mobile"] == 1
+    [kept] = [row for row in report_lines(again) if row["outcome"] == "kept_certified_mobile"]
+    assert kept["employee_code"] == "EMP-0050" and kept["column"] == "mobile"
+    assert "Kept 97******45" in kept["message"] and "the file's 98******99 was not applied" in kept["message"]
+    assert entry("EMP-0050").body["mobile"] == NEW
 
 
 # ---------------------------------------------------------------- the queue and the backlog

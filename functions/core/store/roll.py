@@ -99,6 +99,14 @@ def _entry(item: dict[str, Any]) -> RollEntry:
     return RollEntry.model_validate(item)
 
 
+def _overruled(found: dict[str, Any], entry: RollEntry) -> CertifiedMobile | None:
+    """The certified mobile an import line would have replaced (None: none, or the line agrees)."""
+    certified = found.get("certified_mobile")
+    if not certified or certified["mobile"] == ten_digits(entry.record.personal.mobile):
+        return None
+    return CertifiedMobile.model_validate(certified)
+
+
 class RollStore:
     def __init__(self, client: Any, table: str) -> None:
         self._client = client
@@ -179,9 +187,8 @@ class RollStore:
                 outcome = UpsertOutcome.UNCHANGED
             else:
                 outcome = self._update_unregistered(entry, item)
-            certified = _entry(found).certified_mobile
-            overruled = certified is not None and certified.mobile != ten_digits(entry.record.personal.mobile)
-            outcomes[entry.employee_code] = Upserted(outcome, certified if overruled else None)
+            kept = None if outcome == UpsertOutcome.REGISTERED else _overruled(found, entry)
+            outcomes[entry.employee_code] = Upserted(outcome, kept)
         for start in range(0, len(new_items), WRITE_BATCH):
             self._batch_write([{"PutRequest": {"Item": i}} for i in new_items[start : start + WRITE_BATCH]])
         return outcomes
