@@ -601,6 +601,43 @@ def command_status(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return exit_code_for(state)
 
 
+def command_employee_sign_in(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """An employee's sign-in as a phone makes it: the OTP to the roll's mobile, typed in, then /v1/me."""
+    http = requests.Session()
+    deployment = find_deployment(args, env, http)
+    endpoint = deployment.output(stack.API_URL) if deployment else args.endpoint
+    if not endpoint:
+        raise UsageError("name the API: --stack NAME, --local URL or --endpoint URL (or set ANUBANDH_ENDPOINT)")
+    asked = http.post(f"{endpoint}/v1/auth/otp", json={"employee_code": args.employee_code}, timeout=API_TIMEOUT)
+    if asked.status_code != 202:
+        raise ApiError.of(asked)
+    challenge = asked.json()
+    print(
+        f"If {args.employee_code} is on the roll, an SMS with a 6-digit OTP has gone to its mobile "
+        f"(valid until {challenge['expires_at']}).",
+        file=sys.stderr,
+    )
+    otp = input("OTP: ").strip()
+    verified = http.post(
+        f"{endpoint}/v1/auth/otp/verify",
+        json={"challenge_id": challenge["challenge_id"], "otp": otp},
+        timeout=API_TIMEOUT,
+    )
+    if verified.status_code != 200:
+        raise ApiError.of(verified)
+    token = verified.json()["access_token"]
+    me = http.get(f"{endpoint}/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=API_TIMEOUT)
+    if me.status_code != 200:
+        raise ApiError.of(me)
+    who = me.json()
+    name = ((who.get("roll") or {}).get("record") or {}).get("personal", {}).get("name", "")
+    print(f"Signed in: {who['employee_code']} {name}; registration: {who.get('registration_id') or 'not started'}")
+    if args.token_file:
+        args.token_file.write_text(token + "\n", encoding="utf-8")
+        print(f"Access token saved to {args.token_file}", file=sys.stderr)
+    return EXIT_OK
+
+
 # ---------------------------------------------------------------------------- operator commands (AWS credentials)
 
 
@@ -828,6 +865,24 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--poll-seconds", type=_positive, default=1.0, help="between status checks (default: 1)")
     start.add_argument("--timeout-minutes", type=_positive, default=30.0, help="give up after (default: 30)")
     start.set_defaults(handler=command_import)
+
+    employee = commands.add_parser("employee", help="what an employee does: sign in by OTP")
+    employee_commands = employee.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    signing_in = employee_commands.add_parser(
+        "sign-in",
+        help="sign in by the OTP sent to the roll's mobile, as the employee's phone would",
+        description="Ask for an OTP for EMPLOYEE_CODE, read it (typed in, from the SMS), verify it and show who "
+        "the API says you are. Exit codes: 0 signed in, 1 refused (the problem's code is shown), 2 bad usage.",
+    )
+    signing_in.add_argument("employee_code", metavar="EMPLOYEE_CODE")
+    where = signing_in.add_argument_group("where (one of)").add_mutually_exclusive_group(
+        required="ANUBANDH_ENDPOINT" not in os.environ
+    )
+    _add_stack(where)
+    where.add_argument("--endpoint", default=os.environ.get("ANUBANDH_ENDPOINT"), help="the API's base URL")
+    _add_region(signing_in)
+    signing_in.add_argument("--token-file", type=Path, help="save the access token there (for curl)")
+    signing_in.set_defaults(handler=command_employee_sign_in)
 
     status = roll_commands.add_parser("status", help="an import's status, counts and report link")
     status.add_argument("import_id", metavar="IMPORT_ID")

@@ -112,7 +112,8 @@ GroupByQuery = Annotated[GroupBy, Query(description="department, district or ddo
 @app.get(
     "/v1/admin/reports/summary",
     tags=["reports"],
-    summary="Registrations by state, grievances open and overdue, the verification backlog: per group (HoD: own dept)",
+    summary="Registrations by state, grievances open and overdue, the verification and mobile-correction backlogs: "
+    "per group (HoD: own dept)",
     responses=problem_responses(401, 403, 422, 503),
 )
 def report_summary(by: GroupByQuery = GroupBy.DEPARTMENT) -> SummaryResponse:

@@ -61,7 +61,8 @@ class WindowsResponse(BaseModel):
 # ---------------------------------------------------------------- reports
 class SummaryResponse(Summary):
     """Per group: registrations by state, grievances open and overdue, the verification backlog
-    against the deadline (`needed_per_day` is what must be cleared each remaining day)."""
+    against the deadline (`needed_per_day` is what must be cleared each remaining day) and the
+    mobile-correction requests awaiting a DDO or HoD (`corrections_pending`)."""
 
 
 class FairnessResponse(Fairness):

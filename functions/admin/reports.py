@@ -1,8 +1,9 @@
 """Where things stand, read from the counters: the summary by group, its CSV export, the fairness report.
 
 Every figure comes from the `counters` table's `groups` index, one Query (a page per MB) per kind
-of record, so a report costs O(groups) whatever the number of registrations. A HoD sees their own
-department only: its groups are the "<department>/..." ones, a key range of the same Query.
+of record (registrations, grievances, mobile corrections), so a report costs O(groups) whatever the
+number of registrations. A HoD sees their own department only: its groups are the "<department>/..."
+ones, a key range of the same Query.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from core.auth import Principal, Role
 from core.clock import Clock
+from core.corrections import CORRECTIONS, CorrectionStatus
 from core.errors import Forbidden
 from core.fairness import DECISION_SCOPE, DECISIONS, DepartmentFairness, fairness_by_department
 from core.grievance import OPEN_STATUSES, OVERDUE, GrievanceStatus
@@ -46,6 +48,7 @@ class SummaryRow(BaseModel):
     verification_pending: int
     verification_escalated: int
     needed_per_day: int | None
+    corrections_pending: int  # mobile-correction requests awaiting the DDO or HoD
 
     @classmethod
     def of(
@@ -55,6 +58,7 @@ class SummaryRow(BaseModel):
         registrations: Counts,
         grievances: Counts,
         days_left: int | None,
+        corrections: Counts | None = None,
     ) -> SummaryRow:
         by_state = {state: registrations.get(state.value, 0) for state in RegistrationStatus}
         by_status = {status: grievances.get(status.value, 0) for status in GrievanceStatus}
@@ -71,6 +75,7 @@ class SummaryRow(BaseModel):
             verification_escalated=by_state[RegistrationStatus.ESCALATED],
             # What the DDOs must clear each remaining day to meet the deadline; None once it passed.
             needed_per_day=math.ceil(pending / days_left) if days_left else None,
+            corrections_pending=(corrections or {}).get(CorrectionStatus.PENDING.value, 0),
         )
 
 
@@ -117,6 +122,7 @@ CSV_HEADER = (
     "verification_pending",
     "verification_escalated",
     "needed_per_day",
+    "corrections_pending",
 )
 
 
@@ -131,6 +137,7 @@ def csv_row(row: SummaryRow) -> tuple[object, ...]:
         row.verification_pending,
         row.verification_escalated,
         "" if row.needed_per_day is None else row.needed_per_day,
+        row.corrections_pending,
     )
 
 
@@ -171,6 +178,8 @@ class ReportService:
         left = days_left(closes_at, now)
         registrations = self._grouped("registrations", by, department)
         grievances = self._grouped("grievances", by, department)
+        corrections = self._grouped(CORRECTIONS, by, department)
+        groups = registrations.keys() | grievances.keys() | corrections.keys()
         rows = [
             SummaryRow.of(
                 group=group,
@@ -178,8 +187,9 @@ class ReportService:
                 registrations=registrations.get((dept, group), {}),
                 grievances=grievances.get((dept, group), {}),
                 days_left=left,
+                corrections=corrections.get((dept, group), {}),
             )
-            for dept, group in sorted(registrations.keys() | grievances.keys(), key=lambda k: (k[0] or "", k[1]))
+            for dept, group in sorted(groups, key=lambda k: (k[0] or "", k[1]))
         ]
         totals = SummaryRow.of(
             group="total",
@@ -187,6 +197,7 @@ class ReportService:
             registrations=_sum(list(registrations.values())),
             grievances=_sum(list(grievances.values())),
             days_left=left,
+            corrections=_sum(list(corrections.values())),
         )
         return Summary(
             programme_id=self._programme_id,

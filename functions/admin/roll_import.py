@@ -8,7 +8,8 @@
    the segment's errors as a part file. When the Lambda's time runs short it queues a continuation
    and stops; whoever picks the import up next resumes from the checkpoint.
 3. At the end the parts are joined into `imports/<id>/report.csv`: the counts, then every line not
-   imported (errors, and entries left alone because the employee has registered).
+   imported (errors, and entries left alone because the employee has registered), and every line whose
+   mobile was not applied because a DDO or HoD had certified another (`kept_certified_mobile`).
 
 Entries already linked to a registration are never overwritten. A re-import of the same file
 changes nothing: every line is "unchanged".
@@ -25,7 +26,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from admin.roll_csv import Line, RowError, UnreadableFile, parse_line, read_lines
 from core.auth import Principal, Role
 from core.clock import Clock
+from core.corrections import CertifiedMobile
 from core.errors import NotFound
+from core.masking import mask_mobile
 from core.observability import logger
 from core.store.job_runs import ImportCounts, ImportRun, ImportRunStore, ImportStatus
 from core.store.programmes import ProgrammeStore
@@ -40,6 +43,7 @@ BATCH_LINES = 100  # BatchGetItem's limit
 # Stop and continue in a new invocation when less than this is left: a segment takes well under it.
 RESERVE_MS = 90_000
 REPORT_HEADER = ("line", "employee_code", "outcome", "column", "message")
+KEPT_CERTIFIED_MOBILE = "kept_certified_mobile"
 
 
 class ImportView(BaseModel):
@@ -210,10 +214,15 @@ class RollImportWorker:
                     counts += ImportCounts(errors=1)
             outcomes = self._roll.upsert_batch([entry for _, entry in valid], superannuation_age=superannuation_age)
             for line, entry in valid:
-                outcome = outcomes[entry.employee_code]
-                counts += ImportCounts(**{outcome.value: 1})
-                if outcome == UpsertOutcome.REGISTERED:
-                    notes.append((line.number, entry.employee_code, outcome.value, "", "Registered: left as it is"))
+                upserted = outcomes[entry.employee_code]
+                counts += ImportCounts(**{upserted.outcome.value: 1})
+                if upserted.outcome == UpsertOutcome.REGISTERED:
+                    notes.append(
+                        (line.number, entry.employee_code, upserted.outcome.value, "", "Registered: left as it is")
+                    )
+                if upserted.kept is not None:
+                    counts += ImportCounts(kept_certified_mobile=1)
+                    notes.append(_kept_note(line.number, entry, upserted.kept))
         return counts, notes
 
     def _checked(
@@ -260,6 +269,19 @@ class RollImportWorker:
             }
         )
         return failed if self._runs.advance(run, failed) else None
+
+
+def _kept_note(number: int, entry: RollEntry, kept: CertifiedMobile) -> tuple[object, ...]:
+    """A report line: the file's mobile was not applied over one a DDO or HoD certified."""
+    return (
+        number,
+        entry.employee_code,
+        KEPT_CERTIFIED_MOBILE,
+        "mobile",
+        f"Kept {mask_mobile(kept.mobile)}, certified by {kept.certified_by} on {kept.certified_at.date().isoformat()}; "
+        f"the file's {mask_mobile(entry.record.personal.mobile)} was not applied. "
+        "If the file is right, ask the DDO to correct the mobile.",
+    )
 
 
 def _first_lines(lines: Sequence[Line]) -> dict[str, int]:

@@ -17,6 +17,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from auth.models import (
+    HelpReceived,
     OtpChallengeResponse,
     OtpRequest,
     OtpVerifyRequest,
@@ -28,11 +29,15 @@ from auth.service import SignInService
 from auth.settings import get_settings
 from core.aws import AwsClients
 from core.clock import current_clock
+from core.corrections import HelpRequest
 from core.delivery import Deliverer, SmsSender
 from core.http import Caller, create_resolver, problem_responses
 from core.identity import Directory
 from core.observability import logger, observed, tracer
+from core.store.corrections import CorrectionStore
+from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
+from core.store.events import EventStore
 from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollStore
@@ -92,6 +97,9 @@ def service() -> SignInService:
             email=None,  # an OTP goes by SMS only
             dlt_entity_id=settings.dlt_entity_id,
         ),
+        corrections=CorrectionStore(dynamodb, settings.corrections_table),
+        events=EventStore(dynamodb, settings.events_table),
+        counters=CounterStore(settings.counters_table, dynamodb),
         clock=current_clock(),
         limits=settings.limits(),
     )
@@ -153,6 +161,26 @@ def verify_otp(request: Annotated[OtpVerifyRequest, Body()]) -> TokensResponse:
 def refresh(request: Annotated[RefreshRequest, Body()]) -> RefreshResponse:
     tokens = service().refresh(request.refresh_token)
     return RefreshResponse(id_token=tokens.id_token, access_token=tokens.access_token, expires_in=tokens.expires_in)
+
+
+@app.post(
+    "/v1/auth/help",
+    status_code=202,
+    tags=["sign-in"],
+    summary="The OTP does not reach me: ask the DDO to correct the mobile on the roll",
+    description=(
+        "Public, limited like the OTP (per employee code 3 a day, per source IP a burst limit). When the "
+        "employee code, date of birth and Family ID match the roll, a mobile-correction request opens in the "
+        "employee's DDO's queue (GET /v1/roll/corrections), with the roll entry and the claim side by side. "
+        "The answer is the same 202 whether or not anything matched, so nothing about the roll is revealed. "
+        "Problems: `validation_error` (422: a malformed code, Family ID, date or mobile), `too_many_requests` "
+        "(429, with Retry-After)."
+    ),
+    responses=problem_responses(422, 429, 503, success=202),
+)
+def ask_for_help(request: Annotated[HelpRequest, Body()]) -> HelpReceived:
+    service().ask_for_help(request, _source_ip())
+    return HelpReceived()
 
 
 @app.post(

@@ -51,3 +51,14 @@ class RefreshResponse(BaseModel):
     access_token: str
     expires_in: int = Field(examples=[3600])
     token_type: Literal["Bearer"] = "Bearer"
+
+
+class HelpReceived(BaseModel):
+    """The same answer whatever the details matched: the roll is never revealed."""
+
+    status: Literal["received"] = "received"
+    detail: str = (
+        "If these details match the roll, your DDO will see a request to change your mobile number. "
+        "Once it is approved, an SMS comes to the new number and you can sign in with an OTP. "
+        "You may also meet your DDO with proof of your number."
+    )

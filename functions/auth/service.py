@@ -17,10 +17,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from core.auth import Principal, Role
 from core.clock import IST, Clock, SystemClock
+from core.corrections import HelpRequest
 from core.delivery import Channel, Deliverer
 from core.errors import Busy, OtpExpired, OtpInvalid, OtpLocked, OtpUsed, TooManyRequests
 from core.identity import Directory, IdentityLink
 from core.ids import new_challenge_id
+from core.mobile_help import open_mobile_correction
 from core.observability import logger, metrics
 from core.otp import (
     Allowance,
@@ -35,7 +37,10 @@ from core.otp import (
 )
 from core.otp import proof_digest as digest_of
 from core.otp import refusal as refusal_of
+from core.store.corrections import CorrectionStore
+from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
+from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollStore
 from core.store.sign_in import SignInStore
@@ -46,7 +51,7 @@ VERIFY_ATTEMPTS = 3  # re-reads when a concurrent answer changed the challenge
 
 
 _WAIT = {
-    "resend": "Wait {seconds} seconds before asking again; the SMS can take a minute to arrive.",
+    "resend": "Wait {seconds} seconds before asking again (an SMS can take a minute to arrive).",
     "hour": "As many requests as allowed in an hour have been made for this employee code. Try again at {at}.",
     "day": "As many requests as allowed today have been made for this employee code. Try again tomorrow; if "
     "the OTP never arrives, ask your DDO to correct your mobile number (POST /v1/auth/help).",
@@ -78,6 +83,9 @@ class SignInService:
         otp_key: Callable[[], bytes],
         queue: WorkQueue,
         deliverer: Deliverer,
+        corrections: CorrectionStore,
+        events: EventStore,
+        counters: CounterStore,
         clock: Clock,
         limits: SignInLimits,
     ) -> None:
@@ -91,6 +99,9 @@ class SignInService:
         self._otp_key = otp_key
         self._queue = queue
         self._deliverer = deliverer
+        self._corrections = corrections
+        self._events = events
+        self._counters = counters
         self._clock = clock
         self._limits = limits
 
@@ -176,6 +187,25 @@ class SignInService:
                 IdentityLink(sub=sub, username=username, role=Role.EMPLOYEE, employee_code=employee_code)
             )
         return self._user_pool.answer_custom_challenge(username, answer)
+
+    # ------------------------------------------------------------------ help
+    def ask_for_help(self, request: HelpRequest, source_ip: str) -> None:
+        """When the OTP cannot reach the employee: a mobile-correction request in their DDO's queue if
+        the details match the roll. Limited like the OTP; nothing about the outcome reaches the caller."""
+        now = self._clock.now()
+        self._take("ip", source_ip, self._limits.burst, now)
+        self._take("help", request.employee_code, self._limits.help, now)
+        outcome = open_mobile_correction(
+            request,
+            now=now,
+            programme_id=self._programme_id,
+            roll=self._roll,
+            corrections=self._corrections,
+            events=self._events,
+            counters=self._counters,
+        )
+        metrics.add_metric(name="HelpRequests", unit=MetricUnit.Count, value=1)
+        logger.info("help request handled", extra={"outcome": outcome.value})
 
     # ------------------------------------------------------------------ session
     def refresh(self, refresh_token: str) -> Tokens:

@@ -19,6 +19,10 @@ class AuthSettings(HttpFunctionSettings):
     user_pool_client_id: str
     # The Secrets Manager secret whose value keys the OTPs (HMAC); read through a 5-minute cache.
     otp_key_secret: str
+    # The help request (POST /v1/auth/help) opens a mobile correction, audited and counted.
+    corrections_table: str
+    events_table: str
+    counters_table: str
     # The deployment's DLT principal entity id; empty means the programme data's.
     dlt_entity_id: str = ""
     # Abuse limits (issue figures): per employee code, and a burst brake per source IP.

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import Busy
+from core.masking import mask_email, mask_mobile
 from core.notices import Contact, RenderedNotice, render
 from core.observability import logger
 from core.programme import Programme
@@ -25,16 +26,6 @@ from core.store.roll import RollStore
 class Channel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
-
-
-def mask_mobile(mobile: str) -> str:
-    digits = mobile[-10:]
-    return f"{digits[:2]}******{digits[-2:]}"
-
-
-def mask_email(email: str) -> str:
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}***@{domain}"
 
 
 def e164(mobile: str) -> str:
@@ -124,8 +115,10 @@ class Deliverer:
         now: datetime,
         channels: tuple[Channel, ...] = (Channel.SMS, Channel.EMAIL),
         secret_fields: frozenset[str] = frozenset(),
+        contact: Contact | None = None,
     ) -> DeliveryOutcome:
-        """Each of `channels` the recipient has, once per (recipient, campaign, channel, day).
+        """Each of `channels` the recipient has, once per (recipient, campaign, channel, day); to `contact`
+        when the request names one (an employee's old number), else to the recipient's own.
 
         `secret_fields` (an OTP) go into the message but are masked in the ledger, which is kept.
         """
@@ -134,7 +127,7 @@ class Deliverer:
         template = policy.template(template_code)
         if template is None:
             return DeliveryOutcome(recipient=recipient, reason=f"no template {template_code!r} in programme data")
-        contact = self._contact(programme, recipient)
+        contact = contact or self._contact(programme, recipient)
         if contact is None or not (contact.mobile or contact.email):
             return DeliveryOutcome(recipient=recipient, reason="no mobile or e-mail on record")
         notice = render(template, data)

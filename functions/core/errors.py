@@ -290,3 +290,21 @@ class SignInUnavailable(DomainError):
     code = "sign_in_unavailable"
     status = 503
     title = "Sign-in is not available right now"
+
+
+class AlreadyDecided(DomainError):
+    code = "already_decided"
+    status = 409
+    title = "This request has already been decided"
+
+
+class CorrectionPending(DomainError):
+    code = "correction_pending"
+    status = 409
+    title = "A mobile-correction request of this employee is pending"
+
+
+class MobileUnchanged(DomainError):
+    code = "mobile_unchanged"
+    status = 422
+    title = "The roll already has this mobile number"

@@ -47,3 +47,7 @@ def new_grievance_number(prefix: str) -> str:
 
 def new_challenge_id() -> str:
     return f"OTP-{ulid()}"
+
+
+def new_correction_id() -> str:
+    return f"COR-{ulid()}"

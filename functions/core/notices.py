@@ -110,7 +110,29 @@ def _default_templates() -> tuple[NoticeTemplate, ...]:
            "The employee replied on grievance {number}.", "कर्मचारी ने शिकायत {number} पर उत्तर दिया।"),
         _t("grievance_closed", 20, grievance, shikayat,
            "Grievance {number} is closed.", "शिकायत {number} बंद।"),
-        _t("sign_in_otp", 40, "Your sign-in OTP", "आपका साइन-इन OTP",
+        # Mobile corrections: the old number hears it was replaced, the new one that it now signs in.
+        _t("mobile_changed_old", 40, "Mobile number changed", "मोबाइल नंबर बदला गया",
+           "Anubandh: the mobile of employee {employee_code} on the roll was changed from {old_mobile} to "
+           "{new_mobile} on {day}. OTPs now go to the new number. If you did not ask for this, file a grievance "
+           "or call your DDO today.",
+           "अनुबंध: रोल पर कर्मचारी {employee_code} का मोबाइल {day} को {old_mobile} से बदलकर {new_mobile} किया गया। "
+           "अब OTP नए नंबर पर जाएगा। यदि आपने यह अनुरोध नहीं किया, तो आज ही शिकायत दर्ज करें या अपने DDO को फ़ोन करें।"),
+        _t("mobile_changed_new", 41, "Mobile number registered", "मोबाइल नंबर दर्ज",
+           "Anubandh: this number is now the mobile of employee {employee_code} on the roll. Sign in with the "
+           "OTP sent to it and complete your registration.",
+           "अनुबंध: यह नंबर अब रोल पर कर्मचारी {employee_code} का मोबाइल है। इस पर आए OTP से साइन-इन करें और "
+           "अपना पंजीकरण पूरा करें।"),
+        _t("mobile_correction_rejected", 42, "Mobile correction rejected", "मोबाइल सुधार अस्वीकृत",
+           "Anubandh: the request to change the mobile of employee {employee_code} to {new_mobile} was rejected: "
+           "{remarks}. Take proof of your number to your DDO, or send a new help request with the right details.",
+           "अनुबंध: कर्मचारी {employee_code} का मोबाइल {new_mobile} करने का अनुरोध अस्वीकृत: {remarks}। अपने नंबर "
+           "का प्रमाण लेकर अपने DDO से मिलें, या सही विवरण के साथ नया सहायता अनुरोध भेजें।"),
+        _t("correction_reminder", 43, "{pending} mobile corrections await you", "{pending} मोबाइल सुधार लंबित",
+           "Anubandh: {pending} mobile-correction requests await your decision; registration closes {closes_on}. "
+           "Approve or reject them on the portal so these employees can sign in.",
+           "अनुबंध: {pending} मोबाइल सुधार अनुरोध आपके निर्णय हेतु लंबित; पंजीकरण {closes_on} को बंद होगा। पोर्टल "
+           "पर स्वीकृत या अस्वीकृत करें ताकि ये कर्मचारी साइन-इन कर सकें।"),
+        _t("sign_in_otp", 44, "Your sign-in OTP", "आपका साइन-इन OTP",
            "Anubandh: your OTP is {otp}, valid for 5 minutes. Do not share it; no official will ask for it.",
            "अनुबंध: आपका OTP {otp} है, 5 मिनट तक मान्य। इसे किसी को न बताएं; कोई अधिकारी इसे नहीं मांगेगा।"),
     )  # fmt: skip

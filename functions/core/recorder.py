@@ -1,17 +1,19 @@
-"""Records a change to a registration or a grievance: one transaction with the new image
-(conditioned on the version that was read), the next link of its audit chain, its counters and its
-notification requests."""
+"""Records a change to a registration, a grievance or a mobile-correction request: one transaction with
+the new image (conditioned on the version that was read), the next link of its audit chain, its
+counters and its notification requests."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
+from core.corrections import CORRECTIONS, Correction
 from core.errors import InvalidState, VersionConflict
 from core.grievance import Grievance, GrievanceChange
 from core.registration import Document, Registration, RegistrationStatus
+from core.store.corrections import CorrectionStore
 from core.store.counters import CounterStore
 from core.store.dynamo import ConditionFailed, TxItem, transact_write
 from core.store.events import EventStore
@@ -106,12 +108,13 @@ class ChangeRecorder:
         )
 
 
-def commit(client: Any, items: Sequence[TxItem], *, record_name: str, what: str) -> None:
-    """Writes a change; a failed condition on the record or its next event means someone else won."""
+def commit(client: Any, items: Sequence[TxItem], *, record_name: str, what: str, also: Collection[str] = ()) -> None:
+    """Writes a change; a failed condition on the record, its next event (or the items named in `also`)
+    means someone else won."""
     try:
         transact_write(client, items)
     except ConditionFailed as failed:
-        if failed.name in (record_name, "event"):
+        if failed.name in (record_name, "event", *also):
             raise VersionConflict(
                 f"The {what} was changed by someone else; read it again and retry.",
                 current_version=(failed.current or {}).get("version"),
@@ -185,4 +188,58 @@ class GrievanceRecorder:
             *extra,
         ]
         commit(self._client, items, record_name="grievance", what="grievance")
+        return stored
+
+
+class CorrectionRecorder:
+    def __init__(self, client: Any, corrections: CorrectionStore, events: EventStore, counters: CounterStore) -> None:
+        self._client = client
+        self._corrections = corrections
+        self._events = events
+        self._counters = counters
+
+    def record(
+        self,
+        *,
+        before: Correction | None,
+        after: Correction,
+        event_type: str,
+        actor: Actor,
+        at: datetime,
+        data: dict[str, Any] | None = None,
+        reason: str | None = None,
+        extra: Sequence[TxItem] = (),
+    ) -> Correction:
+        """Returns the stored image. VersionConflict if anyone changed the request meanwhile, if another
+        request of the employee became pending first (opening), or if a roll entry in `extra` moved."""
+        version = before.version + 1 if before else 1
+        event = AuditEvent.create(
+            entity=after.entity,
+            seq=version,
+            type=event_type,
+            at=at,
+            actor=actor,
+            prev_hash=before.event_head if before else GENESIS_HASH,
+            data={**(data or {}), "status": after.status.value},
+            reason=reason,
+        )
+        stored = after.model_copy(update={"version": version, "event_head": event.hash})
+        items = [
+            *(
+                self._corrections.open(stored)
+                if before is None
+                else self._corrections.replace(stored, expected_version=before.version)
+            ),
+            self._events.append(event),
+            *self._counters.transition(
+                kind=CORRECTIONS,
+                programme_id=stored.programme_id,
+                shard_key=stored.correction_id,
+                before=(before.office.counter_scopes(), before.counter_labels()) if before else None,
+                after=(stored.office.counter_scopes(), stored.counter_labels()),
+            ),
+            *extra,
+        ]
+        what = "mobile-correction request or the roll entry"
+        commit(self._client, items, record_name="correction", what=what, also=("pending", "roll"))
         return stored

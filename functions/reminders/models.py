@@ -183,6 +183,8 @@ class JobPlan(BaseModel):
     detail: str
     actions: dict[str, int] = Field(default_factory=dict)
     by_ddo: dict[str, int] = Field(default_factory=dict)
+    # registration-reminders: pending mobile-correction requests by DDO (each such DDO is reminded)
+    corrections_pending: dict[str, int] = Field(default_factory=dict)
     sample_ids: list[str] = Field(default_factory=list)
     messages_sent: int = 0
     first_run: bool = False

@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.aws import AwsClients
 from core.clock import current_clock
+from core.corrections import CORRECTIONS, CorrectionStatus
 from core.grievance import OPEN_STATUSES, OVERDUE
 from core.observability import logger, metrics, observed
 from core.registration import RegistrationStatus
@@ -80,6 +81,8 @@ def publish_state(plan: JobPlan) -> None:
     opened = sum(totals.get(f"grievances.{s.value}", 0) for s in OPEN_STATUSES)
     metrics.add_metric(name="GrievancesOpen", unit=MetricUnit.Count, value=opened)
     metrics.add_metric(name="GrievancesOverdue", unit=MetricUnit.Count, value=totals.get(f"grievances.{OVERDUE}", 0))
+    pending = totals.get(f"{CORRECTIONS}.{CorrectionStatus.PENDING.value}", 0)
+    metrics.add_metric(name="CorrectionsPending", unit=MetricUnit.Count, value=pending)
 
 
 @observed()
@@ -90,6 +93,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         "job planned",
         extra={
             "job": plan.job.value,
+            "corrections_pending": plan.corrections_pending,
             "dry_run": plan.dry_run,
             "outcome": plan.outcome.value,
             "detail": plan.detail,

@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from core.auth import Role
 from core.clock import IST, Clock
+from core.corrections import CORRECTIONS, CorrectionStatus
 from core.delivery import Deliverer
 from core.errors import Busy, VersionConflict
 from core.escalation import escalate_to_hod
@@ -200,31 +201,53 @@ class JobPlanner:
         if not window.is_open(now) or days_left not in REMINDER_DAYS[request.job]:
             return plan
         data: dict[str, str | int] = {"days_left": days_left, "closes_on": closes_on.strftime("%d-%m-%Y")}
+        corrections: dict[str, int] = {}
+        ddo_items: list[ReminderItem] = []
         if registration:
             codes = sorted({*self._unregistered(), *(i.employee_code for i in self._pending(RegistrationStatus.DRAFT))})
             items = [ReminderItem(recipient=f"employee:{code}", data=data) for code in codes]
             by_ddo: dict[str, int] = {}
+            # Employees whose OTP cannot arrive wait on their DDO: each DDO with requests pending hears the count.
+            corrections = self._corrections_pending()
+            ddo_items = [
+                ReminderItem(recipient=f"ddo:{d}", data={**data, "pending": n}) for d, n in corrections.items()
+            ]
         else:
             by_ddo = dict(sorted(Counter(i.ddo_code for i in self._pending(RegistrationStatus.SUBMITTED)).items()))
             items = [ReminderItem(recipient=f"ddo:{d}", data={**data, "pending": n}) for d, n in by_ddo.items()]
+        total = len(items) + len(ddo_items)
+        detail = f"T-{days_left}: {len(items)} to remind." if total else f"T-{days_left}: nobody to remind."
+        if corrections:
+            detail += f" {sum(corrections.values())} mobile corrections pending with {len(corrections)} DDOs."
         plan = plan.model_copy(
             update={
-                "outcome": Outcome.PLANNED if items else Outcome.NOTHING_TO_DO,
-                "detail": f"T-{days_left}: {len(items)} to remind." if items else f"T-{days_left}: nobody to remind.",
-                "actions": {"remind": len(items)},
+                "outcome": Outcome.PLANNED if total else Outcome.NOTHING_TO_DO,
+                "detail": detail,
+                "actions": {
+                    "remind": len(items),
+                    **({"remind_ddo_corrections": len(ddo_items)} if registration else {}),
+                },
                 "by_ddo": by_ddo,
-                "sample_ids": [i.recipient for i in items[:SAMPLE_SIZE]],
+                "corrections_pending": corrections,
+                "sample_ids": [i.recipient for i in [*items, *ddo_items][:SAMPLE_SIZE]],
             }
         )
-        if request.dry_run or not items:
+        if request.dry_run or not total:
             return plan
+        template = "registration_reminder" if registration else "verification_reminder"
         sent = self._send_reminders(
             JobName.REGISTRATION_REMINDERS if registration else JobName.VERIFICATION_REMINDERS,
             campaign=f"{request.job.value}#{closes_on.isoformat()}#T-{days_left}",
             day=today,
-            groups=[("registration_reminder" if registration else "verification_reminder", items)],
+            groups=[(template, items), ("correction_reminder", ddo_items)],
         )
         return plan.model_copy(update={"messages_sent": sent})
+
+    def _corrections_pending(self) -> dict[str, int]:
+        """Pending mobile-correction requests by DDO, from the counters: one Query of the groups index."""
+        groups = self._counters.groups(kind=CORRECTIONS, programme_id=self._programme_id, scope="ddo")
+        pending = CorrectionStatus.PENDING.value
+        return {ddo: counts[pending] for ddo, counts in sorted(groups.items()) if counts.get(pending, 0) > 0}
 
     def _plan_superannuation(self, request: JobRequest) -> JobPlan:
         """Employees reaching the superannuation age within 90 days, and each one's DDO with a count:
@@ -374,11 +397,12 @@ class JobPlanner:
         )
 
     def _state_totals(self, request: JobRequest) -> JobPlan:
-        """The programme's registrations by state and grievances by status (with "overdue"), from the
-        counters (two BatchGetItem); the handler publishes them as metrics for the dashboard."""
+        """The programme's registrations by state, grievances by status (with "overdue") and mobile
+        corrections by state, from the counters (three BatchGetItem); the handler publishes them as
+        metrics for the dashboard."""
         totals = {
             f"{kind}.{name}": count
-            for kind in ("registrations", "grievances")
+            for kind in ("registrations", "grievances", CORRECTIONS)
             for name, count in self._counters.totals(
                 kind=kind, programme_id=self._programme_id, scope="programme", value=self._programme_id
             ).items()
@@ -599,6 +623,7 @@ class JobWorker:
                 # The request's own day: a retry after midnight must find the same ledger entry.
                 day=datetime.fromisoformat(request.requested_at).astimezone(IST).date().isoformat(),
                 now=now,
+                contact=request.contact,
             )
             if outcome.reason:
                 logger.warning("notification not deliverable", extra={"request": name, "reason": outcome.reason})

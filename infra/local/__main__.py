@@ -43,6 +43,14 @@ curl -s -X POST $API/v1/grievances/$(echo "$GRV" | j 'd["grievance_id"]')/action
 curl -s $API/v1/grievances/$(echo "$GRV" | j 'd["grievance_id"]') -H "$AUTH" | j '[e["type"] for e in d["timeline"]], d["chain_valid"]'
 # The operator (AWS credentials; here moto's): officials from a file, into Cognito and the directory, audited
 .venv/bin/anubandh officials import infra/samples/officials.csv --local $API
+# A mobile correction: EMP-0031's help request (seeded) in ddo1's queue, roll and claim side by side; approved
+DDO="Authorization: Bearer $(curl -s -X POST $API/_local/login -d '{{"username":"ddo1"}}' | j 'd["id_token"]')"
+COR=$(curl -s $API/v1/roll/corrections -H "$DDO")
+echo "$COR" | j '[(i["employee_code"], i["roll"]["mobile"], i["claimed"]["mobile"]) for i in d["items"]]'
+curl -s -X POST $API/v1/roll/corrections/$(echo "$COR" | j 'd["items"][0]["correction_id"]')/decision -H "$DDO" \
+     -H 'Content-Type: application/json' \
+     -d "{{\"decision\":\"approve\",\"remarks\":\"Called the employee on the new number.\",\"version\":$(echo "$COR" | j 'd["items"][0]["version"]')}}" | j 'd["status"]'
+curl -s $API/v1/roll/EMP-0031 -H "$DDO" | j 'd["mobile"], d["version"], d["chain_valid"]'
 # The state nodal officer: load a roll file, then see where things stand
 .venv/bin/anubandh roll import infra/samples/roll.csv --local $API --local-user admin1
 ADMIN="Authorization: Bearer $(curl -s -X POST $API/_local/login -d '{{"username":"admin1"}}' | j 'd["id_token"]')"

@@ -1,7 +1,8 @@
-"""Demo data for the local stack: programme HR-2026, a roll of 32 employees and the demo users.
+"""Demo data for the local stack: programme HR-2026, a roll of 32 employees, the demo users, and one
+pending mobile-correction request (EMP-0031's, in ddo1's queue).
 
 Idempotent: rerunning it rewrites the programme and roll entries (keeping any registration
-links) and leaves existing users alone.
+links and certified mobiles), leaves existing users alone, and opens no second request.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from botocore.exceptions import ClientError
 from core.audit import Actor
 from core.auth import Role
 from core.clock import IST
+from core.corrections import HelpRequest
 from core.identity import IdentityLink, Official
+from core.mobile_help import open_mobile_correction
 from core.notices import Contact, NoticePolicy
 from core.officials import plan, record
 from core.programme import GrievancePolicy, GrievanceUnit, Programme, Window
 from core.service_record import Engagement, EngagementType, Gender, PaidDays, Personal, ServiceRecord, ServiceSpell
+from core.store.corrections import CorrectionStore
+from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
 from core.store.dynamo import transact_write
 from core.store.events import EventStore
@@ -309,26 +314,53 @@ def demo_users() -> list[DemoUser]:
     return users
 
 
+# EMP-0031 (no demo user: they cannot sign in) asked for help: the OTP goes to a number they lost.
+DEMO_HELP_REQUEST = HelpRequest(
+    employee_code="EMP-0031",
+    family_id="FAM00031",
+    date_of_birth=date(1988, 4, 12),
+    new_mobile="9700000031",
+    message="My old SIM was lost; please send the OTP to my new number.",
+)
+
+
+@dataclass(frozen=True)
+class Tables:
+    settings: str
+    roll: str
+    directory: str
+    corrections: str
+    events: str
+    counters: str
+
+
 def seed(
     *,
     dynamodb: Any,
     dynamodb_resource: Any,
     cognito: Any,
-    settings_table: str,
-    roll_table: str,
-    directory_table: str,
-    events_table: str,
+    tables: Tables,
     user_pool_id: str,
+    now: datetime,
 ) -> None:
-    ProgrammeStore(dynamodb, dynamodb_resource, settings_table, 0).put(PROGRAMME)
-    roll = RollStore(dynamodb, roll_table)
+    ProgrammeStore(dynamodb, dynamodb_resource, tables.settings, 0).put(PROGRAMME)
+    roll = RollStore(dynamodb, tables.roll)
     for entry in demo_roll():
         roll.put(entry)
-    directory = DirectoryStore(dynamodb, directory_table)
-    events = EventStore(dynamodb, events_table)
+    directory = DirectoryStore(dynamodb, tables.directory)
+    events = EventStore(dynamodb, tables.events)
     for number, user in enumerate(demo_users(), start=1):
         sub = _ensure_user(cognito, user_pool_id, user)
         _ensure_link(dynamodb, directory, events, user, sub, number)
+    open_mobile_correction(
+        DEMO_HELP_REQUEST,
+        now=now,
+        programme_id=PROGRAMME_ID,
+        roll=roll,
+        corrections=CorrectionStore(dynamodb, tables.corrections),
+        events=events,
+        counters=CounterStore(tables.counters, dynamodb),
+    )
 
 
 def _ensure_user(cognito: Any, pool_id: str, user: DemoUser) -> str:

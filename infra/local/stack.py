@@ -25,7 +25,7 @@ from infra.local.moto_fidelity import LAMBDA_ENDPOINT_VARIABLE
 from infra.local.poller import QueuePoller, wait_until_drained
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
-from infra.local.seed import demo_users, seed
+from infra.local.seed import Tables, demo_users, seed
 from infra.local.template import (
     LocalContext,
     function_environment,
@@ -180,11 +180,16 @@ def start(config: StackConfig) -> RunningStack:
             dynamodb=dynamodb,
             dynamodb_resource=boto3.resource("dynamodb"),
             cognito=boto3.client("cognito-idp"),
-            settings_table=os.environ["SETTINGS_TABLE"],
-            roll_table=_physical(context, template, "AWS::DynamoDB::Table", "RollTable"),
-            directory_table=os.environ["DIRECTORY_TABLE"],
-            events_table=os.environ["EVENTS_TABLE"],
+            tables=Tables(
+                settings=os.environ["SETTINGS_TABLE"],
+                roll=_physical(context, template, "AWS::DynamoDB::Table", "RollTable"),
+                directory=os.environ["DIRECTORY_TABLE"],
+                corrections=_physical(context, template, "AWS::DynamoDB::Table", "CorrectionsTable"),
+                events=_physical(context, template, "AWS::DynamoDB::Table", "EventsTable"),
+                counters=_physical(context, template, "AWS::DynamoDB::Table", "CountersTable"),
+            ),
             user_pool_id=context.physical[pool]["Ref"],
+            now=clock.now(),
         )
 
         runner = FunctionRunner()

@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.utilities.utils import load_resource
 
+from infra.cli import main
 from tests.api.conftest import LocalStack
 
 pytestmark = pytest.mark.api
@@ -145,3 +146,38 @@ def test_the_gateway_refuses_every_token_api_gateway_would(local_stack: LocalSta
         assert reply.status_code == 401, defect
         assert reply.headers["Content-Type"] == "application/problem+json", defect
         assert reply.json()["code"] == "unauthenticated", defect
+
+
+def test_the_deploy_step_an_employee_signs_in_with_the_cli(
+    local_stack: LocalStack, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    local_stack.set_clock("2026-01-23T10:00:00+05:30")
+
+    def otps() -> list[dict[str, Any]]:
+        items = local_stack.call("GET", "/_local/outbox").json()["items"]
+        return [i for i in items if i["recipient"] == f"employee:{LIMITED_EMPLOYEE}" and i["status"] == "SENT"]
+
+    before = len(otps())
+
+    def typed_from_the_sms(prompt: str) -> str:
+        for _ in range(100):  # the SMS goes through the OTP queue
+            if len(otps()) > before:
+                campaign = otps()[-1]["campaign"]
+                return otp_from_outbox(local_stack, campaign.removeprefix("otp#"))
+            time.sleep(0.1)
+        raise AssertionError("no OTP SMS arrived")
+
+    # When the employee signs in with the one command of the deploy steps, typing the SMS's OTP
+    monkeypatch.setattr("builtins.input", typed_from_the_sms)
+    token_file = tmp_path / "token"
+    code = main(["employee", "sign-in", LIMITED_EMPLOYEE, "--local", local_stack.url, "--token-file", str(token_file)])
+    # Then they are signed in as the roll entry, and the saved token works
+    assert code == 0
+    assert f"Signed in: {LIMITED_EMPLOYEE}" in capsys.readouterr().out
+    me = local_stack.call("GET", "/v1/me", bearer(token_file.read_text().strip()))
+    assert me.json()["employee_code"] == LIMITED_EMPLOYEE
+    # And a wrong OTP ends with the problem's code and exit 1
+    monkeypatch.setattr("builtins.input", lambda prompt: "000000")
+    local_stack.set_clock("2026-01-23T10:01:00+05:30")
+    assert main(["employee", "sign-in", LIMITED_EMPLOYEE, "--local", local_stack.url]) == 1
+    assert "otp_invalid" in capsys.readouterr().err

@@ -381,8 +381,67 @@ def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_mu
         (("sqs:SendMessage",), json.dumps({"Fn::GetAtt": ["JobWorkQueue", "Arn"]}, sort_keys=True)),
         # state-metrics reads the programme's counter totals (eight shards each)
         (("dynamodb:BatchGetItem",), json.dumps({"Fn::GetAtt": ["CountersTable", "Arn"]}, sort_keys=True)),
+        # registration-reminders: pending mobile corrections by DDO, from the counters' groups
+        (("dynamodb:Query",), json.dumps({"Fn::Sub": "${CountersTable.Arn}/index/groups"})),
         (("sqs:SendMessage",), json.dumps({"Fn::GetAtt": ["ScheduleDLQ", "Arn"]}, sort_keys=True)),
     }
+
+
+def test_roll_role_changes_mobiles_and_corrections_but_no_registration_or_grievance(
+    cloudformation: dict[str, Any],
+) -> None:
+    statements = _statements(cloudformation, "RollFunctionRole")
+    granted = {(tuple(sorted(_as_list(s["Action"]))), json.dumps(s["Resource"], sort_keys=True)) for s in statements}
+    assert granted == {
+        (("dynamodb:GetItem",), json.dumps({"Fn::GetAtt": ["DirectoryTable", "Arn"]})),
+        (
+            ("dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:UpdateItem"),
+            json.dumps({"Fn::GetAtt": ["RollTable", "Arn"]}),
+        ),
+        (
+            ("dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"),
+            json.dumps({"Fn::GetAtt": ["CorrectionsTable", "Arn"]}),
+        ),
+        (
+            ("dynamodb:Query",),
+            json.dumps(
+                [
+                    {"Fn::Sub": "${CorrectionsTable.Arn}/index/ddo_queue"},
+                    {"Fn::Sub": "${CorrectionsTable.Arn}/index/hod_queue"},
+                ]
+            ),
+        ),
+        (("dynamodb:PutItem", "dynamodb:Query"), json.dumps({"Fn::GetAtt": ["EventsTable", "Arn"]})),
+        (("dynamodb:BatchGetItem", "dynamodb:UpdateItem"), json.dumps({"Fn::GetAtt": ["CountersTable", "Arn"]})),
+        (("dynamodb:PutItem",), json.dumps({"Fn::GetAtt": ["NotificationsTable", "Arn"]})),
+    }
+    # Least privilege: it can neither write nor read a registration or grievance, nor send anything itself.
+    named = json.dumps([s["Resource"] for s in statements])
+    assert "RegistrationsTable" not in named and "GrievancesTable" not in named
+    assert not [s for s in statements if any(_touches(s, p) for p in ("s3:", "kms:", "sqs:", "sns:", "ses:"))]
+    # Its tables are exactly those its environment names, and its routes are the roll's.
+    assert _tables_named_by(cloudformation, "RollFunction") == {
+        "RollTable",
+        "CorrectionsTable",
+        "EventsTable",
+        "CountersTable",
+        "NotificationsTable",
+        "SettingsTable",
+        "DirectoryTable",
+    }
+    routes = {(r.method, r.path) for r in http_routes(load_template()) if r.function_id == "RollFunction"}
+    assert routes == {
+        ("GET", "/v1/roll/corrections"),
+        ("POST", "/v1/roll/corrections/{id}/decision"),
+        ("PATCH", "/v1/roll/{employee_code}/mobile"),
+        ("GET", "/v1/roll/{employee_code}"),
+    }
+
+
+def test_the_correction_queues_are_sparse_indexes_ordered_oldest_first(cloudformation: dict[str, Any]) -> None:
+    table = cloudformation["Resources"]["CorrectionsTable"]["Properties"]
+    indexes = {i["IndexName"]: [k["AttributeName"] for k in i["KeySchema"]] for i in table["GlobalSecondaryIndexes"]}
+    assert indexes == {"ddo_queue": ["queue_ddo", "queue_sort"], "hod_queue": ["queue_department", "queue_sort"]}
 
 
 def test_an_asynchronously_invoked_function_keeps_its_failed_runs(cloudformation: dict[str, Any]) -> None:

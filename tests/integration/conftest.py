@@ -36,6 +36,8 @@ from register import settings as register_settings
 from reminders import planner as reminders_planner
 from reminders import settings as reminders_settings
 from reminders import worker as reminders_worker
+from roll import handler as roll_handler
+from roll import settings as roll_settings
 from tests import factories
 from verify import handler as verify_handler
 from verify import settings as verify_settings
@@ -56,6 +58,7 @@ HANDLERS = {
     "GrievanceFunction": grievance_handler,
     "AdminFunction": admin_handler,
     "AuthFunction": auth_handler,
+    "RollFunction": roll_handler,
 }
 # Functions with no HTTP route: the deadline jobs' planner (scheduled) and worker (SQS).
 JOB_FUNCTIONS = {
@@ -106,6 +109,10 @@ def _reset_functions() -> None:
         auth_handler.service,
         auth_handler._secrets,
         auth_challenge._sign_in,
+        roll_settings.get_settings,
+        roll_handler.service,
+        roll_handler._aws,
+        roll_handler.directory,
     ):
         cached.cache_clear()
 

@@ -235,3 +235,4 @@ def test_the_dashboard_gauges_publish_the_same_totals(monkeypatch: pytest.Monkey
     published = {name: values for line in emitted for name, values in line.items() if not name.startswith("_")}
     assert published["RegistrationsVerified"] == [1.0] and published["VerificationBacklog"] == [1.0]
     assert published["GrievancesOverdue"] == [1.0] and published["GrievancesOpen"] == [2.0]
+    assert published["CorrectionsPending"] == [0.0]  # no mobile-correction request in this scenario

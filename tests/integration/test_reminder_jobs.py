@@ -110,7 +110,7 @@ def test_an_extension_moves_the_reminders(stack: Any, sends: Sends, clock: Setta
 def test_a_dry_run_reminds_nobody(stack: Any, sends: Sends, clock: SettableClock) -> None:
     clock.set(at(24), frozen=True)  # T-7
     plan = run_job("registration-reminders", dry_run=True)
-    assert plan["actions"] == {"remind": 3} and plan["messages_sent"] == 0
+    assert plan["actions"] == {"remind": 3, "remind_ddo_corrections": 0} and plan["messages_sent"] == 0
     drain(stack)
     assert sends.sms == []
 

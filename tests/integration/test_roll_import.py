@@ -127,7 +127,14 @@ def test_the_sample_file_imports_whole(stack: LocalContext) -> None:
     body = imported(stack, SAMPLE.read_bytes())
     # Then every line is on the roll, written as the programme reads it
     assert body["status"] == "COMPLETED" and (body["rows_total"], body["rows_done"], body["progress"]) == (3, 3, 1.0)
-    assert body["counts"] == {"inserted": 3, "updated": 0, "unchanged": 0, "skipped_registered": 0, "errors": 0}
+    assert body["counts"] == {
+        "inserted": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped_registered": 0,
+        "errors": 0,
+        "kept_certified_mobile": 0,
+    }
     first = roll().get("EMP-1001", "HR-2026")
     assert first is not None and first.record.personal.name == "सुनीता देवी"
     second = roll().get("EMP-1002", "HR-2026")
@@ -154,7 +161,14 @@ def test_mixed_good_and_bad_lines_give_the_right_report(stack: LocalContext) -> 
     body = imported(stack, content)
     # Then the good lines are on the roll and every bad line is reported, with its line and column
     assert body["status"] == "COMPLETED" and body["rows_total"] == 11
-    assert body["counts"] == {"inserted": 3, "updated": 0, "unchanged": 0, "skipped_registered": 0, "errors": 8}
+    assert body["counts"] == {
+        "inserted": 3,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped_registered": 0,
+        "errors": 8,
+        "kept_certified_mobile": 0,
+    }
     errors = {(row["line"], row["column"]) for row in report_lines(body) if row["outcome"] == "error"}
     assert errors == {
         ("3", "mobile"),
@@ -179,13 +193,27 @@ def test_a_reimport_is_idempotent_and_a_registered_entry_is_never_overwritten(st
     assert create().status == 201
     content = roll_file(roll_line("EMP-0001", name="Changed By Import"), roll_line("EMP-3001"), roll_line("EMP-3002"))
     first = imported(stack, content)
-    assert first["counts"] == {"inserted": 2, "updated": 0, "unchanged": 0, "skipped_registered": 1, "errors": 0}
+    assert first["counts"] == {
+        "inserted": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "skipped_registered": 1,
+        "errors": 0,
+        "kept_certified_mobile": 0,
+    }
     skipped = [row for row in report_lines(first) if row["outcome"] == "skipped_registered"]
     assert [(row["line"], row["employee_code"]) for row in skipped] == [("2", "EMP-0001")]
     # When the same file is imported again
     again = imported(stack, content)
     # Then nothing changes, and the registered employee's roll entry kept its data and its link
-    assert again["counts"] == {"inserted": 0, "updated": 0, "unchanged": 2, "skipped_registered": 1, "errors": 0}
+    assert again["counts"] == {
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 2,
+        "skipped_registered": 1,
+        "errors": 0,
+        "kept_certified_mobile": 0,
+    }
     kept = roll().get("EMP-0001", "HR-2026")
     assert kept is not None and kept.record.personal.name == "Sunita Devi" and kept.registration_id
 

@@ -16,6 +16,7 @@ from auth import handler as auth_handler
 from core.clock import SettableClock
 from infra.local.events import api_gateway_claims
 from infra.local.template import LocalContext
+from tests import factories
 from tests.integration.conftest import Reply, call, directory_store
 from tests.integration.test_deadline_jobs import drain
 
@@ -342,3 +343,60 @@ def test_what_a_sign_in_costs(seeded: LocalContext, phone: Phone, calls: Calls) 
         "dynamodb:PutItem",  # the link to the roll entry
         "dynamodb:UpdateItem",  # the Verify trigger redeems the proof
     ]
+
+
+def help_request(**changes: str) -> Reply:
+    body = {
+        "employee_code": "EMP-0001",
+        "family_id": "FAM12345",
+        "date_of_birth": "1988-04-12",
+        "new_mobile": "9700012345",
+        "message": "My old SIM is lost.",
+        **changes,
+    }
+    return call("POST", "/v1/auth/help", as_=None, body=body)
+
+
+def ddo_queue() -> list[str]:
+    reply = call("GET", "/v1/roll/corrections", as_=factories.ddo("DDO-PKL-001"))
+    assert reply.status == 200, reply.body
+    return [item["employee_code"] for item in reply.body["items"]]
+
+
+def test_a_help_request_matching_the_roll_reaches_the_ddo_and_a_mismatch_nothing(
+    seeded: LocalContext, clock: SettableClock
+) -> None:
+    # When the Family ID does not match, or the code is not on the roll
+    wrong_family = help_request(family_id="FAM99999")
+    unknown = help_request(employee_code="EMP-9999")
+    # Then the answer is the same 202 as for a match, and nothing reaches the DDO
+    assert wrong_family.status == unknown.status == 202
+    assert ddo_queue() == []
+    # When the details match (a minute later: one help request a minute per code)
+    clock.set(clock.now() + timedelta(minutes=1), frozen=True)
+    matched = help_request()
+    assert matched.status == 202
+    assert matched.body == wrong_family.body == unknown.body
+    # Then the DDO sees one request
+    assert ddo_queue() == ["EMP-0001"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [{"family_id": "FAM-1"}, {"date_of_birth": "12-04-1988"}, {"new_mobile": "12345"}, {"employee_code": "emp 1"}],
+)
+def test_a_malformed_help_request_gets_a_422_and_opens_nothing(seeded: LocalContext, changes: dict[str, str]) -> None:
+    reply = help_request(**changes)
+    assert (reply.status, reply.code) == (422, "validation_error")
+    assert ddo_queue() == []
+
+
+def test_help_requests_are_limited_per_employee_code(seeded: LocalContext, clock: SettableClock) -> None:
+    start = clock.now()
+    for n in range(3):
+        clock.set(start + timedelta(minutes=2 * n), frozen=True)
+        assert help_request(family_id="FAM99999").status == 202
+    clock.set(start + timedelta(minutes=6), frozen=True)
+    fourth = help_request()
+    assert (fourth.status, fourth.code) == (429, "too_many_requests")
+    assert "Retry-After" in fourth.headers

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from core.delivery import e164, mask_email, mask_mobile
+from core.delivery import e164
+from core.masking import mask_email, mask_mobile
 from core.notices import NoticePolicy, render
 
 

@@ -65,6 +65,8 @@ class ImportCounts(BaseModel):
     unchanged: int = 0
     skipped_registered: int = 0
     errors: int = 0
+    # Lines whose mobile was not applied: a DDO or HoD had certified another (also counted above).
+    kept_certified_mobile: int = 0
 
     def __add__(self, other: ImportCounts) -> ImportCounts:
         return ImportCounts(**{name: getattr(self, name) + getattr(other, name) for name in ImportCounts.model_fields})

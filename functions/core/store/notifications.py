@@ -2,7 +2,9 @@
 
 * Requests to tell someone about a change, written in the change's own transaction (an outbox):
   pk = "request#<entity>" (or "request#job#<run>"), sk = seq. While undelivered they carry
-  `pending_shard`, so the sparse `pending` index lists exactly what is left to deliver.
+  `pending_shard`, so the sparse `pending` index lists exactly what is left to deliver. A request may
+  name its own `contact` (telling an employee's old number that it was replaced): delivery sends
+  there instead of looking the recipient up, and removes the address once the request is delivered.
 * The delivery ledger: one item per (recipient, campaign, channel, day), put before anything is
   sent and conditioned on not existing, so a rerun, a duplicate message or a retry never sends twice.
   pk = "ledger#<day>#<shard>" (sharded so a 100,000-reminder morning spreads its writes),
@@ -19,6 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from core.notices import Contact
 from core.store.dynamo import TxItem, marshal, unmarshal
 
 KEEP_FOR = timedelta(days=400)
@@ -48,6 +51,7 @@ class PendingRequest:
     template: str
     data: dict[str, Any]
     requested_at: str
+    contact: Contact | None = None  # where to send, instead of the recipient's own contact
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> PendingRequest:
@@ -58,6 +62,7 @@ class PendingRequest:
             template=item["template"],
             data=item.get("data", {}),
             requested_at=item["requested_at"],
+            contact=Contact.model_validate(item["contact"]) if item.get("contact") else None,
         )
 
 
@@ -92,17 +97,28 @@ class NotificationStore:
         data: dict[str, Any],
         at: datetime,
         index: int = 0,
+        contact: Contact | None = None,
     ) -> TxItem:
-        """`index` tells apart the requests one change makes (the employee and the new assignee)."""
+        """`index` tells apart the requests one change makes (the employee and the new assignee);
+        `contact` sends to that address rather than the recipient's current one."""
         sk = f"{seq:010d}" if index == 0 else f"{seq:010d}#{index}"
-        return self._put(f"request#{entity}", sk, recipient, template, data, at)
+        return self._put(f"request#{entity}", sk, recipient, template, data, at, contact)
 
     def job_request(self, *, job_run: str, recipient: str, template: str, data: dict[str, Any], at: datetime) -> TxItem:
         """A job's request to `recipient`, once per run of the job (`job_run` names the job, programme
         and deadline): a second put for the same recipient fails its condition."""
         return self._put(f"request#job#{job_run}", recipient, recipient, template, data, at)
 
-    def _put(self, pk: str, sk: str, recipient: str, template: str, data: dict[str, Any], at: datetime) -> TxItem:
+    def _put(
+        self,
+        pk: str,
+        sk: str,
+        recipient: str,
+        template: str,
+        data: dict[str, Any],
+        at: datetime,
+        contact: Contact | None = None,
+    ) -> TxItem:
         item = {
             "pk": pk,
             "sk": sk,
@@ -113,6 +129,7 @@ class NotificationStore:
             "pending_shard": str(_shard(f"{pk}#{sk}", PENDING_SHARDS)),
             "requested_at": at.isoformat(),
             "expires_at_epoch": int((at + KEEP_FOR).timestamp()),
+            "contact": contact.model_dump(mode="json", exclude_none=True) if contact else None,
         }
         return TxItem(
             name="notification",
@@ -153,12 +170,13 @@ class NotificationStore:
         return PendingRequest.of(item) if item.get("status") == "PENDING" else None
 
     def mark_delivered(self, pk: str, sk: str, *, at: datetime, outcome: str) -> None:
-        """Out of the pending index; a second delivery of the same request finds nothing to do."""
+        """Out of the pending index, and any address of its own dropped (the ledger keeps it masked);
+        a second delivery of the same request finds nothing to do."""
         self._client.update_item(
             TableName=self._table,
             Key={"pk": {"S": pk}, "sk": {"S": sk}},
-            UpdateExpression="SET #status = :outcome, delivered_at = :at REMOVE pending_shard",
-            ExpressionAttributeNames={"#status": "status"},
+            UpdateExpression="SET #status = :outcome, delivered_at = :at REMOVE pending_shard, #contact",
+            ExpressionAttributeNames={"#status": "status", "#contact": "contact"},
             ExpressionAttributeValues={":outcome": {"S": outcome}, ":at": {"S": at.isoformat()}},
         )
 

@@ -1,4 +1,12 @@
-"""The `roll` table: who should register (from departmental and treasury data), per programme."""
+"""The `roll` table: who should register (from departmental and treasury data), per programme.
+
+`record` is the department's data, as seeded or imported. A mobile number certified by a DDO or HoD
+(`core.corrections`) is kept beside it as `certified_mobile`, with the entry's `version` and the head
+of its own audit chain (`roll#<employee_code>`); only such a correction moves them. Every read puts the
+certified mobile into the record, so sign-in, notices and registration use it, while an import keeps
+writing the department's `record` and so can never undo a certification: where the file's mobile
+differs, the import says so in its report (`kept_certified_mobile`).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +21,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from core.audit import GENESIS_HASH
+from core.corrections import CertifiedMobile, ten_digits
 from core.eligibility import superannuation_date
 from core.errors import Busy
 from core.service_record import ServiceRecord
@@ -47,6 +57,14 @@ class UpsertOutcome(StrEnum):
     REGISTERED = "skipped_registered"  # linked to a registration: never overwritten
 
 
+@dataclass(frozen=True)
+class Upserted:
+    """An import line's outcome; `kept` is the certified mobile kept over the file's different one."""
+
+    outcome: UpsertOutcome
+    kept: CertifiedMobile | None = None
+
+
 WRITE_BATCH = 25  # BatchWriteItem's limit
 BATCH_ATTEMPTS = 6
 BACKOFF_SECONDS = 0.05
@@ -57,8 +75,36 @@ class RollEntry(BaseModel):
 
     employee_code: str
     programme_id: str
-    record: ServiceRecord
+    record: ServiceRecord  # with the certified mobile, if there is one
     registration_id: str | None = None
+    version: int = 0  # moved only by a mobile correction
+    event_head: str = GENESIS_HASH
+    certified_mobile: CertifiedMobile | None = None
+
+    @property
+    def entity(self) -> str:
+        return f"roll#{self.employee_code}"
+
+
+# What seeding and imports write: the department's data, never the version, chain or certification.
+_IMPORTED_FIELDS = {"employee_code", "programme_id", "record"}
+
+
+def _entry(item: dict[str, Any]) -> RollEntry:
+    """The stored item as read: the certified mobile, if any, in the record."""
+    certified = item.get("certified_mobile")
+    if certified:
+        record = item["record"]
+        item = {**item, "record": {**record, "personal": {**record["personal"], "mobile": certified["mobile"]}}}
+    return RollEntry.model_validate(item)
+
+
+def _overruled(found: dict[str, Any], entry: RollEntry) -> CertifiedMobile | None:
+    """The certified mobile an import line would have replaced (None: none, or the line agrees)."""
+    certified = found.get("certified_mobile")
+    if not certified or certified["mobile"] == ten_digits(entry.record.personal.mobile):
+        return None
+    return CertifiedMobile.model_validate(certified)
 
 
 class RollStore:
@@ -75,13 +121,19 @@ class RollStore:
         )
         if "Item" not in response:
             return None
-        return RollEntry.model_validate(unmarshal(response["Item"]))
+        return _entry(unmarshal(response["Item"]))
+
+    def entries(self, codes: Sequence[str], programme_id: str) -> dict[str, RollEntry]:
+        """Up to 100 entries by employee code (one BatchGetItem); codes not on the roll are left out."""
+        if not codes:
+            return {}
+        return {code: _entry(item) for code, item in self._existing(sorted(set(codes)), programme_id).items()}
 
     def _item(self, entry: RollEntry, superannuation_age: int) -> dict[str, Any]:
-        """The stored entry, without the registration link (only registering sets it)."""
+        """The stored entry, without the registration link (only registering sets it) or a certification."""
         retires_on = superannuation_date(entry.record.personal.date_of_birth, superannuation_age)
         return {
-            **entry.model_dump(mode="json", exclude={"registration_id"}),
+            **entry.model_dump(mode="json", include=_IMPORTED_FIELDS),
             "ddo_code": entry.record.engagement.ddo_code,
             "retires_on": retires_on.isoformat(),
             "retires_month": retirement_partition(entry.programme_id, retires_on),
@@ -106,18 +158,20 @@ class RollStore:
                 },
             )
 
-    def upsert_batch(self, entries: Sequence[RollEntry], *, superannuation_age: int) -> dict[str, UpsertOutcome]:
+    def upsert_batch(self, entries: Sequence[RollEntry], *, superannuation_age: int) -> dict[str, Upserted]:
         """An import's batch (at most 100 entries, distinct codes): one BatchGetItem, then BatchWriteItem
         for the new entries and a conditional UpdateItem for each changed one.
 
         An entry linked to a registration is never changed: the registration was made from it. The
         update's condition holds that even against an employee registering between read and write.
+        A certified mobile stays whatever the file says (the update writes only the department's
+        record); where the file's mobile differs from it, the outcome says which one was kept.
         """
         if not entries:
             return {}
         programme_id = entries[0].programme_id
         existing = self._existing([e.employee_code for e in entries], programme_id)
-        outcomes: dict[str, UpsertOutcome] = {}
+        outcomes: dict[str, Upserted] = {}
         new_items = []
         for entry in entries:
             item = self._item(entry, superannuation_age)
@@ -125,13 +179,16 @@ class RollStore:
             if found is None:
                 unregistered = unregistered_partition(entry.programme_id, entry.employee_code)
                 new_items.append(marshal({**item, "unregistered_pk": unregistered}))
-                outcomes[entry.employee_code] = UpsertOutcome.INSERTED
-            elif found.get("registration_id"):
-                outcomes[entry.employee_code] = UpsertOutcome.REGISTERED
+                outcomes[entry.employee_code] = Upserted(UpsertOutcome.INSERTED)
+                continue
+            if found.get("registration_id"):
+                outcome = UpsertOutcome.REGISTERED
             elif all(found.get(name) == value for name, value in item.items()):
-                outcomes[entry.employee_code] = UpsertOutcome.UNCHANGED
+                outcome = UpsertOutcome.UNCHANGED
             else:
-                outcomes[entry.employee_code] = self._update_unregistered(entry, item)
+                outcome = self._update_unregistered(entry, item)
+            kept = None if outcome == UpsertOutcome.REGISTERED else _overruled(found, entry)
+            outcomes[entry.employee_code] = Upserted(outcome, kept)
         for start in range(0, len(new_items), WRITE_BATCH):
             self._batch_write([{"PutRequest": {"Item": i}} for i in new_items[start : start + WRITE_BATCH]])
         return outcomes
@@ -220,6 +277,31 @@ class RollStore:
             request["ExclusiveStartKey"] = start
         page = self._client.query(**request)
         return [i["employee_code"]["S"] for i in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+    def certify_mobile(self, entry: RollEntry, certified: CertifiedMobile, *, event_head: str) -> TxItem:
+        """The corrected mobile and the next version and chain head, only if nobody changed them since
+        `entry` was read (an entry never corrected has no version yet)."""
+        values: dict[str, Any] = {
+            ":c": {"M": marshal(certified.model_dump(mode="json"))},
+            ":v": {"N": str(entry.version + 1)},
+            ":h": {"S": event_head},
+        }
+        if entry.version:
+            condition = "version = :expected"
+            values[":expected"] = {"N": str(entry.version)}
+        else:
+            condition = "attribute_exists(employee_code) AND attribute_not_exists(version)"
+        return TxItem(
+            name="roll",
+            operation="Update",
+            request={
+                "TableName": self._table,
+                "Key": self._key(entry.employee_code, entry.programme_id),
+                "UpdateExpression": "SET certified_mobile = :c, version = :v, event_head = :h",
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": values,
+            },
+        )
 
     def link_registration(self, employee_code: str, programme_id: str, registration_id: str) -> TxItem:
         """Binds the roll entry to its one registration; fails if it already has one."""

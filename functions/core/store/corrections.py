@@ -1,0 +1,139 @@
+"""The `corrections` table: mobile-correction requests (`core.corrections`).
+
+* pk = correction id ("COR-<ulid>"): the request, with its version and the head of its audit chain
+  (`correction#<id>` in the events table).
+* pk = "pending#<programme>#<employee_code>": the one pending request of an employee. It is put with
+  `attribute_not_exists` in the transaction that opens a request and deleted in the one that decides
+  it, so two help requests racing each other can never open two; a direct correction checks it is absent.
+
+While PENDING a request carries `queue_ddo` and `queue_department` with `queue_sort` = "<opened at,
+UTC>#<id>": the sparse `ddo_queue` and `hod_queue` indexes hold exactly what waits for a decision,
+oldest first, so a queue is one Query whose cost follows its own pending requests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+from typing import Any
+
+from core.corrections import Correction, CorrectionStatus
+from core.store.dynamo import TxItem, marshal, put_if_version, put_new, unmarshal
+
+ID_PREFIX = "COR-"
+DDO_QUEUE = "ddo_queue"
+HOD_QUEUE = "hod_queue"
+QUEUE_KEYS = {DDO_QUEUE: "queue_ddo", HOD_QUEUE: "queue_department"}
+
+
+def pending_key(programme_id: str, employee_code: str) -> dict[str, Any]:
+    return {"pk": {"S": f"pending#{programme_id}#{employee_code}"}}
+
+
+def queue_attributes(correction: Correction) -> dict[str, Any]:
+    if correction.status != CorrectionStatus.PENDING:
+        return {}
+    return {
+        "queue_ddo": correction.office.ddo_code,
+        "queue_department": correction.office.department,
+        "queue_sort": f"{correction.opened_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{correction.correction_id}",
+    }
+
+
+@dataclass(frozen=True)
+class CorrectionPage:
+    items: list[Correction]
+    last_key: dict[str, Any] | None
+
+
+class CorrectionStore:
+    def __init__(self, client: Any, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    @property
+    def client(self) -> Any:
+        """The DynamoDB client the change transactions go through."""
+        return self._client
+
+    def get(self, correction_id: str) -> Correction | None:
+        if not correction_id.startswith(ID_PREFIX):  # never a pending marker, whatever the path says
+            return None
+        item = self._client.get_item(TableName=self._table, Key={"pk": {"S": correction_id}}, ConsistentRead=True).get(
+            "Item"
+        )
+        return None if item is None else Correction.model_validate(unmarshal(item))
+
+    def pending_id(self, programme_id: str, employee_code: str) -> str | None:
+        """The employee's pending request, if there is one."""
+        item = self._client.get_item(
+            TableName=self._table, Key=pending_key(programme_id, employee_code), ConsistentRead=True
+        ).get("Item")
+        return None if item is None else str(item["correction_id"]["S"])
+
+    def _item(self, correction: Correction) -> dict[str, Any]:
+        return marshal(
+            {"pk": correction.correction_id, **correction.model_dump(mode="json"), **queue_attributes(correction)}
+        )
+
+    def open(self, correction: Correction) -> list[TxItem]:
+        """A new request and the employee's pending marker; fails ("pending") if one is pending already."""
+        marker = {
+            **pending_key(correction.programme_id, correction.employee_code),
+            "correction_id": {"S": correction.correction_id},
+        }
+        return [
+            TxItem(
+                name="pending",
+                operation="Put",
+                request={"TableName": self._table, "Item": marker, "ConditionExpression": "attribute_not_exists(pk)"},
+            ),
+            put_new("correction", self._table, self._item(correction)),
+        ]
+
+    def replace(self, correction: Correction, *, expected_version: int) -> list[TxItem]:
+        """The new image, if nobody changed the request since it was read; a decided one leaves the queues
+        and frees the employee's pending marker."""
+        items = [put_if_version("correction", self._table, self._item(correction), expected_version)]
+        if correction.status != CorrectionStatus.PENDING:
+            items.append(
+                TxItem(
+                    name="pending",
+                    operation="Delete",
+                    request={
+                        "TableName": self._table,
+                        "Key": pending_key(correction.programme_id, correction.employee_code),
+                        "ConditionExpression": "correction_id = :id",
+                        "ExpressionAttributeValues": {":id": {"S": correction.correction_id}},
+                    },
+                )
+            )
+        return items
+
+    def none_pending(self, programme_id: str, employee_code: str) -> TxItem:
+        """Holds only while the employee has no pending request (a direct correction would race it)."""
+        return TxItem(
+            name="pending",
+            operation="ConditionCheck",
+            request={
+                "TableName": self._table,
+                "Key": pending_key(programme_id, employee_code),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            },
+        )
+
+    def queue(self, *, index: str, partition: str, limit: int, start: dict[str, Any] | None) -> CorrectionPage:
+        """One page of a DDO's or a department's pending requests, oldest first: one Query."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": index,
+            "KeyConditionExpression": "#p = :p",
+            "ExpressionAttributeNames": {"#p": QUEUE_KEYS[index]},
+            "ExpressionAttributeValues": {":p": {"S": partition}},
+            "Limit": limit,
+        }
+        if start:
+            request["ExclusiveStartKey"] = start
+        page = self._client.query(**request)
+        items = [Correction.model_validate(unmarshal(i)) for i in page.get("Items", [])]
+        return CorrectionPage(items=items, last_key=page.get("LastEvaluatedKey"))

@@ -1,0 +1,1 @@
+"""The roll as DDOs and HoDs keep it: mobile-correction requests, their decisions, direct corrections."""

@@ -1,0 +1,114 @@
+"""HTTP routes of the roll function."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core.aws import AwsClients
+from core.clock import current_clock
+from core.http import Caller, create_resolver, decode_cursor, encode_cursor, problem_responses
+from core.identity import Directory
+from core.observability import observed
+from core.store.corrections import CorrectionStore
+from core.store.counters import CounterStore
+from core.store.directory import DirectoryStore
+from core.store.events import EventStore
+from core.store.notifications import NotificationStore
+from core.store.roll import RollStore
+from roll.models import CorrectionQueueResponse, DecisionBody, DecisionResponse, MobileBody, RollEntryResponse
+from roll.service import RollService
+from roll.settings import get_settings
+
+app = create_resolver()
+
+
+@lru_cache(maxsize=1)
+def _aws() -> AwsClients:
+    return AwsClients.for_function(get_settings())
+
+
+@lru_cache(maxsize=1)
+def directory() -> Directory:
+    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
+
+
+caller = Caller(app, directory)
+
+
+@lru_cache(maxsize=1)
+def service() -> RollService:
+    settings = get_settings()
+    dynamodb = _aws().dynamodb
+    return RollService(
+        programme_id=settings.programme_id,
+        roll=RollStore(dynamodb, settings.roll_table),
+        corrections=CorrectionStore(dynamodb, settings.corrections_table),
+        events=EventStore(dynamodb, settings.events_table),
+        counters=CounterStore(settings.counters_table, dynamodb),
+        notifications=NotificationStore(settings.notifications_table),
+        clock=current_clock(),
+    )
+
+
+@app.get(
+    "/v1/roll/corrections",
+    status_code=200,
+    tags=["roll"],
+    summary="Your pending mobile-correction requests, oldest first: the roll entry and the claim side by side",
+    responses=problem_responses(401, 403, 422),
+)
+def list_corrections(
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> CorrectionQueueResponse:
+    view = service().queue(caller(), limit, decode_cursor(cursor))
+    return CorrectionQueueResponse.of(view, encode_cursor(view.last_key) if view.last_key else None)
+
+
+@app.post(
+    "/v1/roll/corrections/<id>/decision",
+    status_code=200,
+    tags=["roll"],
+    summary="Approve (the roll's mobile changes; both numbers are told by SMS) or reject a correction request",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def decide(id: str, request: Annotated[DecisionBody, Body()]) -> DecisionResponse:
+    outcome = service().decide(
+        caller(), id, decision=request.decision, remarks=request.remarks, version=request.version
+    )
+    return DecisionResponse.of(outcome)
+
+
+@app.patch(
+    "/v1/roll/<employee_code>/mobile",
+    status_code=200,
+    tags=["roll"],
+    summary="Correct an employee's mobile directly (audited in the roll entry's chain; both numbers told)",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def correct_mobile(employee_code: str, request: Annotated[MobileBody, Body()]) -> RollEntryResponse:
+    view = service().correct(
+        caller(), employee_code, mobile=request.mobile, remarks=request.remarks, version=request.version
+    )
+    return RollEntryResponse.of(view)
+
+
+@app.get(
+    "/v1/roll/<employee_code>",
+    status_code=200,
+    tags=["roll"],
+    summary="A roll entry with its version, its history and whether its hash chain verifies",
+    responses=problem_responses(401, 403, 404),
+)
+def get_entry(employee_code: str) -> RollEntryResponse:
+    return RollEntryResponse.of(service().view(caller(), employee_code))
+
+
+@observed(correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,18 @@
+"""Settings of the roll function, read once per cold start from its environment."""
+
+from functools import lru_cache
+
+from core.settings import HttpFunctionSettings
+
+
+class RollSettings(HttpFunctionSettings):
+    roll_table: str
+    corrections_table: str
+    events_table: str
+    counters_table: str
+    notifications_table: str
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> RollSettings:
+    return RollSettings()  # filled from the environment
