@@ -138,7 +138,7 @@ def _sweep(size: int) -> dict[str, Any]:
             for message in messages:
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
         pending = len(drafts)
-        assert plan["actions"] == {"remind": pending}, plan
+        assert plan["actions"] == {"remind": pending, "remind_ddo_corrections": 0}, plan
         return {
             "size": size,
             "pending": pending,

@@ -28,10 +28,6 @@ from infra.local.template import (
 
 logger = logging.getLogger(__name__)
 
-# Local only: the app client also allows admin password auth, so that /_local/login can mint
-# real Cognito tokens for the seeded demo users. The deployed client keeps the template's flows
-# (OTP by custom auth), because this flow is never added to infra/template.yaml.
-LOCAL_AUTH_FLOW = "ALLOW_ADMIN_USER_PASSWORD_AUTH"
 
 # Types the local stack realises another way or that have no local behaviour: functions run
 # in-process (gateway, poller, job runner), and neither moto nor in-process handlers enforce IAM
@@ -536,7 +532,6 @@ def _user_pool_client(
         client_id = existing[0]
     else:
         request = _given(props, _CLIENT_PROPERTIES, ctx, template)
-        request["ExplicitAuthFlows"] = sorted({*request.get("ExplicitAuthFlows", []), LOCAL_AUTH_FLOW})
         client_id = cognito.create_user_pool_client(UserPoolId=pool_id, ClientName=name, **request)["UserPoolClient"][
             "ClientId"
         ]
