@@ -567,13 +567,18 @@ def find_deployment(args: argparse.Namespace, env: Mapping[str, str], http: requ
     return None
 
 
+def _api_endpoint(deployment: Deployment | None, args: argparse.Namespace) -> str:
+    endpoint = deployment.output(stack.API_URL) if deployment else args.endpoint
+    if not endpoint:
+        raise UsageError("name the API: --stack NAME, --local URL or --endpoint URL (or set ANUBANDH_ENDPOINT)")
+    return str(endpoint)
+
+
 def _connect(args: argparse.Namespace, env: Mapping[str, str]) -> AnubandhClient:
     auth = choose_auth(args, env)  # usage problems before any request
     http = requests.Session()
     deployment = find_deployment(args, env, http)
-    endpoint = deployment.output(stack.API_URL) if deployment else args.endpoint
-    if not endpoint:
-        raise UsageError("name the API: --stack NAME, --local URL or --endpoint URL (or set ANUBANDH_ENDPOINT)")
+    endpoint = _api_endpoint(deployment, args)
     return AnubandhClient(endpoint, sign_in(auth, endpoint, http, deployment=deployment), http)
 
 
@@ -604,10 +609,7 @@ def command_status(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 def command_employee_sign_in(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """An employee's sign-in as a phone makes it: the OTP to the roll's mobile, typed in, then /v1/me."""
     http = requests.Session()
-    deployment = find_deployment(args, env, http)
-    endpoint = deployment.output(stack.API_URL) if deployment else args.endpoint
-    if not endpoint:
-        raise UsageError("name the API: --stack NAME, --local URL or --endpoint URL (or set ANUBANDH_ENDPOINT)")
+    endpoint = _api_endpoint(find_deployment(args, env, http), args)
     asked = http.post(f"{endpoint}/v1/auth/otp", json={"employee_code": args.employee_code}, timeout=API_TIMEOUT)
     if asked.status_code != 202:
         raise ApiError.of(asked)
@@ -783,8 +785,9 @@ def _add_region(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", help=f"the stack's region (default: $AWS_REGION, else {DEFAULT_REGION})")
 
 
-def _add_connection(common: argparse.ArgumentParser) -> None:
-    where = common.add_argument_group("where (one of)")
+def _add_api_target(parser: argparse.ArgumentParser) -> None:
+    """Where the API is: a stack, the local stack, or its URL."""
+    where = parser.add_argument_group("where (one of)")
     target = where.add_mutually_exclusive_group(required="ANUBANDH_ENDPOINT" not in os.environ)
     _add_stack(target)
     target.add_argument(
@@ -792,7 +795,11 @@ def _add_connection(common: argparse.ArgumentParser) -> None:
         default=os.environ.get("ANUBANDH_ENDPOINT"),
         help="the API's base URL, e.g. http://127.0.0.1:3000 (default: $ANUBANDH_ENDPOINT)",
     )
-    _add_region(common)
+    _add_region(parser)
+
+
+def _add_connection(common: argparse.ArgumentParser) -> None:
+    _add_api_target(common)
     auth = common.add_argument_group("sign-in (one of; default: $ANUBANDH_TOKEN)")
     choice = auth.add_mutually_exclusive_group()
     choice.add_argument("--token", help="an id token (a JWT), used as it is")
@@ -875,12 +882,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the API says you are. Exit codes: 0 signed in, 1 refused (the problem's code is shown), 2 bad usage.",
     )
     signing_in.add_argument("employee_code", metavar="EMPLOYEE_CODE")
-    where = signing_in.add_argument_group("where (one of)").add_mutually_exclusive_group(
-        required="ANUBANDH_ENDPOINT" not in os.environ
-    )
-    _add_stack(where)
-    where.add_argument("--endpoint", default=os.environ.get("ANUBANDH_ENDPOINT"), help="the API's base URL")
-    _add_region(signing_in)
+    _add_api_target(signing_in)
     signing_in.add_argument("--token-file", type=Path, help="save the access token there (for curl)")
     signing_in.set_defaults(handler=command_employee_sign_in)
 

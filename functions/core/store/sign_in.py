@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from core.errors import Busy
 from core.otp import Allowance, BurstLimit, Challenge, ChallengeStatus, SendLimits
-from core.store.dynamo import marshal, unmarshal
+from core.store.dynamo import marshal, put_if_version, put_new, put_once, unmarshal
 
 KEEP_FOR = timedelta(days=1)  # after expiry: long enough to answer "expired", short enough to forget
 PROOF_LIFETIME = timedelta(minutes=2)  # between the OTP check and the Cognito challenge answer
@@ -143,19 +143,12 @@ class SignInStore:
                 "version": version + 1,
                 "expires_at_epoch": int((now + KEEP_FOR + timedelta(days=1)).timestamp()),
             }
-            condition = (
-                {"ConditionExpression": "attribute_not_exists(pk)"}
+            put = (
+                put_new("limit", self._table, marshal(stored))
                 if version == 0
-                else {
-                    "ConditionExpression": "version = :v",
-                    "ExpressionAttributeValues": {":v": {"N": str(version)}},
-                }
+                else put_if_version("limit", self._table, marshal(stored), version)
             )
-            try:
-                self._client.put_item(TableName=self._table, Item=marshal(stored), **condition)
+            if put_once(self._client, put):
                 return allowance
-            except ClientError as error:
-                if not _conditional_failed(error):
-                    raise
             time.sleep(0.005 * (attempt + 1))
         raise Busy("Too many sign-in requests at this moment; try again in a few seconds.")
