@@ -95,6 +95,16 @@ class AuditEvent(BaseModel):
         return sha256_hex(self.body_json())
 
 
+class LoggedEvent(BaseModel):
+    """An event with its place in the transparency log: `leaf_index` is None until the sequencer
+    has appended it, and never changes after."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event: AuditEvent
+    leaf_index: int | None = Field(default=None, ge=0)
+
+
 class ChainVerdict(BaseModel):
     model_config = ConfigDict(frozen=True)
 

@@ -1,12 +1,27 @@
-"""The `events` table: append-only, one hash chain per record (pk = entity, seq = 1, 2, ...)."""
+"""The `events` table: append-only, one hash chain per record (pk = entity, seq = 1, 2, ...).
+
+A new event also carries `unsequenced` and `sequence_key`, the keys of the sparse `unsequenced`
+index: the transparency sequencer sweeps that index in `sequence_key` order, gives each event its
+`leaf_index` and removes `unsequenced`, so the index only ever holds the events still to be logged.
+"""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from typing import Any
 
-from core.audit import AuditEvent
+from core.audit import AuditEvent, LoggedEvent
 from core.store.dynamo import TxItem, marshal, unmarshal
+
+UNSEQUENCED = "pending"
+UNSEQUENCED_INDEX = "unsequenced"
+
+
+def sequence_key(event: AuditEvent) -> str:
+    """The log's order: time (UTC, fixed width, so it sorts as text), then record, then link."""
+    at = event.at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return f"{at}#{event.entity}#{event.seq:010d}"
 
 
 class EventStore:
@@ -23,6 +38,8 @@ class EventStore:
             "hash": event.hash,
             "type": event.type,
             "at": event.at.isoformat(),
+            "unsequenced": UNSEQUENCED,
+            "sequence_key": sequence_key(event),
         }
         return TxItem(
             name="event",
@@ -35,7 +52,11 @@ class EventStore:
         )
 
     def history(self, entity: str) -> list[AuditEvent]:
-        events: list[AuditEvent] = []
+        return [logged.event for logged in self.logged_history(entity)]
+
+    def logged_history(self, entity: str) -> list[LoggedEvent]:
+        """The record's chain in order, each event with its leaf index once sequenced."""
+        events: list[LoggedEvent] = []
         request: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
@@ -46,7 +67,9 @@ class EventStore:
             page = self._client.query(**request)
             for raw in page.get("Items", []):
                 item = unmarshal(raw)
-                events.append(AuditEvent(**json.loads(item["body"]), hash=item["hash"]))
+                event = AuditEvent(**json.loads(item["body"]), hash=item["hash"])
+                leaf_index = item.get("leaf_index")
+                events.append(LoggedEvent(event=event, leaf_index=None if leaf_index is None else int(leaf_index)))
             if "LastEvaluatedKey" not in page:
                 return events
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
