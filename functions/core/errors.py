@@ -308,3 +308,15 @@ class MobileUnchanged(DomainError):
     code = "mobile_unchanged"
     status = 422
     title = "The roll already has this mobile number"
+
+
+class CheckpointNotFound(DomainError):
+    code = "checkpoint_not_found"
+    status = 404
+    title = "No such checkpoint"
+
+
+class InvalidProofRange(DomainError):
+    code = "invalid_proof_range"
+    status = 422
+    title = "No proof between these tree sizes"

@@ -11,6 +11,9 @@
   local gateway's Lambda endpoint (the server) or in-process (the tests).
 * **Refresh tokens.** moto answers an unknown refresh token with a server error and refreshes the
   tokens of a disabled user; Cognito refuses both with NotAuthorizedException.
+* **S3 Object Lock in COMPLIANCE mode.** moto lets anyone shorten a COMPLIANCE lock (or turn it
+  into GOVERNANCE and then delete with a bypass). S3 refuses both, to everyone, root included;
+  the transparency log's checkpoints rely on it. Here, so does moto.
 * **What the phones received.** moto keeps every SMS SNS accepted; `/moto-api/anubandh/sms` lists
   them, so the local outbox can show what an employee's phone would show (the OTP included, which
   our own ledger never keeps).
@@ -32,6 +35,8 @@ from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedE
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.responses import DynamoHandler
+from moto.s3.exceptions import AccessDeniedByLock
+from moto.s3.models import S3Backend
 
 _LOCK = threading.RLock()
 # The moto server calls the triggers through the local gateway at this URL (set by the stack).
@@ -54,6 +59,35 @@ def serialize_dynamodb() -> None:
 
     isolated._serialized = True  # type: ignore[attr-defined]
     DynamoHandler.call_action = isolated  # type: ignore[method-assign]
+
+
+def enforce_compliance_retention() -> None:
+    original = S3Backend.put_object_retention
+    if getattr(original, "_compliance", False):
+        return
+
+    @functools.wraps(original)
+    def strict(
+        self: S3Backend,
+        bucket_name: str,
+        key_name: str,
+        version_id: str | None,
+        retention: tuple[str | None, str | None],
+    ) -> None:
+        key = self.get_object(bucket_name, key_name, version_id=version_id)
+        if key is not None and key.lock_mode == "COMPLIANCE" and key.is_locked(governance_bypass=True):
+            mode, until = retention
+            # ISO-8601 UTC texts of the same shape compare as times do; a COMPLIANCE lock may only grow.
+            if mode != "COMPLIANCE" or not until or _utc_text(until) < _utc_text(key.lock_until or ""):
+                raise AccessDeniedByLock()
+        original(self, bucket_name, key_name, version_id, retention)
+
+    strict._compliance = True  # type: ignore[attr-defined]
+    S3Backend.put_object_retention = strict  # type: ignore[method-assign]
+
+
+def _utc_text(text: str) -> str:
+    return text.replace("Z", "").split(".")[0]
 
 
 # ---------------------------------------------------------------------------- Cognito
@@ -269,6 +303,7 @@ def main() -> None:
     from moto.server import main as moto_main  # noqa: PLC0415 - only the server process needs it
 
     serialize_dynamodb()
+    enforce_compliance_retention()
     endpoint = os.environ.get(LAMBDA_ENDPOINT_VARIABLE)
     if endpoint:
         install_cognito_fidelity(invoke_over_http(endpoint))

@@ -27,7 +27,7 @@ from grievance import handler as grievance_handler
 from grievance import settings as grievance_settings
 from infra.local.events import LocalLambdaContext
 from infra.local.functions import FunctionRunner
-from infra.local.moto_fidelity import install_cognito_fidelity, serialize_dynamodb
+from infra.local.moto_fidelity import enforce_compliance_retention, install_cognito_fidelity, serialize_dynamodb
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
 from infra.local.template import LocalContext, function_environment, function_handlers, http_routes, load_template
@@ -39,6 +39,9 @@ from reminders import worker as reminders_worker
 from roll import handler as roll_handler
 from roll import settings as roll_settings
 from tests import factories
+from transparency import handler as transparency_handler
+from transparency import log as transparency_log
+from transparency import settings as transparency_settings
 from verify import handler as verify_handler
 from verify import settings as verify_settings
 
@@ -59,6 +62,7 @@ HANDLERS = {
     "AdminFunction": admin_handler,
     "AuthFunction": auth_handler,
     "RollFunction": roll_handler,
+    "TransparencyFunction": transparency_handler,
 }
 # Functions with no HTTP route: the deadline jobs' planner (scheduled) and worker (SQS).
 JOB_FUNCTIONS = {
@@ -66,6 +70,7 @@ JOB_FUNCTIONS = {
     "RemindersWorkerFunction": reminders_worker,
     "RollImportFunction": admin_importer,
     "AuthChallengeFunction": auth_challenge,  # the user pool's custom-auth triggers
+    "TransparencyLogFunction": transparency_log,
 }
 
 
@@ -113,6 +118,9 @@ def _reset_functions() -> None:
         roll_handler.service,
         roll_handler._aws,
         roll_handler.directory,
+        transparency_settings.get_settings,
+        transparency_handler.service,
+        transparency_handler._aws,
     ):
         cached.cache_clear()
 
@@ -120,6 +128,7 @@ def _reset_functions() -> None:
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> Iterator[LocalContext]:
     serialize_dynamodb()
+    enforce_compliance_retention()
     with mock_aws():
         template = load_template()
         context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="test")
