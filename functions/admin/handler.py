@@ -9,7 +9,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from admin.audits import AuditRuns
 from admin.models import (
+    AuditRunsResponse,
     ExportResponse,
     FairnessResponse,
     RollImportRequest,
@@ -25,9 +27,10 @@ from admin.service import AdminService
 from admin.settings import get_settings
 from core.aws import AwsClients
 from core.clock import current_clock
-from core.http import Caller, create_resolver, problem_responses
+from core.http import Caller, create_resolver, decode_cursor, encode_cursor, problem_responses
 from core.identity import Directory
 from core.observability import observed
+from core.store.audits import AuditStore
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
 from core.store.events import EventStore
@@ -84,6 +87,11 @@ def imports() -> RollImportService:
         files=ReportStore(_aws().s3, settings.reports_bucket),
         clock=current_clock(),
     )
+
+
+@lru_cache(maxsize=1)
+def audits() -> AuditRuns:
+    return AuditRuns(AuditStore(_aws().dynamodb, get_settings().transparency_audits_table))
 
 
 @app.get(
@@ -164,6 +172,23 @@ def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImpo
 )
 def get_roll_import(import_id: str) -> RollImportResponse:
     return RollImportResponse.of(imports().view(caller(), import_id))
+
+
+@app.get(
+    "/v1/admin/transparency/audits",
+    tags=["transparency"],
+    summary="The transparency auditor's runs, newest first: each verdict and its findings (record, event seq, "
+    "what differs)",
+    description="Admin only. The auditor runs hourly and checks every event, record chain and the log's tree "
+    "against the signed checkpoints. Problem codes: `forbidden` (not an admin), `invalid_cursor`.",
+    responses=problem_responses(401, 403, 422, 503),
+)
+def transparency_audits(
+    cursor: Annotated[str | None, Query(max_length=2000)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> AuditRunsResponse:
+    page = audits().page(caller(), limit=limit, start=decode_cursor(cursor))
+    return AuditRunsResponse(items=page.runs, next_cursor=encode_cursor(page.last_key) if page.last_key else None)
 
 
 @observed(correlation_paths.API_GATEWAY_HTTP)

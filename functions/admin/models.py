@@ -12,6 +12,7 @@ from admin.rules import WindowChange
 from admin.service import WindowsView
 from core.history import HistoryEvent
 from core.store.job_runs import ImportCounts, ImportStatus
+from core.transparency_audit import AuditRun
 from core.uploads import UploadGrant
 
 
@@ -135,3 +136,8 @@ class RollImportStarted(BaseModel):
     @classmethod
     def of(cls, started: StartedImport) -> RollImportStarted:
         return cls(import_id=started.run.import_id, status=started.run.status, upload=started.upload)
+
+
+class AuditRunsResponse(BaseModel):
+    items: list[AuditRun] = Field(description="The auditor's runs, newest first, each with its verdict and findings")
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")

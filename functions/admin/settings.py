@@ -12,6 +12,7 @@ class AdminSettings(HttpFunctionSettings):
     counters_table: str
     reports_bucket: str
     job_runs_table: str
+    transparency_audits_table: str
     # 100,000 roll lines of about 250 bytes are 25 MB; twice that leaves room for long names in Hindi.
     roll_import_max_bytes: int = 50 * MEGABYTE
 

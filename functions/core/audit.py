@@ -140,3 +140,14 @@ def verify_chain(events: Sequence[AuditEvent], *, expected_head: str | None = No
             problem="the record's latest event is missing from the history",
         )
     return ChainVerdict(valid=True, length=len(events), head_hash=prev)
+
+
+class RecordHead(BaseModel):
+    """What a record keeps of its chain: `version` is the seq of its last event and `event_head` that
+    event's hash (version 0 and no head: a record written without an audit trail, such as a seeded one)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    entity: str
+    version: int = Field(default=0, ge=0)
+    event_head: str | None = None

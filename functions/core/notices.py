@@ -135,6 +135,12 @@ def _default_templates() -> tuple[NoticeTemplate, ...]:
         _t("sign_in_otp", 44, "Your sign-in OTP", "आपका साइन-इन OTP",
            "Anubandh: your OTP is {otp}, valid for 5 minutes. Do not share it; no official will ask for it.",
            "अनुबंध: आपका OTP {otp} है, 5 मिनट तक मान्य। इसे किसी को न बताएं; कोई अधिकारी इसे नहीं मांगेगा।"),
+        # The transparency auditor, to the state's admins: records differ from the signed log.
+        _t("transparency_audit_alert", 50, "Records differ from the signed log", "रिकॉर्ड हस्ताक्षरित लॉग से भिन्न",
+           "Anubandh: the transparency audit of {day} found {count} records or events that differ from the signed "
+           "log (first: {first}). See the findings under Transparency audits on the portal and report the edit.",
+           "अनुबंध: {day} के पारदर्शिता ऑडिट में {count} रिकॉर्ड या घटनाएँ हस्ताक्षरित लॉग से भिन्न मिलीं (पहली: "
+           "{first})। पोर्टल पर पारदर्शिता ऑडिट में विवरण देखें और इस बदलाव की सूचना दें।"),
     )  # fmt: skip
 
 

@@ -318,6 +318,8 @@ def test_admin_role_moves_windows_reads_counters_and_exports_but_touches_no_reco
         (("s3:GetObject", "s3:PutObject"), json.dumps({"Fn::Sub": "${ReportsBucket.Arn}/exports/*"})),
         (("s3:GetObject", "s3:PutObject"), json.dumps({"Fn::Sub": "${ReportsBucket.Arn}/imports/*"})),
         (("dynamodb:GetItem", "dynamodb:PutItem"), json.dumps({"Fn::GetAtt": ["JobRunsTable", "Arn"]})),
+        # the transparency auditor's runs, read only
+        (("dynamodb:Query",), json.dumps({"Fn::GetAtt": ["TransparencyAuditsTable", "Arn"]})),
         # who the caller is: the directory link of the verified sub
         (("dynamodb:GetItem",), json.dumps({"Fn::GetAtt": ["DirectoryTable", "Arn"]})),
     }
@@ -459,7 +461,7 @@ def test_an_asynchronously_invoked_function_keeps_its_failed_runs(cloudformation
         c["Properties"]["FunctionName"]["Ref"]: c["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
         for c in resources(cloudformation, "AWS::Lambda::EventInvokeConfig").values()
     }
-    assert scheduled == {"RemindersPlannerFunction", "TransparencyLogFunction"}
+    assert scheduled == {"RemindersPlannerFunction", "TransparencyLogFunction", "TransparencyAuditFunction"}
     assert configured == {function_id: {"Fn::GetAtt": ["ScheduleDLQ", "Arn"]} for function_id in scheduled}
 
 
@@ -512,6 +514,7 @@ def test_every_schedule_runs_in_ist_with_retries_and_a_dead_letter_queue(cloudfo
         "officer-digest",
         "transparency-sequence",
         "transparency-checkpoint",
+        "transparency-audit",
     }
     queues = resources(cloudformation, "AWS::SQS::Queue")
     for name, schedule in schedules.items():
@@ -704,21 +707,17 @@ def test_checkpoints_are_locked_in_compliance_mode_for_a_parameter_of_days(cloud
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     retention = bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
     assert retention == {"Mode": "COMPLIANCE", "Days": {"Ref": "CheckpointRetentionDays"}}
-    # Only the log writes checkpoints, and it can neither delete one nor touch a retention or legal hold.
-    writers = {
-        role_id
-        for role_id in resources(cloudformation, "AWS::IAM::Role")
-        for statement in _statements(cloudformation, role_id)
-        if "CheckpointsBucket" in json.dumps(statement.get("Resource"))
+    # Only the log writes checkpoints, and it can neither delete one nor touch a retention or legal hold;
+    # the auditor reads them, and nothing else does anything with them.
+    granted: dict[str, set[str]] = {}
+    for role_id in resources(cloudformation, "AWS::IAM::Role"):
+        for statement in _statements(cloudformation, role_id):
+            if "CheckpointsBucket" in json.dumps(statement.get("Resource")):
+                granted.setdefault(role_id, set()).update(_as_list(statement["Action"]))
+    assert granted == {
+        "TransparencyLogRole": {"s3:PutObject"},
+        "TransparencyAuditRole": {"s3:ListBucket", "s3:GetObject"},
     }
-    assert writers == {"TransparencyLogRole"}
-    actions = {
-        action
-        for statement in _statements(cloudformation, "TransparencyLogRole")
-        if "CheckpointsBucket" in json.dumps(statement.get("Resource"))
-        for action in _as_list(statement["Action"])
-    }
-    assert actions == {"s3:PutObject"}
 
 
 def test_the_log_signs_with_its_own_key_and_marks_events_without_rewriting_them(cloudformation: dict[str, Any]) -> None:
@@ -730,3 +729,64 @@ def test_the_log_signs_with_its_own_key_and_marks_events_without_rewriting_them(
     assert set(mark["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]) == {
         "pk", "seq", "leaf_index", "unsequenced", "hash"
     }  # fmt: skip
+
+
+def test_the_auditor_reads_the_log_and_the_heads_and_writes_only_its_results(cloudformation: dict[str, Any]) -> None:
+    statements = _statements(cloudformation, "TransparencyAuditRole")
+    by_resource: dict[str, set[str]] = {}
+    for statement in statements:
+        for resource in _as_list(statement["Resource"]):
+            by_resource.setdefault(json.dumps(resource, sort_keys=True), set()).update(_as_list(statement["Action"]))
+
+    def table(name: str) -> str:
+        return json.dumps({"Fn::GetAtt": [name, "Arn"]})
+
+    heads = ("RegistrationsTable", "GrievancesTable", "CorrectionsTable", "RollTable", "SettingsTable")
+    assert by_resource == {
+        table("EventsTable"): {"dynamodb:Scan"},
+        **{table(name): {"dynamodb:Scan"} for name in heads},
+        table("DirectoryTable"): {"dynamodb:Scan"},
+        json.dumps({"Fn::Sub": "${DirectoryTable.Arn}/index/by_role"}): {"dynamodb:Query"},
+        table("TransparencyTable"): {"dynamodb:BatchGetItem", "dynamodb:Query"},
+        table("CheckpointsBucket"): {"s3:ListBucket"},
+        json.dumps({"Fn::Sub": "${CheckpointsBucket.Arn}/checkpoints/*"}): {"s3:GetObject"},
+        table("TransparencySigningKey"): {"kms:GetPublicKey"},
+        table("TransparencyAuditsTable"): {
+            "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"
+        },
+        table("NotificationsTable"): {"dynamodb:PutItem"},
+    }  # fmt: skip
+    # The records' tables: a Scan naming nothing but keys, version and head (no personal data), and the
+    # outbox: only its own job's requests. It cannot sign, change an event, a node, a record or a checkpoint.
+    (record_heads,) = [s for s in statements if {"Fn::GetAtt": ["RollTable", "Arn"]} in _as_list(s["Resource"])]
+    assert set(record_heads["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]) == {
+        "pk", "sk", "employee_code", "programme_id", "version", "event_head"
+    }  # fmt: skip
+    assert record_heads["Condition"]["StringEqualsIfExists"] == {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}
+    (notify,) = [s for s in statements if s["Resource"] == {"Fn::GetAtt": ["NotificationsTable", "Arn"]}]
+    assert notify["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["request#job#transparency-audit#*"]}
+    }
+    # Its schedule: hourly at half past (between the log's hourly checkpoints), in IST, from the template,
+    # so `POST /_local/jobs/transparency-audit` runs it locally.
+    (schedule,) = [
+        s["Properties"]
+        for s in resources(cloudformation, "AWS::Scheduler::Schedule").values()
+        if json.loads(s["Properties"]["Target"]["Input"])["job"] == "transparency-audit"
+    ]
+    assert schedule["ScheduleExpression"] == "cron(30 * * * ? *)"
+    assert "TransparencyAuditFunction" in json.dumps(schedule["Target"]["Arn"])
+
+
+def test_a_finding_or_a_missed_audit_pages(cloudformation: dict[str, Any]) -> None:
+    alarms = {a["MetricName"]: a for a in _alarms(cloudformation) if a.get("Namespace") == "Anubandh"}
+    findings, runs = alarms["TransparencyAuditFindings"], alarms["TransparencyAuditRuns"]
+    for alarm in (findings, runs):
+        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        assert alarm["Dimensions"] == [{"Name": "service", "Value": "transparency-audit"}]
+    env = cloudformation["Resources"]["TransparencyAuditFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["POWERTOOLS_SERVICE_NAME"] == "transparency-audit"  # the metrics' service dimension
+    assert (findings["Threshold"], findings["ComparisonOperator"]) == (1, "GreaterThanOrEqualToThreshold")
+    # No run in two hours pages as well: missing data counts as breaching
+    assert runs["TreatMissingData"] == "breaching" and runs["ComparisonOperator"] == "LessThanThreshold"
+    assert (runs["Period"], runs["EvaluationPeriods"], runs["DatapointsToAlarm"]) == (3600, 2, 2)

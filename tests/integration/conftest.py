@@ -15,6 +15,8 @@ from moto import mock_aws
 from admin import handler as admin_handler
 from admin import importer as admin_importer
 from admin import settings as admin_settings
+from auditor import handler as auditor_handler
+from auditor import settings as auditor_settings
 from auth import challenge as auth_challenge
 from auth import handler as auth_handler
 from auth import settings as auth_settings
@@ -71,6 +73,7 @@ JOB_FUNCTIONS = {
     "RollImportFunction": admin_importer,
     "AuthChallengeFunction": auth_challenge,  # the user pool's custom-auth triggers
     "TransparencyLogFunction": transparency_log,
+    "TransparencyAuditFunction": auditor_handler,
 }
 
 
@@ -101,6 +104,7 @@ def _reset_functions() -> None:
         admin_importer._aws,
         admin_handler._aws,
         admin_handler.directory,
+        admin_handler.audits,
         reminders_settings.get_planner_settings,
         reminders_settings.get_worker_settings,
         reminders_planner.planner,
@@ -121,6 +125,9 @@ def _reset_functions() -> None:
         transparency_settings.get_settings,
         transparency_handler.service,
         transparency_handler._aws,
+        auditor_settings.get_settings,
+        auditor_handler.auditor,
+        auditor_handler._aws,
     ):
         cached.cache_clear()
 

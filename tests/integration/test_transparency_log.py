@@ -86,7 +86,6 @@ def test_a_record_is_proven_against_a_signed_checkpoint(clock: SettableClock, st
     assert latest.body == call("GET", f"/v1/transparency/checkpoints/{size}", as_=None).body
 
 
-
 def test_a_new_event_is_pending_until_the_next_checkpoint(clock: SettableClock) -> None:
     reg_id, _ = complete_draft()
     run("transparency-checkpoint")

@@ -13,12 +13,14 @@ oldest first, so a queue is one Query whose cost follows its own pending request
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from core.audit import RecordHead
 from core.corrections import Correction, CorrectionStatus
-from core.store.dynamo import TxItem, marshal, put_if_version, put_new, unmarshal
+from core.store.dynamo import HEAD_ATTRIBUTES, TxItem, marshal, put_if_version, put_new, record_head, scan, unmarshal
 
 ID_PREFIX = "COR-"
 DDO_QUEUE = "ddo_queue"
@@ -63,6 +65,19 @@ class CorrectionStore:
             "Item"
         )
         return None if item is None else Correction.model_validate(unmarshal(item))
+
+    def heads(self) -> Iterator[RecordHead]:
+        """Every request's version and chain head, for the transparency auditor: a Scan that reads the
+        key and those two attributes only (pending markers left out)."""
+        request = {
+            "TableName": self._table,
+            "ProjectionExpression": "pk, #version, #head",
+            "FilterExpression": "begins_with(pk, :id)",
+            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
+            "ExpressionAttributeValues": {":id": {"S": ID_PREFIX}},
+        }
+        for item in scan(self._client, request):
+            yield record_head(f"correction#{item['pk']['S']}", item)
 
     def pending_id(self, programme_id: str, employee_code: str) -> str | None:
         """The employee's pending request, if there is one."""

@@ -11,15 +11,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from core.audit import GENESIS_HASH
+from core.audit import GENESIS_HASH, RecordHead
 from core.auth import Role
 from core.identity import IdentityLink, Official
-from core.store.dynamo import TxItem, marshal, put_if_version, put_new, unmarshal
+from core.store.dynamo import HEAD_ATTRIBUTES, TxItem, marshal, put_if_version, put_new, record_head, scan, unmarshal
 
 BY_ROLE = "by_role"
 
@@ -97,6 +98,19 @@ class DirectoryStore:
     def official(self, username: str) -> StoredOfficial | None:
         item = self._client.get_item(TableName=self._table, Key=official_key(username), ConsistentRead=True).get("Item")
         return None if item is None else self._stored_official(unmarshal(item))
+
+    def heads(self) -> Iterator[RecordHead]:
+        """Every official's version and chain head, for the transparency auditor: a Scan that reads the
+        key and those two attributes only (the links every request reads are left out)."""
+        request = {
+            "TableName": self._table,
+            "ProjectionExpression": "pk, #version, #head",
+            "FilterExpression": "begins_with(pk, :official)",
+            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
+            "ExpressionAttributeValues": {":official": {"S": official_entity("")}},
+        }
+        for item in scan(self._client, request):
+            yield record_head(item["pk"]["S"], item)
 
     @staticmethod
     def _stored_official(item: dict[str, Any]) -> StoredOfficial:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from core.audit import RecordHead
 from core.errors import Busy
 
 _serializer = TypeSerializer()
@@ -124,6 +125,28 @@ def query_partition(client: Any, table: str, pk: str) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return items
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def scan(client: Any, request: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item a Scan returns, page by page, as DynamoDB gives them (the auditor's read: no request
+    path or job that serves people scans)."""
+    paging = dict(request)
+    while True:
+        page = client.scan(**paging)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        paging["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+HEAD_ATTRIBUTES = {"#version": "version", "#head": "event_head"}
+
+
+def record_head(entity: str, item: Mapping[str, Any]) -> RecordHead:
+    """A record's version and chain head, from a raw item (absent: version 0, no head)."""
+    version = item.get("version", {}).get("N")
+    head = item.get("event_head", {}).get("S")
+    return RecordHead(entity=entity, version=int(version) if version else 0, event_head=head or None)
 
 
 @dataclass

@@ -8,12 +8,14 @@ index: the transparency sequencer sweeps that index in `sequence_key` order, giv
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
 
 from core.audit import AuditEvent, LoggedEvent
-from core.store.dynamo import TxItem, marshal, unmarshal
+from core.store.dynamo import TxItem, marshal, scan, unmarshal
 from core.transparency import Unsequenced
+from core.transparency_audit import StoredEvent
 
 UNSEQUENCED = "pending"
 UNSEQUENCED_INDEX = "unsequenced"
@@ -74,6 +76,25 @@ class EventStore:
             if "LastEvaluatedKey" not in page:
                 return events
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def every_event(self) -> Iterator[StoredEvent]:
+        """Every event as stored, in no order: the transparency auditor's one pass over the table. Read
+        consistently, so no event committed before the scan reached its partition is missed."""
+        request = {
+            "TableName": self._table,
+            "ConsistentRead": True,
+            "ProjectionExpression": "pk, #seq, #body, #hash, leaf_index",
+            "ExpressionAttributeNames": {"#seq": "seq", "#body": "body", "#hash": "hash"},
+        }
+        for item in scan(self._client, request):
+            leaf_index = item.get("leaf_index", {}).get("N")
+            yield StoredEvent(
+                entity=item["pk"]["S"],
+                seq=int(item["seq"]["N"]),
+                body=item.get("body", {}).get("S"),
+                hash=item.get("hash", {}).get("S"),
+                leaf_index=int(leaf_index) if leaf_index is not None else None,
+            )
 
     # ------------------------------------------------------------------ the transparency sequencer
     def unsequenced(self, limit: int) -> list[Unsequenced]:

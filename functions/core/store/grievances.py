@@ -15,14 +15,26 @@ Four sparse indexes keep every list and sweep a Query whose cost follows its own
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.audit import RecordHead
 from core.grievance import Attachment, Grievance, GrievanceStatus, Level, utc_key
 from core.registration import DocumentStatus
 from core.store.counters import shard_of
-from core.store.dynamo import TxItem, marshal, put_if_version, put_new, query_partition, unmarshal
+from core.store.dynamo import (
+    HEAD_ATTRIBUTES,
+    TxItem,
+    marshal,
+    put_if_version,
+    put_new,
+    query_partition,
+    record_head,
+    scan,
+    unmarshal,
+)
 
 RECORD_SK = "GRIEVANCE"
 ATTACHMENT_PREFIX = "ATT#"
@@ -97,6 +109,19 @@ class GrievanceStore:
             return None
         attachments = [Attachment.model_validate(i) for i in items if i["sk"].startswith(ATTACHMENT_PREFIX)]
         return Grievance.model_validate({**record, "attachments": attachments})
+
+    def heads(self) -> Iterator[RecordHead]:
+        """Every grievance's version and chain head, for the transparency auditor: a Scan that reads
+        the keys and those two attributes only (its role may read nothing else of the table)."""
+        request = {
+            "TableName": self._table,
+            "ProjectionExpression": "pk, sk, #version, #head",
+            "FilterExpression": "sk = :record",
+            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
+            "ExpressionAttributeValues": {":record": {"S": RECORD_SK}},
+        }
+        for item in scan(self._client, request):
+            yield record_head(f"grievance#{item['pk']['S']}", item)
 
     def page(
         self, *, index: str, partition: str, where: ListFilter, limit: int, start: dict[str, Any] | None

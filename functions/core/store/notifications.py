@@ -104,10 +104,20 @@ class NotificationStore:
         sk = f"{seq:010d}" if index == 0 else f"{seq:010d}#{index}"
         return self._put(f"request#{entity}", sk, recipient, template, data, at, contact)
 
-    def job_request(self, *, job_run: str, recipient: str, template: str, data: dict[str, Any], at: datetime) -> TxItem:
+    def job_request(
+        self,
+        *,
+        job_run: str,
+        recipient: str,
+        template: str,
+        data: dict[str, Any],
+        at: datetime,
+        contact: Contact | None = None,
+    ) -> TxItem:
         """A job's request to `recipient`, once per run of the job (`job_run` names the job, programme
-        and deadline): a second put for the same recipient fails its condition."""
-        return self._put(f"request#job#{job_run}", recipient, recipient, template, data, at)
+        and deadline): a second put for the same recipient fails its condition. `contact` sends to that
+        address (an official's, from the directory) rather than looking the recipient up."""
+        return self._put(f"request#job#{job_run}", recipient, recipient, template, data, at, contact)
 
     def _put(
         self,

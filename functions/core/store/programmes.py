@@ -6,18 +6,19 @@ A window extension made by an admin reaches every function within `max_age` seco
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import DynamoDBProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from pydantic import BaseModel, ConfigDict
 
-from core.audit import GENESIS_HASH
+from core.audit import GENESIS_HASH, RecordHead
 from core.aws import AwsClients
 from core.errors import ProgrammeUnavailable
 from core.programme import Programme
 from core.settings import FunctionSettings
-from core.store.dynamo import TxItem, marshal, put_new
+from core.store.dynamo import HEAD_ATTRIBUTES, TxItem, marshal, put_new, record_head, scan
 
 
 class StoredProgramme(BaseModel):
@@ -93,6 +94,19 @@ class ProgrammeStore:
             version=int(item.get("version", {}).get("N", "0")),
             event_head=item.get("event_head", {}).get("S", GENESIS_HASH),
         )
+
+    def heads(self) -> Iterator[RecordHead]:
+        """Every programme's version and chain head, for the transparency auditor: a Scan that reads the
+        key and those two attributes only (a seeded programme has version 0 and no chain)."""
+        request = {
+            "TableName": self._table,
+            "ProjectionExpression": "pk, #version, #head",
+            "FilterExpression": "begins_with(pk, :programme)",
+            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
+            "ExpressionAttributeValues": {":programme": {"S": programme_key("")}},
+        }
+        for item in scan(self._client, request):
+            yield record_head(item["pk"]["S"], item)
 
     def replace(self, stored: StoredProgramme, programme: Programme, *, event_head: str) -> TxItem:
         """The new programme, only if nobody changed it since `stored` was read."""

@@ -6,14 +6,25 @@ document, so a client requesting several uploads at once never overwrites anothe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from core.audit import RecordHead
 from core.registration import Document, Registration, RegistrationStatus
 from core.store.counters import SHARDS, shard_of
-from core.store.dynamo import TxItem, marshal, put_if_version, put_new, query_partition, unmarshal
+from core.store.dynamo import (
+    HEAD_ATTRIBUTES,
+    TxItem,
+    marshal,
+    put_if_version,
+    put_new,
+    query_partition,
+    record_head,
+    scan,
+    unmarshal,
+)
 
 RECORD_SK = "REGISTRATION"
 DOC_PREFIX = "DOC#"
@@ -112,6 +123,19 @@ class RegistrationStore:
             return None
         documents = [Document.model_validate(i) for i in items if i["sk"].startswith(DOC_PREFIX)]
         return Registration.model_validate({**record, "documents": documents})
+
+    def heads(self) -> Iterator[RecordHead]:
+        """Every registration's version and chain head, for the transparency auditor: a Scan that reads
+        the keys and those two attributes only (its role may read nothing else of the table)."""
+        request = {
+            "TableName": self._table,
+            "ProjectionExpression": "pk, sk, #version, #head",
+            "FilterExpression": "sk = :record",
+            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
+            "ExpressionAttributeValues": {":record": {"S": RECORD_SK}},
+        }
+        for item in scan(self._client, request):
+            yield record_head(f"registration#{item['pk']['S']}", item)
 
     def _record_item(self, registration: Registration) -> dict[str, Any]:
         body = registration.model_dump(mode="json", exclude={"documents"})

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -21,12 +21,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from core.audit import GENESIS_HASH
+from core.audit import GENESIS_HASH, RecordHead
 from core.corrections import CertifiedMobile, ten_digits
 from core.eligibility import superannuation_date
 from core.errors import Busy
 from core.service_record import ServiceRecord
-from core.store.dynamo import TxItem, marshal, unmarshal
+from core.store.dynamo import HEAD_ATTRIBUTES, TxItem, marshal, record_head, scan, unmarshal
 
 UNREGISTERED = "unregistered"
 UNREGISTERED_SHARDS = 8
@@ -122,6 +122,18 @@ class RollStore:
         if "Item" not in response:
             return None
         return _entry(unmarshal(response["Item"]))
+
+    def heads(self) -> Iterator[RecordHead]:
+        """Every entry that keeps a chain (a certified mobile), with its version and head, for the
+        transparency auditor: a Scan that reads the keys and those two attributes only."""
+        request = {
+            "TableName": self._table,
+            "ProjectionExpression": "employee_code, programme_id, #version, #head",
+            "FilterExpression": "attribute_exists(#version) OR attribute_exists(#head)",
+            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
+        }
+        for item in scan(self._client, request):
+            yield record_head(f"roll#{item['employee_code']['S']}", item)
 
     def entries(self, codes: Sequence[str], programme_id: str) -> dict[str, RollEntry]:
         """Up to 100 entries by employee code (one BatchGetItem); codes not on the roll are left out."""

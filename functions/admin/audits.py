@@ -1,0 +1,29 @@
+"""The transparency auditor's runs, for the state's admins: newest first, a page per Query."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.auth import Principal, Role
+from core.errors import InvalidCursor
+from core.store.audits import AuditStore
+from core.transparency_audit import AuditRun
+
+
+@dataclass(frozen=True)
+class AuditRunPage:
+    runs: list[AuditRun]
+    last_key: dict[str, Any] | None
+
+
+class AuditRuns:
+    def __init__(self, audits: AuditStore) -> None:
+        self._audits = audits
+
+    def page(self, principal: Principal, *, limit: int, start: dict[str, Any] | None) -> AuditRunPage:
+        principal.require(Role.ADMIN)
+        if start is not None and not AuditStore.is_run_position(start):
+            raise InvalidCursor("That cursor belongs to another list; start again without it.")
+        runs, last_key = self._audits.runs(limit=limit, start=start)
+        return AuditRunPage(runs=runs, last_key=last_key)
