@@ -438,34 +438,33 @@ def _locate(
     size = checkpoint.tree_size
     findings: list[Finding] = []
     frontier: list[tuple[Range, bytes]] = [(Range(0, size), root)]
-    located = 0
+    left_out: Range | None = None  # the first differing range beyond the limit
     while frontier:
+        room = limit - len(findings)
+        if len(frontier) > room:  # at most `limit` paths are followed: the reads stay O(limit * log n)
+            left_out = left_out or frontier[room][0]
+            frontier = frontier[:room]
         splits = []
         for span, trusted in frontier:
-            if span.end - span.start == 1:
-                located += 1
-                held = leaves.get(span.start)
-                if held is not None:  # a missing leaf is a leaf_missing finding already
-                    findings.append(
-                        Finding(
-                            kind=FindingKind.LEAF_DIFFERS,
-                            entity=held[0],
-                            seq=held[1],
-                            leaf_index=span.start,
-                            detail=f"The event is not the one checkpoint {size} committed to at this leaf: it "
-                            "was rewritten after it was logged.",
-                            expected=trusted.hex(),
-                            found=recomputed.leaf(span.start).hex(),
-                        )
-                    )
+            if span.end - span.start > 1:
+                k = 1 << ((span.end - span.start - 1).bit_length() - 1)
+                splits.append((span, trusted, Range(span.start, span.start + k), Range(span.start + k, span.end)))
                 continue
-            k = 1 << ((span.end - span.start - 1).bit_length() - 1)
-            splits.append((span, trusted, Range(span.start, span.start + k), Range(span.start + k, span.end)))
+            held = leaves.get(span.start)
+            if held is not None:  # a leaf no event carries is a leaf_missing finding already
+                findings.append(
+                    Finding(
+                        kind=FindingKind.LEAF_DIFFERS,
+                        entity=held[0],
+                        seq=held[1],
+                        leaf_index=span.start,
+                        detail=f"The event is not the one checkpoint {size} committed to at this leaf: it was "
+                        "rewritten after it was logged.",
+                        expected=trusted.hex(),
+                        found=recomputed.leaf(span.start).hex(),
+                    )
+                )
         if not splits:
-            break
-        if located >= limit:
-            first = splits[0][0]
-            findings.append(_unlocated(size, first, "more leaves differ than one run names"))
             break
         nodes = stored(merkle.nodes_of(r for _, _, left, right in splits for r in (left, right)))
         frontier = []
@@ -483,6 +482,8 @@ def _locate(
                 for half, stored_hash in ((left, left_hash), (right, right_hash))
                 if recomputed.range(half) != stored_hash
             )
+    if left_out is not None:
+        findings.append(_unlocated(size, left_out, f"more leaves differ than one run names ({limit})"))
     return findings
 
 
