@@ -20,7 +20,7 @@ from typing import Any
 
 from core.audit import RecordHead
 from core.corrections import Correction, CorrectionStatus
-from core.store.dynamo import HEAD_ATTRIBUTES, TxItem, marshal, put_if_version, put_new, record_head, scan, unmarshal
+from core.store.dynamo import TxItem, head_items, marshal, put_if_version, put_new, record_head, unmarshal
 
 ID_PREFIX = "COR-"
 DDO_QUEUE = "ddo_queue"
@@ -69,14 +69,10 @@ class CorrectionStore:
     def heads(self) -> Iterator[RecordHead]:
         """Every request's version and chain head, for the transparency auditor: a Scan that reads the
         key and those two attributes only (pending markers left out)."""
-        request = {
-            "TableName": self._table,
-            "ProjectionExpression": "pk, #version, #head",
-            "FilterExpression": "begins_with(pk, :id)",
-            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
-            "ExpressionAttributeValues": {":id": {"S": ID_PREFIX}},
-        }
-        for item in scan(self._client, request):
+        found = head_items(
+            self._client, self._table, keys="pk", where="begins_with(pk, :id)", values={":id": {"S": ID_PREFIX}}
+        )
+        for item in found:
             yield record_head(f"correction#{item['pk']['S']}", item)
 
     def pending_id(self, programme_id: str, employee_code: str) -> str | None:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from core.audit import GENESIS_HASH, RecordHead
 from core.auth import Role
 from core.identity import IdentityLink, Official
-from core.store.dynamo import HEAD_ATTRIBUTES, TxItem, marshal, put_if_version, put_new, record_head, scan, unmarshal
+from core.store.dynamo import TxItem, head_items, marshal, put_if_version, put_new, record_head, unmarshal
 
 BY_ROLE = "by_role"
 
@@ -102,14 +102,14 @@ class DirectoryStore:
     def heads(self) -> Iterator[RecordHead]:
         """Every official's version and chain head, for the transparency auditor: a Scan that reads the
         key and those two attributes only (the links every request reads are left out)."""
-        request = {
-            "TableName": self._table,
-            "ProjectionExpression": "pk, #version, #head",
-            "FilterExpression": "begins_with(pk, :official)",
-            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
-            "ExpressionAttributeValues": {":official": {"S": official_entity("")}},
-        }
-        for item in scan(self._client, request):
+        found = head_items(
+            self._client,
+            self._table,
+            keys="pk",
+            where="begins_with(pk, :official)",
+            values={":official": {"S": official_entity("")}},
+        )
+        for item in found:
             yield record_head(item["pk"]["S"], item)
 
     @staticmethod

@@ -139,7 +139,21 @@ def scan(client: Any, request: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         paging["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-HEAD_ATTRIBUTES = {"#version": "version", "#head": "event_head"}
+def head_items(
+    client: Any, table: str, *, keys: str, where: str, values: Mapping[str, Any] | None = None
+) -> Iterator[dict[str, Any]]:
+    """The items matching `where`, with their `keys`, `version` and `event_head` and nothing else: the
+    transparency auditor's Scan, whose role may name no other attribute (so it reads no personal data)."""
+    request: dict[str, Any] = {
+        "TableName": table,
+        "Select": "SPECIFIC_ATTRIBUTES",
+        "ProjectionExpression": f"{keys}, #version, #head",
+        "FilterExpression": where,
+        "ExpressionAttributeNames": {"#version": "version", "#head": "event_head"},
+    }
+    if values:
+        request["ExpressionAttributeValues"] = dict(values)
+    return scan(client, request)
 
 
 def record_head(entity: str, item: Mapping[str, Any]) -> RecordHead:

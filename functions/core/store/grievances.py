@@ -25,14 +25,13 @@ from core.grievance import Attachment, Grievance, GrievanceStatus, Level, utc_ke
 from core.registration import DocumentStatus
 from core.store.counters import shard_of
 from core.store.dynamo import (
-    HEAD_ATTRIBUTES,
     TxItem,
+    head_items,
     marshal,
     put_if_version,
     put_new,
     query_partition,
     record_head,
-    scan,
     unmarshal,
 )
 
@@ -113,14 +112,10 @@ class GrievanceStore:
     def heads(self) -> Iterator[RecordHead]:
         """Every grievance's version and chain head, for the transparency auditor: a Scan that reads
         the keys and those two attributes only (its role may read nothing else of the table)."""
-        request = {
-            "TableName": self._table,
-            "ProjectionExpression": "pk, sk, #version, #head",
-            "FilterExpression": "sk = :record",
-            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
-            "ExpressionAttributeValues": {":record": {"S": RECORD_SK}},
-        }
-        for item in scan(self._client, request):
+        found = head_items(
+            self._client, self._table, keys="pk, sk", where="sk = :record", values={":record": {"S": RECORD_SK}}
+        )
+        for item in found:
             yield record_head(f"grievance#{item['pk']['S']}", item)
 
     def page(

@@ -18,7 +18,7 @@ from core.aws import AwsClients
 from core.errors import ProgrammeUnavailable
 from core.programme import Programme
 from core.settings import FunctionSettings
-from core.store.dynamo import HEAD_ATTRIBUTES, TxItem, marshal, put_new, record_head, scan
+from core.store.dynamo import TxItem, head_items, marshal, put_new, record_head
 
 
 class StoredProgramme(BaseModel):
@@ -98,14 +98,14 @@ class ProgrammeStore:
     def heads(self) -> Iterator[RecordHead]:
         """Every programme's version and chain head, for the transparency auditor: a Scan that reads the
         key and those two attributes only (a seeded programme has version 0 and no chain)."""
-        request = {
-            "TableName": self._table,
-            "ProjectionExpression": "pk, #version, #head",
-            "FilterExpression": "begins_with(pk, :programme)",
-            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
-            "ExpressionAttributeValues": {":programme": {"S": programme_key("")}},
-        }
-        for item in scan(self._client, request):
+        found = head_items(
+            self._client,
+            self._table,
+            keys="pk",
+            where="begins_with(pk, :programme)",
+            values={":programme": {"S": programme_key("")}},
+        )
+        for item in found:
             yield record_head(item["pk"]["S"], item)
 
     def replace(self, stored: StoredProgramme, programme: Programme, *, event_head: str) -> TxItem:

@@ -15,14 +15,13 @@ from core.audit import RecordHead
 from core.registration import Document, Registration, RegistrationStatus
 from core.store.counters import SHARDS, shard_of
 from core.store.dynamo import (
-    HEAD_ATTRIBUTES,
     TxItem,
+    head_items,
     marshal,
     put_if_version,
     put_new,
     query_partition,
     record_head,
-    scan,
     unmarshal,
 )
 
@@ -127,14 +126,10 @@ class RegistrationStore:
     def heads(self) -> Iterator[RecordHead]:
         """Every registration's version and chain head, for the transparency auditor: a Scan that reads
         the keys and those two attributes only (its role may read nothing else of the table)."""
-        request = {
-            "TableName": self._table,
-            "ProjectionExpression": "pk, sk, #version, #head",
-            "FilterExpression": "sk = :record",
-            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
-            "ExpressionAttributeValues": {":record": {"S": RECORD_SK}},
-        }
-        for item in scan(self._client, request):
+        found = head_items(
+            self._client, self._table, keys="pk, sk", where="sk = :record", values={":record": {"S": RECORD_SK}}
+        )
+        for item in found:
             yield record_head(f"registration#{item['pk']['S']}", item)
 
     def _record_item(self, registration: Registration) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from core.corrections import CertifiedMobile, ten_digits
 from core.eligibility import superannuation_date
 from core.errors import Busy
 from core.service_record import ServiceRecord
-from core.store.dynamo import HEAD_ATTRIBUTES, TxItem, marshal, record_head, scan, unmarshal
+from core.store.dynamo import TxItem, head_items, marshal, record_head, unmarshal
 
 UNREGISTERED = "unregistered"
 UNREGISTERED_SHARDS = 8
@@ -126,13 +126,13 @@ class RollStore:
     def heads(self) -> Iterator[RecordHead]:
         """Every entry that keeps a chain (a certified mobile), with its version and head, for the
         transparency auditor: a Scan that reads the keys and those two attributes only."""
-        request = {
-            "TableName": self._table,
-            "ProjectionExpression": "employee_code, programme_id, #version, #head",
-            "FilterExpression": "attribute_exists(#version) OR attribute_exists(#head)",
-            "ExpressionAttributeNames": HEAD_ATTRIBUTES,
-        }
-        for item in scan(self._client, request):
+        found = head_items(
+            self._client,
+            self._table,
+            keys="employee_code, programme_id",
+            where="attribute_exists(#version) OR attribute_exists(#head)",
+        )
+        for item in found:
             yield record_head(f"roll#{item['employee_code']['S']}", item)
 
     def entries(self, codes: Sequence[str], programme_id: str) -> dict[str, RollEntry]:
