@@ -149,5 +149,5 @@ class RecordHead(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     entity: str
-    version: int = Field(default=0, ge=0)
+    version: int = 0  # as found: an edited record may hold any number
     event_head: str | None = None

@@ -192,7 +192,7 @@ class EventLedger:
                 )
             )
         prev = fields.get("prev_hash") if fields else None
-        at = fields.get("at") if fields else None
+        at = fields.get("at") if fields and computed == stored_hash else None  # an altered time is not believed
         self.chains[event.entity][event.seq] = Link(
             hash=stored_hash,
             prev_hash=prev if isinstance(prev, str) else None,
@@ -225,9 +225,10 @@ def _recent(at: str | None, started_at: datetime) -> bool:
     if at is None:
         return False
     try:
-        return datetime.fromisoformat(at) >= started_at - IN_FLIGHT
+        written = datetime.fromisoformat(at)
     except ValueError:
         return False
+    return written.tzinfo is not None and written >= started_at - IN_FLIGHT
 
 
 def chain_findings(

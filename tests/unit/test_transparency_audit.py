@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from core.audit import GENESIS_HASH, RecordHead
 from core.merkle import CompactRange, Node
+from core.store.dynamo import record_head
 from core.transparency import Checkpoint, SignedCheckpoint, event_leaf, log_id_of
 from core.transparency_audit import (
     Finding,
@@ -187,3 +188,12 @@ def test_only_checkpoints_signed_by_the_logs_key_are_trusted() -> None:
     changed = genuine.checkpoint.model_copy(update={"root_hash": h(0)})
     [served] = served_checkpoint_findings(genuine.model_copy(update={"checkpoint": changed}), [genuine])
     assert isinstance(served, Finding) and served.kind == FindingKind.CHECKPOINT_SERVED_DIFFERS
+
+
+def test_a_head_edited_into_nonsense_is_compared_not_crashed_on() -> None:
+    # A fractional version or a head that is not text matches no chain; an absent one is "no trail"
+    assert record_head("r", {"version": {"N": "1.5"}, "event_head": {"N": "7"}}) == RecordHead(entity="r", version=-1)
+    assert record_head("r", {}) == RecordHead(entity="r")
+    assert record_head("r", {"version": {"N": "-2"}}).version == -2
+    [moved] = chain_findings({"r": chain(1, at=NOW - timedelta(hours=1))}, [RecordHead(entity="r", version=-1)], NOW)
+    assert (moved.kind, moved.seq) == (FindingKind.HEAD_MOVED, 1)

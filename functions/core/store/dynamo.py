@@ -156,11 +156,21 @@ def head_items(
     return scan(client, request)
 
 
+def whole_number(text: str | None) -> int | None:
+    """A DynamoDB number that is a whole number (None: absent, or a fraction no seq or index can be)."""
+    if text is None:
+        return None
+    number = Decimal(text)
+    return int(number) if number == number.to_integral_value() else None
+
+
 def record_head(entity: str, item: Mapping[str, Any]) -> RecordHead:
-    """A record's version and chain head, from a raw item (absent: version 0, no head)."""
+    """A record's version and chain head, from a raw item as found, however it was edited (absent:
+    version 0 and no head; a version that is no whole number, or a head that is no text, matches nothing)."""
     version = item.get("version", {}).get("N")
     head = item.get("event_head", {}).get("S")
-    return RecordHead(entity=entity, version=int(version) if version else 0, event_head=head or None)
+    number = whole_number(version)
+    return RecordHead(entity=entity, version=-1 if version and number is None else number or 0, event_head=head or None)
 
 
 @dataclass

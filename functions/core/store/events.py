@@ -13,7 +13,7 @@ from datetime import UTC
 from typing import Any
 
 from core.audit import AuditEvent, LoggedEvent
-from core.store.dynamo import TxItem, marshal, scan, unmarshal
+from core.store.dynamo import TxItem, marshal, scan, unmarshal, whole_number
 from core.transparency import Unsequenced
 from core.transparency_audit import StoredEvent
 
@@ -87,13 +87,13 @@ class EventStore:
             "ExpressionAttributeNames": {"#seq": "seq", "#body": "body", "#hash": "hash"},
         }
         for item in scan(self._client, request):
-            leaf_index = item.get("leaf_index", {}).get("N")
+            seq = whole_number(item["seq"]["N"])
             yield StoredEvent(
                 entity=item["pk"]["S"],
-                seq=int(item["seq"]["N"]),
+                seq=-1 if seq is None else seq,  # no chain has it: its body and its chain's gap say so
                 body=item.get("body", {}).get("S"),
                 hash=item.get("hash", {}).get("S"),
-                leaf_index=int(leaf_index) if leaf_index is not None else None,
+                leaf_index=whole_number(item.get("leaf_index", {}).get("N")),
             )
 
     # ------------------------------------------------------------------ the transparency sequencer
