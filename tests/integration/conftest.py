@@ -107,6 +107,7 @@ def _reset_functions() -> None:
         reminders_planner._aws,
         reminders_worker.worker,
         reminders_worker._aws,
+        reminders_worker.checkpoint_requests,
         auth_settings.get_settings,
         auth_settings.get_trigger_settings,
         auth_handler._aws,
