@@ -27,7 +27,12 @@ from grievance import handler as grievance_handler
 from grievance import settings as grievance_settings
 from infra.local.events import LocalLambdaContext
 from infra.local.functions import FunctionRunner
-from infra.local.moto_fidelity import enforce_compliance_retention, install_cognito_fidelity, serialize_dynamodb
+from infra.local.moto_fidelity import (
+    cheap_transaction_rollback,
+    enforce_compliance_retention,
+    install_cognito_fidelity,
+    serialize_dynamodb,
+)
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
 from infra.local.template import LocalContext, function_environment, function_handlers, http_routes, load_template
@@ -129,6 +134,7 @@ def _reset_functions() -> None:
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> Iterator[LocalContext]:
     serialize_dynamodb()
+    cheap_transaction_rollback()
     enforce_compliance_retention()
     with mock_aws():
         template = load_template()
