@@ -4,7 +4,7 @@ counters and its notification requests."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,9 +43,13 @@ class ChangeRecorder:
         reason: str | None = None,
         documents: Sequence[Document] = (),
         extra: Sequence[TxItem] = (),
+        seal: Callable[[AuditEvent, Registration], Registration] | None = None,
     ) -> Registration:
         """Returns the stored image. Raises VersionConflict if anyone changed it meanwhile;
-        a failed condition on one of `extra` propagates as ConditionFailed for the caller."""
+        a failed condition on one of `extra` propagates as ConditionFailed for the caller.
+
+        `seal` sees the new event before anything is written and returns the image to store: what
+        names the event by its hash (a signed receipt) goes on the record, in the same transaction."""
         version = before.version + 1 if before else 1
         event = AuditEvent.create(
             entity=after.entity,
@@ -58,6 +62,8 @@ class ChangeRecorder:
             reason=reason,
         )
         stored = after.model_copy(update={"version": version, "event_head": event.hash, "updated_at": at})
+        if seal is not None:
+            stored = seal(event, stored)
         items = [
             self._registrations.create(stored)
             if before is None
@@ -145,8 +151,10 @@ class GrievanceRecorder:
         actor: Actor,
         at: datetime,
         extra: Sequence[TxItem] = (),
+        seal: Callable[[AuditEvent, Grievance], Grievance] | None = None,
     ) -> Grievance:
-        """Returns the stored image; VersionConflict if anyone changed it since `before` was read."""
+        """Returns the stored image; VersionConflict if anyone changed it since `before` was read.
+        `seal` as for a registration (ChangeRecorder.record)."""
         after = change.after
         version = before.version + 1 if before else 1
         event = AuditEvent.create(
@@ -160,6 +168,8 @@ class GrievanceRecorder:
             reason=change.reason,
         )
         stored = after.model_copy(update={"version": version, "event_head": event.hash, "updated_at": at})
+        if seal is not None:
+            stored = seal(event, stored)
         notifications = [
             self._notifications.request(
                 entity=stored.entity,

@@ -13,6 +13,7 @@ from core.auth import Principal, Role
 from core.clock import Clock
 from core.errors import Forbidden, NoDecision, NotFound
 from core.fairness import DECISION_SCOPE, DECISIONS, decision_amounts
+from core.receipts import ReceiptEvent, receipt_event
 from core.recorder import ChangeRecorder
 from core.registration import DECISION_OUTCOME, Decision, Document, Receipt, Registration, Review, SignedReceipt
 from core.signing import ReceiptSigner
@@ -62,6 +63,7 @@ class ReceiptCheck(BaseModel):
 
     signed_receipt: SignedReceipt
     verified: bool
+    event: ReceiptEvent
 
 
 class VerificationService:
@@ -160,7 +162,7 @@ class VerificationService:
             document_hashes={d.type.value: d.sha256 or "" for d in registration.current_documents().values()},
             key_id=self._signer.key_id,
         )
-        signed = self._signer.sign(receipt)
+        signed = self._signer.sign(receipt, into=SignedReceipt)
         review = Review(
             decision=request.decision,
             remarks=receipt.remarks,
@@ -227,7 +229,11 @@ class VerificationService:
         if registration.review is None:
             raise NoDecision("No decision has been recorded on this registration yet.")
         signed = registration.review.signed_receipt
-        return ReceiptCheck(signed_receipt=signed, verified=self._signer.verifies(signed))
+        return ReceiptCheck(
+            signed_receipt=signed,
+            verified=self._signer.verifies(signed),
+            event=receipt_event(self._events.logged_history(registration.entity), signed),
+        )
 
     def keys(self) -> dict[str, Any]:
         return self._signer.jwks()
