@@ -12,6 +12,7 @@ from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.corrections import CORRECTIONS, Correction
 from core.errors import InvalidState, VersionConflict
 from core.grievance import Grievance, GrievanceChange
+from core.outcomes import GRIEVANCE_OUTCOMES, grievance_outcome_labels, stats_scopes
 from core.registration import Document, Registration, RegistrationStatus
 from core.store.corrections import CorrectionStore
 from core.store.counters import CounterStore
@@ -193,6 +194,15 @@ class GrievanceRecorder:
                 shard_key=stored.grievance_id,
                 before=(before.counter_scopes(), before.counter_labels()) if before else None,
                 after=(stored.counter_scopes(), stored.counter_labels()),
+            ),
+            # Resolutions (days from filing) and escalations, for the public statistics: written only
+            # when one of them changes.
+            *self._counters.transition(
+                kind=GRIEVANCE_OUTCOMES,
+                programme_id=stored.programme_id,
+                shard_key=stored.grievance_id,
+                before=(stats_scopes(before.counter_scopes()), grievance_outcome_labels(before)) if before else None,
+                after=(stats_scopes(stored.counter_scopes()), grievance_outcome_labels(stored)),
             ),
             *notifications,
             *extra,

@@ -13,6 +13,7 @@ from core.auth import Principal, Role
 from core.clock import Clock
 from core.errors import Forbidden, NoDecision, NotFound
 from core.fairness import DECISION_SCOPE, DECISIONS, decision_amounts
+from core.outcomes import REGISTRATION_OUTCOMES, decision_outcome, stats_scopes
 from core.receipts import ReceiptEvent, receipt_event
 from core.recorder import ChangeRecorder
 from core.registration import DECISION_OUTCOME, Decision, Document, Receipt, Registration, Review, SignedReceipt
@@ -210,18 +211,34 @@ class VerificationService:
     def _decision_counters(
         self, registration: Registration, decision: Decision, role: Role, at: datetime
     ) -> list[TxItem]:
-        """The fairness report's tally. It compares DDOs, so a HoD's decision on an escalated record is not counted."""
-        if role != Role.DDO or registration.submitted_at is None:
+        """Every decision counts in the public statistics' outcomes (core.outcomes); the fairness report's
+        tally compares DDOs, so a HoD's decision on an escalated record is not counted there."""
+        if registration.submitted_at is None:
             return []
-        item = self._counters.add(
-            kind=DECISIONS,
-            programme_id=registration.programme_id,
-            shard_key=registration.registration_id,
-            scope=DECISION_SCOPE,
-            value=registration.counter_scopes()[DECISION_SCOPE],
-            amounts=decision_amounts(decision, submitted_at=registration.submitted_at, decided_at=at),
-        )
-        return [item] if item else []
+        outcome = decision_outcome(decision, submitted_at=registration.submitted_at, decided_at=at)
+        items = [
+            self._counters.add(
+                kind=REGISTRATION_OUTCOMES,
+                programme_id=registration.programme_id,
+                shard_key=registration.registration_id,
+                scope=scope,
+                value=value,
+                amounts=outcome,
+            )
+            for scope, value in stats_scopes(registration.counter_scopes()).items()
+        ]
+        if role == Role.DDO:
+            items.append(
+                self._counters.add(
+                    kind=DECISIONS,
+                    programme_id=registration.programme_id,
+                    shard_key=registration.registration_id,
+                    scope=DECISION_SCOPE,
+                    value=registration.counter_scopes()[DECISION_SCOPE],
+                    amounts=decision_amounts(decision, submitted_at=registration.submitted_at, decided_at=at),
+                )
+            )
+        return [item for item in items if item is not None]
 
     def receipt(self, principal: Principal, registration_id: str) -> ReceiptCheck:
         registration = self._load(registration_id)
