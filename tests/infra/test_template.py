@@ -495,6 +495,7 @@ def test_reminders_worker_changes_records_and_nothing_it_does_not_need(cloudform
         json.dumps({"Fn::GetAtt": ["EventsTable", "Arn"]}): ["dynamodb:PutItem"],
         json.dumps({"Fn::GetAtt": ["CountersTable", "Arn"]}): ["dynamodb:UpdateItem"],
         json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]}): ["dynamodb:GetItem"],
+        json.dumps({"Fn::GetAtt": ["CheckpointRequestQueue", "Arn"]}): ["sqs:SendMessage"],
         json.dumps({"Fn::GetAtt": ["JobWorkQueue", "Arn"]}): [
             "sqs:ChangeMessageVisibility",
             "sqs:DeleteMessage",
