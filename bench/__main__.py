@@ -5,7 +5,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench import cold_imports, grievance_routes, register_routes, reminder_sweep, roll_import, sign_in, verify_routes
+from bench import (
+    cold_imports,
+    grievance_routes,
+    register_routes,
+    reminder_sweep,
+    roll_import,
+    sign_in,
+    transparency,
+    verify_routes,
+)
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -24,6 +33,7 @@ def main() -> int:
         roll_import.run(),
         cold_imports.run(),
         sign_in.run(),
+        transparency.run(),
     ]
     RESULTS.write_text("\n".join(sections))
     print(RESULTS.read_text())
