@@ -12,6 +12,7 @@ from bench import (
     reminder_sweep,
     roll_import,
     sign_in,
+    transparency,
     transparency_audit,
     verify_routes,
 )
@@ -33,6 +34,7 @@ def main() -> int:
         roll_import.run(),
         cold_imports.run(),
         sign_in.run(),
+        transparency.run(),
         transparency_audit.run(),
     ]
     RESULTS.write_text("\n".join(sections))

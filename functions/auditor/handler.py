@@ -63,7 +63,7 @@ def auditor() -> TransparencyAuditor:
         ),
         log=TransparencyStore(dynamodb, settings.transparency_table),
         archive=CheckpointArchive(_aws().s3, settings.checkpoints_bucket),
-        key=KmsSigningKey(_aws().client("kms"), settings.transparency_key_id),
+        key=KmsSigningKey(lambda: _aws().client("kms"), settings.transparency_key_id),
         audits=AuditStore(dynamodb, settings.transparency_audits_table),
         officials=officials,
         notifications=NotificationStore(settings.notifications_table, dynamodb),

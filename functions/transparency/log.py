@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from typing import Any
 
@@ -48,10 +49,18 @@ def _checkpoint(reason: str) -> dict[str, Any]:
     return {"job": LogJob.CHECKPOINT.value, "checkpoint": signed.model_dump(mode="json"), "appended": report.appended}
 
 
+def _after(record: dict[str, Any]) -> str:
+    """Which job asked (for the log line); a message we cannot read still earns the checkpoint."""
+    try:
+        return str(json.loads(record.get("body") or "{}").get("after", "a deadline job"))
+    except (ValueError, AttributeError):
+        return "a deadline job"
+
+
 @observed()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     if "Records" in event:  # checkpoint requests after a deadline job: one checkpoint covers them all
-        reasons = sorted({str(record.get("body", "")) for record in event["Records"]})
+        reasons = sorted({_after(record) for record in event["Records"]})
         return _checkpoint(f"after {', '.join(reasons)}")
     request = LogJobRequest.model_validate(event)  # a malformed payload fails: the schedule's DLQ keeps it
     if request.dry_run:

@@ -4,6 +4,11 @@
   isolation. moto does not: two concurrent transactions conditioned on the same version can both
   pass, and a read can iterate a table while a transaction rewrites it. The local stack, the tests
   and the bench serialise moto's DynamoDB requests, which gives DynamoDB's isolation.
+* **DynamoDB transactions at scale.** Before a TransactWriteItems, moto deep-copies every table it
+  touches, once per item of the transaction, to roll back on failure: a transaction's cost grows
+  with the tables (100 items on a 100,000-event table copy ten million items). Here the backup is
+  the table's index of items plus copies of just the items the transaction names, taken once per
+  table: the same rollback, at a cost that follows the transaction, as DynamoDB's does.
 * **Cognito's custom authentication.** moto accepts `CUSTOM_AUTH` but runs no trigger and issues
   nothing. Here it calls the pool's Define, Create and Verify auth challenge triggers (its
   LambdaConfig) with Cognito's trigger events, in Cognito's order, and issues tokens when Define
@@ -21,12 +26,14 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
 import threading
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +41,9 @@ from typing import Any
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.core.exceptions import JsonRESTError
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.s3.exceptions import AccessDeniedByLock
 from moto.s3.models import S3Backend
@@ -59,6 +69,57 @@ def serialize_dynamodb() -> None:
 
     isolated._serialized = True  # type: ignore[attr-defined]
     DynamoHandler.call_action = isolated  # type: ignore[method-assign]
+
+
+_TRANSACTION = threading.local()
+
+
+def _rollback_copy(table: Table, memo: dict[int, Any]) -> Table:
+    """A table's state for a transaction's rollback: its items' index, sharing the items the
+    transaction does not name (it cannot change them) and copying the partitions it does."""
+    backups: dict[str, Table] | None = getattr(_TRANSACTION, "backups", None)
+    if backups is None:  # another thread's deep copy of a table meanwhile: in full, as moto makes it
+        clone = copy.copy(table)
+        clone.__dict__ = copy.deepcopy(table.__dict__, memo)
+        return clone
+    if table.name in backups:
+        return backups[table.name]
+    clone = copy.copy(table)
+    if table.range_key_attr is None:
+        clone.items = defaultdict(dict, table.items)
+    else:
+        clone.items = defaultdict(dict, {h: dict(ranges) for h, ranges in table.items.items()})
+    for hash_value in _TRANSACTION.touched.get(table.name, ()):
+        if hash_value in table.items:
+            clone.items[hash_value] = copy.deepcopy(table.items[hash_value], memo)
+    backups[table.name] = clone
+    return clone
+
+
+def cheap_transaction_rollback() -> None:
+    original = DynamoDBBackend.transact_write_items
+    if getattr(original, "_cheap", False):
+        return
+
+    @functools.wraps(original)
+    def transact(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        touched: dict[str, set[DynamoType]] = {}
+        for entry in transact_items:
+            for operation, request in entry.items():
+                table = self.tables.get(request.get("TableName", ""))
+                keys = request.get("Item" if operation == "Put" else "Key") or {}
+                if table is not None and table.hash_key_attr in keys:
+                    touched.setdefault(table.name, set()).add(DynamoType(keys[table.hash_key_attr]))
+        _TRANSACTION.backups, _TRANSACTION.touched = {}, touched
+        Table.__deepcopy__ = _rollback_copy  # type: ignore[attr-defined]
+        try:
+            original(self, transact_items)
+        finally:
+            del Table.__deepcopy__  # type: ignore[attr-defined]
+            _TRANSACTION.backups = None
+
+    transact._cheap = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact  # type: ignore[method-assign]
 
 
 def enforce_compliance_retention() -> None:
@@ -303,6 +364,7 @@ def main() -> None:
     from moto.server import main as moto_main  # noqa: PLC0415 - only the server process needs it
 
     serialize_dynamodb()
+    cheap_transaction_rollback()
     enforce_compliance_retention()
     endpoint = os.environ.get(LAMBDA_ENDPOINT_VARIABLE)
     if endpoint:

@@ -29,7 +29,12 @@ from grievance import handler as grievance_handler
 from grievance import settings as grievance_settings
 from infra.local.events import LocalLambdaContext
 from infra.local.functions import FunctionRunner
-from infra.local.moto_fidelity import enforce_compliance_retention, install_cognito_fidelity, serialize_dynamodb
+from infra.local.moto_fidelity import (
+    cheap_transaction_rollback,
+    enforce_compliance_retention,
+    install_cognito_fidelity,
+    serialize_dynamodb,
+)
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
 from infra.local.template import LocalContext, function_environment, function_handlers, http_routes, load_template
@@ -98,6 +103,7 @@ def _reset_functions() -> None:
         admin_settings.get_settings,
         admin_handler.service,
         admin_handler.reports,
+        admin_handler.public_stats,
         admin_handler.imports,
         admin_settings.get_import_settings,
         admin_importer.importer,
@@ -111,6 +117,7 @@ def _reset_functions() -> None:
         reminders_planner._aws,
         reminders_worker.worker,
         reminders_worker._aws,
+        reminders_worker.checkpoint_requests,
         auth_settings.get_settings,
         auth_settings.get_trigger_settings,
         auth_handler._aws,
@@ -135,6 +142,7 @@ def _reset_functions() -> None:
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> Iterator[LocalContext]:
     serialize_dynamodb()
+    cheap_transaction_rollback()
     enforce_compliance_retention()
     with mock_aws():
         template = load_template()

@@ -22,6 +22,7 @@ from infra.local.events import LocalLambdaContext
 from infra.local.template import LocalContext
 from tests.factories import claims, employee
 from tests.integration.conftest import call
+from tests.integration.test_deadline_jobs import AFTER_REGISTRATION, drain, run_job
 from tests.integration.test_registration_journey import complete_draft, submit
 from transparency import handler as transparency_handler
 from transparency import log
@@ -239,3 +240,23 @@ def test_a_dry_run_reports_what_is_pending_and_changes_nothing() -> None:
     answer = run("transparency-sequence", dry_run=True)
     assert answer["dry_run"] is True and answer["pending"] > 0
     assert run("transparency-sequence")["appended"] == answer["pending"]
+
+
+def test_a_deadline_job_that_changed_records_is_checkpointed_at_once(stack: LocalContext, clock: SettableClock) -> None:
+    # Given two drafts when registration closes
+    complete_draft()
+    complete_draft(as_=employee("EMP-0003"))
+    clock.set(AFTER_REGISTRATION, frozen=True)
+    # When close-registration is planned and its workers lapse the drafts
+    run_job("close-registration")
+    assert drain(stack) == 2
+    # Then the workers have asked the log for a checkpoint, and one checkpoint answers both requests
+    assert drain(stack, "TransparencyLogFunction") == 2
+    latest = call("GET", "/v1/transparency/checkpoints/latest", as_=None).body["checkpoint"]
+    events = boto3.client("dynamodb").scan(TableName=_events_table(), Select="COUNT")["Count"]
+    assert latest["tree_size"] == events  # the lapses included
+    assert latest["issued_at"] == AFTER_REGISTRATION.isoformat()
+    # And a deadline run that changes nothing asks for none
+    run_job("close-registration")
+    assert drain(stack) == 0
+    assert drain(stack, "TransparencyLogFunction") == 0
