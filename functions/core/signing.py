@@ -34,10 +34,15 @@ class ReceiptSigner:
         self._lock = threading.Lock()
 
     def sign(self, receipt: Receipt) -> SignedReceipt:
-        signature = self._kms.sign(
-            KeyId=self.key_id, Message=receipt_bytes(receipt), MessageType="RAW", SigningAlgorithm=ALGORITHM
-        )["Signature"]
+        signature = self.sign_der(receipt_bytes(receipt))
         return SignedReceipt(receipt=receipt, algorithm=ALGORITHM, signature=base64.b64encode(signature).decode())
+
+    def sign_der(self, message: bytes) -> bytes:
+        """ECDSA P-256 over SHA-256 of `message` (at most 4 KB), DER-encoded, as KMS returns it."""
+        signature: bytes = self._kms.sign(
+            KeyId=self.key_id, Message=message, MessageType="RAW", SigningAlgorithm=ALGORITHM
+        )["Signature"]
+        return signature
 
     def public_key(self) -> ec.EllipticCurvePublicKey:
         with self._lock:

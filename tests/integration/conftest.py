@@ -18,6 +18,8 @@ from admin import settings as admin_settings
 from auth import challenge as auth_challenge
 from auth import handler as auth_handler
 from auth import settings as auth_settings
+from certificates import handler as certificates_handler
+from certificates import settings as certificates_settings
 from core.clock import SettableClock, SystemClock, install_clock
 from core.store.directory import DirectoryStore
 from core.store.dynamo import transact_write
@@ -59,6 +61,7 @@ HANDLERS = {
     "AdminFunction": admin_handler,
     "AuthFunction": auth_handler,
     "RollFunction": roll_handler,
+    "CertificatesFunction": certificates_handler,
 }
 # Functions with no HTTP route: the deadline jobs' planner (scheduled) and worker (SQS).
 JOB_FUNCTIONS = {
@@ -113,6 +116,10 @@ def _reset_functions() -> None:
         roll_handler.service,
         roll_handler._aws,
         roll_handler.directory,
+        certificates_settings.get_settings,
+        certificates_handler.service,
+        certificates_handler._aws,
+        certificates_handler.directory,
     ):
         cached.cache_clear()
 
