@@ -5,6 +5,7 @@
     anubandh roll import FILE.csv (--stack NAME | --local URL | --endpoint URL) (--username U | --local-user U
                                   | --token T)
     anubandh roll status IMPORT_ID (same options)
+    anubandh verify certificate FILE_OR_JWS (--keys JWKS.json | --endpoint URL)   (infra/verify_cli.py)
 
 Where: `--stack NAME` reads the CloudFormation stack's Outputs (API URL, user pool, tables) with your
 AWS credentials; `--local URL` reads the same from the local stack's `GET /_local/stack` (make run).
@@ -71,6 +72,7 @@ from infra.deployment import DEFAULT_REGION, Deployment, aws_problem
 from infra.officials_csv import Known, parse_officials
 from infra.programmes import init_programme, read_programme_file
 from infra.sign_in import CognitoAdminAuth, Prompts, TerminalPrompts, admin_sign_in
+from infra.verify_cli import add_verify_commands
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # the API's roll_import_max_bytes: the pre-signed POST's limit
 MAX_OFFICIALS_BYTES = 5 * 1024 * 1024  # some thousand officials take well under 1 MB
@@ -890,6 +892,8 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("import_id", metavar="IMPORT_ID")
     _add_connection(status)
     status.set_defaults(handler=command_status)
+
+    add_verify_commands(commands)
     return parser
 
 
