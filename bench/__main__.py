@@ -5,7 +5,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench import cold_imports, grievance_routes, register_routes, reminder_sweep, roll_import, sign_in, verify_routes
+from bench import (
+    certificate_routes,
+    cold_imports,
+    grievance_routes,
+    register_routes,
+    reminder_sweep,
+    roll_import,
+    sign_in,
+    verify_routes,
+)
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
@@ -22,6 +31,7 @@ def main() -> int:
         grievance_routes.run(),
         reminder_sweep.run(),
         roll_import.run(),
+        certificate_routes.run(),
         cold_imports.run(),
         sign_in.run(),
     ]

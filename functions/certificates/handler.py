@@ -1,7 +1,7 @@
 """HTTP routes of the certificates function: the verifiable service certificate.
 
 Its own Lambda so that the QR code and PDF libraries load nowhere else; even here they load only
-for `?format=png|pdf` (certificates.render), never for the JSON answer or the public routes.
+for `?format=png` (certificates.qr) or `pdf` (certificates.pdf), never for the JSON answer or the public routes.
 """
 
 from __future__ import annotations
@@ -111,13 +111,16 @@ def get_certificate(
     certificate = service().certificate(caller(), id)
     if format == CertificateFormat.JSON:
         return Response(status_code=200, content_type="application/json", body=CertificateResponse.of(certificate))
-    from certificates import render  # noqa: PLC0415 - the QR and PDF libraries load only for the pictures
-
+    # The QR and PDF libraries load only for the pictures, each only for its own.
     if format == CertificateFormat.PNG:
-        qr = render.qr_code(certificate.credential)
-        logger.info("certificate qr", extra={"qr_version": qr.version, "qr_modules": qr.modules, "bytes": len(qr.png)})
+        from certificates.qr import qr_code  # noqa: PLC0415
+
+        qr = qr_code(certificate.credential)
+        logger.debug("certificate qr", extra={"qr_version": qr.version, "qr_modules": qr.modules, "bytes": len(qr.png)})
         return _binary(qr.png, "image/png", f"{certificate.serial}.png")
-    return _binary(render.certificate_pdf(certificate), "application/pdf", f"{certificate.serial}.pdf")
+    from certificates.pdf import certificate_pdf  # noqa: PLC0415
+
+    return _binary(certificate_pdf(certificate), "application/pdf", f"{certificate.serial}.pdf")
 
 
 @app.get(

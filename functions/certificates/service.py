@@ -148,8 +148,10 @@ class CertificateService:
             raise NotFound(f"There is no certificate {serial}; check the serial printed on it.")
         if certificate.status != CertificateStatus.VALID:
             return certificate
-        self._settle(certificate.registration_id)
-        settled = self._certificates.get(serial)
+        current = self._settle(certificate.registration_id, known=certificate).current
+        if current is not None and current.serial == serial:
+            return current
+        settled = self._certificates.get(serial)  # superseded or revoked by the settling
         assert settled is not None  # certificates are never deleted
         return settled
 
@@ -198,12 +200,19 @@ class CertificateService:
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ settling
-    def _settle(self, registration_id: str, read: Registration | None = None) -> Settled:
+    def _settle(
+        self, registration_id: str, read: Registration | None = None, known: Certificate | None = None
+    ) -> Settled:
+        """`read` and `known`: the registration and a certificate just read, so as not to read them again."""
         for attempt in range(1, ATTEMPTS + 1):
-            registration = read if read is not None and attempt == 1 else self._load(registration_id)
+            first = attempt == 1
+            registration = read if read is not None and first else self._load(registration_id)
             history = self._events.logged_history(registration.entity)
             chain = from_chain(history)
-            current = self._certificates.get(chain.current) if chain.current else None
+            if known is not None and first and chain.current == known.serial:
+                current: Certificate | None = known
+            else:
+                current = self._certificates.get(chain.current) if chain.current else None
             want = wanted(registration, history)
             try:
                 current = self._apply(registration, chain.issued, current, want)

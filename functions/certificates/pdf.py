@@ -1,46 +1,27 @@
-"""The certificate as pictures: its QR code (PNG) and a one-page bilingual PDF.
+"""The certificate as a one-page bilingual (Hindi and English) PDF with its QR code.
 
-Only this module imports the QR and PDF libraries, and the handler imports it only for `?format=png`
-or `pdf`, so neither the JSON answer nor the public status and verify routes pay for them (see
-bench/cold_imports.py). `segno` writes PNG itself (pure Python, no Pillow); `fpdf2` lays out the
-PDF and shapes Devanagari with HarfBuzz (`uharfbuzz`), in Noto Sans Devanagari (SIL Open Font
-License 1.1, from the `fontpkg-noto-sans-devanagari` package; it has Latin letters too, so one
-font serves both languages).
-
-The QR code holds the compact JWS as it is (byte mode), error correction M (15% of the symbol may be
-lost: an ID card gets scratched), raised when the same symbol size allows more. A certificate of
-about 480 characters is a version 17 symbol, 85 modules a side: printed 30 mm wide, a module is
-0.35 mm, which a phone camera reads from 10-15 cm.
+`fpdf2` lays out the page and shapes Devanagari with HarfBuzz (`uharfbuzz`), in Noto Sans Devanagari
+(SIL Open Font License 1.1, from the `fontpkg-noto-sans-devanagari` package; it has Latin letters
+too, so one font serves both languages). The QR code is drawn as vector modules, sharp at any size.
+Imported by the handler only for `?format=pdf`: fpdf2 brings Pillow and fontTools (about 0.3 s of
+cold import, bench/RESULTS.md).
 """
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 from pathlib import Path
 
 import fontpkg_noto_sans_devanagari
 import segno
 from fpdf import FPDF
-from pydantic import BaseModel, ConfigDict
 
+from certificates.qr import QR_BORDER, symbol
 from core.certificates import Certificate
 from core.credential import from_epoch
 
-QR_ERROR = "m"
-QR_BORDER = 4  # the quiet zone, in modules, that the standard requires
-PNG_SCALE = 4  # pixels a module: about 370 px, sharp printed up to 30 mm at 300 dpi
 FONT = "Noto"
 QR_MILLIMETRES = 50.0
-
-
-class QrCode(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    png: bytes
-    version: int
-    modules: int  # a side, without the quiet zone
-    error: str  # L, M, Q or H
 
 
 def _font_file() -> Path:
@@ -48,18 +29,6 @@ def _font_file() -> Path:
     if not files:
         raise FileNotFoundError("the Noto Sans Devanagari package holds no font file")
     return files[0]
-
-
-def _symbol(credential: str) -> segno.QRCode:
-    return segno.make_qr(credential, error=QR_ERROR, boost_error=True)
-
-
-def qr_code(credential: str) -> QrCode:
-    symbol = _symbol(credential)
-    buffer = io.BytesIO()
-    symbol.save(buffer, kind="png", scale=PNG_SCALE, border=QR_BORDER)
-    width, _ = symbol.symbol_size(border=0)
-    return QrCode(png=buffer.getvalue(), version=int(symbol.version), modules=int(width), error=str(symbol.error))
 
 
 def _date(moment: datetime) -> str:
@@ -84,9 +53,9 @@ def _rows(certificate: Certificate) -> list[tuple[str, str, str]]:
     ]
 
 
-def _draw_qr(pdf: FPDF, symbol: segno.QRCode, x: float, y: float, size: float) -> None:
+def _draw_qr(pdf: FPDF, made: segno.QRCode, x: float, y: float, size: float) -> None:
     """Vector modules (one rectangle a run of dark modules): sharp at any print size."""
-    rows = [list(row) for row in symbol.matrix_iter(scale=1, border=QR_BORDER)]
+    rows = [list(row) for row in made.matrix_iter(scale=1, border=QR_BORDER)]
     module = size / len(rows)
     pdf.set_fill_color(0, 0, 0)
     for r, row in enumerate(rows):
@@ -146,7 +115,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
 
     pdf.ln(6)
     top = pdf.get_y()
-    _draw_qr(pdf, _symbol(certificate.credential), pdf.l_margin, top, QR_MILLIMETRES)
+    _draw_qr(pdf, symbol(certificate.credential), pdf.l_margin, top, QR_MILLIMETRES)
     text_x = pdf.l_margin + QR_MILLIMETRES + 6
     pdf.set_xy(text_x, top + 2)
     pdf.set_font(FONT, size=10)
@@ -159,7 +128,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         new_x="LEFT",
         new_y="NEXT",
     )
-    pdf.ln(2)
+    pdf.set_xy(text_x, pdf.get_y() + 2)
     pdf.multi_cell(
         width,
         5,
