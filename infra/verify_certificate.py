@@ -1,13 +1,11 @@
-"""`anubandh verify ...`: checks anyone can run on what the portal signed, without trusting the portal.
+"""`anubandh verify certificate`: a service certificate checked on what the portal signed.
 
     anubandh verify certificate FILE_OR_JWS (--keys JWKS.json | --endpoint URL)
 
-The checks are the same pure code the server runs (functions/core/credential.py); a verdict is
-printed in Hindi and English, and the exit code is 0 when everything holds, 1 when something does
-not, 2 for bad usage or an unreadable file.
-
-A small registry: each check is an `add_<what>(commands)` function that adds its subcommand (with
-`handler` set, as the other commands do) to the `verify` group; list it in VERIFY_COMMANDS.
+The check is the same pure code the server's verify route runs (functions/core/credential.py); a
+verdict is printed in Hindi and English, and the exit code is 0 when the certificate is valid, 1 when
+it is not, 2 for bad usage or an unreadable file. `add_certificate(checks)` adds the subcommand to
+the `verify` group (infra/verify_cli.py).
 """
 
 from __future__ import annotations
@@ -176,17 +174,3 @@ def add_certificate(commands: Any) -> None:
     keys.add_argument("--keys", type=Path, metavar="JWKS.json", help="the published keys, saved from GET /v1/keys")
     keys.add_argument("--endpoint", metavar="URL", help="the API's base URL: keys and status are read from it")
     parser.set_defaults(handler=command_verify_certificate)
-
-
-# ---------------------------------------------------------------------------- the group
-
-VerifyCommand = Callable[[Any], None]
-VERIFY_COMMANDS: tuple[VerifyCommand, ...] = (add_certificate,)
-
-
-def add_verify_commands(subparsers: Any) -> None:
-    """Add `verify` and its subcommands to the CLI's top-level subparsers."""
-    verify = subparsers.add_parser("verify", help="check what the portal signed, without trusting the portal")
-    commands = verify.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for add in VERIFY_COMMANDS:
-        add(commands)
