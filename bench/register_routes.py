@@ -29,7 +29,7 @@ from core.store.dynamo import transact_write  # noqa: E402
 from core.store.programmes import ProgrammeStore  # noqa: E402
 from core.store.roll import RollEntry, RollStore  # noqa: E402
 from infra.local.events import LocalLambdaContext, http_api_event  # noqa: E402
-from infra.local.moto_fidelity import serialize_dynamodb  # noqa: E402
+from infra.local.moto_fidelity import cheap_transaction_rollback, serialize_dynamodb  # noqa: E402
 from infra.local.provision import provision  # noqa: E402
 from infra.local.seed import PROGRAMME, demo_roll  # noqa: E402
 from infra.local.template import function_environment, load_template, resources_of_type  # noqa: E402
@@ -126,6 +126,7 @@ def _environment() -> Any:
     os.environ.pop("AWS_ENDPOINT_URL", None)
     try:
         serialize_dynamodb()
+        cheap_transaction_rollback()
         with mock_aws():
             template = load_template()
             context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="bench")

@@ -5,7 +5,8 @@
     anubandh roll import FILE.csv (--stack NAME | --local URL | --endpoint URL) (--username U | --local-user U
                                   | --token T)
     anubandh roll status IMPORT_ID (same options)
-    anubandh verify certificate FILE_OR_JWS (--keys JWKS.json | --endpoint URL)   (infra/verify_cli.py)
+    anubandh verify record|log …  (infra/verify_cli.py: checks against the signed log, trusting no server)
+    anubandh verify certificate FILE_OR_JWS (--keys JWKS.json | --endpoint URL)   (infra/verify_certificate.py)
 
 Where: `--stack NAME` reads the CloudFormation stack's Outputs (API URL, user pool, tables) with your
 AWS credentials; `--local URL` reads the same from the local stack's `GET /_local/stack` (make run).

@@ -334,3 +334,15 @@ class CertificateNotValid(DomainError):
     code = "certificate_not_valid"
     status = 409
     title = "Only a valid certificate can be revoked"
+
+
+class CheckpointNotFound(DomainError):
+    code = "checkpoint_not_found"
+    status = 404
+    title = "No such checkpoint"
+
+
+class InvalidProofRange(DomainError):
+    code = "invalid_proof_range"
+    status = 422
+    title = "No proof between these tree sizes"

@@ -21,6 +21,7 @@ from core.http import Caller, create_resolver, decode_cursor, encode_cursor, ide
 from core.idempotency import IdempotentRunner
 from core.identity import Directory
 from core.observability import logger, observed
+from core.record_proofs import RecordProver
 from core.recorder import GrievanceRecorder
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
@@ -30,6 +31,8 @@ from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
+from core.store.transparency import TransparencyStore
+from core.transparency import RecordProof
 from core.uploads import ObjectStore
 from grievance.models import (
     ActionRequest,
@@ -88,6 +91,7 @@ def service() -> GrievanceService:
         objects=ObjectStore(_aws().s3, settings.documents_bucket),
         document_retention=timedelta(days=settings.document_retention_days),
         clock=current_clock(),
+        prover=RecordProver(events, TransparencyStore(dynamodb, settings.transparency_table), current_clock()),
     )
 
 
@@ -171,6 +175,19 @@ def get_grievance(id: str) -> GrievanceDetailResponse:
         timeline=[HistoryEvent.of(e) for e in detail.events],
         chain_valid=detail.verdict.valid,
     )
+
+
+@app.get(
+    "/v1/grievances/<id>/proof",
+    tags=["transparency"],
+    summary="Every event of the grievance with its inclusion proof against the latest checkpoint",
+    description="Whoever may read the grievance (owner, assignee, HoD, admin). Check it offline with "
+    "`anubandh verify record`. Events no checkpoint covers yet carry `pending_until`. "
+    "Problem codes: `unauthenticated`, `forbidden`, `not_found`.",
+    responses=problem_responses(401, 403, 404),
+)
+def get_proof(id: str) -> RecordProof:
+    return service().proof(caller(), id)
 
 
 @app.post(

@@ -44,6 +44,7 @@ from core.grievance import (
     utc_key,
 )
 from core.ids import new_attachment_id, new_grievance_id, new_grievance_number
+from core.record_proofs import RecordProver
 from core.recorder import GrievanceRecorder
 from core.registration import ContentType, DocumentStatus, RegistrationStatus
 from core.store.dynamo import ConditionFailed, transact_write
@@ -52,6 +53,7 @@ from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, GrievancePa
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
+from core.transparency import RecordProof
 from core.uploads import PRESIGN_TTL, ObjectStore, UploadGrant, require_within_limit
 
 MAX_ATTACHMENTS = 10
@@ -99,7 +101,9 @@ class GrievanceService:
         objects: ObjectStore,
         document_retention: timedelta,
         clock: Clock,
+        prover: RecordProver,
     ) -> None:
+        self._prover = prover
         self._programme_id = programme_id
         self._programmes = programmes
         self._grievances = grievances
@@ -235,6 +239,11 @@ class GrievanceService:
         return GrievanceDetail(
             grievance=grievance, events=events, verdict=verify_chain(events, expected_head=grievance.event_head)
         )
+
+    def proof(self, principal: Principal, grievance_id: str) -> RecordProof:
+        grievance = self._load(grievance_id)
+        require_grievance_read(principal, grievance)
+        return self._prover.prove(grievance.entity)
 
     # ------------------------------------------------------------------ changes
     def act(self, principal: Principal, grievance_id: str, command: ActionCommand) -> Grievance:

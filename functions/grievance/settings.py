@@ -12,6 +12,7 @@ class GrievanceSettings(IdempotentFunctionSettings):
     registrations_table: str
     roll_table: str
     events_table: str
+    transparency_table: str
     counters_table: str
     notifications_table: str
     documents_bucket: str

@@ -26,6 +26,7 @@ from core.http import Caller, create_resolver, decode_cursor, encode_cursor, ide
 from core.idempotency import IdempotentRunner
 from core.identity import Directory
 from core.observability import logger, observed, tracer
+from core.record_proofs import RecordProver
 from core.recorder import ChangeRecorder
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
@@ -33,6 +34,8 @@ from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
+from core.store.transparency import TransparencyStore
+from core.transparency import RecordProof
 from core.uploads import ObjectStore
 from register.models import (
     CreateRegistrationRequest,
@@ -85,6 +88,7 @@ def service() -> RegistrationService:
         document_retention=timedelta(days=settings.document_retention_days),
         dynamodb=dynamodb,
         clock=current_clock(),
+        prover=RecordProver(events, TransparencyStore(dynamodb, settings.transparency_table), current_clock()),
     )
 
 
@@ -250,6 +254,21 @@ def get_history(
         chain=history.verdict,
         next_cursor=encode_cursor({"after": page[-1].seq}) if more else None,
     )
+
+
+@app.get(
+    "/v1/registrations/<id>/proof",
+    tags=["transparency"],
+    summary="Every event of the registration with its inclusion proof against the latest checkpoint",
+    description="Owner, the record's DDO, the department's HoD, admin. Check it offline with "
+    "`anubandh verify record`: each `body` hashes to `hash`, each links to the previous, each audit path "
+    "takes its leaf to the checkpoint's root, and the checkpoint's signature verifies with "
+    "`/v1/transparency/keys`. Events no checkpoint covers yet carry `pending_until`. "
+    "Problem codes: `unauthenticated`, `forbidden`, `not_found`.",
+    responses=problem_responses(401, 403, 404),
+)
+def get_proof(id: str) -> RecordProof:
+    return service().proof(caller(), id)
 
 
 @app.get("/openapi.json", include_in_schema=False)

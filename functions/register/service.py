@@ -29,6 +29,7 @@ from core.errors import (
 )
 from core.ids import new_acknowledgement_number, new_document_id, new_registration_id
 from core.programme import DocumentType, Programme
+from core.record_proofs import RecordProver
 from core.recorder import ChangeRecorder
 from core.registration import (
     EDITABLE,
@@ -44,6 +45,7 @@ from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollEntry, RollStore
+from core.transparency import RecordProof
 from core.uploads import ObjectInspection, ObjectStore, UploadGrant, require_within_limit, upload_expiry
 
 UPLOAD_CHECK_ACTOR = Actor(id="system:upload-check", role="system")
@@ -99,7 +101,9 @@ class RegistrationService:
         document_retention: timedelta,
         dynamodb: Any,
         clock: Clock,
+        prover: RecordProver,
     ) -> None:
+        self._prover = prover
         self._programme_id = programme_id
         self._programmes = programmes
         self._roll = roll
@@ -138,6 +142,9 @@ class RegistrationService:
         events = self._events.history(registration.entity)
         verdict = verify_chain(events, expected_head=registration.event_head)
         return History(registration=registration, events=events, verdict=verdict)
+
+    def proof(self, principal: Principal, registration_id: str) -> RecordProof:
+        return self._prover.prove(self.get(principal, registration_id).entity)
 
     def document_download(
         self, principal: Principal, registration_id: str, document_id: str

@@ -11,6 +11,7 @@ class RegisterSettings(IdempotentFunctionSettings):
     registrations_table: str
     roll_table: str
     events_table: str
+    transparency_table: str
     counters_table: str
     documents_bucket: str
     # How long a confirmed document version stays locked against deletion (template parameter

@@ -32,6 +32,8 @@ class WorkerSettings(FunctionSettings):
     dlt_entity_id: str = ""
     events_table: str
     counters_table: str
+    # Once a deadline job has changed records, the transparency log is asked for a checkpoint.
+    checkpoint_queue_url: str
 
 
 @lru_cache(maxsize=1)

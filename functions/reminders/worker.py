@@ -28,6 +28,7 @@ from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
+from core.store.work_queue import WorkQueue
 from reminders.models import GrievanceBatch, NoticeBatch, ReminderBatch, WorkMessage
 from reminders.service import JobWorker
 from reminders.settings import get_worker_settings
@@ -36,6 +37,11 @@ from reminders.settings import get_worker_settings
 @lru_cache(maxsize=1)
 def _aws() -> AwsClients:
     return AwsClients.for_function(get_worker_settings())
+
+
+@lru_cache(maxsize=1)
+def checkpoint_requests() -> WorkQueue:
+    return WorkQueue(_aws().client("sqs"), get_worker_settings().checkpoint_queue_url)
 
 
 @lru_cache(maxsize=1)
@@ -84,6 +90,8 @@ def _work(record: SQSRecord) -> None:
         result = worker().remind(batch)
     else:
         result = worker().work(batch)
+        if result.done:  # records lapsed or escalated: a signed checkpoint should cover them at once
+            checkpoint_requests().send([{"after": result.job.value}])
     logger.info(
         "work batch done",
         extra={

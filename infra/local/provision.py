@@ -364,8 +364,15 @@ def _bucket(s3: Any, ctx: LocalContext, template: dict[str, Any], logical_id: st
     if "NotificationConfiguration" in given:
         _bucket_notifications(s3, name, logical_id, given["NotificationConfiguration"])
     if (given.get("ObjectLockConfiguration") or {}).get("Rule"):
-        # A default retention rule; CloudFormation's shape is the API's.
-        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=given["ObjectLockConfiguration"])
+        # A default retention rule; CloudFormation's shape is the API's, but a parameter resolves to text.
+        configuration = given["ObjectLockConfiguration"]
+        retention = dict(configuration["Rule"]["DefaultRetention"])
+        for unit in ("Days", "Years"):
+            if unit in retention:
+                retention[unit] = int(retention[unit])
+        s3.put_object_lock_configuration(
+            Bucket=name, ObjectLockConfiguration={**configuration, "Rule": {"DefaultRetention": retention}}
+        )
 
 
 def _bucket_exists(s3: Any, name: str) -> bool:

@@ -495,8 +495,8 @@ def test_an_asynchronously_invoked_function_keeps_its_failed_runs(cloudformation
         c["Properties"]["FunctionName"]["Ref"]: c["Properties"]["DestinationConfig"]["OnFailure"]["Destination"]
         for c in resources(cloudformation, "AWS::Lambda::EventInvokeConfig").values()
     }
-    assert scheduled == {"RemindersPlannerFunction"}
-    assert configured == {"RemindersPlannerFunction": {"Fn::GetAtt": ["ScheduleDLQ", "Arn"]}}
+    assert scheduled == {"RemindersPlannerFunction", "TransparencyLogFunction"}
+    assert configured == {function_id: {"Fn::GetAtt": ["ScheduleDLQ", "Arn"]} for function_id in scheduled}
 
 
 def test_reminders_worker_changes_records_and_nothing_it_does_not_need(cloudformation: dict[str, Any]) -> None:
@@ -521,6 +521,7 @@ def test_reminders_worker_changes_records_and_nothing_it_does_not_need(cloudform
         json.dumps({"Fn::GetAtt": ["EventsTable", "Arn"]}): ["dynamodb:PutItem"],
         json.dumps({"Fn::GetAtt": ["CountersTable", "Arn"]}): ["dynamodb:UpdateItem"],
         json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]}): ["dynamodb:GetItem"],
+        json.dumps({"Fn::GetAtt": ["CheckpointRequestQueue", "Arn"]}): ["sqs:SendMessage"],  # a checkpoint at once
         json.dumps({"Fn::GetAtt": ["JobWorkQueue", "Arn"]}): [
             "sqs:ChangeMessageVisibility",
             "sqs:DeleteMessage",
@@ -546,6 +547,8 @@ def test_every_schedule_runs_in_ist_with_retries_and_a_dead_letter_queue(cloudfo
         "verification-reminders",
         "superannuation-notice",
         "officer-digest",
+        "transparency-sequence",
+        "transparency-checkpoint",
     }
     queues = resources(cloudformation, "AWS::SQS::Queue")
     for name, schedule in schedules.items():
@@ -730,3 +733,37 @@ def test_replaced_documents_are_kept_in_cold_storage_never_expired(cloudformatio
     [rule] = bucket["LifecycleConfiguration"]["Rules"]
     assert rule["Status"] == "Enabled" and rule["NoncurrentVersionTransitions"]
     assert not {"ExpirationInDays", "NoncurrentVersionExpiration", "NoncurrentVersionExpirationInDays"} & set(rule)
+
+
+def test_checkpoints_are_locked_in_compliance_mode_for_a_parameter_of_days(cloudformation: dict[str, Any]) -> None:
+    bucket = resources(cloudformation, "AWS::S3::Bucket")["CheckpointsBucket"]["Properties"]
+    assert bucket["ObjectLockEnabled"] is True
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    retention = bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
+    assert retention == {"Mode": "COMPLIANCE", "Days": {"Ref": "CheckpointRetentionDays"}}
+    # Only the log writes checkpoints, and it can neither delete one nor touch a retention or legal hold.
+    writers = {
+        role_id
+        for role_id in resources(cloudformation, "AWS::IAM::Role")
+        for statement in _statements(cloudformation, role_id)
+        if "CheckpointsBucket" in json.dumps(statement.get("Resource"))
+    }
+    assert writers == {"TransparencyLogRole"}
+    actions = {
+        action
+        for statement in _statements(cloudformation, "TransparencyLogRole")
+        if "CheckpointsBucket" in json.dumps(statement.get("Resource"))
+        for action in _as_list(statement["Action"])
+    }
+    assert actions == {"s3:PutObject"}
+
+
+def test_the_log_signs_with_its_own_key_and_marks_events_without_rewriting_them(cloudformation: dict[str, Any]) -> None:
+    statements = _statements(cloudformation, "TransparencyLogRole")
+    signing = [s for s in statements if "kms:Sign" in _as_list(s["Action"])]
+    assert [s["Resource"] for s in signing] == [{"Fn::GetAtt": ["TransparencySigningKey", "Arn"]}]
+    (mark,) = [s for s in statements if s["Resource"] == {"Fn::GetAtt": ["EventsTable", "Arn"]}]
+    assert _as_list(mark["Action"]) == ["dynamodb:UpdateItem"]
+    assert set(mark["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"]) == {
+        "pk", "seq", "leaf_index", "unsequenced", "hash"
+    }  # fmt: skip

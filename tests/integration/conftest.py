@@ -29,7 +29,12 @@ from grievance import handler as grievance_handler
 from grievance import settings as grievance_settings
 from infra.local.events import LocalLambdaContext
 from infra.local.functions import FunctionRunner
-from infra.local.moto_fidelity import install_cognito_fidelity, serialize_dynamodb
+from infra.local.moto_fidelity import (
+    cheap_transaction_rollback,
+    enforce_compliance_retention,
+    install_cognito_fidelity,
+    serialize_dynamodb,
+)
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
 from infra.local.template import LocalContext, function_environment, function_handlers, http_routes, load_template
@@ -41,6 +46,9 @@ from reminders import worker as reminders_worker
 from roll import handler as roll_handler
 from roll import settings as roll_settings
 from tests import factories
+from transparency import handler as transparency_handler
+from transparency import log as transparency_log
+from transparency import settings as transparency_settings
 from verify import handler as verify_handler
 from verify import settings as verify_settings
 
@@ -62,6 +70,7 @@ HANDLERS = {
     "AuthFunction": auth_handler,
     "RollFunction": roll_handler,
     "CertificatesFunction": certificates_handler,
+    "TransparencyFunction": transparency_handler,
 }
 # Functions with no HTTP route: the deadline jobs' planner (scheduled) and worker (SQS).
 JOB_FUNCTIONS = {
@@ -69,6 +78,7 @@ JOB_FUNCTIONS = {
     "RemindersWorkerFunction": reminders_worker,
     "RollImportFunction": admin_importer,
     "AuthChallengeFunction": auth_challenge,  # the user pool's custom-auth triggers
+    "TransparencyLogFunction": transparency_log,
 }
 
 
@@ -105,6 +115,7 @@ def _reset_functions() -> None:
         reminders_planner._aws,
         reminders_worker.worker,
         reminders_worker._aws,
+        reminders_worker.checkpoint_requests,
         auth_settings.get_settings,
         auth_settings.get_trigger_settings,
         auth_handler._aws,
@@ -120,6 +131,9 @@ def _reset_functions() -> None:
         certificates_handler.service,
         certificates_handler._aws,
         certificates_handler.directory,
+        transparency_settings.get_settings,
+        transparency_handler.service,
+        transparency_handler._aws,
     ):
         cached.cache_clear()
 
@@ -127,6 +141,8 @@ def _reset_functions() -> None:
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> Iterator[LocalContext]:
     serialize_dynamodb()
+    cheap_transaction_rollback()
+    enforce_compliance_retention()
     with mock_aws():
         template = load_template()
         context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="test")

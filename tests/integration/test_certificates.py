@@ -8,23 +8,22 @@ import base64
 import json
 from datetime import datetime
 
-import boto3
 import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from certificates import handler as certificates_handler
-from certificates.settings import get_settings
 from core.audit import Actor
 from core.clock import IST, SettableClock
 from core.credential import CertificateClaims, b64url, encode
 from core.credential import verify as verify_credential
 from core.registration import RegistrationStatus
+from infra.local.events import LocalLambdaContext
 from tests import factories
 from tests.factories import employee
 from tests.integration.conftest import Reply, call
 from tests.integration.test_verification import DDO, OTHER_DDO, decide, submitted
-from tests.sequencing import sequence_events
+from transparency import log
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -34,8 +33,8 @@ DECIDED_AT = datetime(2026, 2, 10, 12, 0, tzinfo=IST)
 
 
 def sequence() -> None:
-    """What the transparency sequencer does every minute."""
-    sequence_events(boto3.client("dynamodb"), get_settings().events_table)
+    """The transparency sequencer's run (every minute in the cloud)."""
+    assert log.lambda_handler({"job": "transparency-sequence"}, LocalLambdaContext("TransparencyLogFunction"))
 
 
 def verified(clock: SettableClock) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from core.audit import AuditEvent, LoggedEvent
 from core.store.dynamo import TxItem, marshal, unmarshal
+from core.transparency import Unsequenced
 
 UNSEQUENCED = "pending"
 UNSEQUENCED_INDEX = "unsequenced"
@@ -73,3 +74,33 @@ class EventStore:
             if "LastEvaluatedKey" not in page:
                 return events
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # ------------------------------------------------------------------ the transparency sequencer
+    def unsequenced(self, limit: int) -> list[Unsequenced]:
+        """The oldest events not yet in the log, in the log's order (the sparse index)."""
+        page = self._client.query(
+            TableName=self._table,
+            IndexName=UNSEQUENCED_INDEX,
+            KeyConditionExpression="unsequenced = :pending",
+            ExpressionAttributeValues={":pending": {"S": UNSEQUENCED}},
+            Limit=limit,
+        )
+        return [
+            Unsequenced(entity=item["pk"], seq=int(item["seq"]), hash=item["hash"])
+            for item in (unmarshal(raw) for raw in page.get("Items", []))
+        ]
+
+    def mark_sequenced(self, event: Unsequenced, leaf_index: int) -> TxItem:
+        """Gives the event its leaf index, once: the index is never given twice or changed."""
+        return TxItem(
+            name=f"event:{event.entity}#{event.seq}",
+            operation="Update",
+            request={
+                "TableName": self._table,
+                "Key": {"pk": {"S": event.entity}, "seq": {"N": str(event.seq)}},
+                "UpdateExpression": "SET leaf_index = :index REMOVE unsequenced",
+                "ConditionExpression": "attribute_exists(pk) AND attribute_not_exists(leaf_index) AND #hash = :hash",
+                "ExpressionAttributeNames": {"#hash": "hash"},
+                "ExpressionAttributeValues": {":index": {"N": str(leaf_index)}, ":hash": {"S": event.hash}},
+            },
+        )

@@ -9,7 +9,7 @@ import pytest
 
 from core.credential import Verdict, encode, verify
 from infra.cli import main
-from infra.verify_cli import status_verdict
+from infra.verify_certificate import status_verdict
 from tests.unit.test_credential import KID, NOW, claims, jwks, sign
 
 

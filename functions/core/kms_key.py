@@ -1,0 +1,113 @@
+"""An asymmetric KMS key that signs (the private half never leaves KMS), and the pure check of its
+signatures that anyone can run with the published public key (a JWKS)."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import load_der_public_key
+from pydantic import BaseModel, ConfigDict
+
+ALGORITHM = "ECDSA_SHA_256"  # KMS's name; JOSE calls it ES256 (P-256, SHA-256)
+
+
+def _b64url_int(number: int) -> str:
+    return base64.urlsafe_b64encode(number.to_bytes(32, "big")).rstrip(b"=").decode()
+
+
+def _int_b64url(text: str) -> int:
+    return int.from_bytes(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)), "big")
+
+
+class JsonWebKey(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kty: str
+    crv: str
+    x: str
+    y: str
+    use: str
+    alg: str
+    kid: str
+
+
+class KeySet(BaseModel):
+    """A JWKS: the public keys, each named by `kid`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    keys: list[JsonWebKey]
+
+
+def jwk_of(public_key: ec.EllipticCurvePublicKey, key_id: str) -> dict[str, str]:
+    numbers = public_key.public_numbers()
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": _b64url_int(numbers.x),
+        "y": _b64url_int(numbers.y),
+        "use": "sig",
+        "alg": "ES256",
+        "kid": key_id,
+    }
+
+
+def public_key_of(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
+    """The P-256 key a JWK describes; ValueError for anything else."""
+    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+        raise ValueError("only P-256 EC keys sign Anubandh's checkpoints and receipts")
+    try:
+        numbers = ec.EllipticCurvePublicNumbers(_int_b64url(str(jwk["x"])), _int_b64url(str(jwk["y"])), ec.SECP256R1())
+        return numbers.public_key()
+    except (KeyError, ValueError, TypeError) as error:
+        raise ValueError(f"the JWK is not a valid P-256 public key: {error}") from error
+
+
+def key_from_jwks(jwks: Mapping[str, Any], key_id: str) -> ec.EllipticCurvePublicKey | None:
+    for jwk in jwks.get("keys", []):
+        if isinstance(jwk, Mapping) and jwk.get("kid") == key_id:
+            return public_key_of(jwk)
+    return None
+
+
+def signature_verifies(public_key: ec.EllipticCurvePublicKey, message: bytes, signature_b64: str) -> bool:
+    """Whether `signature_b64` (base64 of a DER ECDSA signature) signs `message`."""
+    try:
+        public_key.verify(base64.b64decode(signature_b64, validate=True), message, ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+class KmsSigningKey:
+    def __init__(self, kms: Any, key_id: str) -> None:
+        self._kms = kms
+        self.key_id = key_id
+        self._public_key: ec.EllipticCurvePublicKey | None = None
+        self._lock = threading.Lock()
+
+    def sign(self, message: bytes) -> str:
+        """Base64 of the DER ECDSA signature of `message`."""
+        signature = self._kms.sign(KeyId=self.key_id, Message=message, MessageType="RAW", SigningAlgorithm=ALGORITHM)
+        return base64.b64encode(signature["Signature"]).decode()
+
+    def public_key(self) -> ec.EllipticCurvePublicKey:
+        with self._lock:
+            if self._public_key is None:  # a key's public half never changes: fetch once per process
+                loaded = load_der_public_key(self._kms.get_public_key(KeyId=self.key_id)["PublicKey"])
+                if not isinstance(loaded, ec.EllipticCurvePublicKey):
+                    raise TypeError("the signing key is not an elliptic-curve key")
+                self._public_key = loaded
+            return self._public_key
+
+    def verifies(self, message: bytes, signature_b64: str) -> bool:
+        return signature_verifies(self.public_key(), message, signature_b64)
+
+    def jwks(self) -> dict[str, Any]:
+        return {"keys": [jwk_of(self.public_key(), self.key_id)]}

@@ -1,0 +1,102 @@
+"""Public HTTP routes of the transparency log: checkpoints, consistency proofs and the log's key.
+
+No token: anyone (an employee, a journalist, an auditor's script) may check the log.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from core.aws import AwsClients
+from core.clock import current_clock
+from core.http import create_resolver, problem_responses
+from core.kms_key import KeySet, KmsSigningKey
+from core.observability import observed
+from core.store.checkpoint_archive import CheckpointArchive
+from core.store.events import EventStore
+from core.store.transparency import TransparencyStore
+from core.transparency import SignedCheckpoint
+from transparency.models import ConsistencyResponse
+from transparency.service import TransparencyLog
+from transparency.settings import get_settings
+
+app = create_resolver()
+
+
+@lru_cache(maxsize=1)
+def _aws() -> AwsClients:
+    return AwsClients.for_function(get_settings())
+
+
+@lru_cache(maxsize=1)
+def service() -> TransparencyLog:
+    settings = get_settings()
+    dynamodb = _aws().dynamodb
+    return TransparencyLog(
+        events=EventStore(dynamodb, settings.events_table),
+        store=TransparencyStore(dynamodb, settings.transparency_table),
+        archive=CheckpointArchive(_aws().s3, settings.checkpoints_bucket),
+        key=KmsSigningKey(_aws().client("kms"), settings.transparency_key_id),
+        dynamodb=dynamodb,
+        clock=current_clock(),
+    )
+
+
+@app.get(
+    "/v1/transparency/checkpoints/latest",
+    tags=["transparency"],
+    summary="The newest signed checkpoint (tree size and root hash of the log)",
+    description="Public. Issued at least hourly and after each deadline job. "
+    "Check `signature` with the key of `key_id` from `/v1/transparency/keys`. "
+    "Problem codes: `checkpoint_not_found` (none issued yet).",
+    responses=problem_responses(404),
+)
+def latest_checkpoint() -> SignedCheckpoint:
+    return service().latest()
+
+
+@app.get(
+    "/v1/transparency/checkpoints/<tree_size>",
+    tags=["transparency"],
+    summary="The signed checkpoint issued at a tree size",
+    description="Public. Problem codes: `checkpoint_not_found`, `validation_error`.",
+    responses=problem_responses(404, 422),
+)
+def checkpoint_at(tree_size: int) -> SignedCheckpoint:
+    return service().at(tree_size)
+
+
+@app.get(
+    "/v1/transparency/consistency",
+    tags=["transparency"],
+    summary="An RFC 9162 consistency proof between two checkpoints",
+    description="Public. Proves that the log at `to` contains the log at `from` unchanged. Both sizes must be "
+    "checkpointed. Problem codes: `checkpoint_not_found`, `invalid_proof_range`, `validation_error`.",
+    responses=problem_responses(404, 422),
+)
+def consistency(
+    from_size: Annotated[int, Query(alias="from", ge=1)], to_size: Annotated[int, Query(alias="to", ge=1)]
+) -> ConsistencyResponse:
+    proof = service().consistency(from_size, to_size)
+    return ConsistencyResponse(old=proof.old, new=proof.new, proof=proof.proof)
+
+
+@app.get(
+    "/v1/transparency/keys",
+    tags=["transparency"],
+    summary="JWKS of the public key that signs the log's checkpoints",
+    description="Public. Save it: with it, records and checkpoints can be checked offline.",
+    responses=problem_responses(),
+)
+def keys() -> KeySet:
+    return KeySet.model_validate(service().keys())
+
+
+@observed(correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,17 @@
+"""Settings of the transparency function, read once per cold start from its environment."""
+
+from functools import lru_cache
+
+from core.settings import FunctionSettings
+
+
+class TransparencySettings(FunctionSettings):
+    events_table: str
+    transparency_table: str
+    checkpoints_bucket: str
+    transparency_key_id: str
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> TransparencySettings:
+    return TransparencySettings()  # filled from the environment
