@@ -13,6 +13,7 @@ from bench import (
     reminder_sweep,
     roll_import,
     sign_in,
+    transparency,
     verify_routes,
 )
 
@@ -34,6 +35,7 @@ def main() -> int:
         certificate_routes.run(),
         cold_imports.run(),
         sign_in.run(),
+        transparency.run(),
     ]
     RESULTS.write_text("\n".join(sections))
     print(RESULTS.read_text())

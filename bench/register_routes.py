@@ -1,5 +1,5 @@
 """In-process handler cost of each registration route on moto, against raw boto3 making the same
-DynamoDB and S3 calls, with DynamoDB round trips per request counted by a botocore event hook."""
+DynamoDB, S3 and KMS calls, with round trips per request counted by a botocore event hook."""
 
 from __future__ import annotations
 
@@ -70,10 +70,11 @@ class Bench:
         self.handler = handler
         aws = handler._aws()
         self.calls = Calls()
-        for client in (aws.dynamodb, aws.resource("dynamodb").meta.client, aws.s3):
+        for client in (aws.dynamodb, aws.resource("dynamodb").meta.client, aws.s3, aws.client("kms")):
             client.meta.events.register("before-call.*", self.calls)
         self.raw_ddb = boto3.client("dynamodb")
         self.raw_s3 = boto3.client("s3")
+        self.raw_kms = boto3.client("kms")
         self.settings = handler.get_settings()
         self.callers: dict[str, dict[str, str]] = {}
 
@@ -243,6 +244,10 @@ def run() -> str:
                     {"Idempotency-Key": f"bench-{p}"},
                 ),
             )
+            measure(
+                "GET /v1/registrations/{id}/receipt",
+                lambda p=path, c=code: bench.call("GET", f"{p}/receipt", "/v1/registrations/{id}/receipt", c),
+            )
     return _report(timings, trips, baseline_timings)
 
 
@@ -304,6 +309,21 @@ class Baselines:
             ]
         self._bench.raw_ddb.transact_write_items(TransactItems=items)
 
+    def _sign(self) -> None:
+        """What signing a receipt costs: one KMS Sign of a receipt-sized message."""
+        settings = self._bench.settings
+        self._bench.raw_kms.sign(
+            KeyId=settings.signing_key_id, Message=b"r" * 700, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
+        )
+
+    def _events(self) -> None:
+        self._bench.raw_ddb.query(
+            TableName=self._bench.settings.events_table,
+            KeyConditionExpression="pk = :p",
+            ExpressionAttributeValues={":p": self._image()["event"]["pk"]},
+            ConsistentRead=True,
+        )
+
     def _query(self) -> None:
         settings, image = self._bench.settings, self._image()
         self._bench.raw_ddb.query(
@@ -351,7 +371,8 @@ class Baselines:
                     ExpressionAttributeValues={":p": self._image()["event"]["pk"]},
                 ),
             ),
-            "POST .../submit (Idempotency-Key)": lambda: (self._query(), self._write(counters=True)),
+            "POST .../submit (Idempotency-Key)": lambda: (self._query(), self._sign(), self._write(counters=True)),
+            "GET /v1/registrations/{id}/receipt": lambda: (self._query(), self._events()),
         }
         return scenarios[route]
 

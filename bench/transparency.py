@@ -150,7 +150,8 @@ def run() -> str:
         f"| {r['proof_compute_ms']:.2f} | {r['proof_ms']:.0f} | {r['proof_calls']:.0f} |"
         for r in results
     ]
-    flat = len({round(sum(r["sequencing"].values()) / APPENDED, 3) for r in results}) == 1
+    per_event = [sum(r["sequencing"].values()) / APPENDED for r in results]
+    flat = max(per_event) <= min(per_event) * 1.05  # node writes vary a little with where in the tree a batch falls
     lines = [
         f"## Transparency log: appending {APPENDED:,} events to a log of n, a checkpoint, a record's proof (moto)\n",
         "A record has 10 events; its proof carries every event with its audit path to the checkpoint. "
@@ -160,7 +161,7 @@ def run() -> str:
         "| proof ms on moto | proof DynamoDB calls |",
         "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         *rows,
-        f"\nSequencer calls per event at every size: {'equal (flat)' if flat else 'NOT equal'}. An audit path "
+        f"\nSequencer calls per event at every size: {'flat (within 5%)' if flat else 'NOT flat'}. An audit path "
         "has ceil(log2 n) hashes: ten times the events adds 3-4 hashes per event. A proof reads the record's chain "
         "(one Query), the latest checkpoint (one Query) and the nodes of its ten audit paths (one BatchGetItem per "
         "100 nodes). A checkpoint reads the state, signs (KMS, not counted here) and writes one item and one S3 "

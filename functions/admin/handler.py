@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -12,6 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from admin.models import (
     ExportResponse,
     FairnessResponse,
+    PublicStatsResponse,
     RollImportRequest,
     RollImportResponse,
     RollImportStarted,
@@ -23,6 +25,7 @@ from admin.reports import GroupBy, ReportService
 from admin.roll_import import RollImportService
 from admin.service import AdminService
 from admin.settings import get_settings
+from admin.stats import PublicStatsService
 from core.aws import AwsClients
 from core.clock import current_clock
 from core.http import Caller, create_resolver, problem_responses
@@ -71,6 +74,16 @@ def reports() -> ReportService:
         programmes=ProgrammeStore.for_function(_aws(), settings),
         counters=CounterStore(settings.counters_table, _aws().dynamodb),
         reports=ReportStore(_aws().s3, settings.reports_bucket),
+        clock=current_clock(),
+    )
+
+
+@lru_cache(maxsize=1)
+def public_stats() -> PublicStatsService:
+    settings = get_settings()
+    return PublicStatsService(
+        programme_id=settings.programme_id,
+        counters=CounterStore(settings.counters_table, _aws().dynamodb),
         clock=current_clock(),
     )
 
@@ -142,6 +155,27 @@ def report_fairness(
 ) -> FairnessResponse:
     fairness = reports().fairness(caller(), min_decisions=min_decisions, threshold=threshold)
     return FairnessResponse.model_validate(fairness, from_attributes=True)
+
+
+@app.get(
+    "/v1/transparency/stats",
+    tags=["transparency"],
+    summary="Public statistics, no personal data: registrations and grievances per group, small groups withheld",
+    description="Public (no token). Read from the counters and cached for 5 minutes (`Cache-Control: public, "
+    "max-age`). Per department, district or DDO and for the whole programme: registrations by state, the "
+    "verified, sent-back and rejected rates of the decisions taken and the median days to a decision; "
+    "grievances filed, resolved, escalated and overdue, and the median days to a resolution. A group's "
+    "figures of fewer than 5 records are null (`suppression` says how many and why).",
+    responses=problem_responses(422, 503),
+)
+def transparency_stats(by: GroupByQuery = GroupBy.DEPARTMENT) -> Response[PublicStatsResponse]:
+    cached = public_stats().read(by)
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=PublicStatsResponse.model_validate(cached.stats, from_attributes=True),
+        headers={"Cache-Control": f"public, max-age={cached.fresh_for_seconds}"},
+    )
 
 
 @app.post(

@@ -10,6 +10,7 @@ from admin.reports import Export, Fairness, Summary
 from admin.roll_import import ImportView, StartedImport
 from admin.rules import WindowChange
 from admin.service import WindowsView
+from admin.stats import PublicStats
 from core.history import HistoryEvent
 from core.store.job_runs import ImportCounts, ImportStatus
 from core.uploads import UploadGrant
@@ -68,6 +69,12 @@ class SummaryResponse(Summary):
 class FairnessResponse(Fairness):
     """Per department and DDO: decisions, rates and median days, with z-scores against the rest of
     the department; `flags` names what is more than `threshold` standard deviations out."""
+
+
+class PublicStatsResponse(PublicStats):
+    """Per department, district or DDO, and for the whole programme: registrations by state, decision
+    rates and the median days to a decision; grievances filed, resolved, escalated and overdue, and the
+    median days to a resolution. Groups with fewer than `suppression.min_records` records are withheld."""
 
 
 class ExportResponse(BaseModel):

@@ -236,21 +236,28 @@ class ReportService:
         )
 
     def _grouped(self, kind: str, by: GroupBy, department: str | None) -> dict[tuple[str | None, str], Counts]:
-        """Counts keyed by (department, group). Department and DDO groups read their own scope;
-        districts are summed over the department/district groups (a district spans departments)."""
-        if by == GroupBy.DEPARTMENT:
-            found = self._counters.groups(kind=kind, programme_id=self._programme_id, scope="department")
-            return {(name, name): counts for name, counts in found.items() if department in (None, name)}
-        scope = "department_ddo" if by == GroupBy.DDO else "department_district"
-        prefix = "" if department is None else f"{department}/"
-        found = self._counters.groups(kind=kind, programme_id=self._programme_id, scope=scope, prefix=prefix)
-        keyed: dict[tuple[str | None, str], list[Counts]] = {}
-        for pair, counts in found.items():
-            dept, _, name = pair.rpartition("/")  # DDO codes and districts hold no "/"; departments may
-            # A DDO belongs to one department; a district's row is the state's (or the HoD's share).
-            key = (dept, name) if by == GroupBy.DDO else (department, name)
-            keyed.setdefault(key, []).append(counts)
-        return {key: _sum(parts) for key, parts in keyed.items()}
+        return grouped(self._counters, self._programme_id, kind, by, department)
+
+
+def grouped(
+    counters: CounterStore, programme_id: str, kind: str, by: GroupBy, department: str | None = None
+) -> dict[tuple[str | None, str], Counts]:
+    """Counts keyed by (department, group). Department and DDO groups read their own scope;
+    districts are summed over the department/district groups (a district spans departments).
+    `department` limits them to one department's (a HoD's report)."""
+    if by == GroupBy.DEPARTMENT:
+        found = counters.groups(kind=kind, programme_id=programme_id, scope="department")
+        return {(name, name): counts for name, counts in found.items() if department in (None, name)}
+    scope = "department_ddo" if by == GroupBy.DDO else "department_district"
+    prefix = "" if department is None else f"{department}/"
+    found = counters.groups(kind=kind, programme_id=programme_id, scope=scope, prefix=prefix)
+    keyed: dict[tuple[str | None, str], list[Counts]] = {}
+    for pair, counts in found.items():
+        dept, _, name = pair.rpartition("/")  # DDO codes and districts hold no "/"; departments may
+        # A DDO belongs to one department; a district's row is the state's (or the HoD's share).
+        key = (dept, name) if by == GroupBy.DDO else (department, name)
+        keyed.setdefault(key, []).append(counts)
+    return {key: _sum(parts) for key, parts in keyed.items()}
 
 
 def _department_of(principal: Principal) -> str | None:

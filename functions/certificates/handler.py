@@ -31,9 +31,9 @@ from core.aws import AwsClients
 from core.clock import current_clock
 from core.http import Caller, create_resolver, problem_responses
 from core.identity import Directory
+from core.kms_key import KmsSigningKey
 from core.observability import logger, observed
 from core.recorder import ChangeRecorder
-from core.signing import ReceiptSigner
 from core.store.certificates import CertificateStore
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
@@ -68,7 +68,7 @@ def service() -> CertificateService:
         events=events,
         certificates=CertificateStore(dynamodb, settings.certificates_table),
         recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table, dynamodb)),
-        signer=ReceiptSigner(_aws().client("kms"), settings.signing_key_id),
+        signer=KmsSigningKey(lambda: _aws().client("kms"), settings.signing_key_id),
         clock=current_clock(),
         sequencer_period=timedelta(seconds=settings.sequencer_period_seconds),
     )

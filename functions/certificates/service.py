@@ -9,6 +9,7 @@ So a status answer is never "valid" for a certificate whose facts have changed.
 
 from __future__ import annotations
 
+import base64
 import math
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,9 +46,9 @@ from core.errors import (
     NotVerified,
     VersionConflict,
 )
+from core.kms_key import KmsSigningKey
 from core.recorder import ChangeRecorder
 from core.registration import Registration
-from core.signing import ReceiptSigner
 from core.store.certificates import CertificateStore
 from core.store.dynamo import ConditionFailed
 from core.store.events import EventStore
@@ -91,7 +92,7 @@ class CertificateService:
         events: EventStore,
         certificates: CertificateStore,
         recorder: ChangeRecorder,
-        signer: ReceiptSigner,
+        signer: KmsSigningKey,
         clock: Clock,
         sequencer_period: timedelta,
     ) -> None:
@@ -252,7 +253,7 @@ class CertificateService:
         now = self._clock.now()
         serial = serial_for(registration, number)
         claims = want.fields.claims(issuer=self._programme_id, serial=serial, issued_at=now)
-        credential = encode(claims, key_id=self._signer.key_id, sign_der=self._signer.sign_der)
+        credential = encode(claims, key_id=self._signer.key_id, sign_der=self._sign_der)
         certificate = Certificate(
             serial=serial,
             registration_id=registration.registration_id,
@@ -333,6 +334,9 @@ class CertificateService:
             extra=[self._certificates.replace(revoked, expected_version=certificate.version)],
         )
         return revoked
+
+    def _sign_der(self, message: bytes) -> bytes:
+        return base64.b64decode(self._signer.sign(message))  # KMS's DER signature, as KmsSigningKey gives it
 
     def _load(self, registration_id: str) -> Registration:
         registration = self._registrations.get(registration_id)

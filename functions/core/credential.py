@@ -34,9 +34,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.clock import IST
+from core.kms_key import public_key_from_jwk
 
 ALGORITHM = "ES256"
-CURVE = "P-256"
 COORDINATE_BYTES = 32  # P-256: r, s, x and y are 32-byte integers
 MAX_CREDENTIAL_CHARS = 4096  # a real one is about 500; anything longer is not ours
 CLOCK_SKEW_SECONDS = 300  # a phone's clock may be a few minutes off
@@ -171,15 +171,10 @@ class CredentialCheck(BaseModel):
 def _public_keys(jwks: Mapping[str, Any]) -> dict[str, ec.EllipticCurvePublicKey]:
     keys: dict[str, ec.EllipticCurvePublicKey] = {}
     for jwk in jwks.get("keys", []) if isinstance(jwks.get("keys"), list) else []:
-        if not isinstance(jwk, dict) or jwk.get("kty") != "EC" or jwk.get("crv") != CURVE:
+        if not isinstance(jwk, dict):
             continue
         try:
-            numbers = ec.EllipticCurvePublicNumbers(
-                int.from_bytes(b64url_decode(jwk["x"]), "big"),
-                int.from_bytes(b64url_decode(jwk["y"]), "big"),
-                ec.SECP256R1(),
-            )
-            keys[str(jwk["kid"])] = numbers.public_key()
+            keys[str(jwk["kid"])] = public_key_from_jwk(jwk)
         except (KeyError, ValueError, TypeError):
             continue  # a broken entry verifies nothing
     return keys

@@ -178,6 +178,12 @@ class NoDecision(DomainError):
     title = "No decision has been recorded yet"
 
 
+class NoReceipt(DomainError):
+    code = "no_receipt"
+    status = 404
+    title = "There is no receipt for this record yet"
+
+
 class InvalidCursor(DomainError):
     code = "invalid_cursor"
     status = 422

@@ -22,17 +22,13 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.outcomes import day_bucket, histogram, median_of
 from core.registration import Decision
 
 DECISIONS = "decisions"
 DECISION_SCOPE = "department_ddo"
-HISTOGRAM_DAYS = 90  # the last bucket holds everything from 90 days on
 _HOURS_SUM = "turnaround_hours"
 _HOURS_SQUARES = "turnaround_hours_sq"
-
-
-def _bucket(day: int) -> str:
-    return f"day{day:02d}"
 
 
 def decision_amounts(decision: Decision, *, submitted_at: datetime, decided_at: datetime) -> dict[str, int]:
@@ -43,7 +39,7 @@ def decision_amounts(decision: Decision, *, submitted_at: datetime, decided_at: 
         decision.value: 1,
         _HOURS_SUM: hours,
         _HOURS_SQUARES: hours * hours,
-        _bucket(min(hours // 24, HISTOGRAM_DAYS)): 1,
+        day_bucket(hours // 24): 1,
     }
 
 
@@ -74,23 +70,12 @@ class DdoTally(BaseModel):
             rejected=counts.get(Decision.REJECT.value, 0),
             hours_sum=counts.get(_HOURS_SUM, 0),
             hours_squares=counts.get(_HOURS_SQUARES, 0),
-            by_day={day: counts.get(_bucket(day), 0) for day in range(HISTOGRAM_DAYS + 1) if counts.get(_bucket(day))},
+            by_day=histogram(counts),
         )
 
     def median_days(self) -> float | None:
         """The median of whole days from submission to decision (the mean of the middle two when even)."""
-        if self.decisions == 0:
-            return None
-        lower, upper = (self.decisions - 1) // 2, self.decisions // 2
-        return (self._day_at(lower) + self._day_at(upper)) / 2
-
-    def _day_at(self, rank: int) -> int:
-        seen = 0
-        for day in sorted(self.by_day):
-            seen += self.by_day[day]
-            if rank < seen:
-                return day
-        return max(self.by_day, default=0)
+        return median_of(self.by_day)
 
 
 class DdoFairness(BaseModel):

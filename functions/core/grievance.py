@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -27,6 +27,7 @@ from core.errors import (
 )
 from core.programme import GrievanceCategory, GrievancePolicy, Window
 from core.registration import StoredFile
+from core.signing import ReceiptKind, SignedBase
 
 
 class GrievanceStatus(StrEnum):
@@ -95,6 +96,37 @@ class Feedback(BaseModel):
     at: AwareDatetime
 
 
+class FilingReceipt(BaseModel):
+    """What the employee can show for a filing, signed: the grievance as filed (its description by
+    SHA-256), whom it went to and by when, and the filing's audit event (entity `grievance#<id>`,
+    seq = `version`) by its hash, so it is kept on the record, not in that event."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal[ReceiptKind.GRIEVANCE_FILING] = ReceiptKind.GRIEVANCE_FILING
+    grievance_id: str
+    number: str
+    programme_id: str
+    employee_code: str
+    category: str
+    subject: str
+    description_sha256: str
+    registration_id: str | None
+    appeal: bool
+    level: Level
+    assigned_to: str  # "unit:<id>" at L1, "hod:<department>" for an appeal
+    filed_at: AwareDatetime
+    due_at: AwareDatetime
+    version: int = Field(description="The grievance's version after the filing: its audit event's seq")
+    event_type: str
+    event_hash: str = Field(description="SHA-256 of the filing's audit event (its leaf in the transparency log)")
+    key_id: str
+
+
+class SignedFilingReceipt(SignedBase):
+    receipt: FilingReceipt
+
+
 class Grievance(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -130,6 +162,7 @@ class Grievance(BaseModel):
     # When the SLA sweep found the L2 SLA broken (L1 breaches escalate instead). Counted as
     # "overdue" while the office owes the next step, so reports read it from the counters.
     overdue_since: AwareDatetime | None = None
+    filing_receipt: SignedFilingReceipt | None = None
 
     @property
     def entity(self) -> str:

@@ -4,8 +4,9 @@ signatures that anyone can run with the published public key (a JWKS)."""
 from __future__ import annotations
 
 import base64
+import binascii
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -58,21 +59,21 @@ def jwk_of(public_key: ec.EllipticCurvePublicKey, key_id: str) -> dict[str, str]
     }
 
 
-def public_key_of(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
-    """The P-256 key a JWK describes; ValueError for anything else."""
+def public_key_from_jwk(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
+    """The P-256 public key of a JWK; ValueError if it is not one (or not a point on the curve)."""
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
-        raise ValueError("only P-256 EC keys sign Anubandh's checkpoints and receipts")
+        raise ValueError("not an EC P-256 key")
     try:
         numbers = ec.EllipticCurvePublicNumbers(_int_b64url(str(jwk["x"])), _int_b64url(str(jwk["y"])), ec.SECP256R1())
-        return numbers.public_key()
-    except (KeyError, ValueError, TypeError) as error:
-        raise ValueError(f"the JWK is not a valid P-256 public key: {error}") from error
+    except (KeyError, binascii.Error) as error:
+        raise ValueError("the key has no valid x and y") from error
+    return numbers.public_key()
 
 
 def key_from_jwks(jwks: Mapping[str, Any], key_id: str) -> ec.EllipticCurvePublicKey | None:
     for jwk in jwks.get("keys", []):
         if isinstance(jwk, Mapping) and jwk.get("kid") == key_id:
-            return public_key_of(jwk)
+            return public_key_from_jwk(jwk)
     return None
 
 
@@ -80,13 +81,15 @@ def signature_verifies(public_key: ec.EllipticCurvePublicKey, message: bytes, si
     """Whether `signature_b64` (base64 of a DER ECDSA signature) signs `message`."""
     try:
         public_key.verify(base64.b64decode(signature_b64, validate=True), message, ec.ECDSA(hashes.SHA256()))
-    except (InvalidSignature, ValueError):
+    except (InvalidSignature, ValueError, binascii.Error):
         return False
     return True
 
 
 class KmsSigningKey:
-    def __init__(self, kms: Any, key_id: str) -> None:
+    """`kms` builds the client on first use, so a route that signs nothing never pays for it."""
+
+    def __init__(self, kms: Callable[[], Any], key_id: str) -> None:
         self._kms = kms
         self.key_id = key_id
         self._public_key: ec.EllipticCurvePublicKey | None = None
@@ -94,13 +97,13 @@ class KmsSigningKey:
 
     def sign(self, message: bytes) -> str:
         """Base64 of the DER ECDSA signature of `message`."""
-        signature = self._kms.sign(KeyId=self.key_id, Message=message, MessageType="RAW", SigningAlgorithm=ALGORITHM)
+        signature = self._kms().sign(KeyId=self.key_id, Message=message, MessageType="RAW", SigningAlgorithm=ALGORITHM)
         return base64.b64encode(signature["Signature"]).decode()
 
     def public_key(self) -> ec.EllipticCurvePublicKey:
         with self._lock:
             if self._public_key is None:  # a key's public half never changes: fetch once per process
-                loaded = load_der_public_key(self._kms.get_public_key(KeyId=self.key_id)["PublicKey"])
+                loaded = load_der_public_key(self._kms().get_public_key(KeyId=self.key_id)["PublicKey"])
                 if not isinstance(loaded, ec.EllipticCurvePublicKey):
                     raise TypeError("the signing key is not an elliptic-curve key")
                 self._public_key = loaded

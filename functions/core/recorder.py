@@ -4,7 +4,7 @@ counters and its notification requests."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.corrections import CORRECTIONS, Correction
 from core.errors import InvalidState, VersionConflict
 from core.grievance import Grievance, GrievanceChange
+from core.outcomes import GRIEVANCE_OUTCOMES, grievance_outcome_labels, stats_scopes
 from core.registration import Document, Registration, RegistrationStatus
 from core.store.corrections import CorrectionStore
 from core.store.counters import CounterStore
@@ -43,9 +44,13 @@ class ChangeRecorder:
         reason: str | None = None,
         documents: Sequence[Document] = (),
         extra: Sequence[TxItem] = (),
+        seal: Callable[[AuditEvent, Registration], Registration] | None = None,
     ) -> Registration:
         """Returns the stored image. Raises VersionConflict if anyone changed it meanwhile;
-        a failed condition on one of `extra` propagates as ConditionFailed for the caller."""
+        a failed condition on one of `extra` propagates as ConditionFailed for the caller.
+
+        `seal` sees the new event before anything is written and returns the image to store: what
+        names the event by its hash (a signed receipt) goes on the record, in the same transaction."""
         version = before.version + 1 if before else 1
         event = AuditEvent.create(
             entity=after.entity,
@@ -58,6 +63,8 @@ class ChangeRecorder:
             reason=reason,
         )
         stored = after.model_copy(update={"version": version, "event_head": event.hash, "updated_at": at})
+        if seal is not None:
+            stored = seal(event, stored)
         items = [
             self._registrations.create(stored)
             if before is None
@@ -145,8 +152,10 @@ class GrievanceRecorder:
         actor: Actor,
         at: datetime,
         extra: Sequence[TxItem] = (),
+        seal: Callable[[AuditEvent, Grievance], Grievance] | None = None,
     ) -> Grievance:
-        """Returns the stored image; VersionConflict if anyone changed it since `before` was read."""
+        """Returns the stored image; VersionConflict if anyone changed it since `before` was read.
+        `seal` as for a registration (ChangeRecorder.record)."""
         after = change.after
         version = before.version + 1 if before else 1
         event = AuditEvent.create(
@@ -160,6 +169,8 @@ class GrievanceRecorder:
             reason=change.reason,
         )
         stored = after.model_copy(update={"version": version, "event_head": event.hash, "updated_at": at})
+        if seal is not None:
+            stored = seal(event, stored)
         notifications = [
             self._notifications.request(
                 entity=stored.entity,
@@ -183,6 +194,15 @@ class GrievanceRecorder:
                 shard_key=stored.grievance_id,
                 before=(before.counter_scopes(), before.counter_labels()) if before else None,
                 after=(stored.counter_scopes(), stored.counter_labels()),
+            ),
+            # Resolutions (days from filing) and escalations, for the public statistics: written only
+            # when one of them changes.
+            *self._counters.transition(
+                kind=GRIEVANCE_OUTCOMES,
+                programme_id=stored.programme_id,
+                shard_key=stored.grievance_id,
+                before=(stats_scopes(before.counter_scopes()), grievance_outcome_labels(before)) if before else None,
+                after=(stats_scopes(stored.counter_scopes()), grievance_outcome_labels(stored)),
             ),
             *notifications,
             *extra,

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from core.eligibility import EligibilityResult
 from core.programme import DocumentType, Programme
 from core.service_record import RollMismatch, ServiceRecord
+from core.signing import ReceiptKind, SignedBase
 
 
 class RegistrationStatus(StrEnum):
@@ -86,10 +87,12 @@ class DocumentCheck(BaseModel):
 
 
 class Receipt(BaseModel):
-    """What a decision's signature covers; canonical JSON of this is what KMS signed."""
+    """What a decision's signature covers; canonical JSON of this is what KMS signed. It is recorded
+    inside the decision's audit event (so that event's hash covers it) and on the record's review."""
 
     model_config = ConfigDict(frozen=True)
 
+    kind: Literal[ReceiptKind.DECISION] = ReceiptKind.DECISION
     registration_id: str
     employee_code: str
     decision: Decision
@@ -104,12 +107,33 @@ class Receipt(BaseModel):
     key_id: str
 
 
-class SignedReceipt(BaseModel):
+class SignedReceipt(SignedBase):
+    receipt: Receipt
+
+
+class SubmissionReceipt(BaseModel):
+    """What the employee can show for a submission: the acknowledgement, signed. It names the
+    submission's audit event (entity `registration#<id>`, seq = `version`) by its hash, so it is
+    kept on the record, not in that event."""
+
     model_config = ConfigDict(frozen=True)
 
-    receipt: Receipt
-    algorithm: str
-    signature: str  # base64 of the DER signature
+    kind: Literal[ReceiptKind.SUBMISSION] = ReceiptKind.SUBMISSION
+    registration_id: str
+    programme_id: str
+    employee_code: str
+    acknowledgement_number: str
+    submitted_at: AwareDatetime
+    resubmission: bool
+    version: int = Field(description="The record's version after the submission: its audit event's seq")
+    event_type: str
+    event_hash: str = Field(description="SHA-256 of the submission's audit event (its leaf in the transparency log)")
+    document_hashes: dict[str, str]
+    key_id: str
+
+
+class SignedSubmissionReceipt(SignedBase):
+    receipt: SubmissionReceipt
 
 
 class Review(BaseModel):
@@ -150,6 +174,7 @@ class Registration(BaseModel):
     updated_at: AwareDatetime
     submitted_at: AwareDatetime | None = None
     review: Review | None = None
+    submission_receipt: SignedSubmissionReceipt | None = None  # the latest submission's
     documents: list[Document] = Field(default_factory=list)
 
     @property

@@ -1,80 +1,78 @@
-"""Signed decision receipts: KMS signs (the private key never leaves it); anyone verifies with the
-public key, published as a JWKS."""
+"""Signed receipts: KMS signs (the private key never leaves it); anyone verifies with the public key,
+published as a JWKS (`GET /v1/keys`). The key itself, its JWK and the bare signature check are core.kms_key.
+
+What is signed is the canonical JSON of the receipt (core.audit.canonical_json: sorted keys, no
+whitespace, UTF-8), so a verifier re-serialises the receipt object exactly as it received it and
+needs nothing from us but the public key. Every receipt says what it proves in `kind`; each kind's
+model lives beside its record (core.registration, core.grievance); core.receipts checks any of them.
+"""
 
 from __future__ import annotations
 
-import base64
-import threading
-from typing import Any
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import load_der_public_key
+from pydantic import BaseModel, ConfigDict
 
 from core.audit import canonical_json
-from core.registration import Receipt, SignedReceipt
-
-ALGORITHM = "ECDSA_SHA_256"
+from core.kms_key import ALGORITHM, KmsSigningKey, signature_verifies
 
 
-def _b64url(number: int) -> str:
-    return base64.urlsafe_b64encode(number.to_bytes(32, "big")).rstrip(b"=").decode()
+class ReceiptKind(StrEnum):
+    """What a receipt proves."""
+
+    SUBMISSION = "submission"  # a registration was submitted (or resubmitted): the acknowledgement
+    GRIEVANCE_FILING = "grievance_filing"  # a grievance was filed
+    DECISION = "decision"  # a DDO's or HoD's decision on a registration
 
 
-def receipt_bytes(receipt: Receipt) -> bytes:
-    return canonical_json(receipt.model_dump(mode="json")).encode("utf-8")
+class SignedBase(BaseModel):
+    """A receipt with its signature; each kind's subclass names its receipt model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    receipt: BaseModel
+    algorithm: str
+    signature: str  # base64 of the DER signature
+
+
+SignedT = TypeVar("SignedT", bound=SignedBase)
+
+
+def signed_bytes(receipt: Mapping[str, Any]) -> bytes:
+    """The bytes a signature covers: the receipt object's canonical JSON."""
+    return canonical_json(receipt).encode("utf-8")
+
+
+def receipt_bytes(receipt: BaseModel) -> bytes:
+    return signed_bytes(receipt.model_dump(mode="json"))
+
+
+def signature_valid(public_key: ec.EllipticCurvePublicKey, receipt: Mapping[str, Any], signature: str) -> bool:
+    """Whether `signature` (base64 DER, ECDSA P-256 SHA-256) signs `receipt` as given."""
+    return signature_verifies(public_key, signed_bytes(receipt), signature)
 
 
 class ReceiptSigner:
-    def __init__(self, kms: Any, key_id: str) -> None:
-        self._kms = kms
+    """Signs receipts with the KMS key `key_id`. `kms` builds the client on first use, so a route that
+    signs nothing never pays for it."""
+
+    def __init__(self, kms: Callable[[], Any], key_id: str) -> None:
+        self._key = KmsSigningKey(kms, key_id)
         self.key_id = key_id
-        self._public_key: ec.EllipticCurvePublicKey | None = None
-        self._lock = threading.Lock()
 
-    def sign(self, receipt: Receipt) -> SignedReceipt:
-        signature = self.sign_der(receipt_bytes(receipt))
-        return SignedReceipt(receipt=receipt, algorithm=ALGORITHM, signature=base64.b64encode(signature).decode())
-
-    def sign_der(self, message: bytes) -> bytes:
-        """ECDSA P-256 over SHA-256 of `message` (at most 4 KB), DER-encoded, as KMS returns it."""
-        signature: bytes = self._kms.sign(
-            KeyId=self.key_id, Message=message, MessageType="RAW", SigningAlgorithm=ALGORITHM
-        )["Signature"]
-        return signature
+    def sign(self, receipt: BaseModel, into: type[SignedT]) -> SignedT:
+        return into(receipt=receipt, algorithm=ALGORITHM, signature=self._key.sign(receipt_bytes(receipt)))
 
     def public_key(self) -> ec.EllipticCurvePublicKey:
-        with self._lock:
-            if self._public_key is None:  # a key's public half never changes: fetch once per process
-                der = self._kms.get_public_key(KeyId=self.key_id)["PublicKey"]
-                loaded = load_der_public_key(der)
-                if not isinstance(loaded, ec.EllipticCurvePublicKey):
-                    raise TypeError("the signing key is not an elliptic-curve key")
-                self._public_key = loaded
-            return self._public_key
+        return self._key.public_key()
 
-    def verifies(self, signed: SignedReceipt) -> bool:
-        try:
-            self.public_key().verify(
-                base64.b64decode(signed.signature), receipt_bytes(signed.receipt), ec.ECDSA(hashes.SHA256())
-            )
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+    def verifies(self, signed: SignedBase) -> bool:
+        return signed.algorithm == ALGORITHM and signature_valid(
+            self.public_key(), signed.receipt.model_dump(mode="json"), signed.signature
+        )
 
     def jwks(self) -> dict[str, Any]:
-        numbers = self.public_key().public_numbers()
-        return {
-            "keys": [
-                {
-                    "kty": "EC",
-                    "crv": "P-256",
-                    "x": _b64url(numbers.x),
-                    "y": _b64url(numbers.y),
-                    "use": "sig",
-                    "alg": "ES256",
-                    "kid": self.key_id,
-                }
-            ]
-        }
+        return self._key.jwks()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -183,7 +182,3 @@ def record_proof(
             )
         )
     return RecordProof(entity=entity, checkpoint=checkpoint, events=events)
-
-
-def checkpoint_document(signed: SignedCheckpoint) -> dict[str, Any]:
-    return signed.model_dump(mode="json")

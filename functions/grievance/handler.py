@@ -23,6 +23,7 @@ from core.identity import Directory
 from core.observability import logger, observed
 from core.record_proofs import RecordProver
 from core.recorder import GrievanceRecorder
+from core.signing import ReceiptSigner
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
 from core.store.events import EventStore
@@ -42,6 +43,7 @@ from grievance.models import (
     AttachmentView,
     FeedbackRequest,
     FileGrievanceRequest,
+    FilingReceiptResponse,
     GrievanceDetailResponse,
     GrievanceListResponse,
     GrievanceResponse,
@@ -90,6 +92,7 @@ def service() -> GrievanceService:
         dynamodb=dynamodb,
         objects=ObjectStore(_aws().s3, settings.documents_bucket),
         document_retention=timedelta(days=settings.document_retention_days),
+        signer=ReceiptSigner(lambda: _aws().client("kms"), settings.signing_key_id),
         clock=current_clock(),
         prover=RecordProver(events, TransparencyStore(dynamodb, settings.transparency_table), current_clock()),
     )
@@ -188,6 +191,23 @@ def get_grievance(id: str) -> GrievanceDetailResponse:
 )
 def get_proof(id: str) -> RecordProof:
     return service().proof(caller(), id)
+
+
+@app.get(
+    "/v1/grievances/<id>/receipt",
+    tags=["grievances"],
+    summary="The filing's signed receipt, whether it verifies, and its event's leaf in the log",
+    responses=problem_responses(401, 403, 404),
+)
+def get_filing_receipt(id: str) -> FilingReceiptResponse:
+    check = service().filing_receipt(caller(), id)
+    return FilingReceiptResponse(
+        signed_receipt=check.signed_receipt,
+        verified=check.verified,
+        event_recorded=check.event.event_recorded,
+        event_hash=check.event.event_hash,
+        leaf_index=check.event.leaf_index,
+    )
 
 
 @app.post(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from core.grievance import Action, Attachment, Feedback, Grievance, GrievanceStatus, Level
+from core.grievance import Action, Attachment, Feedback, Grievance, GrievanceStatus, Level, SignedFilingReceipt
 from core.history import HistoryEvent
 from core.registration import ContentType, DocumentStatus
 from core.types import RegistrationId, Version
@@ -127,6 +127,10 @@ class GrievanceResponse(GrievanceSummary):
     feedback: list[Feedback]
     closed_at: AwareDatetime | None
     attachments: list[AttachmentView]
+    filing_receipt: SignedFilingReceipt | None = Field(
+        default=None,
+        description="The filing, signed with the key of GET /v1/keys; check it offline with `anubandh verify receipt`",
+    )
 
     @classmethod
     def of(cls, grievance: Grievance, now: datetime) -> GrievanceResponse:
@@ -137,6 +141,14 @@ class GrievanceResponse(GrievanceSummary):
                 "attachments": [AttachmentView.of(a) for a in grievance.attachments],
             }
         )
+
+
+class FilingReceiptResponse(BaseModel):
+    signed_receipt: SignedFilingReceipt
+    verified: bool = Field(description="Whether the signature verifies with the published key")
+    event_recorded: bool = Field(description="Whether the grievance's chain holds the event the receipt names")
+    event_hash: str | None
+    leaf_index: int | None = Field(description="The event's leaf in the transparency log; null until it is logged")
 
 
 class GrievanceDetailResponse(GrievanceResponse):

@@ -3,6 +3,7 @@ attachments. Nothing here knows about HTTP; the state machine itself is core.gri
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +21,7 @@ from core.errors import (
     InvalidCursor,
     InvalidTransition,
     NoGrievanceUnit,
+    NoReceipt,
     NotFound,
     NotOnRoll,
     UnknownCategory,
@@ -30,11 +32,13 @@ from core.grievance import (
     FINAL,
     Action,
     Attachment,
+    FilingReceipt,
     Grievance,
     GrievanceChange,
     GrievanceStatus,
     Level,
     Recipient,
+    SignedFilingReceipt,
     apply_action,
     due_after,
     give_feedback,
@@ -44,9 +48,11 @@ from core.grievance import (
     utc_key,
 )
 from core.ids import new_attachment_id, new_grievance_id, new_grievance_number
+from core.receipts import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
 from core.recorder import GrievanceRecorder
 from core.registration import ContentType, DocumentStatus, RegistrationStatus
+from core.signing import ReceiptSigner
 from core.store.dynamo import ConditionFailed, transact_write
 from core.store.events import EventStore
 from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, GrievancePage, GrievanceStore, ListFilter
@@ -65,6 +71,14 @@ class GrievanceDetail(BaseModel):
     grievance: Grievance
     events: list[AuditEvent]
     verdict: ChainVerdict
+
+
+class FilingReceiptCheck(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    signed_receipt: SignedFilingReceipt
+    verified: bool
+    event: ReceiptEvent
 
 
 class FileRequest(BaseModel):
@@ -100,6 +114,7 @@ class GrievanceService:
         dynamodb: Any,
         objects: ObjectStore,
         document_retention: timedelta,
+        signer: ReceiptSigner,
         clock: Clock,
         prover: RecordProver,
     ) -> None:
@@ -114,6 +129,7 @@ class GrievanceService:
         self._dynamodb = dynamodb
         self._objects = objects
         self._document_retention = document_retention
+        self._signer = signer
         self._clock = clock
         # Officers whose visit this warm container already recorded, by hour: saves a write a request.
         self._seen: dict[str, str] = {}
@@ -203,7 +219,12 @@ class GrievanceService:
         )
         try:
             return self._recorder.record(
-                before=None, change=change, actor=_actor(principal, Role.EMPLOYEE), at=now, extra=[counted]
+                before=None,
+                change=change,
+                actor=_actor(principal, Role.EMPLOYEE),
+                at=now,
+                extra=[counted],
+                seal=lambda event, filed: self._sign_filing(event, filed, assigned_to=assignee),
             )
         except ConditionFailed as failed:
             if failed.name != "monthly_limit":
@@ -217,7 +238,43 @@ class GrievanceService:
                 retry_after_seconds=int((opens - now).total_seconds()),
             ) from failed
 
+    def _sign_filing(self, event: AuditEvent, filed: Grievance, *, assigned_to: str) -> Grievance:
+        """The filing, signed at the time of the act, naming its event; kept on the record."""
+        receipt = FilingReceipt(
+            grievance_id=filed.grievance_id,
+            number=filed.number,
+            programme_id=filed.programme_id,
+            employee_code=filed.employee_code,
+            category=filed.category,
+            subject=filed.subject,
+            description_sha256=hashlib.sha256(filed.description.encode("utf-8")).hexdigest(),
+            registration_id=filed.registration_id,
+            appeal=filed.appeal,
+            level=filed.level,
+            assigned_to=assigned_to,
+            filed_at=filed.filed_at,
+            due_at=filed.due_at,
+            version=event.seq,
+            event_type=event.type,
+            event_hash=event.hash,
+            key_id=self._signer.key_id,
+        )
+        return filed.model_copy(update={"filing_receipt": self._signer.sign(receipt, into=SignedFilingReceipt)})
+
     # ------------------------------------------------------------------ reading
+    def filing_receipt(self, principal: Principal, grievance_id: str) -> FilingReceiptCheck:
+        """The filing's signed receipt, whether it verifies, and its event's place in the log."""
+        grievance = self._load(grievance_id)
+        require_grievance_read(principal, grievance)
+        signed = grievance.filing_receipt
+        if signed is None:
+            raise NoReceipt("This grievance was filed before receipts were signed; its history is its record.")
+        return FilingReceiptCheck(
+            signed_receipt=signed,
+            verified=self._signer.verifies(signed),
+            event=receipt_event(self._events.logged_history(grievance.entity), signed),
+        )
+
     def page(self, principal: Principal, where: ListFilter, limit: int, start: dict[str, Any] | None) -> GrievancePage:
         """An employee's own, an officer's unit queue, or a HoD's L2 items: one Query a page."""
         if principal.has(Role.EMPLOYEE) and principal.employee_code:

@@ -19,6 +19,8 @@ class GrievanceSettings(IdempotentFunctionSettings):
     # How long a confirmed document version stays locked against deletion (template parameter
     # DocumentRetentionDays); no default, so a function deployed without it fails at once.
     document_retention_days: PositiveInt
+    # The KMS key (DecisionSigningKey) that signs filing receipts; its public half is GET /v1/keys.
+    signing_key_id: str
 
 
 @lru_cache(maxsize=1)

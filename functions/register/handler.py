@@ -28,6 +28,7 @@ from core.identity import Directory
 from core.observability import logger, observed, tracer
 from core.record_proofs import RecordProver
 from core.recorder import ChangeRecorder
+from core.signing import ReceiptSigner
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
 from core.store.events import EventStore
@@ -47,6 +48,7 @@ from register.models import (
     MeResponse,
     ProgrammeResponse,
     RegistrationResponse,
+    SubmissionReceiptResponse,
     SubmitRequest,
     SubmitResponse,
     UpdateRegistrationRequest,
@@ -87,6 +89,7 @@ def service() -> RegistrationService:
         objects=ObjectStore(_aws().s3, settings.documents_bucket),
         document_retention=timedelta(days=settings.document_retention_days),
         dynamodb=dynamodb,
+        signer=ReceiptSigner(lambda: _aws().client("kms"), settings.signing_key_id),
         clock=current_clock(),
         prover=RecordProver(events, TransparencyStore(dynamodb, settings.transparency_table), current_clock()),
     )
@@ -218,9 +221,12 @@ def submit_registration(id: str, request: Annotated[SubmitRequest, Body()]) -> S
 
     def submit() -> dict[str, Any]:
         submitted = service().submit(principal, id, request.version)
-        assert submitted.acknowledgement_number is not None  # set by every submission
+        # Both set by every submission; a retry with the same Idempotency-Key gets this same receipt back.
+        assert submitted.acknowledgement_number is not None and submitted.submission_receipt is not None
         return SubmitResponse(
-            acknowledgement_number=submitted.acknowledgement_number, registration=_registration(submitted)
+            acknowledgement_number=submitted.acknowledgement_number,
+            registration=_registration(submitted),
+            signed_receipt=submitted.submission_receipt,
         ).model_dump(mode="json")
 
     body = idempotency().run(
@@ -231,6 +237,23 @@ def submit_registration(id: str, request: Annotated[SubmitRequest, Body()]) -> S
         action=submit,
     )
     return SubmitResponse.model_validate(body)
+
+
+@app.get(
+    "/v1/registrations/<id>/receipt",
+    tags=["registrations"],
+    summary="The latest submission's signed receipt, whether it verifies, and its event's leaf in the log",
+    responses=problem_responses(401, 403, 404),
+)
+def get_submission_receipt(id: str) -> SubmissionReceiptResponse:
+    check = service().submission_receipt(caller(), id)
+    return SubmissionReceiptResponse(
+        signed_receipt=check.signed_receipt,
+        verified=check.verified,
+        event_recorded=check.event.event_recorded,
+        event_hash=check.event.event_hash,
+        leaf_index=check.event.leaf_index,
+    )
 
 
 @app.get(

@@ -12,7 +12,15 @@ from core.auth import Principal
 from core.eligibility import EligibilityResult
 from core.history import HistoryEvent
 from core.programme import DocumentType, EligibilityRules, Programme
-from core.registration import ContentType, Document, DocumentStatus, Registration, RegistrationStatus, Review
+from core.registration import (
+    ContentType,
+    Document,
+    DocumentStatus,
+    Registration,
+    RegistrationStatus,
+    Review,
+    SignedSubmissionReceipt,
+)
 from core.service_record import RecordChanges, RollMismatch, ServiceRecord
 from core.types import Version
 from core.uploads import UploadGrant
@@ -188,6 +196,18 @@ class DownloadResponse(BaseModel):
 class SubmitResponse(BaseModel):
     acknowledgement_number: str
     registration: RegistrationResponse
+    signed_receipt: SignedSubmissionReceipt = Field(
+        description="The acknowledgement signed with the key of GET /v1/keys; check it offline with "
+        "`anubandh verify receipt`"
+    )
+
+
+class SubmissionReceiptResponse(BaseModel):
+    signed_receipt: SignedSubmissionReceipt
+    verified: bool = Field(description="Whether the signature verifies with the published key")
+    event_recorded: bool = Field(description="Whether the record's chain holds the event the receipt names")
+    event_hash: str | None
+    leaf_index: int | None = Field(description="The event's leaf in the transparency log; null until it is logged")
 
 
 class HistoryResponse(BaseModel):

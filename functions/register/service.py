@@ -19,6 +19,7 @@ from core.errors import (
     Incomplete,
     InvalidRecord,
     InvalidState,
+    NoReceipt,
     NotFound,
     NotOnRoll,
     RegistrationClosed,
@@ -29,6 +30,7 @@ from core.errors import (
 )
 from core.ids import new_acknowledgement_number, new_document_id, new_registration_id
 from core.programme import DocumentType, Programme
+from core.receipts import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
 from core.recorder import ChangeRecorder
 from core.registration import (
@@ -38,8 +40,11 @@ from core.registration import (
     DocumentStatus,
     Registration,
     RegistrationStatus,
+    SignedSubmissionReceipt,
+    SubmissionReceipt,
 )
 from core.service_record import RecordChanges, apply_changes, changed_fields, roll_mismatches
+from core.signing import ReceiptSigner
 from core.store.dynamo import ConditionFailed, transact_write
 from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
@@ -78,6 +83,14 @@ class History(BaseModel):
     verdict: ChainVerdict
 
 
+class SubmissionReceiptCheck(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    signed_receipt: SignedSubmissionReceipt
+    verified: bool
+    event: ReceiptEvent
+
+
 def actor_of(principal: Principal, role: Role) -> Actor:
     return Actor(id=principal.actor_id, role=role.value)
 
@@ -100,6 +113,7 @@ class RegistrationService:
         objects: ObjectStore,
         document_retention: timedelta,
         dynamodb: Any,
+        signer: ReceiptSigner,
         clock: Clock,
         prover: RecordProver,
     ) -> None:
@@ -113,6 +127,7 @@ class RegistrationService:
         self._objects = objects
         self._document_retention = document_retention
         self._dynamodb = dynamodb
+        self._signer = signer
         self._clock = clock
 
     # ------------------------------------------------------------------ reads
@@ -145,6 +160,20 @@ class RegistrationService:
 
     def proof(self, principal: Principal, registration_id: str) -> RecordProof:
         return self._prover.prove(self.get(principal, registration_id).entity)
+
+    def submission_receipt(self, principal: Principal, registration_id: str) -> SubmissionReceiptCheck:
+        """The latest submission's signed receipt, whether it verifies, and its event's place in the log."""
+        registration = self.get(principal, registration_id)
+        signed = registration.submission_receipt
+        if signed is None:
+            raise NoReceipt(
+                "This registration has no submission receipt: it has not been submitted yet. Submit it to get one."
+            )
+        return SubmissionReceiptCheck(
+            signed_receipt=signed,
+            verified=self._signer.verifies(signed),
+            event=receipt_event(self._events.logged_history(registration.entity), signed),
+        )
 
     def document_download(
         self, principal: Principal, registration_id: str, document_id: str
@@ -352,7 +381,27 @@ class RegistrationService:
                 "eligible": eligibility.eligible,
                 "documents": {d.type.value: d.sha256 for d in submitted.current_documents().values()},
             },
+            seal=self._sign_submission,
         )
+
+    def _sign_submission(self, event: AuditEvent, submitted: Registration) -> Registration:
+        """The acknowledgement, signed at the time of the act, naming its event; kept on the record."""
+        assert submitted.acknowledgement_number is not None and submitted.submitted_at is not None  # set by submit
+        receipt = SubmissionReceipt(
+            registration_id=submitted.registration_id,
+            programme_id=submitted.programme_id,
+            employee_code=submitted.employee_code,
+            acknowledgement_number=submitted.acknowledgement_number,
+            submitted_at=submitted.submitted_at,
+            resubmission=event.type == "registration.resubmitted",
+            version=event.seq,
+            event_type=event.type,
+            event_hash=event.hash,
+            document_hashes={d.type.value: d.sha256 or "" for d in submitted.current_documents().values()},
+            key_id=self._signer.key_id,
+        )
+        signed = self._signer.sign(receipt, into=SignedSubmissionReceipt)
+        return submitted.model_copy(update={"submission_receipt": signed})
 
     # ------------------------------------------------------------------ helpers
     def _load(self, registration_id: str) -> Registration:

@@ -17,6 +17,8 @@ class RegisterSettings(IdempotentFunctionSettings):
     # How long a confirmed document version stays locked against deletion (template parameter
     # DocumentRetentionDays); no default, so a function deployed without it fails at once.
     document_retention_days: PositiveInt
+    # The KMS key (DecisionSigningKey) that signs submission receipts; its public half is GET /v1/keys.
+    signing_key_id: str
 
 
 @lru_cache(maxsize=1)

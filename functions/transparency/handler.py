@@ -41,7 +41,7 @@ def service() -> TransparencyLog:
         events=EventStore(dynamodb, settings.events_table),
         store=TransparencyStore(dynamodb, settings.transparency_table),
         archive=CheckpointArchive(_aws().s3, settings.checkpoints_bucket),
-        key=KmsSigningKey(_aws().client("kms"), settings.transparency_key_id),
+        key=KmsSigningKey(lambda: _aws().client("kms"), settings.transparency_key_id),
         dynamodb=dynamodb,
         clock=current_clock(),
     )

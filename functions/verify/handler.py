@@ -70,7 +70,7 @@ def service() -> VerificationService:
         counters=counters,
         notifications=NotificationStore(settings.notifications_table),
         objects=ObjectStore(_aws().s3, settings.documents_bucket),
-        signer=ReceiptSigner(_aws().client("kms"), settings.signing_key_id),
+        signer=ReceiptSigner(lambda: _aws().client("kms"), settings.signing_key_id),
         clock=current_clock(),
     )
 
@@ -172,7 +172,13 @@ def decide(id: str, request: Annotated[DecisionBody, Body()]) -> DecisionRespons
 )
 def get_receipt(id: str) -> ReceiptResponse:
     check = service().receipt(caller(), id)
-    return ReceiptResponse(signed_receipt=check.signed_receipt, verified=check.verified)
+    return ReceiptResponse(
+        signed_receipt=check.signed_receipt,
+        verified=check.verified,
+        event_recorded=check.event.event_recorded,
+        event_hash=check.event.event_hash,
+        leaf_index=check.event.leaf_index,
+    )
 
 
 @app.get("/v1/keys", tags=["verifications"], summary="JWKS of the public key that signs receipts")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from core.eligibility import EligibilityResult
 from core.history import HistoryEvent
@@ -103,3 +103,6 @@ class DecisionResponse(BaseModel):
 class ReceiptResponse(BaseModel):
     signed_receipt: SignedReceipt
     verified: bool
+    event_recorded: bool = Field(description="Whether the decision's audit event holds this very receipt")
+    event_hash: str | None = Field(description="SHA-256 of that event: its hash covers the receipt")
+    leaf_index: int | None = Field(description="The event's leaf in the transparency log; null until it is logged")

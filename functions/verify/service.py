@@ -13,6 +13,8 @@ from core.auth import Principal, Role
 from core.clock import Clock
 from core.errors import Forbidden, NoDecision, NotFound
 from core.fairness import DECISION_SCOPE, DECISIONS, decision_amounts
+from core.outcomes import REGISTRATION_OUTCOMES, decision_outcome, stats_scopes
+from core.receipts import ReceiptEvent, receipt_event
 from core.recorder import ChangeRecorder
 from core.registration import DECISION_OUTCOME, Decision, Document, Receipt, Registration, Review, SignedReceipt
 from core.signing import ReceiptSigner
@@ -62,6 +64,7 @@ class ReceiptCheck(BaseModel):
 
     signed_receipt: SignedReceipt
     verified: bool
+    event: ReceiptEvent
 
 
 class VerificationService:
@@ -160,7 +163,7 @@ class VerificationService:
             document_hashes={d.type.value: d.sha256 or "" for d in registration.current_documents().values()},
             key_id=self._signer.key_id,
         )
-        signed = self._signer.sign(receipt)
+        signed = self._signer.sign(receipt, into=SignedReceipt)
         review = Review(
             decision=request.decision,
             remarks=receipt.remarks,
@@ -208,18 +211,34 @@ class VerificationService:
     def _decision_counters(
         self, registration: Registration, decision: Decision, role: Role, at: datetime
     ) -> list[TxItem]:
-        """The fairness report's tally. It compares DDOs, so a HoD's decision on an escalated record is not counted."""
-        if role != Role.DDO or registration.submitted_at is None:
+        """Every decision counts in the public statistics' outcomes (core.outcomes); the fairness report's
+        tally compares DDOs, so a HoD's decision on an escalated record is not counted there."""
+        if registration.submitted_at is None:
             return []
-        item = self._counters.add(
-            kind=DECISIONS,
-            programme_id=registration.programme_id,
-            shard_key=registration.registration_id,
-            scope=DECISION_SCOPE,
-            value=registration.counter_scopes()[DECISION_SCOPE],
-            amounts=decision_amounts(decision, submitted_at=registration.submitted_at, decided_at=at),
-        )
-        return [item] if item else []
+        outcome = decision_outcome(decision, submitted_at=registration.submitted_at, decided_at=at)
+        items = [
+            self._counters.add(
+                kind=REGISTRATION_OUTCOMES,
+                programme_id=registration.programme_id,
+                shard_key=registration.registration_id,
+                scope=scope,
+                value=value,
+                amounts=outcome,
+            )
+            for scope, value in stats_scopes(registration.counter_scopes()).items()
+        ]
+        if role == Role.DDO:
+            items.append(
+                self._counters.add(
+                    kind=DECISIONS,
+                    programme_id=registration.programme_id,
+                    shard_key=registration.registration_id,
+                    scope=DECISION_SCOPE,
+                    value=registration.counter_scopes()[DECISION_SCOPE],
+                    amounts=decision_amounts(decision, submitted_at=registration.submitted_at, decided_at=at),
+                )
+            )
+        return [item for item in items if item is not None]
 
     def receipt(self, principal: Principal, registration_id: str) -> ReceiptCheck:
         registration = self._load(registration_id)
@@ -227,7 +246,11 @@ class VerificationService:
         if registration.review is None:
             raise NoDecision("No decision has been recorded on this registration yet.")
         signed = registration.review.signed_receipt
-        return ReceiptCheck(signed_receipt=signed, verified=self._signer.verifies(signed))
+        return ReceiptCheck(
+            signed_receipt=signed,
+            verified=self._signer.verifies(signed),
+            event=receipt_event(self._events.logged_history(registration.entity), signed),
+        )
 
     def keys(self) -> dict[str, Any]:
         return self._signer.jwks()

@@ -33,6 +33,9 @@ VERSION=$(curl -s $API/v1/registrations/$REG -H "$AUTH" | j 'd["version"]')
 curl -s -X POST $API/v1/registrations/$REG/submit -H "$AUTH" -H 'Content-Type: application/json' \
      -H "Idempotency-Key: $(date +%s)" -d "{{\"version\":$VERSION}}" | j 'd["acknowledgement_number"], d["registration"]["status"]'
 curl -s $API/v1/registrations/$REG/history -H "$AUTH" | j '[e["type"] for e in d["events"]], d["chain"]'
+# The transparency log: the hourly checkpoint now, then the record checked against the signed log, trusting no server
+curl -s -X POST $API/_local/jobs/transparency-checkpoint | j 'd["checkpoint"]["checkpoint"]'
+.venv/bin/anubandh verify record $REG --endpoint $API --token $TOKEN
 # A grievance: filed by employee1, accepted by officer1 (Panchkula cell), with its timeline.
 GRV=$(curl -s -X POST $API/v1/grievances -H "$AUTH" -H 'Content-Type: application/json' \
      -d '{{"category":"salary_not_paid","subject":"December salary","description":"My December salary has not been credited."}}')
@@ -72,7 +75,8 @@ def banner(config: StackConfig) -> str:
         f"  moto (AWS)    {config.moto_url}",
         f"  clock         GET/POST {config.gateway_url}/_local/clock",
         f"  stack         GET {config.gateway_url}/_local/stack (the Outputs, for anubandh --local)",
-        f"  jobs          POST {config.gateway_url}/_local/jobs/<close-registration|close-verification>"
+        f"  jobs          POST {config.gateway_url}/_local/jobs/<close-registration|close-verification|"
+        "transparency-checkpoint|...>"
         ' {"dry_run"?, "wait"?}',
         f"  outbox        GET {config.gateway_url}/_local/outbox (the SMS and e-mail sent today, OTPs included)",
         "",

@@ -300,7 +300,7 @@ def test_grievance_role_writes_only_grievances_and_reads_what_routing_needs(clou
     assert sorted(indexes) == ["by_employee", "l2_queue", "unit_queue"]
     s3 = [r for s in statements if _touches(s, "s3:") for r in _as_list(s["Resource"])]
     assert s3 and all(r == {"Fn::Sub": "${DocumentsBucket.Arn}/grievances/*"} for r in s3)
-    assert not [s for s in statements if _touches(s, "kms:") or _touches(s, "sqs:")]
+    assert not [s for s in statements if _touches(s, "sqs:")]
 
 
 def test_admin_role_moves_windows_reads_counters_and_exports_but_touches_no_record(
@@ -344,11 +344,21 @@ def test_roll_import_writes_only_the_roll_and_its_own_files(cloudformation: dict
     }
 
 
-def test_verify_signs_only_with_the_one_key(cloudformation: dict[str, Any]) -> None:
-    kms = [s for s in _statements(cloudformation, "VerifyFunctionRole") if _touches(s, "kms:")]
+@pytest.mark.parametrize(
+    ("function", "role"),
+    [
+        ("VerifyFunction", "VerifyFunctionRole"),  # decisions
+        ("RegisterFunction", "RegisterFunctionRole"),  # submissions
+        ("GrievanceFunction", "GrievanceFunctionRole"),  # filings
+    ],
+)
+def test_receipt_signers_sign_only_with_the_one_key(cloudformation: dict[str, Any], function: str, role: str) -> None:
+    kms = [s for s in _statements(cloudformation, role) if _touches(s, "kms:")]
     assert [(sorted(_as_list(s["Action"])), s["Resource"]) for s in kms] == [
         (["kms:GetPublicKey", "kms:Sign"], {"Fn::GetAtt": ["DecisionSigningKey", "Arn"]})
     ]
+    environment = cloudformation["Resources"][function]["Properties"]["Environment"]["Variables"]
+    assert environment["SIGNING_KEY_ID"] == {"Ref": "DecisionSigningKey"}
 
 
 def test_certificates_role_reads_a_record_appends_its_chain_and_signs_with_the_one_key(
@@ -521,7 +531,7 @@ def test_reminders_worker_changes_records_and_nothing_it_does_not_need(cloudform
         json.dumps({"Fn::GetAtt": ["EventsTable", "Arn"]}): ["dynamodb:PutItem"],
         json.dumps({"Fn::GetAtt": ["CountersTable", "Arn"]}): ["dynamodb:UpdateItem"],
         json.dumps({"Fn::GetAtt": ["SettingsTable", "Arn"]}): ["dynamodb:GetItem"],
-        json.dumps({"Fn::GetAtt": ["CheckpointRequestQueue", "Arn"]}): ["sqs:SendMessage"],  # a checkpoint at once
+        json.dumps({"Fn::GetAtt": ["CheckpointRequestQueue", "Arn"]}): ["sqs:SendMessage"],
         json.dumps({"Fn::GetAtt": ["JobWorkQueue", "Arn"]}): [
             "sqs:ChangeMessageVisibility",
             "sqs:DeleteMessage",

@@ -103,6 +103,7 @@ def _reset_functions() -> None:
         admin_settings.get_settings,
         admin_handler.service,
         admin_handler.reports,
+        admin_handler.public_stats,
         admin_handler.imports,
         admin_settings.get_import_settings,
         admin_importer.importer,

@@ -141,7 +141,7 @@ def test_the_documents_bucket_is_versioned_with_cors_and_notifies_the_upload_que
     ]
 
 
-def test_object_lock_is_enabled_where_the_template_enables_it_with_no_default_retention(
+def test_object_lock_is_enabled_where_the_template_enables_it_with_its_default_retention(
     template: dict[str, Any],
 ) -> None:
     context = provisioned(template)
@@ -150,7 +150,12 @@ def test_object_lock_is_enabled_where_the_template_enables_it_with_no_default_re
         bucket = context.physical[logical_id]["Ref"]
         if declared(template, logical_id).get("ObjectLockEnabled") is True:
             configuration = s3.get_object_lock_configuration(Bucket=bucket)["ObjectLockConfiguration"]
-            assert configuration == {"ObjectLockEnabled": "Enabled"}, logical_id  # no Rule: no default
+            rule = declared(template, logical_id).get("ObjectLockConfiguration", {}).get("Rule")
+            if rule is None:  # the documents: each accepted version is locked when confirmed, no default
+                assert configuration == {"ObjectLockEnabled": "Enabled"}, logical_id
+            else:  # the checkpoints: every version locked as it is written, for the parameter's days
+                retention = configuration["Rule"]["DefaultRetention"]
+                assert (retention["Mode"], retention["Days"]) == ("COMPLIANCE", 3650), logical_id
         else:
             with pytest.raises(s3.exceptions.ClientError, match="ObjectLockConfigurationNotFound"):
                 s3.get_object_lock_configuration(Bucket=bucket)
@@ -285,13 +290,16 @@ def test_a_local_login_token_carries_the_issuer_the_context_records(template: di
     assert pool["JwksUrl"].endswith(f"/{pool['Ref']}/.well-known/jwks.json")
 
 
-def test_the_signing_key_is_an_asymmetric_sign_verify_key(template: dict[str, Any]) -> None:
+def test_each_signing_key_is_an_asymmetric_sign_verify_key_of_its_own(template: dict[str, Any]) -> None:
     context = provisioned(template)
-    key_id = only(template, "AWS::KMS::Key")
-    metadata = client("kms").describe_key(KeyId=context.physical[key_id]["Ref"])["KeyMetadata"]
-    assert metadata["KeyUsage"] == declared(template, key_id)["KeyUsage"] == "SIGN_VERIFY"
-    assert metadata["KeySpec"] == declared(template, key_id)["KeySpec"]
-    assert context.physical[key_id]["Arn"] == metadata["Arn"]
+    keys = resources_of_type(template, "AWS::KMS::Key")
+    assert set(keys) == {"DecisionSigningKey", "TransparencySigningKey"}
+    for key_id in keys:
+        metadata = client("kms").describe_key(KeyId=context.physical[key_id]["Ref"])["KeyMetadata"]
+        assert metadata["KeyUsage"] == declared(template, key_id)["KeyUsage"] == "SIGN_VERIFY"
+        assert metadata["KeySpec"] == declared(template, key_id)["KeySpec"]
+        assert context.physical[key_id]["Arn"] == metadata["Arn"]
+    assert len({context.physical[key_id]["Ref"] for key_id in keys}) == 2
 
 
 def test_provisioning_twice_reuses_what_exists(template: dict[str, Any]) -> None:

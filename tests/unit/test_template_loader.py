@@ -258,7 +258,15 @@ def test_a_route_needs_a_method_and_a_path() -> None:
 def test_sqs_sources_find_every_queue_with_its_function_and_timeout() -> None:
     template = load_template()
     sources = {s.queue_id: s for s in sqs_sources(template)}
-    assert set(sources) == {"UploadEventsQueue", "JobWorkQueue", "RollImportQueue", "OtpQueue"}
+    assert set(sources) == {
+        "UploadEventsQueue",
+        "JobWorkQueue",
+        "RollImportQueue",
+        "OtpQueue",
+        "CheckpointRequestQueue",
+    }
+    checkpoints = sources["CheckpointRequestQueue"]
+    assert (checkpoints.function_id, checkpoints.batch_size) == ("TransparencyLogFunction", 100)
     assert (sources["OtpQueue"].function_id, sources["OtpQueue"].handler) == (
         "AuthFunction",
         "auth.handler.lambda_handler",
