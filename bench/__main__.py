@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from bench import (
+    certificate_routes,
     cold_imports,
     grievance_routes,
     register_routes,
@@ -32,6 +33,7 @@ def main() -> int:
         grievance_routes.run(),
         reminder_sweep.run(),
         roll_import.run(),
+        certificate_routes.run(),
         cold_imports.run(),
         sign_in.run(),
         transparency.run(),

@@ -7,6 +7,7 @@
     anubandh roll status IMPORT_ID (same options)
     anubandh verify record|log …  (infra/verify_cli.py: checks against the signed log, trusting no server)
     anubandh verify receipt FILE (--keys JWKS.json | --endpoint URL)     (see infra/verify_cli.py)
+    anubandh verify certificate FILE_OR_JWS (--keys JWKS.json | --endpoint URL)   (infra/verify_certificate.py)
 
 Where: `--stack NAME` reads the CloudFormation stack's Outputs (API URL, user pool, tables) with your
 AWS credentials; `--local URL` reads the same from the local stack's `GET /_local/stack` (make run).

@@ -39,6 +39,7 @@ from core.log_verification import RecordVerdict, check_growth, check_record, che
 from core.receipts import Problem, ReceiptVerdict, check_receipt
 from core.signing import ReceiptKind
 from infra.cli_errors import EXIT_FAILED, EXIT_OK, CliError, LocalFileProblem, UsageError
+from infra.verify_certificate import add_certificate
 
 KEYS_TIMEOUT = (10, 30)  # seconds: connect, read
 API_TIMEOUT = (10, 60)
@@ -360,3 +361,6 @@ def _log_command(checks: Subcommands) -> None:
     log.add_argument("--keys", type=Path, help="the log's JWKS saved earlier (else fetched from --endpoint)")
     log.add_argument("--save", type=Path, help="save the latest checkpoint there, for the next check")
     log.set_defaults(handler=command_verify_log)
+
+
+verify_command("certificate")(add_certificate)  # infra/verify_certificate.py

@@ -316,6 +316,32 @@ class MobileUnchanged(DomainError):
     title = "The roll already has this mobile number"
 
 
+class NotVerified(DomainError):
+    code = "not_verified"
+    status = 409
+    title = "A certificate is issued only for a VERIFIED registration"
+
+
+class CertificatePending(DomainError):
+    """Carries `ready_by` and `retry_after_seconds` (core.http also sends Retry-After)."""
+
+    code = "certificate_pending"
+    status = 409
+    title = "The certificate is not ready yet"
+
+
+class CertificateRevoked(DomainError):
+    code = "certificate_revoked"
+    status = 409
+    title = "The certificate was revoked"
+
+
+class CertificateNotValid(DomainError):
+    code = "certificate_not_valid"
+    status = 409
+    title = "Only a valid certificate can be revoked"
+
+
 class CheckpointNotFound(DomainError):
     code = "checkpoint_not_found"
     status = 404

@@ -363,6 +363,42 @@ def test_receipt_signers_sign_only_with_the_one_key(cloudformation: dict[str, An
     assert environment["SIGNING_KEY_ID"] == {"Ref": "DecisionSigningKey"}
 
 
+def test_certificates_role_reads_a_record_appends_its_chain_and_signs_with_the_one_key(
+    cloudformation: dict[str, Any],
+) -> None:
+    granted = {
+        (action, json.dumps(statement["Resource"], sort_keys=True))
+        for statement in _statements(cloudformation, "CertificatesFunctionRole")
+        for action in _as_list(statement["Action"])
+    }
+
+    def on(resource: str) -> str:
+        return json.dumps({"Fn::GetAtt": [resource, "Arn"]}, sort_keys=True)
+
+    assert granted == {
+        ("dynamodb:GetItem", on("DirectoryTable")),
+        ("dynamodb:Query", on("RegistrationsTable")),
+        ("dynamodb:PutItem", on("RegistrationsTable")),  # the next version, same state: no counters
+        ("dynamodb:PutItem", on("EventsTable")),
+        ("dynamodb:Query", on("EventsTable")),
+        ("dynamodb:GetItem", on("CertificatesTable")),
+        ("dynamodb:PutItem", on("CertificatesTable")),
+        ("kms:Sign", on("DecisionSigningKey")),
+        ("kms:GetPublicKey", on("DecisionSigningKey")),
+    }
+    routes = {
+        (r.method, r.path): r.requires_auth
+        for r in http_routes(load_template())
+        if r.function_id == "CertificatesFunction"
+    }
+    assert routes == {
+        ("GET", "/v1/registrations/{id}/certificate"): True,
+        ("GET", "/v1/certificates/{serial}/status"): False,
+        ("POST", "/v1/certificates/verify"): False,
+        ("POST", "/v1/certificates/{serial}/revoke"): True,
+    }
+
+
 def test_reminders_planner_reads_only_the_sweep_index_and_writes_only_what_it_must(
     cloudformation: dict[str, Any],
 ) -> None:

@@ -20,6 +20,8 @@ from auditor import settings as auditor_settings
 from auth import challenge as auth_challenge
 from auth import handler as auth_handler
 from auth import settings as auth_settings
+from certificates import handler as certificates_handler
+from certificates import settings as certificates_settings
 from core.clock import SettableClock, SystemClock, install_clock
 from core.store.directory import DirectoryStore
 from core.store.dynamo import transact_write
@@ -69,6 +71,7 @@ HANDLERS = {
     "AdminFunction": admin_handler,
     "AuthFunction": auth_handler,
     "RollFunction": roll_handler,
+    "CertificatesFunction": certificates_handler,
     "TransparencyFunction": transparency_handler,
 }
 # Functions with no HTTP route: the deadline jobs' planner (scheduled) and worker (SQS).
@@ -129,6 +132,10 @@ def _reset_functions() -> None:
         roll_handler.service,
         roll_handler._aws,
         roll_handler.directory,
+        certificates_settings.get_settings,
+        certificates_handler.service,
+        certificates_handler._aws,
+        certificates_handler.directory,
         transparency_settings.get_settings,
         transparency_handler.service,
         transparency_handler._aws,

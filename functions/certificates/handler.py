@@ -1,0 +1,162 @@
+"""HTTP routes of the certificates function: the verifiable service certificate.
+
+Its own Lambda so that the QR code and PDF libraries load nowhere else; even here they load only
+for `?format=png` (certificates.qr) or `pdf` (certificates.pdf), never for the JSON answer or the public routes.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from functools import lru_cache
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from certificates.models import (
+    CertificateFormat,
+    CertificateResponse,
+    RevokeBody,
+    StatusResponse,
+    VerifyBody,
+    VerifyResponse,
+    verify_response,
+)
+from certificates.service import CertificateService, RevokeRequest
+from certificates.settings import get_settings
+from core.aws import AwsClients
+from core.clock import current_clock
+from core.http import Caller, create_resolver, problem_responses
+from core.identity import Directory
+from core.kms_key import KmsSigningKey
+from core.observability import logger, observed
+from core.recorder import ChangeRecorder
+from core.store.certificates import CertificateStore
+from core.store.counters import CounterStore
+from core.store.directory import DirectoryStore
+from core.store.events import EventStore
+from core.store.registrations import RegistrationStore
+
+app = create_resolver()
+
+
+@lru_cache(maxsize=1)
+def _aws() -> AwsClients:
+    return AwsClients.for_function(get_settings())
+
+
+@lru_cache(maxsize=1)
+def directory() -> Directory:
+    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
+
+
+caller = Caller(app, directory)
+
+
+@lru_cache(maxsize=1)
+def service() -> CertificateService:
+    settings = get_settings()
+    dynamodb = _aws().dynamodb
+    registrations = RegistrationStore(dynamodb, settings.registrations_table)
+    events = EventStore(dynamodb, settings.events_table)
+    return CertificateService(
+        programme_id=settings.programme_id,
+        registrations=registrations,
+        events=events,
+        certificates=CertificateStore(dynamodb, settings.certificates_table),
+        recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table, dynamodb)),
+        signer=KmsSigningKey(lambda: _aws().client("kms"), settings.signing_key_id),
+        clock=current_clock(),
+        sequencer_period=timedelta(seconds=settings.sequencer_period_seconds),
+    )
+
+
+def _binary(body: bytes, content_type: str, filename: str) -> Response[CertificateResponse | str]:
+    """A binary body the way API Gateway wants it from Lambda: base64 text with isBase64Encoded."""
+    response: Response[CertificateResponse | str] = Response(
+        status_code=200,
+        content_type=content_type,
+        body=base64.b64encode(body).decode("ascii"),
+        headers={"Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"},
+    )
+    response.base64_encoded = True
+    return response
+
+
+_CERTIFICATE_RESPONSES = problem_responses(401, 403, 404, 409, 422)
+_CERTIFICATE_RESPONSES[200] = {
+    "description": "The certificate: JSON (default), its QR code as PNG, or a one-page bilingual PDF",
+    "content": {
+        "application/json": {"schema": {"$ref": "#/components/schemas/CertificateResponse"}},
+        "image/png": {"schema": {"type": "string", "format": "binary"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+    },
+}
+
+
+@app.get(
+    "/v1/registrations/<id>/certificate",
+    tags=["certificates"],
+    summary="The signed service certificate of a VERIFIED registration (JSON, QR code PNG or PDF)",
+    description="Issued once the VERIFIED event is in the transparency log (409 certificate_pending until then, "
+    "with ready_by and Retry-After); a changed record supersedes it with a new one.",
+    responses=_CERTIFICATE_RESPONSES,
+)
+def get_certificate(
+    id: str, format: Annotated[CertificateFormat, Query()] = CertificateFormat.JSON
+) -> Response[CertificateResponse | str]:
+    certificate = service().certificate(caller(), id)
+    if format == CertificateFormat.JSON:
+        return Response(status_code=200, content_type="application/json", body=CertificateResponse.of(certificate))
+    # The QR and PDF libraries load only for the pictures, each only for its own.
+    if format == CertificateFormat.PNG:
+        from certificates.qr import qr_code  # noqa: PLC0415
+
+        qr = qr_code(certificate.credential)
+        logger.debug("certificate qr", extra={"qr_version": qr.version, "qr_modules": qr.modules, "bytes": len(qr.png)})
+        return _binary(qr.png, "image/png", f"{certificate.serial}.png")
+    from certificates.pdf import certificate_pdf  # noqa: PLC0415
+
+    return _binary(certificate_pdf(certificate), "application/pdf", f"{certificate.serial}.pdf")
+
+
+@app.get(
+    "/v1/certificates/<serial>/status",
+    tags=["certificates"],
+    summary="Whether a certificate is valid, revoked (when, why) or superseded (by which)",
+    responses=problem_responses(404, 409),
+)
+def get_status(serial: str) -> StatusResponse:
+    return StatusResponse.of(service().status(serial), current_clock().now())
+
+
+@app.post(
+    "/v1/certificates/verify",
+    tags=["certificates"],
+    summary="Verify a certificate's credential: signature, validity and status, with the attested fields",
+    responses=problem_responses(409, 422),
+)
+def verify(request: Annotated[VerifyBody, Body()]) -> VerifyResponse:
+    outcome = service().verify(request.credential)
+    status = StatusResponse.of(outcome.certificate, current_clock().now()) if outcome.certificate else None
+    check = outcome.check
+    return verify_response(outcome.verdict, check.detail, check.key_id, check.claims, status)
+
+
+@app.post(
+    "/v1/certificates/<serial>/revoke",
+    tags=["certificates"],
+    summary="Revoke a certificate issued in error (admin), with the order that directs it",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+def revoke(serial: str, request: Annotated[RevokeBody, Body()]) -> StatusResponse:
+    revoked = service().revoke(caller(), serial, RevokeRequest(reason=request.reason, order_ref=request.order_ref))
+    return StatusResponse.of(revoked, current_clock().now())
+
+
+@observed(correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)
