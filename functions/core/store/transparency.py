@@ -123,18 +123,6 @@ class TransparencyStore:
         """The newest checkpoint issued at exactly this tree size."""
         return self._newest(tree_size)
 
-    def recent_checkpoints(self, count: int) -> list[SignedCheckpoint]:
-        """The newest `count` checkpoints, newest first."""
-        page = self._client.query(
-            TableName=self._table,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": CHECKPOINTS}},
-            ScanIndexForward=False,
-            Limit=count,
-            ConsistentRead=True,
-        )
-        return [SignedCheckpoint.model_validate_json(unmarshal(i)["document"]) for i in page.get("Items", [])]
-
     def _newest(self, tree_size: int | None) -> SignedCheckpoint | None:
         condition = "pk = :pk"
         values: dict[str, Any] = {":pk": {"S": CHECKPOINTS}}
