@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalDevServer
+from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
 
 from infra.local.auth import InvalidToken, JwtVerifier
 from infra.local.events import api_gateway_claims, http_api_event
@@ -117,5 +117,11 @@ class GatewayRequestHandler(ChaliceRequestHandler):
         """Quiet by default: the handlers log structured lines of their own."""
 
 
+class GatewayServer(ThreadedHTTPServer):
+    # socketserver's default backlog of 5 resets connections when 50 phones connect at once.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 def serve(gateway: TemplateGateway, host: str, port: int) -> LocalDevServer:
-    return LocalDevServer(gateway, Config(), host, port, handler_cls=GatewayRequestHandler)
+    return LocalDevServer(gateway, Config(), host, port, handler_cls=GatewayRequestHandler, server_cls=GatewayServer)
