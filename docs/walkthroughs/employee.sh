@@ -31,8 +31,8 @@ for TYPE in appointment_letter service_certificate pay_proof identity_proof; do
 {"type": "$TYPE", "content_type": "application/pdf", "size_bytes": $(wc -c < "$WORK/document.pdf")}
 JSON
   )
-  FIELDS=$(echo "$GRANT" | j '" ".join(f"-F {k}={v}" for k, v in d["upload"]["fields"].items())')
-  curl -sS --fail-with-body $FIELDS -F "file=@$WORK/document.pdf" "$(echo "$GRANT" | j 'd["upload"]["url"]')"
+  FORM=$(echo "$GRANT" | j '" ".join([f"-F {k}={v}" for k, v in d["upload"]["fields"].items()] + [d["upload"]["url"]])')
+  curl -sS --fail-with-body $FORM -F "file=@$WORK/document.pdf"   # every field of the grant, then the file
   call -X POST "$API/v1/registrations/$REG/documents/$(echo "$GRANT" | j 'd["document_id"]')/confirm" -H "$AUTH" \
     > "$WORK/checked.json"
   j 'd["document"]["type"], d["document"]["status"]' < "$WORK/checked.json"
