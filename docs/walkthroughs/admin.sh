@@ -23,7 +23,8 @@ head -3 "$WORK/roll.report.csv"
 # 3. Where the state stands, by district, and the same table as a CSV behind a 5-minute link
 call "$API/v1/admin/reports/summary?by=district" -H "$ADMIN" \
   | j '[(r["group"], r["registrations_total"], r["verification_pending"]) for r in d["rows"]], d["days_left"]'
-curl -sS --fail-with-body "$(call "$API/v1/admin/reports/export?by=district" -H "$ADMIN" | j 'd["url"]')" | head -2
+curl -sS --fail-with-body -o "$WORK/summary.csv" "$(call "$API/v1/admin/reports/export?by=district" -H "$ADMIN" | j 'd["url"]')"
+head -2 "$WORK/summary.csv"
 
 # 4. What anyone may see without signing in: the public statistics (small groups withheld)
 call "$API/v1/transparency/stats?by=district" | j 'd["state"]["registrations"], d["suppression"]'

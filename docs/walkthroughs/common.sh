@@ -1,4 +1,4 @@
-# Sourced by every walkthrough: where the API is, four helpers, and a scratch directory.
+# Sourced by every walkthrough: where the API is, the CLI, a few helpers, and a scratch directory.
 set -euo pipefail
 API=${API:-http://127.0.0.1:3000}    # make run's gateway (after PORT=8080 make run: API=http://127.0.0.1:8080)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
