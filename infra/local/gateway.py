@@ -44,6 +44,10 @@ def gateway_problem(status: int, code: str, title: str, detail: str) -> Response
     return json_response(status, body, "application/problem+json")
 
 
+# The gateway's own answers (404, 401) carry what the functions' answers carry.
+_SAFE_DEFAULTS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
 class TemplateGateway:
     """What chalice's request handler calls: `handle_request(method, path, headers, body)`."""
 
@@ -65,7 +69,10 @@ class TemplateGateway:
     def handle_request(self, method: str, path: str, headers: Mapping[str, str], body: bytes | None) -> Response:
         response = self._dispatch(method.upper(), path, {k.lower(): v for k, v in headers.items()}, body)
         response.setdefault("multiValueHeaders", {})
-        response["headers"] = {**self._cors, **(response.get("headers") or {})}
+        headers = dict(response.get("headers") or {})
+        named = {name.lower() for name in headers}
+        defaults = {name: value for name, value in _SAFE_DEFAULTS.items() if name.lower() not in named}
+        response["headers"] = {**self._cors, **defaults, **headers}
         return response
 
     def _dispatch(self, method: str, raw_path: str, headers: dict[str, str], body: bytes | None) -> Response:
@@ -108,6 +115,9 @@ class TemplateGateway:
 class GatewayRequestHandler(ChaliceRequestHandler):
     # Without this, keep-alive clients wait on Nagle + delayed ACK: about 20 requests a second.
     disable_nagle_algorithm = True
+    # The Server header names no software version (http.server's default shows Python's).
+    server_version = "anubandh-local"
+    sys_version = ""
 
     def __init__(self, request: Any, client_address: Any, server: Any, app_object: Any, config: Config) -> None:
         self.local_gateway = app_object  # a TemplateGateway, not a chalice app
