@@ -32,7 +32,13 @@ from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
 from core.store.roll import RollStore
-from roll.models import CorrectionQueueResponse, DecisionBody, DecisionResponse, MobileBody, RollEntryResponse
+from roll.models import (
+    CorrectionDecisionBody,
+    CorrectionDecisionResponse,
+    CorrectionQueueResponse,
+    MobileBody,
+    RollEntryResponse,
+)
 from roll.service import RollService
 from roll.settings import get_settings
 
@@ -103,11 +109,11 @@ def list_corrections(
         "REJECTED (the roll's number is told).",
     ),
 )
-def decide(id: str, request: Annotated[DecisionBody, Body()]) -> DecisionResponse:
+def decide(id: str, request: Annotated[CorrectionDecisionBody, Body()]) -> CorrectionDecisionResponse:
     outcome = service().decide(
         caller(), id, decision=request.decision, remarks=request.remarks, version=request.version
     )
-    return DecisionResponse.of(outcome)
+    return CorrectionDecisionResponse.of(outcome)
 
 
 @app.patch(

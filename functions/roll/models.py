@@ -21,7 +21,7 @@ from core.types import Mobile
 from roll.service import DecisionOutcome, EntryView, QueueItem, QueueView
 
 
-class DecisionBody(BaseModel):
+class CorrectionDecisionBody(BaseModel):
     """`{decision: approve|reject, remarks, version}`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -122,7 +122,7 @@ class CorrectionQueueResponse(BaseModel):
         return cls(items=[CorrectionItem.of(i) for i in view.items], next_cursor=next_cursor, pending=view.pending)
 
 
-class DecisionResponse(BaseModel):
+class CorrectionDecisionResponse(BaseModel):
     correction_id: str
     employee_code: str
     status: CorrectionStatus
@@ -132,7 +132,7 @@ class DecisionResponse(BaseModel):
     roll_version: int | None = Field(description="The roll entry's version after an approval.")
 
     @classmethod
-    def of(cls, outcome: DecisionOutcome) -> DecisionResponse:
+    def of(cls, outcome: DecisionOutcome) -> CorrectionDecisionResponse:
         correction: Correction = outcome.correction
         assert correction.ruling is not None  # a decided request has its ruling
         return cls(
