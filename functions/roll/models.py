@@ -24,7 +24,19 @@ from roll.service import DecisionOutcome, EntryView, QueueItem, QueueView
 class CorrectionDecisionBody(BaseModel):
     """`{decision: approve|reject, remarks, version}`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "approve",
+                    "remarks": "Called the new number from the office phone; the employee answered and confirmed.",
+                    "version": 1,
+                },
+                {"decision": "reject", "remarks": "नया नंबर कर्मचारी के नाम पर नहीं है।", "version": 1},
+            ]
+        },
+    )
 
     decision: CorrectionDecision
     remarks: Remarks = Field(description="Why: how the employee's number was checked (at least 10 characters).")
@@ -34,7 +46,18 @@ class CorrectionDecisionBody(BaseModel):
 class MobileBody(BaseModel):
     """`{mobile, remarks, version}`: a direct correction."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "mobile": "9812345678",
+                    "remarks": "The employee brought the SIM's purchase bill to the office; number checked.",
+                    "version": 2,
+                }
+            ]
+        },
+    )
 
     mobile: Mobile
     remarks: Remarks = Field(description="Why: how the employee's number was checked (at least 10 characters).")
