@@ -205,7 +205,7 @@ def contract(
         f"{status} " + ", ".join(f"`{c}`" for c in sorted(codes)) for status, codes in sorted(by_status.items())
     )
     parts = [
-        f"**Callers:** {'public, no token. ' if public else ''}{callers}",
+        f"**Callers:** {'public (no token): ' if public else ''}{callers}",
         f"**Changes:** {changes or 'nothing (read-only).'}",
         *([notes] if notes else []),
         f"**Problems:** {listed or 'none.'}",
