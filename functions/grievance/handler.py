@@ -306,7 +306,6 @@ def act(id: str, request: Annotated[ActionRequest, Body()]) -> GrievanceResponse
         InvalidTransition,
         AttachmentNotReady,
         InvalidRequest,
-        RemarksRequired,
         Busy,
         callers="`employee` who filed the grievance.",
         changes="AWAITING_EMPLOYEE -> IN_PROGRESS; the SLA resumes, its due date moved by the time it was paused.",
