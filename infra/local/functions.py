@@ -1,4 +1,10 @@
-"""Runs the template's Lambda handlers in this process, as the cloud would invoke them."""
+"""Runs the template's Lambda handlers in this process, as the cloud would invoke them.
+
+A Lambda execution environment serves one event at a time, and a function's module state (its
+Powertools resolver's current event and route, its cached clients) belongs to one environment.
+Here each function has one environment: its events are served one at a time, in arrival order,
+while different functions run concurrently, as separate Lambdas do.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ class FunctionRunner:
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        self._environments: dict[str, threading.Lock] = {}
 
     def handler(self, dotted: str) -> Handler:
         """`register.handler.lambda_handler` → the function; imported once (a cold start)."""
@@ -28,4 +35,8 @@ class FunctionRunner:
     def invoke(
         self, function_id: str, dotted: str, event: dict[str, Any], *, timeout_seconds: int = 29
     ) -> dict[str, Any]:
-        return self.handler(dotted)(event, LocalLambdaContext(function_id, timeout_seconds=timeout_seconds))
+        handler = self.handler(dotted)
+        with self._lock:
+            environment = self._environments.setdefault(function_id, threading.Lock())
+        with environment:
+            return handler(event, LocalLambdaContext(function_id, timeout_seconds=timeout_seconds))

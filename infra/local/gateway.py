@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalDevServer
+from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
 
 from infra.local.auth import InvalidToken, JwtVerifier
 from infra.local.events import api_gateway_claims, http_api_event
@@ -44,6 +44,10 @@ def gateway_problem(status: int, code: str, title: str, detail: str) -> Response
     return json_response(status, body, "application/problem+json")
 
 
+# The gateway's own answers (404, 401) carry what the functions' answers carry.
+_SAFE_DEFAULTS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
 class TemplateGateway:
     """What chalice's request handler calls: `handle_request(method, path, headers, body)`."""
 
@@ -65,7 +69,10 @@ class TemplateGateway:
     def handle_request(self, method: str, path: str, headers: Mapping[str, str], body: bytes | None) -> Response:
         response = self._dispatch(method.upper(), path, {k.lower(): v for k, v in headers.items()}, body)
         response.setdefault("multiValueHeaders", {})
-        response["headers"] = {**self._cors, **(response.get("headers") or {})}
+        headers = dict(response.get("headers") or {})
+        named = {name.lower() for name in headers}
+        defaults = {name: value for name, value in _SAFE_DEFAULTS.items() if name.lower() not in named}
+        response["headers"] = {**self._cors, **defaults, **headers}
         return response
 
     def _dispatch(self, method: str, raw_path: str, headers: dict[str, str], body: bytes | None) -> Response:
@@ -108,6 +115,9 @@ class TemplateGateway:
 class GatewayRequestHandler(ChaliceRequestHandler):
     # Without this, keep-alive clients wait on Nagle + delayed ACK: about 20 requests a second.
     disable_nagle_algorithm = True
+    # The Server header names no software version (http.server's default shows Python's).
+    server_version = "anubandh-local"
+    sys_version = ""
 
     def __init__(self, request: Any, client_address: Any, server: Any, app_object: Any, config: Config) -> None:
         self.local_gateway = app_object  # a TemplateGateway, not a chalice app
@@ -117,5 +127,11 @@ class GatewayRequestHandler(ChaliceRequestHandler):
         """Quiet by default: the handlers log structured lines of their own."""
 
 
+class GatewayServer(ThreadedHTTPServer):
+    # socketserver's default backlog of 5 resets connections when 50 phones connect at once.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 def serve(gateway: TemplateGateway, host: str, port: int) -> LocalDevServer:
-    return LocalDevServer(gateway, Config(), host, port, handler_cls=GatewayRequestHandler)
+    return LocalDevServer(gateway, Config(), host, port, handler_cls=GatewayRequestHandler, server_cls=GatewayServer)
