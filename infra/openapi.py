@@ -46,7 +46,11 @@ def build() -> dict[str, Any]:
         )
         for path, item in schema.get("paths", {}).items():
             merged["paths"].setdefault(path, {}).update(item)
-        merged["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
+        for name, component in schema.get("components", {}).get("schemas", {}).items():
+            # Components are named by class: two functions' models of one name would silently swap bodies.
+            known = merged["components"]["schemas"].setdefault(name, component)
+            if known != component:
+                raise ValueError(f"two different schemas are named {name}; rename one (seen again in {module})")
     for route in routes:  # the template decides what is public: those operations need no token
         operation = merged["paths"].get(route.path, {}).get(route.method.lower())
         if operation is not None and not route.requires_auth:

@@ -30,7 +30,17 @@ from admin.settings import get_settings
 from admin.stats import PublicStatsService
 from core.aws import AwsClients
 from core.clock import current_clock
-from core.http import Caller, create_resolver, decode_cursor, encode_cursor, problem_responses
+from core.errors import (
+    Busy,
+    Forbidden,
+    InvalidCursor,
+    InvalidRequest,
+    InvalidWindow,
+    NotFound,
+    ProgrammeUnavailable,
+    VersionConflict,
+)
+from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor
 from core.identity import Directory
 from core.observability import observed
 from core.store.audits import AuditStore
@@ -111,7 +121,11 @@ def audits() -> AuditRuns:
     "/v1/admin/windows",
     tags=["admin"],
     summary="The programme's windows, with the history of every change and its government order",
-    responses=problem_responses(401, 403, 503),
+    **contract(
+        Forbidden,
+        ProgrammeUnavailable,
+        callers="`admin`.",
+    ),
 )
 def get_windows() -> WindowsResponse:
     return WindowsResponse.of(service().windows(caller()))
@@ -121,7 +135,17 @@ def get_windows() -> WindowsResponse:
     "/v1/admin/windows",
     tags=["admin"],
     summary="Set or extend a window under a government order (audited; every function sees it within a minute)",
-    responses=problem_responses(401, 403, 409, 422, 503),
+    **contract(
+        Forbidden,
+        VersionConflict,
+        InvalidRequest,
+        InvalidWindow,
+        ProgrammeUnavailable,
+        Busy,
+        callers="`admin`.",
+        changes="the programme's registration and verification closing times (a new programme version and an "
+        "audited event naming the government order); every function sees them within a minute.",
+    ),
 )
 def put_windows(request: Annotated[WindowChangeRequest, Body()]) -> WindowsResponse:
     return WindowsResponse.of(service().change_windows(caller(), request, request.version))
@@ -135,7 +159,12 @@ GroupByQuery = Annotated[GroupBy, Query(description="department, district or ddo
     tags=["reports"],
     summary="Registrations by state, grievances open and overdue, the verification and mobile-correction backlogs: "
     "per group (HoD: own dept)",
-    responses=problem_responses(401, 403, 422, 503),
+    **contract(
+        Forbidden,
+        InvalidRequest,
+        ProgrammeUnavailable,
+        callers="`admin` (every department) or `hod` (their own).",
+    ),
 )
 def report_summary(by: GroupByQuery = GroupBy.DEPARTMENT) -> SummaryResponse:
     return SummaryResponse.model_validate(reports().summary(caller(), by), from_attributes=True)
@@ -145,7 +174,13 @@ def report_summary(by: GroupByQuery = GroupBy.DEPARTMENT) -> SummaryResponse:
     "/v1/admin/reports/export",
     tags=["reports"],
     summary="The summary as a CSV, through a short-lived download URL",
-    responses=problem_responses(401, 403, 422, 503),
+    **contract(
+        Forbidden,
+        InvalidRequest,
+        ProgrammeUnavailable,
+        callers="`admin` (every department) or `hod` (their own).",
+        changes="writes the CSV to the reports bucket; no record changes.",
+    ),
 )
 def report_export(by: GroupByQuery = GroupBy.DEPARTMENT) -> ExportResponse:
     return ExportResponse.of(reports().export(caller(), by))
@@ -155,7 +190,11 @@ def report_export(by: GroupByQuery = GroupBy.DEPARTMENT) -> ExportResponse:
     "/v1/admin/reports/fairness",
     tags=["reports"],
     summary="Per DDO: decisions, approval/send-back/rejection rates, median days; outliers in their department flagged",
-    responses=problem_responses(401, 403, 422, 503),
+    **contract(
+        Forbidden,
+        InvalidRequest,
+        callers="`admin` (every department) or `hod` (their own).",
+    ),
 )
 def report_fairness(
     min_decisions: Annotated[int, Query(ge=1, le=10_000)] = 20,
@@ -169,12 +208,16 @@ def report_fairness(
     "/v1/transparency/stats",
     tags=["transparency"],
     summary="Public statistics, no personal data: registrations and grievances per group, small groups withheld",
-    description="Public (no token). Read from the counters and cached for 5 minutes (`Cache-Control: public, "
-    "max-age`). Per department, district or DDO and for the whole programme: registrations by state, the "
-    "verified, sent-back and rejected rates of the decisions taken and the median days to a decision; "
-    "grievances filed, resolved, escalated and overdue, and the median days to a resolution. A group's "
-    "figures of fewer than 5 records are null (`suppression` says how many and why).",
-    responses=problem_responses(422, 503),
+    **contract(
+        InvalidRequest,
+        public=True,
+        callers="anyone.",
+        notes="Read from the counters and cached for 5 minutes (`Cache-Control: public, max-age`). Per department, "
+        "district or DDO and for the whole programme: registrations by state, the verified, sent-back and rejected "
+        "rates of the decisions taken and the median days to a decision; grievances filed, resolved, escalated and "
+        "overdue, and the median days to a resolution. A group's figures of fewer than 5 records are null "
+        "(`suppression` says how many and why).",
+    ),
 )
 def transparency_stats(by: GroupByQuery = GroupBy.DEPARTMENT) -> Response[PublicStatsResponse]:
     cached = public_stats().read(by)
@@ -188,10 +231,15 @@ def transparency_stats(by: GroupByQuery = GroupBy.DEPARTMENT) -> Response[Public
 
 @app.post(
     "/v1/admin/roll-imports",
-    status_code=201,
     tags=["roll"],
     summary="Start a roll import: returns a pre-signed POST for the CSV; the upload starts the import",
-    responses=problem_responses(401, 403, 422, 503, success=201),
+    **contract(
+        Forbidden,
+        InvalidRequest,
+        callers="`admin`.",
+        changes="creates a roll import in state AWAITING_UPLOAD; the upload of the CSV starts it.",
+        success=201,
+    ),
 )
 def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImportStarted:
     started = imports().start(caller(), request.filename, max_bytes=get_settings().roll_import_max_bytes)
@@ -202,7 +250,11 @@ def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImpo
     "/v1/admin/roll-imports/<import_id>",
     tags=["roll"],
     summary="A roll import's status, progress (rows done / total), counts and the link to its report",
-    responses=problem_responses(401, 403, 404, 503),
+    **contract(
+        Forbidden,
+        NotFound,
+        callers="`admin`.",
+    ),
 )
 def get_roll_import(import_id: str) -> RollImportResponse:
     return RollImportResponse.of(imports().view(caller(), import_id))
@@ -213,9 +265,14 @@ def get_roll_import(import_id: str) -> RollImportResponse:
     tags=["transparency"],
     summary="The transparency auditor's runs, newest first: each verdict and its findings (record, event seq, "
     "what differs)",
-    description="Admin only. The auditor runs hourly and checks every event, record chain and the log's tree "
-    "against the signed checkpoints. Problem codes: `forbidden` (not an admin), `invalid_cursor`.",
-    responses=problem_responses(401, 403, 422, 503),
+    **contract(
+        Forbidden,
+        InvalidRequest,
+        InvalidCursor,
+        callers="`admin`.",
+        notes="The auditor runs hourly and checks every event, record chain and the log's tree against the signed "
+        "checkpoints.",
+    ),
 )
 def transparency_audits(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,

@@ -18,7 +18,24 @@ from core.uploads import UploadGrant
 
 
 class WindowChangeRequest(WindowChange):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "registration_closes_at": "2026-02-15T23:59:59+05:30",
+                    "order_ref": "HR/GAD/2026/17",
+                    "reason": "Registration extended by two weeks after OTP delivery failed in Nuh district.",
+                    "version": 3,
+                },
+                {
+                    "verification_closes_at": "2026-03-31T17:30:00+05:30",
+                    "order_ref": "HR/GAD/2026/22",
+                    "reason": "सत्यापन की अंतिम तिथि 31 मार्च 2026 तक बढ़ाई गई।",
+                },
+            ]
+        },
+    )
 
     order_ref: Annotated[
         str,
@@ -91,7 +108,10 @@ class ExportResponse(BaseModel):
 
 # ---------------------------------------------------------------- roll imports
 class RollImportRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"filename": "roll-health-2026-01.csv"}, {"filename": "रोल-स्वास्थ्य-2026.csv"}]},
+    )
 
     filename: Annotated[
         str,

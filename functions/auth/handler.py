@@ -31,7 +31,18 @@ from core.aws import AwsClients
 from core.clock import current_clock
 from core.corrections import HelpRequest
 from core.delivery import Deliverer, SmsSender
-from core.http import Caller, create_resolver, problem_responses
+from core.errors import (
+    Busy,
+    InvalidRequest,
+    OtpExpired,
+    OtpInvalid,
+    OtpLocked,
+    OtpUsed,
+    RefreshRefused,
+    SignInUnavailable,
+    TooManyRequests,
+)
+from core.http import Caller, contract, create_resolver
 from core.identity import Directory
 from core.observability import logger, observed, tracer
 from core.store.corrections import CorrectionStore
@@ -111,16 +122,21 @@ def _source_ip() -> str:
 
 @app.post(
     "/v1/auth/otp",
-    status_code=202,
     tags=["sign-in"],
     summary="Ask for an OTP by SMS to the mobile on the roll",
-    description=(
-        "Public. Answers 202 with a new challenge whether or not the code is on the roll (the roll cannot "
-        "be enumerated); when it is, an SMS with a 6-digit OTP (valid 5 minutes) goes to the roll's "
-        "mobile. Limits: per employee code one request per 30 s, 5 an hour and 10 a day; per source IP "
-        "a burst limit. Problems: `validation_error` (422), `too_many_requests` (429, with Retry-After)."
+    **contract(
+        InvalidRequest,
+        TooManyRequests,
+        Busy,
+        public=True,
+        callers="anyone with an employee code.",
+        changes="a new OTP challenge; when the code is on the roll, an SMS with a 6-digit OTP (valid 5 minutes) to "
+        "the roll's mobile.",
+        notes="Answers 202 with a new challenge whether or not the code is on the roll (the roll cannot be "
+        "enumerated). Limits: per employee code one request per 30 s, 5 an hour and 10 a day; per source IP a "
+        "burst limit (429 with Retry-After).",
+        success=202,
     ),
-    responses=problem_responses(422, 429, 503, success=202),
 )
 def request_otp(request: Annotated[OtpRequest, Body()]) -> OtpChallengeResponse:
     challenge, resend_after = service().request_otp(request.employee_code, _source_ip())
@@ -133,12 +149,19 @@ def request_otp(request: Annotated[OtpRequest, Body()]) -> OtpChallengeResponse:
     "/v1/auth/otp/verify",
     tags=["sign-in"],
     summary="Answer the OTP: Cognito tokens for the employee",
-    description=(
-        "Public. The first successful sign-in creates the employee's user and binds it to the roll entry. "
-        "Problems (401): `otp_invalid` (with `attempts_left`), `otp_locked` (after 3 wrong answers), "
-        "`otp_expired`, `otp_used`; `validation_error` (422); `sign_in_unavailable` (503)."
+    **contract(
+        OtpInvalid,
+        OtpLocked,
+        OtpExpired,
+        OtpUsed,
+        InvalidRequest,
+        SignInUnavailable,
+        Busy,
+        public=True,
+        callers="anyone holding an OTP challenge.",
+        changes="the challenge is answered (or spends a try: `otp_invalid` carries `attempts_left`, the third wrong "
+        "answer locks it); the first successful sign-in creates the employee's user and binds it to the roll entry.",
     ),
-    responses=problem_responses(401, 422, 503),
 )
 def verify_otp(request: Annotated[OtpVerifyRequest, Body()]) -> TokensResponse:
     tokens = service().verify(request.challenge_id, request.otp)
@@ -155,8 +178,13 @@ def verify_otp(request: Annotated[OtpVerifyRequest, Body()]) -> TokensResponse:
     "/v1/auth/refresh",
     tags=["sign-in"],
     summary="New id and access tokens for a refresh token",
-    description="Public. Problems: `refresh_invalid` (401: expired, revoked by sign-out, or unknown).",
-    responses=problem_responses(401, 422),
+    **contract(
+        RefreshRefused,
+        InvalidRequest,
+        public=True,
+        callers="anyone holding a refresh token.",
+        notes="`refresh_invalid`: the refresh token expired, was revoked by sign-out, or is unknown.",
+    ),
 )
 def refresh(request: Annotated[RefreshRequest, Body()]) -> RefreshResponse:
     tokens = service().refresh(request.refresh_token)
@@ -165,18 +193,19 @@ def refresh(request: Annotated[RefreshRequest, Body()]) -> RefreshResponse:
 
 @app.post(
     "/v1/auth/help",
-    status_code=202,
     tags=["sign-in"],
     summary="The OTP does not reach me: ask the DDO to correct the mobile on the roll",
-    description=(
-        "Public, limited like the OTP (per employee code 3 a day, per source IP a burst limit). When the "
-        "employee code, date of birth and Family ID match the roll, a mobile-correction request opens in the "
-        "employee's DDO's queue (GET /v1/roll/corrections), with the roll entry and the claim side by side. "
-        "The answer is the same 202 whether or not anything matched, so nothing about the roll is revealed. "
-        "Problems: `validation_error` (422: a malformed code, Family ID, date or mobile), `too_many_requests` "
-        "(429, with Retry-After)."
+    **contract(
+        InvalidRequest,
+        TooManyRequests,
+        Busy,
+        public=True,
+        callers="anyone with an employee code (per employee code 3 a day, per source IP a burst limit).",
+        changes="when the employee code, date of birth and Family ID match the roll, a mobile-correction request "
+        "PENDING in the employee's DDO's queue (GET /v1/roll/corrections), or a new claim on the pending one.",
+        notes="The answer is the same 202 whether or not anything matched, so nothing about the roll is revealed.",
+        success=202,
     ),
-    responses=problem_responses(422, 429, 503, success=202),
 )
 def ask_for_help(request: Annotated[HelpRequest, Body()]) -> HelpReceived:
     service().ask_for_help(request, _source_ip())
@@ -187,11 +216,13 @@ def ask_for_help(request: Annotated[HelpRequest, Body()]) -> HelpReceived:
     "/v1/auth/sign-out",
     tags=["sign-in"],
     summary="Sign out everywhere: revoke the refresh tokens",
-    description=(
-        "Any signed-in caller. Revokes every refresh token of the user; id and access tokens issued "
-        "until now are refused within a minute (`session_revoked`, 401). Answers 204."
+    **contract(
+        callers="any signed-in user (`employee`, `ddo`, `hod`, `officer`, `admin`).",
+        changes="revokes every refresh token of the user; id and access tokens issued until now are refused within "
+        "a minute (`session_revoked`).",
+        success=204,
+        success_description="Signed out",
     ),
-    responses=problem_responses(401, 403, success=204, description="Signed out"),
 )
 def sign_out() -> Response[None]:
     claims = app.current_event.request_context.authorizer.jwt_claim or {}

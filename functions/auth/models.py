@@ -16,18 +16,24 @@ class _Request(BaseModel):
 
 
 class OtpRequest(_Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"employee_code": "EMP-0031"}]})
+
     employee_code: EmployeeCode = Field(description="Your employee code as on the roll", examples=["EMP-0001"])
 
 
 class OtpChallengeResponse(BaseModel):
     """The same shape and timing whether or not the code is on the roll."""
 
-    challenge_id: ChallengeId = Field(examples=["OTP-01JH3Q8R5T6Y7U8I9O0P1A2S3D"])
+    challenge_id: ChallengeId = Field(examples=["OTP-01JH3Q8R5T6Y7V8K9M0P1A2S3D"])
     expires_at: AwareDatetime = Field(description="The OTP can be used until then (5 minutes)")
     resend_after: AwareDatetime = Field(description="Ask for another OTP only after this")
 
 
 class OtpVerifyRequest(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"challenge_id": "OTP-01JH3Q8R5T6Y7V8K9M0P1A2S3D", "otp": "482913"}]}
+    )
+
     challenge_id: ChallengeId
     otp: Otp = Field(description="The six digits of the SMS", examples=["482913"])
 
@@ -43,6 +49,17 @@ class TokensResponse(BaseModel):
 
 
 class RefreshRequest(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "refresh_token": "eyJjdHkiOiJKV1QiLCJlbmMiOiJBMjU2R0NNIiwiYWxnIjoiUlNBLU9BRVAifQ.lC8w5Ot7"
+                    "Xk2LkV9pQ4mZrW1sT3dY6bN0cF8gH5jA.e7fP2qR9sT1uV3wX.Zm9yIGxvY2FsIHRlc3Rpbmc.Qk3v8XyZ1wR4tU7m"
+                }
+            ]
+        }
+    )
+
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 

@@ -29,7 +29,19 @@ from certificates.service import CertificateService, RevokeRequest
 from certificates.settings import get_settings
 from core.aws import AwsClients
 from core.clock import current_clock
-from core.http import Caller, create_resolver, problem_responses
+from core.errors import (
+    Busy,
+    CertificateNotValid,
+    CertificatePending,
+    CertificateRevoked,
+    Forbidden,
+    InvalidRequest,
+    InvalidState,
+    NotFound,
+    NotVerified,
+    VersionConflict,
+)
+from core.http import Caller, contract, create_resolver
 from core.identity import Directory
 from core.kms_key import KmsSigningKey
 from core.observability import logger, observed
@@ -86,8 +98,22 @@ def _binary(body: bytes, content_type: str, filename: str) -> Response[Certifica
     return response
 
 
-_CERTIFICATE_RESPONSES = problem_responses(401, 403, 404, 409, 422)
-_CERTIFICATE_RESPONSES[200] = {
+_CERTIFICATE = contract(
+    Forbidden,
+    NotFound,
+    NotVerified,
+    CertificatePending,
+    CertificateRevoked,
+    VersionConflict,
+    InvalidState,
+    InvalidRequest,
+    Busy,
+    callers="`employee` who owns the registration, the record's `ddo`, a `hod` of its department, `admin`.",
+    changes="issues the certificate the first time a VERIFIED registration's certificate is asked for, once "
+    "its VERIFIED event is in the transparency log (`certificate_pending` until then, with `ready_by` and "
+    "Retry-After); a changed record supersedes it with a new one.",
+)
+_CERTIFICATE["responses"][200] = {
     "description": "The certificate: JSON (default), its QR code as PNG, or a one-page bilingual PDF",
     "content": {
         "application/json": {"schema": {"$ref": "#/components/schemas/CertificateResponse"}},
@@ -101,9 +127,7 @@ _CERTIFICATE_RESPONSES[200] = {
     "/v1/registrations/<id>/certificate",
     tags=["certificates"],
     summary="The signed service certificate of a VERIFIED registration (JSON, QR code PNG or PDF)",
-    description="Issued once the VERIFIED event is in the transparency log (409 certificate_pending until then, "
-    "with ready_by and Retry-After); a changed record supersedes it with a new one.",
-    responses=_CERTIFICATE_RESPONSES,
+    **_CERTIFICATE,
 )
 def get_certificate(
     id: str, format: Annotated[CertificateFormat, Query()] = CertificateFormat.JSON
@@ -127,7 +151,15 @@ def get_certificate(
     "/v1/certificates/<serial>/status",
     tags=["certificates"],
     summary="Whether a certificate is valid, revoked (when, why) or superseded (by which)",
-    responses=problem_responses(404, 409),
+    **contract(
+        NotFound,
+        VersionConflict,
+        InvalidState,
+        Busy,
+        public=True,
+        callers="anyone.",
+        changes="a VALID certificate whose record changed becomes SUPERSEDED by a new one.",
+    ),
 )
 def get_status(serial: str) -> StatusResponse:
     return StatusResponse.of(service().status(serial), current_clock().now())
@@ -137,7 +169,17 @@ def get_status(serial: str) -> StatusResponse:
     "/v1/certificates/verify",
     tags=["certificates"],
     summary="Verify a certificate's credential: signature, validity and status, with the attested fields",
-    responses=problem_responses(409, 422),
+    **contract(
+        VersionConflict,
+        InvalidState,
+        InvalidRequest,
+        Busy,
+        public=True,
+        callers="anyone.",
+        changes="as GET /v1/certificates/{serial}/status: a certificate whose record changed is superseded.",
+        notes="An unknown serial, a bad signature or an expired certificate is a `verdict` of the 200 answer, "
+        "not a problem.",
+    ),
 )
 def verify(request: Annotated[VerifyBody, Body()]) -> VerifyResponse:
     outcome = service().verify(request.credential)
@@ -150,7 +192,16 @@ def verify(request: Annotated[VerifyBody, Body()]) -> VerifyResponse:
     "/v1/certificates/<serial>/revoke",
     tags=["certificates"],
     summary="Revoke a certificate issued in error (admin), with the order that directs it",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    **contract(
+        Forbidden,
+        NotFound,
+        CertificateNotValid,
+        VersionConflict,
+        InvalidRequest,
+        Busy,
+        callers="`admin`.",
+        changes="the certificate VALID -> REVOKED, with the reason and the order that directs it.",
+    ),
 )
 def revoke(serial: str, request: Annotated[RevokeBody, Body()]) -> StatusResponse:
     revoked = service().revoke(caller(), serial, RevokeRequest(reason=request.reason, order_ref=request.order_ref))

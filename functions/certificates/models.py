@@ -102,7 +102,18 @@ class StatusResponse(BaseModel):
 class VerifyBody(BaseModel):
     """`{credential}`: the compact JWS, as the QR code or the certificate's JSON holds it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "credential": "eyJhbGciOiJFUzI1NiIsImtpZCI6ImNlcnQtMjAyNi0wMSIsInR5cCI6ImFudWJhbmRoLWNlcnQrand0In0"
+                    ".eyJzZXJpYWwiOiJIUjI2LUMtN0syOVE0TU4iLCJlbXBsb3llZV9jb2RlIjoiRU1QLTAwMzEifQ"
+                    ".MEUCIQDx3k9Vb2Z8pA7mQ1wR4tU6yH0sJ5nK2cL8dF3gE9aBqwIgT7vN1mX4pR6sY2uW8zK0cH3jL5nQ9bD1fG7aE2iM4oS"
+                }
+            ]
+        },
+    )
 
     credential: str = Field(min_length=1, max_length=MAX_CREDENTIAL_CHARS)
 
@@ -120,7 +131,17 @@ class VerifyResponse(BaseModel):
 class RevokeBody(BaseModel):
     """`{reason, order_ref}`: an admin's revocation of a certificate issued in error."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "Issued on a record whose service spell 2019-2021 was entered twice.",
+                    "order_ref": "HR/GAD/2026/31",
+                }
+            ]
+        },
+    )
 
     reason: str = Field(min_length=10, max_length=500, description="Why it was issued in error.")
     order_ref: str = Field(min_length=1, max_length=100, description="The order that directs the revocation.")

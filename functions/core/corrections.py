@@ -62,7 +62,21 @@ DECISION_OUTCOME = {
 class HelpRequest(BaseModel):
     """What the public help route takes: `{employee_code, family_id, date_of_birth, new_mobile, message?}`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "employee_code": "EMP-0031",
+                    "family_id": "8F2K41Q7",
+                    "date_of_birth": "1988-03-21",
+                    "new_mobile": "9812345678",
+                    "message": "पुराना नंबर बंद हो गया है। My old number no longer works.",
+                }
+            ]
+        },
+    )
 
     employee_code: EmployeeCode
     family_id: FamilyId

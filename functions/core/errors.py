@@ -20,6 +20,14 @@ class DomainError(Exception):
         self.extra = extra
 
 
+class InvalidRequest(DomainError):
+    """Raised by no domain code: core.http answers a request its route's models refuse with this code."""
+
+    code = "validation_error"
+    status = 422
+    title = "The request is not valid"
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
     status = 401

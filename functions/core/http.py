@@ -7,11 +7,12 @@ import base64
 import json
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
@@ -20,7 +21,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.audit import canonical_json
 from core.auth import Principal
-from core.errors import DomainError, IdempotencyKeyReused, InvalidCursor, RequestInProgress
+from core.errors import (
+    AccountDisabled,
+    DomainError,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    InvalidRequest,
+    RequestInProgress,
+    SessionRevoked,
+    Unauthenticated,
+)
 from core.identity import Directory
 from core.observability import logger
 
@@ -80,9 +90,9 @@ def create_resolver() -> APIGatewayHttpResolver:
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
         return problem(
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-            "validation_error",
-            "The request is not valid",
+            InvalidRequest.status,
+            InvalidRequest.code,
+            InvalidRequest.title,
             "One or more fields are missing or wrong; see `errors`.",
             {"errors": _field_errors(error)},
         )
@@ -131,42 +141,92 @@ class Caller:
         return self._directory().principal(self._app.current_event.request_context.authorizer.jwt_claim)
 
 
-def idempotency_key(app: APIGatewayHttpResolver) -> str | None:
-    key = app.current_event.headers.get("idempotency-key") or app.current_event.headers.get("Idempotency-Key")
-    return key.strip()[:128] if key and key.strip() else None
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="A fresh random string (a UUID) per action you mean to take once; only the first 128 "
+        "characters count. A retry with the same key and body gets the first answer back; the same key with "
+        "another body is refused (422 `idempotency_key_reused`); while the first request still runs, 409 "
+        "`request_in_progress`. Without it, a retry acts again.",
+        examples=["5f0c6a9e-2d4b-4c1e-9a47-1b2f8e6d0c55"],
+    ),
+]
+"""A route that honours Idempotency-Key takes `key: IdempotencyKey = None`: Powertools reads the
+header and documents it as the operation's parameter."""
 
 
-_PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "title", "status", "detail", "code"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string"},
-    },
-}
-_PROBLEM_MEANINGS = {
-    401: "Not signed in",
-    403: "Not allowed: wrong role, someone else's record, or a closed window",
-    404: "No such record",
-    409: "Conflict: stale version, duplicate, or a state that does not allow this",
-    422: "Invalid request body or record",
-    429: "Limit reached; the problem says when to try again",
-    503: "Temporarily unavailable; retry",
-}
+def idempotency_key(value: str | None) -> str | None:
+    return value.strip()[:128] if value and value.strip() else None
 
 
-def problem_responses(*statuses: int, success: int = 200, description: str = "Done") -> dict[int, Any]:
+# Every route authenticated by the gateway can answer these, before its own code runs.
+SIGNED_IN: tuple[type[DomainError], ...] = (Unauthenticated, SessionRevoked, AccountDisabled)
+
+
+def _problem_schema(codes: list[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["type", "title", "status", "detail", "code"],
+        "properties": {
+            "type": {"type": "string"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string", "description": "What happened and what to do next."},
+            "code": {"type": "string", "enum": codes},
+        },
+    }
+
+
+def problem_responses(*problems: type[DomainError], success: int = 200, description: str = "Done") -> dict[int, Any]:
     """OpenAPI entries of a route: its success (Powertools fills in the route's return model, since
-    the entry names no content) and the problem+json answers it can give."""
+    the entry names no content) and, per status, the problem+json answers of the errors it can raise,
+    each `code` listed (the schema's enum) with its title (the description)."""
     documented: dict[int, Any] = {success: {"description": description}}
     if success == HTTPStatus.NO_CONTENT:
         documented[success]["content"] = {}  # nothing to describe: no body
-    for status in statuses:
+    by_status: dict[int, dict[str, str]] = {}
+    for error in problems:
+        by_status.setdefault(error.status, {})[error.code] = error.title
+    for status, titles in sorted(by_status.items()):
+        codes = sorted(titles)
         documented[status] = {
-            "description": _PROBLEM_MEANINGS[status],
-            "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}},
+            "description": "; ".join(f"`{code}`: {titles[code]}" for code in codes),
+            "content": {PROBLEM_JSON: {"schema": _problem_schema(codes)}},
         }
     return documented
+
+
+def contract(
+    *problems: type[DomainError],
+    callers: str,
+    changes: str | None = None,
+    notes: str = "",
+    success: int = 200,
+    success_description: str = "Done",
+    public: bool = False,
+) -> dict[str, Any]:
+    """A route's decorator arguments from one declaration: its success status, its problem responses
+    and its description (who may call it, what it changes, what else to know, and the problem codes,
+    written from the same errors as the responses). A signed-in route answers SIGNED_IN's codes too.
+
+        @app.post("/v1/x", summary="...", **contract(NotFound, InvalidRequest, callers="`employee`", success=201))
+    """
+    declared = tuple(dict.fromkeys(problems if public else (*SIGNED_IN, *problems)))
+    by_status: dict[int, list[str]] = {}
+    for error in declared:
+        by_status.setdefault(error.status, []).append(error.code)
+    listed = "; ".join(
+        f"{status} " + ", ".join(f"`{c}`" for c in sorted(codes)) for status, codes in sorted(by_status.items())
+    )
+    parts = [
+        f"**Callers:** {'public (no token): ' if public else ''}{callers}",
+        f"**Changes:** {changes or 'nothing (read-only).'}",
+        *([notes] if notes else []),
+        f"**Problems:** {listed or 'none.'}",
+    ]
+    return {
+        "status_code": success,
+        "description": "\n\n".join(parts),
+        "responses": problem_responses(*declared, success=success, description=success_description),
+    }

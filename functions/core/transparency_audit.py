@@ -86,7 +86,7 @@ class Finding(BaseModel):
         return "|".join((*parts, "" if self.leaf_index is None else str(self.leaf_index)))
 
 
-class Verdict(StrEnum):
+class AuditVerdict(StrEnum):
     CLEAN = "clean"
     MISMATCH = "mismatch"
 
@@ -111,7 +111,7 @@ class AuditRun(BaseModel):
     run_id: str
     started_at: AwareDatetime
     finished_at: AwareDatetime
-    verdict: Verdict
+    verdict: AuditVerdict
     checkpoint: CheckpointRef | None = Field(description="The latest archived checkpoint whose signature verified")
     previous_checkpoint: CheckpointRef | None
     events_checked: int

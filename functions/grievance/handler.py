@@ -15,9 +15,34 @@ from botocore.exceptions import ClientError
 
 from core.aws import AwsClients
 from core.clock import current_clock
+from core.errors import (
+    AttachmentNotReady,
+    Busy,
+    DocumentNotRetained,
+    DocumentNotUploaded,
+    Forbidden,
+    GrievanceLimit,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    InvalidReasonCode,
+    InvalidRequest,
+    InvalidTransition,
+    NoGrievanceUnit,
+    NoReceipt,
+    NotFound,
+    NotOnRoll,
+    ProgrammeUnavailable,
+    ReassignLimit,
+    RemarksRequired,
+    RequestInProgress,
+    UnknownCategory,
+    UnknownUnit,
+    UploadNotAccepted,
+    VersionConflict,
+)
 from core.grievance import GrievanceStatus
 from core.history import HistoryEvent
-from core.http import Caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
+from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotency_key
 from core.idempotency import IdempotentRunner
 from core.identity import Directory
 from core.observability import logger, observed
@@ -121,19 +146,34 @@ def _view(grievance: Any) -> GrievanceResponse:
 
 @app.post(
     "/v1/grievances",
-    status_code=201,
     tags=["grievances"],
     summary="File a grievance: assigned to the L1 unit (or, for a rejected registration, the HoD) with a due date",
-    responses=problem_responses(401, 403, 404, 409, 422, 429, 503, success=201),
+    **contract(
+        Forbidden,
+        NotOnRoll,
+        NotFound,
+        RequestInProgress,
+        InvalidRequest,
+        UnknownCategory,
+        IdempotencyKeyReused,
+        GrievanceLimit,
+        ProgrammeUnavailable,
+        NoGrievanceUnit,
+        Busy,
+        callers="`employee` on the roll (a limited number a month).",
+        changes="creates a grievance in state OPEN at L1, assigned to the office's grievance unit; about a REJECTED "
+        "registration, an appeal OPEN at L2 with the department's HoD. The signed filing receipt is kept on it.",
+        success=201,
+    ),
 )
-def file_grievance(request: Annotated[FileGrievanceRequest, Body()]) -> GrievanceResponse:
+def file_grievance(request: Annotated[FileGrievanceRequest, Body()], key: IdempotencyKey = None) -> GrievanceResponse:
     principal = caller()
 
     def file() -> dict[str, Any]:
         return _view(service().file(principal, request)).model_dump(mode="json")
 
     body = idempotency().run(
-        key=idempotency_key(app),
+        key=idempotency_key(key),
         caller=principal.sub,
         operation="file-grievance",
         payload=request.model_dump(mode="json"),
@@ -146,7 +186,12 @@ def file_grievance(request: Annotated[FileGrievanceRequest, Body()]) -> Grievanc
     "/v1/grievances",
     tags=["grievances"],
     summary="Your grievances, your unit's queue (officer) or your department's L2 items (HoD)",
-    responses=problem_responses(401, 403, 422),
+    **contract(
+        Forbidden,
+        InvalidRequest,
+        InvalidCursor,
+        callers="`employee` (their own), `officer` (their unit's queue) or `hod` (their department's L2 items).",
+    ),
 )
 def list_grievances(
     status: Annotated[GrievanceStatus | None, Query()] = None,
@@ -169,7 +214,12 @@ def list_grievances(
     "/v1/grievances/<id>",
     tags=["grievances"],
     summary="The grievance with its full timeline, SLA state and whether its audit chain verifies",
-    responses=problem_responses(401, 403, 404),
+    **contract(
+        Forbidden,
+        NotFound,
+        callers="`employee` who filed the grievance, the assigned `officer` (L1) or `hod` (L2), a `hod` of "
+        "its department, `admin`.",
+    ),
 )
 def get_grievance(id: str) -> GrievanceDetailResponse:
     detail = service().detail(caller(), id)
@@ -184,10 +234,13 @@ def get_grievance(id: str) -> GrievanceDetailResponse:
     "/v1/grievances/<id>/proof",
     tags=["transparency"],
     summary="Every event of the grievance with its inclusion proof against the latest checkpoint",
-    description="Whoever may read the grievance (owner, assignee, HoD, admin). Check it offline with "
-    "`anubandh verify record`. Events no checkpoint covers yet carry `pending_until`. "
-    "Problem codes: `unauthenticated`, `forbidden`, `not_found`.",
-    responses=problem_responses(401, 403, 404),
+    **contract(
+        Forbidden,
+        NotFound,
+        callers="`employee` who filed the grievance, the assigned `officer` (L1) or `hod` (L2), a `hod` of "
+        "its department, `admin`.",
+        notes="Check it offline with `anubandh verify record`. Events no checkpoint covers yet carry `pending_until`.",
+    ),
 )
 def get_proof(id: str) -> RecordProof:
     return service().proof(caller(), id)
@@ -197,7 +250,13 @@ def get_proof(id: str) -> RecordProof:
     "/v1/grievances/<id>/receipt",
     tags=["grievances"],
     summary="The filing's signed receipt, whether it verifies, and its event's leaf in the log",
-    responses=problem_responses(401, 403, 404),
+    **contract(
+        Forbidden,
+        NotFound,
+        NoReceipt,
+        callers="`employee` who filed the grievance, the assigned `officer` (L1) or `hod` (L2), a `hod` of "
+        "its department, `admin`.",
+    ),
 )
 def get_filing_receipt(id: str) -> FilingReceiptResponse:
     check = service().filing_receipt(caller(), id)
@@ -214,7 +273,23 @@ def get_filing_receipt(id: str) -> FilingReceiptResponse:
     "/v1/grievances/<id>/actions",
     tags=["grievances"],
     summary="An officer's (L1) or HoD's (L2) action on the grievance",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    **contract(
+        Forbidden,
+        NotFound,
+        VersionConflict,
+        InvalidTransition,
+        ReassignLimit,
+        InvalidRequest,
+        RemarksRequired,
+        InvalidReasonCode,
+        UnknownUnit,
+        ProgrammeUnavailable,
+        Busy,
+        callers="the assigned unit's `officer` at L1, or a `hod` of the department at L2.",
+        changes="accept: OPEN -> IN_PROGRESS; request_info: -> AWAITING_EMPLOYEE (the SLA pauses); resolve: -> "
+        "RESOLVED; reject: -> REJECTED; reassign (L1): -> OPEN at another unit; escalate (L1): -> OPEN at L2 with "
+        "the HoD; comment: no change of state. The employee is told.",
+    ),
 )
 def act(id: str, request: Annotated[ActionRequest, Body()]) -> GrievanceResponse:
     return _view(service().act(caller(), id, request))
@@ -224,7 +299,17 @@ def act(id: str, request: Annotated[ActionRequest, Body()]) -> GrievanceResponse
     "/v1/grievances/<id>/reply",
     tags=["grievances"],
     summary="Answer a request for information; the SLA clock resumes",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    **contract(
+        Forbidden,
+        NotFound,
+        VersionConflict,
+        InvalidTransition,
+        AttachmentNotReady,
+        InvalidRequest,
+        Busy,
+        callers="`employee` who filed the grievance.",
+        changes="AWAITING_EMPLOYEE -> IN_PROGRESS; the SLA resumes, its due date moved by the time it was paused.",
+    ),
 )
 def reply(id: str, request: Annotated[ReplyRequest, Body()]) -> GrievanceResponse:
     return _view(
@@ -238,7 +323,17 @@ def reply(id: str, request: Annotated[ReplyRequest, Body()]) -> GrievanceRespons
     "/v1/grievances/<id>/feedback",
     tags=["grievances"],
     summary="Judge the resolution: satisfied closes it; not satisfied at L1 reopens it at L2",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    **contract(
+        Forbidden,
+        NotFound,
+        VersionConflict,
+        InvalidTransition,
+        InvalidRequest,
+        ProgrammeUnavailable,
+        Busy,
+        callers="`employee` who filed the grievance.",
+        changes="RESOLVED -> CLOSED; not satisfied at L1: reopened at L2 (OPEN with the department's HoD).",
+    ),
 )
 def feedback(id: str, request: Annotated[FeedbackRequest, Body()]) -> GrievanceResponse:
     return _view(
@@ -255,10 +350,20 @@ def feedback(id: str, request: Annotated[FeedbackRequest, Body()]) -> GrievanceR
 
 @app.post(
     "/v1/grievances/<id>/attachments",
-    status_code=201,
     tags=["grievances"],
     summary="Ask for a pre-signed POST to attach a PDF, JPEG or PNG (at most 5 MB)",
-    responses=problem_responses(401, 403, 404, 409, 422, success=201),
+    **contract(
+        Forbidden,
+        NotFound,
+        InvalidTransition,
+        InvalidRequest,
+        UploadNotAccepted,
+        ProgrammeUnavailable,
+        Busy,
+        callers="`employee` who filed the grievance, until it is CLOSED or REJECTED.",
+        changes="adds an attachment in state PENDING_UPLOAD; the file goes to the pre-signed POST.",
+        success=201,
+    ),
 )
 def request_attachment(id: str, request: Annotated[AttachmentUploadRequest, Body()]) -> AttachmentUploadResponse:
     attachment, grant = service().request_attachment(
@@ -271,7 +376,16 @@ def request_attachment(id: str, request: Annotated[AttachmentUploadRequest, Body
     "/v1/grievances/<id>/attachments/<attachment_id>/confirm",
     tags=["grievances"],
     summary="Check the uploaded file: size, type by its bytes, SHA-256",
-    responses=problem_responses(401, 403, 404, 409, 503),
+    **contract(
+        Forbidden,
+        NotFound,
+        DocumentNotUploaded,
+        ProgrammeUnavailable,
+        DocumentNotRetained,
+        callers="`employee` who filed the grievance.",
+        changes="the attachment PENDING_UPLOAD -> UPLOADED (locked against deletion) or REJECTED with a reason. "
+        "Confirming again changes nothing.",
+    ),
 )
 def confirm_attachment(id: str, attachment_id: str) -> AttachmentView:
     return AttachmentView.of(service().confirm_attachment(caller(), id, attachment_id))
@@ -281,7 +395,13 @@ def confirm_attachment(id: str, attachment_id: str) -> AttachmentView:
     "/v1/grievances/<id>/attachments/<attachment_id>",
     tags=["grievances"],
     summary="A short-lived download URL for an attachment",
-    responses=problem_responses(401, 403, 404, 409),
+    **contract(
+        Forbidden,
+        NotFound,
+        DocumentNotUploaded,
+        callers="`employee` who filed the grievance, the assigned `officer` (L1) or `hod` (L2), a `hod` of "
+        "its department, `admin`.",
+    ),
 )
 def download_attachment(id: str, attachment_id: str) -> AttachmentDownloadResponse:
     attachment, url, expires = service().attachment_download(caller(), id, attachment_id)

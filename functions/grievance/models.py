@@ -23,7 +23,31 @@ class _Request(BaseModel):
 
 # ---------------------------------------------------------------- requests
 class FileGrievanceRequest(FileRequest):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "category": "salary_not_paid",
+                    "subject": "Salary for October 2025 not paid",
+                    "description": "My salary for October 2025 has not been credited, although my attendance "
+                    "was sent by the office on 2 November.",
+                },
+                {
+                    "category": "roll_data_wrong",
+                    "subject": "रोल में जन्म तिथि गलत है",
+                    "description": "रोल में मेरी जन्म तिथि 12-03-1988 दर्ज है, जबकि सही जन्म तिथि 21-03-1988 है। कृपया सुधार करें।",
+                },
+                {
+                    "category": "other",
+                    "subject": "Appeal against the rejection of my registration",
+                    "description": "My registration was rejected as part-time, but I have worked full time "
+                    "since 2019; the attendance registers of the hospital show it.",
+                    "registration_id": "REG-01JH3Q8R5T6Y7V8K9M0P1A2S3D",
+                },
+            ]
+        },
+    )
 
     category: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
     subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=150)]
@@ -34,7 +58,32 @@ class FileGrievanceRequest(FileRequest):
 
 
 class ActionRequest(ActionCommand):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"action": "accept", "version": 1},
+                {
+                    "action": "resolve",
+                    "remarks": "October salary credited on 14 November 2025 (UTR 2025111400123), confirmed "
+                    "with the treasury.",
+                    "version": 3,
+                },
+                {
+                    "action": "reassign",
+                    "remarks": "The salary is paid by the Hisar office; passing it to their grievance cell.",
+                    "version": 2,
+                    "to_unit": "GRV-HSR-L1",
+                },
+                {
+                    "action": "reject",
+                    "remarks": "यही शिकायत पहले से दर्ज है और उस पर कार्रवाई चल रही है।",
+                    "version": 2,
+                    "reason_code": "duplicate",
+                },
+            ]
+        },
+    )
 
     action: Action
     remarks: Annotated[str, Field(max_length=2000)] = ""
@@ -44,12 +93,33 @@ class ActionRequest(ActionCommand):
 
 
 class ReplyRequest(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "message": "वेतन पर्ची संलग्न है। The salary slip for October is attached.",
+                    "attachment_ids": ["ATT-01JH4C2A8N3VQK7M5X9T1R6WEB"],
+                    "version": 4,
+                }
+            ]
+        }
+    )
+
     message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     attachment_ids: Annotated[list[AttachmentId], Field(max_length=5)] = []
     version: Version
 
 
 class FeedbackRequest(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"satisfied": True, "rating": 5, "comment": "Salary received on 14 November, thank you.", "version": 5},
+                {"satisfied": False, "rating": 2, "comment": "केवल आधा वेतन मिला है।", "version": 5},
+            ]
+        }
+    )
+
     satisfied: bool
     rating: Annotated[int, Field(ge=1, le=5)]
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
@@ -57,6 +127,14 @@ class FeedbackRequest(_Request):
 
 
 class AttachmentUploadRequest(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"filename": "salary-slip-oct-2025.pdf", "content_type": "application/pdf", "size_bytes": 184320},
+            ]
+        }
+    )
+
     filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
     content_type: ContentType
     size_bytes: Annotated[int, Field(ge=1, description="Exact size of the file in bytes (at most 5 MB).")]

@@ -20,9 +20,31 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from core import api_document
 from core.aws import AwsClients
 from core.clock import current_clock
-from core.errors import InvalidCursor
+from core.errors import (
+    Busy,
+    DocumentNotRetained,
+    DocumentNotUploaded,
+    Forbidden,
+    IdempotencyKeyReused,
+    Incomplete,
+    InvalidCursor,
+    InvalidRecord,
+    InvalidRequest,
+    InvalidState,
+    NoReceipt,
+    NotFound,
+    NotOnRoll,
+    ProgrammeUnavailable,
+    RegistrationClosed,
+    RegistrationExists,
+    RegistrationNotOpen,
+    RequestInProgress,
+    UploadNotAccepted,
+    VerificationClosed,
+    VersionConflict,
+)
 from core.history import HistoryEvent
-from core.http import Caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
+from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotency_key
 from core.idempotency import IdempotentRunner
 from core.identity import Directory
 from core.observability import logger, observed, tracer
@@ -107,9 +129,12 @@ def _registration(registration: Any) -> RegistrationResponse:
 # ---------------------------------------------------------------- programme and me
 @app.get(
     "/v1/programme",
-    summary="The programme, its windows and the server's time",
     tags=["programme"],
-    responses=problem_responses(401, 503),
+    summary="The programme, its windows and the server's time",
+    **contract(
+        ProgrammeUnavailable,
+        callers="any signed-in user (`employee`, `ddo`, `hod`, `officer`, `admin`).",
+    ),
 )
 def get_programme() -> ProgrammeResponse:
     caller()
@@ -119,9 +144,11 @@ def get_programme() -> ProgrammeResponse:
 
 @app.get(
     "/v1/me",
-    summary="Who am I: roles, roll entry and registration id",
     tags=["programme"],
-    responses=problem_responses(401),
+    summary="Who am I: roles, roll entry and registration id",
+    **contract(
+        callers="any signed-in user (`employee`, `ddo`, `hod`, `officer`, `admin`).",
+    ),
 )
 def get_me() -> MeResponse:
     who = service().who_am_i(caller())
@@ -131,12 +158,29 @@ def get_me() -> MeResponse:
 # ---------------------------------------------------------------- registrations
 @app.post(
     "/v1/registrations",
-    status_code=201,
     tags=["registrations"],
     summary="Create your draft, prefilled from the roll (one per employee)",
-    responses=problem_responses(401, 403, 409, 422, success=201),
+    **contract(
+        Forbidden,
+        NotOnRoll,
+        RegistrationNotOpen,
+        RegistrationClosed,
+        RegistrationExists,
+        RequestInProgress,
+        InvalidRequest,
+        InvalidRecord,
+        IdempotencyKeyReused,
+        ProgrammeUnavailable,
+        Busy,
+        callers="`employee` on the roll, once, while registration is open.",
+        changes="creates the employee's registration in state DRAFT, prefilled from the roll entry, and links the "
+        "roll entry to it.",
+        success=201,
+    ),
 )
-def create_registration(request: Annotated[CreateRegistrationRequest, Body()]) -> RegistrationResponse:
+def create_registration(
+    request: Annotated[CreateRegistrationRequest, Body()], key: IdempotencyKey = None
+) -> RegistrationResponse:
     principal = caller()
 
     def create() -> dict[str, Any]:
@@ -144,7 +188,7 @@ def create_registration(request: Annotated[CreateRegistrationRequest, Body()]) -
         return _registration(created).model_dump(mode="json")
 
     body = idempotency().run(
-        key=idempotency_key(app),
+        key=idempotency_key(key),
         caller=principal.sub,
         operation="create-registration",
         payload=request.model_dump(mode="json", exclude_unset=True),
@@ -155,9 +199,14 @@ def create_registration(request: Annotated[CreateRegistrationRequest, Body()]) -
 
 @app.get(
     "/v1/registrations/<id>",
-    summary="A registration with documents, eligibility and version",
     tags=["registrations"],
-    responses=problem_responses(401, 403, 404),
+    summary="A registration with documents, eligibility and version",
+    **contract(
+        Forbidden,
+        NotFound,
+        ProgrammeUnavailable,
+        callers="`employee` who owns the registration, the record's `ddo`, a `hod` of its department, `admin`.",
+    ),
 )
 def get_registration(id: str) -> RegistrationResponse:
     return _registration(service().get(caller(), id))
@@ -165,9 +214,24 @@ def get_registration(id: str) -> RegistrationResponse:
 
 @app.patch(
     "/v1/registrations/<id>",
-    summary="Edit your draft or sent-back registration",
     tags=["registrations"],
-    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Edit your draft or sent-back registration",
+    **contract(
+        Forbidden,
+        NotFound,
+        VersionConflict,
+        InvalidState,
+        RegistrationNotOpen,
+        RegistrationClosed,
+        VerificationClosed,
+        InvalidRequest,
+        InvalidRecord,
+        ProgrammeUnavailable,
+        Busy,
+        callers="`employee` who owns the registration.",
+        changes="the record of a DRAFT (while registration is open) or SENT_BACK registration (until verification "
+        "closes); the state stays, the version goes up by one.",
+    ),
 )
 def update_registration(id: str, request: Annotated[UpdateRegistrationRequest, Body()]) -> RegistrationResponse:
     updated = service().update(caller(), id, request, request.version)
@@ -176,10 +240,24 @@ def update_registration(id: str, request: Annotated[UpdateRegistrationRequest, B
 
 @app.post(
     "/v1/registrations/<id>/documents",
-    status_code=201,
     tags=["documents"],
     summary="Get a pre-signed POST to upload one document",
-    responses=problem_responses(401, 403, 404, 409, 422, success=201),
+    **contract(
+        Forbidden,
+        NotFound,
+        RegistrationNotOpen,
+        RegistrationClosed,
+        VerificationClosed,
+        InvalidState,
+        InvalidRequest,
+        UploadNotAccepted,
+        ProgrammeUnavailable,
+        Busy,
+        callers="`employee` who owns the registration (DRAFT while registration is open, SENT_BACK until "
+        "verification closes).",
+        changes="adds a document slot in state PENDING_UPLOAD; the file goes to the pre-signed POST.",
+        success=201,
+    ),
 )
 def request_document_upload(id: str, request: Annotated[DocumentUploadRequest, Body()]) -> UploadResponse:
     document, grant = service().request_upload(caller(), id, request.type, request.content_type, request.size_bytes)
@@ -190,7 +268,18 @@ def request_document_upload(id: str, request: Annotated[DocumentUploadRequest, B
     "/v1/registrations/<id>/documents/<doc>/confirm",
     tags=["documents"],
     summary="Check the uploaded file: UPLOADED, or REJECTED with a reason",
-    responses=problem_responses(401, 403, 404, 409, 503),
+    **contract(
+        Forbidden,
+        NotFound,
+        DocumentNotUploaded,
+        VersionConflict,
+        ProgrammeUnavailable,
+        Busy,
+        DocumentNotRetained,
+        callers="`employee` who owns the registration.",
+        changes="the document PENDING_UPLOAD -> UPLOADED (locked against deletion; an earlier one of the same type "
+        "becomes SUPERSEDED) or REJECTED with a reason. Confirming again changes nothing.",
+    ),
 )
 def confirm_document(id: str, doc: str) -> DocumentCheckResponse:
     registration = service().confirm_document(caller(), id, doc)
@@ -203,7 +292,12 @@ def confirm_document(id: str, doc: str) -> DocumentCheckResponse:
     "/v1/registrations/<id>/documents/<doc>",
     tags=["documents"],
     summary="A short-lived download URL of an uploaded document",
-    responses=problem_responses(401, 403, 404, 409),
+    **contract(
+        Forbidden,
+        NotFound,
+        DocumentNotUploaded,
+        callers="`employee` who owns the registration, the record's `ddo`, a `hod` of its department (not `admin`).",
+    ),
 )
 def get_document(id: str, doc: str) -> DownloadResponse:
     document, url, expires_at = service().document_download(caller(), id, doc)
@@ -214,9 +308,28 @@ def get_document(id: str, doc: str) -> DownloadResponse:
     "/v1/registrations/<id>/submit",
     tags=["registrations"],
     summary="Submit: completeness, eligibility and window checks; returns the acknowledgement",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    **contract(
+        Forbidden,
+        NotFound,
+        VersionConflict,
+        InvalidState,
+        RegistrationNotOpen,
+        RegistrationClosed,
+        VerificationClosed,
+        RequestInProgress,
+        InvalidRequest,
+        Incomplete,
+        IdempotencyKeyReused,
+        ProgrammeUnavailable,
+        Busy,
+        callers="`employee` who owns the registration.",
+        changes="DRAFT -> SUBMITTED (while registration is open) or SENT_BACK -> SUBMITTED (until verification "
+        "closes); the acknowledgement number and the signed receipt are set.",
+    ),
 )
-def submit_registration(id: str, request: Annotated[SubmitRequest, Body()]) -> SubmitResponse:
+def submit_registration(
+    id: str, request: Annotated[SubmitRequest, Body()], key: IdempotencyKey = None
+) -> SubmitResponse:
     principal = caller()
 
     def submit() -> dict[str, Any]:
@@ -230,7 +343,7 @@ def submit_registration(id: str, request: Annotated[SubmitRequest, Body()]) -> S
         ).model_dump(mode="json")
 
     body = idempotency().run(
-        key=idempotency_key(app),
+        key=idempotency_key(key),
         caller=principal.sub,
         operation=f"submit:{id}",
         payload=request.model_dump(mode="json"),
@@ -243,7 +356,12 @@ def submit_registration(id: str, request: Annotated[SubmitRequest, Body()]) -> S
     "/v1/registrations/<id>/receipt",
     tags=["registrations"],
     summary="The latest submission's signed receipt, whether it verifies, and its event's leaf in the log",
-    responses=problem_responses(401, 403, 404),
+    **contract(
+        Forbidden,
+        NotFound,
+        NoReceipt,
+        callers="`employee` who owns the registration, the record's `ddo`, a `hod` of its department, `admin`.",
+    ),
 )
 def get_submission_receipt(id: str) -> SubmissionReceiptResponse:
     check = service().submission_receipt(caller(), id)
@@ -260,7 +378,13 @@ def get_submission_receipt(id: str) -> SubmissionReceiptResponse:
     "/v1/registrations/<id>/history",
     tags=["registrations"],
     summary="Every change with actor, time and reason, and whether the hash chain verifies",
-    responses=problem_responses(401, 403, 404, 422),
+    **contract(
+        Forbidden,
+        NotFound,
+        InvalidRequest,
+        InvalidCursor,
+        callers="`employee` who owns the registration, the record's `ddo`, a `hod` of its department, `admin`.",
+    ),
 )
 def get_history(
     id: str,
@@ -283,12 +407,14 @@ def get_history(
     "/v1/registrations/<id>/proof",
     tags=["transparency"],
     summary="Every event of the registration with its inclusion proof against the latest checkpoint",
-    description="Owner, the record's DDO, the department's HoD, admin. Check it offline with "
-    "`anubandh verify record`: each `body` hashes to `hash`, each links to the previous, each audit path "
-    "takes its leaf to the checkpoint's root, and the checkpoint's signature verifies with "
-    "`/v1/transparency/keys`. Events no checkpoint covers yet carry `pending_until`. "
-    "Problem codes: `unauthenticated`, `forbidden`, `not_found`.",
-    responses=problem_responses(401, 403, 404),
+    **contract(
+        Forbidden,
+        NotFound,
+        callers="`employee` who owns the registration, the record's `ddo`, a `hod` of its department, `admin`.",
+        notes="Check it offline with `anubandh verify record`: each `body` hashes to `hash`, each links to the "
+        "previous, each audit path takes its leaf to the checkpoint's root, and the checkpoint's signature verifies "
+        "with `/v1/transparency/keys`. Events no checkpoint covers yet carry `pending_until`.",
+    ),
 )
 def get_proof(id: str) -> RecordProof:
     return service().proof(caller(), id)

@@ -34,18 +34,61 @@ class _Request(BaseModel):
 class CreateRegistrationRequest(RecordChanges):
     """`{}` creates the draft from your roll entry; fields given here replace the roll's."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {},
+                {
+                    "personal": {"mobile": "9812345678", "email": "ramesh.kumar@example.in"},
+                    "family_id": "8F2K41Q7",
+                    "service_spells": [
+                        {
+                            "department": "Health",
+                            "post": "Staff Nurse",
+                            "from_date": "2019-07-01",
+                            "to_date": "2025-12-31",
+                            "full_time": True,
+                            "paid_days": [{"service_year": 2019, "days": 184}, {"service_year": 2020, "days": 362}],
+                        }
+                    ],
+                    "bank_account_last4": "4821",
+                },
+            ]
+        }
+    )
+
 
 class UpdateRegistrationRequest(RecordChanges):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"version": 3, "personal": {"email": "ramesh.kumar@example.in"}, "bank_account_last4": "4821"},
+                {"version": 4, "engagement": {"designation": "Staff Nurse", "monthly_pay": 28500}},
+            ]
+        }
+    )
+
     version: Version
 
 
 class DocumentUploadRequest(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"type": "appointment_letter", "content_type": "application/pdf", "size_bytes": 482133},
+                {"type": "pay_proof", "content_type": "image/jpeg", "size_bytes": 1261406},
+            ]
+        }
+    )
+
     type: DocumentType
     content_type: ContentType
     size_bytes: Annotated[int, Field(ge=1, description="Exact size of the file in bytes (at most 5 MB).")]
 
 
 class SubmitRequest(_Request):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 4}]})
+
     version: Version
 
 

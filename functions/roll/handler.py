@@ -11,7 +11,19 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.aws import AwsClients
 from core.clock import current_clock
-from core.http import Caller, create_resolver, decode_cursor, encode_cursor, problem_responses
+from core.errors import (
+    AlreadyDecided,
+    Busy,
+    CorrectionPending,
+    Forbidden,
+    InvalidCursor,
+    InvalidRequest,
+    MobileUnchanged,
+    NotFound,
+    RemarksRequired,
+    VersionConflict,
+)
+from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor
 from core.identity import Directory
 from core.observability import observed
 from core.store.corrections import CorrectionStore
@@ -20,7 +32,13 @@ from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
 from core.store.roll import RollStore
-from roll.models import CorrectionQueueResponse, DecisionBody, DecisionResponse, MobileBody, RollEntryResponse
+from roll.models import (
+    CorrectionDecisionBody,
+    CorrectionDecisionResponse,
+    CorrectionQueueResponse,
+    MobileBody,
+    RollEntryResponse,
+)
 from roll.service import RollService
 from roll.settings import get_settings
 
@@ -57,10 +75,14 @@ def service() -> RollService:
 
 @app.get(
     "/v1/roll/corrections",
-    status_code=200,
     tags=["roll"],
     summary="Your pending mobile-correction requests, oldest first: the roll entry and the claim side by side",
-    responses=problem_responses(401, 403, 422),
+    **contract(
+        Forbidden,
+        InvalidRequest,
+        InvalidCursor,
+        callers="`ddo` (their DDO code's employees) or `hod` (their department's).",
+    ),
 )
 def list_corrections(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
@@ -72,24 +94,44 @@ def list_corrections(
 
 @app.post(
     "/v1/roll/corrections/<id>/decision",
-    status_code=200,
     tags=["roll"],
     summary="Approve (the roll's mobile changes; both numbers are told by SMS) or reject a correction request",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    **contract(
+        Forbidden,
+        NotFound,
+        AlreadyDecided,
+        VersionConflict,
+        InvalidRequest,
+        RemarksRequired,
+        Busy,
+        callers="the employee's `ddo` or a `hod` of their department.",
+        changes="the request PENDING -> APPROVED (the roll's mobile changes; both numbers are told by SMS) or "
+        "REJECTED (the roll's number is told).",
+    ),
 )
-def decide(id: str, request: Annotated[DecisionBody, Body()]) -> DecisionResponse:
+def decide(id: str, request: Annotated[CorrectionDecisionBody, Body()]) -> CorrectionDecisionResponse:
     outcome = service().decide(
         caller(), id, decision=request.decision, remarks=request.remarks, version=request.version
     )
-    return DecisionResponse.of(outcome)
+    return CorrectionDecisionResponse.of(outcome)
 
 
 @app.patch(
     "/v1/roll/<employee_code>/mobile",
-    status_code=200,
     tags=["roll"],
     summary="Correct an employee's mobile directly (audited in the roll entry's chain; both numbers told)",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    **contract(
+        Forbidden,
+        NotFound,
+        VersionConflict,
+        CorrectionPending,
+        InvalidRequest,
+        RemarksRequired,
+        MobileUnchanged,
+        Busy,
+        callers="the employee's `ddo` or a `hod` of their department.",
+        changes="the roll entry's mobile (a new version, audited in its chain); both numbers are told by SMS.",
+    ),
 )
 def correct_mobile(employee_code: str, request: Annotated[MobileBody, Body()]) -> RollEntryResponse:
     view = service().correct(
@@ -100,10 +142,13 @@ def correct_mobile(employee_code: str, request: Annotated[MobileBody, Body()]) -
 
 @app.get(
     "/v1/roll/<employee_code>",
-    status_code=200,
     tags=["roll"],
     summary="A roll entry with its version, its history and whether its hash chain verifies",
-    responses=problem_responses(401, 403, 404),
+    **contract(
+        Forbidden,
+        NotFound,
+        callers="the employee's `ddo` or a `hod` of their department.",
+    ),
 )
 def get_entry(employee_code: str) -> RollEntryResponse:
     return RollEntryResponse.of(service().view(caller(), employee_code))

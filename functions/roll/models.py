@@ -21,10 +21,22 @@ from core.types import Mobile
 from roll.service import DecisionOutcome, EntryView, QueueItem, QueueView
 
 
-class DecisionBody(BaseModel):
+class CorrectionDecisionBody(BaseModel):
     """`{decision: approve|reject, remarks, version}`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "approve",
+                    "remarks": "Called the new number from the office phone; the employee answered and confirmed.",
+                    "version": 1,
+                },
+                {"decision": "reject", "remarks": "नया नंबर कर्मचारी के नाम पर नहीं है।", "version": 1},
+            ]
+        },
+    )
 
     decision: CorrectionDecision
     remarks: Remarks = Field(description="Why: how the employee's number was checked (at least 10 characters).")
@@ -34,7 +46,18 @@ class DecisionBody(BaseModel):
 class MobileBody(BaseModel):
     """`{mobile, remarks, version}`: a direct correction."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "mobile": "9812345678",
+                    "remarks": "The employee brought the SIM's purchase bill to the office; number checked.",
+                    "version": 2,
+                }
+            ]
+        },
+    )
 
     mobile: Mobile
     remarks: Remarks = Field(description="Why: how the employee's number was checked (at least 10 characters).")
@@ -122,7 +145,7 @@ class CorrectionQueueResponse(BaseModel):
         return cls(items=[CorrectionItem.of(i) for i in view.items], next_cursor=next_cursor, pending=view.pending)
 
 
-class DecisionResponse(BaseModel):
+class CorrectionDecisionResponse(BaseModel):
     correction_id: str
     employee_code: str
     status: CorrectionStatus
@@ -132,7 +155,7 @@ class DecisionResponse(BaseModel):
     roll_version: int | None = Field(description="The roll entry's version after an approval.")
 
     @classmethod
-    def of(cls, outcome: DecisionOutcome) -> DecisionResponse:
+    def of(cls, outcome: DecisionOutcome) -> CorrectionDecisionResponse:
         correction: Correction = outcome.correction
         assert correction.ruling is not None  # a decided request has its ruling
         return cls(

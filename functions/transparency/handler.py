@@ -14,7 +14,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.aws import AwsClients
 from core.clock import current_clock
-from core.http import create_resolver, problem_responses
+from core.errors import CheckpointNotFound, InvalidProofRange, InvalidRequest
+from core.http import contract, create_resolver
 from core.kms_key import KeySet, KmsSigningKey
 from core.observability import observed
 from core.store.checkpoint_archive import CheckpointArchive
@@ -51,10 +52,13 @@ def service() -> TransparencyLog:
     "/v1/transparency/checkpoints/latest",
     tags=["transparency"],
     summary="The newest signed checkpoint (tree size and root hash of the log)",
-    description="Public. Issued at least hourly and after each deadline job. "
-    "Check `signature` with the key of `key_id` from `/v1/transparency/keys`. "
-    "Problem codes: `checkpoint_not_found` (none issued yet).",
-    responses=problem_responses(404),
+    **contract(
+        CheckpointNotFound,
+        public=True,
+        callers="anyone.",
+        notes="Issued at least hourly and after each deadline job. Check `signature` with the key of `key_id` from "
+        "`/v1/transparency/keys`. `checkpoint_not_found`: none issued yet.",
+    ),
 )
 def latest_checkpoint() -> SignedCheckpoint:
     return service().latest()
@@ -64,8 +68,12 @@ def latest_checkpoint() -> SignedCheckpoint:
     "/v1/transparency/checkpoints/<tree_size>",
     tags=["transparency"],
     summary="The signed checkpoint issued at a tree size",
-    description="Public. Problem codes: `checkpoint_not_found`, `validation_error`.",
-    responses=problem_responses(404, 422),
+    **contract(
+        CheckpointNotFound,
+        InvalidRequest,
+        public=True,
+        callers="anyone.",
+    ),
 )
 def checkpoint_at(tree_size: int) -> SignedCheckpoint:
     return service().at(tree_size)
@@ -75,9 +83,14 @@ def checkpoint_at(tree_size: int) -> SignedCheckpoint:
     "/v1/transparency/consistency",
     tags=["transparency"],
     summary="An RFC 9162 consistency proof between two checkpoints",
-    description="Public. Proves that the log at `to` contains the log at `from` unchanged. Both sizes must be "
-    "checkpointed. Problem codes: `checkpoint_not_found`, `invalid_proof_range`, `validation_error`.",
-    responses=problem_responses(404, 422),
+    **contract(
+        CheckpointNotFound,
+        InvalidRequest,
+        InvalidProofRange,
+        public=True,
+        callers="anyone.",
+        notes="Proves that the log at `to` contains the log at `from` unchanged. Both sizes must be checkpointed.",
+    ),
 )
 def consistency(
     from_size: Annotated[int, Query(alias="from", ge=1)], to_size: Annotated[int, Query(alias="to", ge=1)]
@@ -90,8 +103,11 @@ def consistency(
     "/v1/transparency/keys",
     tags=["transparency"],
     summary="JWKS of the public key that signs the log's checkpoints",
-    description="Public. Save it: with it, records and checkpoints can be checked offline.",
-    responses=problem_responses(),
+    **contract(
+        public=True,
+        callers="anyone.",
+        notes="Save it: with it, records and checkpoints can be checked offline.",
+    ),
 )
 def keys() -> KeySet:
     return KeySet.model_validate(service().keys())

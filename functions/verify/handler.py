@@ -11,8 +11,28 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.aws import AwsClients
 from core.clock import current_clock
+from core.errors import (
+    Busy,
+    DecisionNotAllowed,
+    DocumentNotOk,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidCursor,
+    InvalidReasonCode,
+    InvalidRequest,
+    InvalidState,
+    MismatchUncertified,
+    NoDecision,
+    NotFound,
+    ProgrammeUnavailable,
+    RemarksRequired,
+    RequestInProgress,
+    UnknownDocument,
+    VerificationClosed,
+    VersionConflict,
+)
 from core.history import HistoryEvent
-from core.http import Caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
+from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotency_key
 from core.idempotency import IdempotentRunner
 from core.identity import Directory
 from core.observability import observed
@@ -84,7 +104,13 @@ def idempotency() -> IdempotentRunner:
     "/v1/verifications",
     tags=["verifications"],
     summary="Your queue: pending first, oldest first, with counts",
-    responses=problem_responses(401, 403, 422),
+    **contract(
+        Forbidden,
+        InvalidRequest,
+        InvalidCursor,
+        ProgrammeUnavailable,
+        callers="`ddo` (the records of their DDO code) or `hod` (their department's escalated records).",
+    ),
 )
 def list_verifications(
     status: Annotated[RegistrationStatus | None, Query()] = None,
@@ -112,7 +138,11 @@ def list_verifications(
     "/v1/verifications/<id>",
     tags=["verifications"],
     summary="One screen to decide: record, eligibility, roll mismatches, documents, history",
-    responses=problem_responses(401, 403, 404),
+    **contract(
+        Forbidden,
+        NotFound,
+        callers="the record's `ddo` or a `hod` of its department.",
+    ),
 )
 def get_case_file(id: str) -> CaseFileResponse:
     case = service().case_file(caller(), id)
@@ -139,9 +169,30 @@ def get_case_file(id: str) -> CaseFileResponse:
     "/v1/verifications/<id>/decision",
     tags=["verifications"],
     summary="Verify, send back or reject; returns the signed receipt",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    **contract(
+        Forbidden,
+        VerificationClosed,
+        NotFound,
+        VersionConflict,
+        InvalidState,
+        RequestInProgress,
+        InvalidRequest,
+        RemarksRequired,
+        InvalidReasonCode,
+        DecisionNotAllowed,
+        UnknownDocument,
+        MismatchUncertified,
+        DocumentNotOk,
+        IdempotencyKeyReused,
+        ProgrammeUnavailable,
+        Busy,
+        callers="the record's `ddo` while verification is open; after it closes, a `hod` of its department for "
+        "ESCALATED records.",
+        changes="SUBMITTED -> VERIFIED, SENT_BACK or REJECTED (`ddo`); ESCALATED -> VERIFIED or REJECTED (`hod`). "
+        "The decision's signed receipt is kept on the record.",
+    ),
 )
-def decide(id: str, request: Annotated[DecisionBody, Body()]) -> DecisionResponse:
+def decide(id: str, request: Annotated[DecisionBody, Body()], key: IdempotencyKey = None) -> DecisionResponse:
     principal = caller()
 
     def record() -> dict[str, Any]:
@@ -155,7 +206,7 @@ def decide(id: str, request: Annotated[DecisionBody, Body()]) -> DecisionRespons
         ).model_dump(mode="json")
 
     body = idempotency().run(
-        key=idempotency_key(app),
+        key=idempotency_key(key),
         caller=principal.sub,
         operation=f"decide:{id}",
         payload=request.model_dump(mode="json"),
@@ -168,7 +219,12 @@ def decide(id: str, request: Annotated[DecisionBody, Body()]) -> DecisionRespons
     "/v1/verifications/<id>/receipt",
     tags=["verifications"],
     summary="The signed receipt and whether its signature verifies",
-    responses=problem_responses(401, 403, 404),
+    **contract(
+        Forbidden,
+        NotFound,
+        NoDecision,
+        callers="`employee` who owns the registration, the record's `ddo`, a `hod` of its department, `admin`.",
+    ),
 )
 def get_receipt(id: str) -> ReceiptResponse:
     check = service().receipt(caller(), id)
@@ -181,7 +237,15 @@ def get_receipt(id: str) -> ReceiptResponse:
     )
 
 
-@app.get("/v1/keys", tags=["verifications"], summary="JWKS of the public key that signs receipts")
+@app.get(
+    "/v1/keys",
+    tags=["verifications"],
+    summary="JWKS of the public key that signs receipts",
+    **contract(
+        public=True,
+        callers="anyone.",
+    ),
+)
 def get_keys() -> dict[str, Any]:
     return service().keys()
 

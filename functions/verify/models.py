@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from core.eligibility import EligibilityResult
 from core.history import HistoryEvent
@@ -13,6 +13,31 @@ from verify.rules import DecisionRequest
 
 class DecisionBody(DecisionRequest):
     """`{decision, remarks, version, document_checks?, certify_mismatches?, reason_code?}`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "decision": "verify",
+                    "remarks": "Appointment letter and pay slips checked against the office file.",
+                    "version": 5,
+                    "document_checks": [{"document_id": "DOC-01JH4B7XK2M9QF3T8R6W5N1ZCD", "ok": True}],
+                    "certify_mismatches": True,
+                },
+                {
+                    "decision": "send_back",
+                    "remarks": "सेवा प्रमाण पत्र पर कार्यालय की मुहर नहीं है; मुहर लगवा कर दोबारा अपलोड करें।",
+                    "version": 5,
+                },
+                {
+                    "decision": "reject",
+                    "remarks": "Engaged under a centrally sponsored scheme, which the policy excludes.",
+                    "version": 5,
+                    "reason_code": "part_time_or_scheme",
+                },
+            ]
+        }
+    )
 
 
 class QueueItem(BaseModel):
