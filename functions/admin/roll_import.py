@@ -107,7 +107,7 @@ class RollImportService:
         principal.require(Role.ADMIN)
         run = self._runs.get(self._programme_id, import_id)
         if run is None:
-            raise NotFound(f"No roll import {import_id}.")
+            raise NotFound("import", import_id=import_id)
         if run.report_key is None:
             return ImportView(run=run)
         url, expires_at = self._files.download_url(run.report_key, self._clock.now())

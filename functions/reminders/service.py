@@ -673,4 +673,4 @@ class JobWorker:
             except VersionConflict:
                 continue  # changed between our read and our write: read it again
             return True
-        raise Busy(f"{registration_id} kept changing; the message will be retried.")
+        raise Busy(registration_id=registration_id)
