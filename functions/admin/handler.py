@@ -30,7 +30,7 @@ from admin.settings import get_settings
 from admin.stats import PublicStatsService
 from core.aws import AwsClients
 from core.clock import current_clock
-from core.http import Caller, create_resolver, decode_cursor, encode_cursor, problem_responses
+from core.http import Caller, create_resolver, decode_cursor, encode_cursor, problem_responses, request_language
 from core.identity import Directory
 from core.observability import observed
 from core.store.audits import AuditStore
@@ -194,7 +194,9 @@ def transparency_stats(by: GroupByQuery = GroupBy.DEPARTMENT) -> Response[Public
     responses=problem_responses(401, 403, 422, 503, success=201),
 )
 def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImportStarted:
-    started = imports().start(caller(), request.filename, max_bytes=get_settings().roll_import_max_bytes)
+    started = imports().start(
+        caller(), request.filename, max_bytes=get_settings().roll_import_max_bytes, language=request_language(app)
+    )
     return RollImportStarted.of(started)
 
 
