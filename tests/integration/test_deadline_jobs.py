@@ -430,10 +430,10 @@ def test_a_worker_that_fails_halfway_resumes_on_the_next_run(
     clock.set(AFTER_REGISTRATION, frozen=True)
     real = service.TRANSITIONS[JobName.CLOSE_REGISTRATION]
 
-    def failing_for_hisar(recorder: Any, registration: Any, now: datetime) -> Any:
+    def failing_for_hisar(recorder: Any, registration: Any, now: datetime, **told: Any) -> Any:
         if registration.ddo_code == "DDO-HSR-001":
-            raise Busy("simulated outage")
-        return real(recorder, registration, now)
+            raise Busy(simulated="outage")
+        return real(recorder, registration, now, **told)
 
     monkeypatch.setitem(service.TRANSITIONS, JobName.CLOSE_REGISTRATION, failing_for_hisar)
     assert run_job("close-registration")["messages_sent"] == 2
@@ -457,12 +457,12 @@ def touched_first(monkeypatch: pytest.MonkeyPatch, times: int) -> list[str]:
     real = service.TRANSITIONS[JobName.CLOSE_REGISTRATION]
     touched: list[str] = []
 
-    def racing(recorder: Any, registration: Any, now: datetime) -> Any:
+    def racing(recorder: Any, registration: Any, now: datetime, **told: Any) -> Any:
         if len(touched) < times:
             fresh = worker.worker()._registrations.get(registration.registration_id)
             recorder.record(before=fresh, after=fresh, event_type="test.touched", actor=Actor(id="u", role="x"), at=now)
             touched.append(registration.registration_id)
-        return real(recorder, registration, now)
+        return real(recorder, registration, now, **told)
 
     monkeypatch.setitem(service.TRANSITIONS, JobName.CLOSE_REGISTRATION, racing)
     return touched
