@@ -24,6 +24,6 @@ class AuditRuns:
     def page(self, principal: Principal, *, limit: int, start: dict[str, Any] | None) -> AuditRunPage:
         principal.require(Role.ADMIN)
         if start is not None and not AuditStore.is_run_position(start):
-            raise InvalidCursor("That cursor belongs to another list; start again without it.")
+            raise InvalidCursor("other_list")
         runs, last_key = self._audits.runs(limit=limit, start=start)
         return AuditRunPage(runs=runs, last_key=last_key)

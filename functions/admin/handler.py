@@ -40,7 +40,7 @@ from core.errors import (
     ProgrammeUnavailable,
     VersionConflict,
 )
-from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor
+from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor, request_language
 from core.identity import Directory
 from core.observability import observed
 from core.store.audits import AuditStore
@@ -242,7 +242,9 @@ def transparency_stats(by: GroupByQuery = GroupBy.DEPARTMENT) -> Response[Public
     ),
 )
 def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImportStarted:
-    started = imports().start(caller(), request.filename, max_bytes=get_settings().roll_import_max_bytes)
+    started = imports().start(
+        caller(), request.filename, max_bytes=get_settings().roll_import_max_bytes, language=request_language(app)
+    )
     return RollImportStarted.of(started)
 
 

@@ -12,6 +12,7 @@ from admin.rules import WindowChange
 from admin.service import WindowsView
 from admin.stats import PublicStats
 from core.history import HistoryEvent
+from core.language import Language
 from core.store.job_runs import ImportCounts, ImportStatus
 from core.transparency_audit import AuditRun
 from core.uploads import UploadGrant
@@ -134,6 +135,10 @@ class RollImportResponse(BaseModel):
     completed_at: AwareDatetime | None
     report_url: str | None = Field(description="A pre-signed GET of the report CSV, once there is one.")
     report_expires_at: AwareDatetime | None
+    report_language: Language = Field(
+        description="The language of the report and of `failure`: the Accept-Language (hi or en) of the request "
+        "that started the import."
+    )
 
     @classmethod
     def of(cls, view: ImportView) -> RollImportResponse:
@@ -152,6 +157,7 @@ class RollImportResponse(BaseModel):
             completed_at=run.completed_at,
             report_url=view.report_url,
             report_expires_at=view.report_expires_at,
+            report_language=run.report_language,
         )
 
 

@@ -266,5 +266,5 @@ def _department_of(principal: Principal) -> str | None:
     if principal.has(Role.ADMIN):
         return None
     if not principal.department:
-        raise Forbidden("Your account names no department.")
+        raise Forbidden("no_department")
     return principal.department

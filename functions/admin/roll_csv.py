@@ -14,7 +14,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from admin.roll_messages import message
 from core.csv_file import CsvLine, UnreadableFile, read_csv_lines
+from core.language import Language
 from core.service_record import ServiceRecord
 from core.store.roll import RollEntry
 
@@ -74,7 +76,7 @@ MIN_AGE_YEARS = 18
 _EMPLOYEE_CODE_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
-__all__ = ["COLUMNS", "REQUIRED", "Line", "RowError", "UnreadableFile", "parse_line", "read_lines"]
+__all__ = ["COLUMNS", "REQUIRED", "Line", "RowError", "UnreadableFile", "file_problem", "parse_line", "read_lines"]
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def _date(raw: str) -> date:
             return datetime.strptime(text, pattern).date()
         except ValueError:
             continue
-    raise ValueError(f"'{text}' is not a date (YYYY-MM-DD or DD-MM-YYYY)")
+    raise ValueError(text)
 
 
 def _flag(raw: str) -> bool:
@@ -113,7 +115,7 @@ def _flag(raw: str) -> bool:
         return True
     if text in _NO:
         return False
-    raise ValueError(f"'{raw.strip()}' is not yes or no")
+    raise ValueError(text)
 
 
 def _optional(values: Mapping[str, str], column: str) -> str | None:
@@ -121,74 +123,119 @@ def _optional(values: Mapping[str, str], column: str) -> str | None:
     return text or None
 
 
-def parse_line(line: Line, *, programme_id: str, ddo_codes: frozenset[str], today: date) -> RollEntry | list[RowError]:
-    """The line as a roll entry, or every reason it cannot be one."""
+# The words for a column whose value the service record refuses (its format, said for a clerk).
+_FORMAT_MESSAGE = {
+    "mobile": "mobile",
+    "email": "email",
+    "family_id": "family_id",
+    "engagement_type": "engagement_type",
+    "ddo_code": "ddo_code",
+    "monthly_pay": "monthly_pay",
+    "bank_account_last4": "bank_account_last4",
+    "gender": "gender",
+    "date_of_birth": "date",
+    "full_time": "yes_no",
+    "centrally_sponsored_scheme": "yes_no",
+}
+
+
+def parse_line(
+    line: Line,
+    *,
+    programme_id: str,
+    ddo_codes: frozenset[str],
+    today: date,
+    language: Language = Language.EN,
+) -> RollEntry | list[RowError]:
+    """The line as a roll entry, or every reason it cannot be one, all at once (the file's own checks
+    and the service record's), each in words a clerk understands, in `language`."""
     values = line.values
     code = line.employee_code
     errors: list[RowError] = []
+    refused: set[str] = set()
 
-    def refuse(column: str, message: str) -> None:
-        errors.append(RowError(line.number, code, column, message))
+    def refuse(column: str, key: str, **params: Any) -> None:
+        if column not in refused:  # one problem a column: the first says what to fix
+            refused.add(column)
+            errors.append(RowError(line.number, code, column, message(key, language, column=column, **params)))
 
     for column in REQUIRED:
         if not values.get(column, "").strip():
-            refuse(column, "is required")
+            refuse(column, "required")
     if code and (not 3 <= len(code) <= 32 or not set(code) <= _EMPLOYEE_CODE_CHARS or code.startswith("-")):
-        refuse("employee_code", f"'{code}' is not an employee code (3-32 of A-Z, 0-9, '-')")
+        refuse("employee_code", "employee_code", value=code)
     parsed: dict[str, Any] = {}
-    for column, parse in (
-        ("date_of_birth", _date),
-        ("full_time", _flag),
-        ("centrally_sponsored_scheme", _flag),
+    for column, parse, key in (
+        ("date_of_birth", _date, "date"),
+        ("full_time", _flag, "yes_no"),
+        ("centrally_sponsored_scheme", _flag, "yes_no"),
     ):
         raw = values.get(column, "")
         if not raw.strip():
             continue  # a required one is refused above; an optional one keeps its default
         try:
             parsed[column] = parse(raw)
-        except ValueError as error:
-            refuse(column, str(error))
+        except ValueError:
+            refuse(column, key, value=raw.strip())
     born = parsed.get("date_of_birth")
     if born is not None and (born > today or _age(born, today) < MIN_AGE_YEARS):
-        refuse("date_of_birth", f"{born.isoformat()} makes the employee younger than {MIN_AGE_YEARS}")
+        refuse("date_of_birth", "too_young", value=values["date_of_birth"].strip(), min_age=MIN_AGE_YEARS)
     ddo_code = values.get("ddo_code", "").strip().upper()
     if ddo_code and ddo_code not in ddo_codes:
-        refuse("ddo_code", f"'{ddo_code}' is not one of the programme's DDOs")
+        refuse("ddo_code", "unknown_ddo", value=ddo_code)
     gender = values.get("gender", "").strip().lower()
     if gender and gender not in _GENDERS:
-        refuse("gender", f"'{values['gender'].strip()}' is not female, male or other")
-    if errors:
-        return errors
+        refuse("gender", "gender", value=values["gender"].strip())
+    # The service record's own checks run too, so a line's every problem is reported at once; a
+    # column refused above is not reported twice.
+    given = {column: values.get(column, "").strip() for column in _FORMAT_MESSAGE}
     try:
         record = ServiceRecord.model_validate(
             {
                 "personal": {
-                    "name": values["name"],
-                    "father_name": values["father_name"],
-                    "date_of_birth": born,
-                    "gender": _GENDERS[gender],
+                    "name": values.get("name", ""),
+                    "father_name": values.get("father_name", ""),
+                    "date_of_birth": born or values.get("date_of_birth", ""),
+                    "gender": _GENDERS.get(gender, gender),
                     # One form on the roll (ten digits), however the department wrote it.
-                    "mobile": values["mobile"].strip().replace(" ", "").removeprefix("+91"),
+                    "mobile": values.get("mobile", "").strip().replace(" ", "").removeprefix("+91"),
                     "email": _optional(values, "email"),
                 },
                 "family_id": (_optional(values, "family_id") or "").upper() or None,
                 "engagement": {
-                    "type": values["engagement_type"].strip().lower(),
-                    "department": values["department"],
-                    "office": values["office"],
-                    "district": values["district"],
+                    "type": values.get("engagement_type", "").strip().lower(),
+                    "department": values.get("department", ""),
+                    "office": values.get("office", ""),
+                    "district": values.get("district", ""),
                     "ddo_code": ddo_code,
-                    "designation": values["designation"],
-                    "monthly_pay": values["monthly_pay"].strip().replace(",", ""),
-                    "full_time": parsed["full_time"],
+                    "designation": values.get("designation", ""),
+                    "monthly_pay": values.get("monthly_pay", "").strip().replace(",", ""),
+                    "full_time": parsed.get("full_time", values.get("full_time", "")),
                     "centrally_sponsored_scheme": parsed.get("centrally_sponsored_scheme", False),
                 },
                 "bank_account_last4": _optional(values, "bank_account_last4"),
             }
         )
     except ValidationError as invalid:
-        return [RowError(line.number, code, _column_of(e["loc"]), e["msg"]) for e in invalid.errors()]
+        for problem in invalid.errors():
+            column = _column_of(problem["loc"])
+            if column in _FORMAT_MESSAGE:
+                refuse(column, _FORMAT_MESSAGE[column], value=given[column])
+            elif problem["type"] == "string_too_long":
+                refuse(column, "too_long")
+            elif problem["type"] == "string_too_short":
+                refuse(column, "required")
+            else:
+                refuse(column, "invalid", value=values.get(column, "").strip())
+        return errors
+    if errors:
+        return errors
     return RollEntry(employee_code=code, programme_id=programme_id, record=record)
+
+
+def file_problem(unreadable: UnreadableFile, language: Language) -> str:
+    """Why a whole file was refused, in `language`."""
+    return message(f"file.{unreadable.reason}", language, **unreadable.params)
 
 
 def _column_of(loc: tuple[int | str, ...]) -> str:

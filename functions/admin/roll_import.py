@@ -23,11 +23,13 @@ from datetime import date, timedelta
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from admin.roll_csv import Line, RowError, UnreadableFile, parse_line, read_lines
+from admin.roll_csv import Line, RowError, UnreadableFile, file_problem, parse_line, read_lines
+from admin.roll_messages import message
 from core.auth import Principal, Role
-from core.clock import Clock
+from core.clock import IST, Clock
 from core.corrections import CertifiedMobile
 from core.errors import NotFound
+from core.language import Language, day_for_people
 from core.masking import mask_mobile
 from core.observability import logger
 from core.store.job_runs import ImportCounts, ImportRun, ImportRunStore, ImportStatus
@@ -84,7 +86,10 @@ class RollImportService:
         self._files = files
         self._clock = clock
 
-    def start(self, principal: Principal, filename: str, *, max_bytes: int) -> StartedImport:
+    def start(
+        self, principal: Principal, filename: str, *, max_bytes: int, language: Language = Language.EN
+    ) -> StartedImport:
+        """`language`: what the report is written in (the starting request's Accept-Language)."""
         principal.require(Role.ADMIN)
         now = self._clock.now()
         import_id = f"imp-{now.strftime('%Y%m%d')}-{uuid.uuid4().hex[:12]}"
@@ -96,6 +101,7 @@ class RollImportService:
             created_by=principal.actor_id,
             created_at=now,
             source_key=source_key(import_id),
+            report_language=language,
         )
         self._runs.create(run)
         upload = self._files.presign_csv_upload(
@@ -107,7 +113,7 @@ class RollImportService:
         principal.require(Role.ADMIN)
         run = self._runs.get(self._programme_id, import_id)
         if run is None:
-            raise NotFound(f"No roll import {import_id}.")
+            raise NotFound("import", import_id=import_id)
         if run.report_key is None:
             return ImportView(run=run)
         url, expires_at = self._files.download_url(run.report_key, self._clock.now())
@@ -145,7 +151,7 @@ class RollImportWorker:
         try:
             lines = read_lines(content)
         except UnreadableFile as unreadable:
-            return self._fail(run, str(unreadable), version)
+            return self._fail(run, file_problem(unreadable, run.report_language), version)
         claimed = run.model_copy(
             update={
                 "status": ImportStatus.RUNNING,
@@ -177,6 +183,7 @@ class RollImportWorker:
                 ddo_codes=frozenset(programme.ddo_codes),
                 superannuation_age=programme.eligibility.superannuation_age,
                 today=today,
+                language=run.report_language,
             )
             parts = list(run.error_parts)
             if notes:
@@ -200,13 +207,14 @@ class RollImportWorker:
         ddo_codes: frozenset[str],
         superannuation_age: int,
         today: date,
+        language: Language,
     ) -> tuple[ImportCounts, list[tuple[object, ...]]]:
         notes: list[tuple[object, ...]] = []
         counts = ImportCounts()
         for start in range(0, len(segment), BATCH_LINES):
             valid: list[tuple[Line, RollEntry]] = []
             for line in segment[start : start + BATCH_LINES]:
-                parsed = self._checked(line, first_line, ddo_codes, today)
+                parsed = self._checked(line, first_line, ddo_codes, today, language)
                 if isinstance(parsed, RollEntry):
                     valid.append((line, parsed))
                 else:
@@ -217,21 +225,23 @@ class RollImportWorker:
                 upserted = outcomes[entry.employee_code]
                 counts += ImportCounts(**{upserted.outcome.value: 1})
                 if upserted.outcome == UpsertOutcome.REGISTERED:
-                    notes.append(
-                        (line.number, entry.employee_code, upserted.outcome.value, "", "Registered: left as it is")
-                    )
+                    said = message("registered", language)
+                    notes.append((line.number, entry.employee_code, upserted.outcome.value, "", said))
                 if upserted.kept is not None:
                     counts += ImportCounts(kept_certified_mobile=1)
-                    notes.append(_kept_note(line.number, entry, upserted.kept))
+                    notes.append(_kept_note(line.number, entry, upserted.kept, language))
         return counts, notes
 
     def _checked(
-        self, line: Line, first_line: dict[str, int], ddo_codes: frozenset[str], today: date
+        self, line: Line, first_line: dict[str, int], ddo_codes: frozenset[str], today: date, language: Language
     ) -> RollEntry | list[RowError]:
+        parsed = parse_line(line, programme_id=self._programme_id, ddo_codes=ddo_codes, today=today, language=language)
         first = first_line.get(line.employee_code)
         if line.employee_code and first is not None and first != line.number:
-            return [RowError(line.number, line.employee_code, "employee_code", f"Duplicate of line {first}")]
-        return parse_line(line, programme_id=self._programme_id, ddo_codes=ddo_codes, today=today)
+            duplicate = message("duplicate", language, value=line.employee_code, first=first)
+            others = [e for e in parsed if e.column != "employee_code"] if isinstance(parsed, list) else []
+            return [RowError(line.number, line.employee_code, "employee_code", duplicate), *others]
+        return parsed
 
     def _continue_later(self, run: ImportRun) -> None:
         self._continuations.send([{"import_id": run.import_id}])
@@ -271,17 +281,17 @@ class RollImportWorker:
         return failed if self._runs.advance(run, failed) else None
 
 
-def _kept_note(number: int, entry: RollEntry, kept: CertifiedMobile) -> tuple[object, ...]:
+def _kept_note(number: int, entry: RollEntry, kept: CertifiedMobile, language: Language) -> tuple[object, ...]:
     """A report line: the file's mobile was not applied over one a DDO or HoD certified."""
-    return (
-        number,
-        entry.employee_code,
+    said = message(
         KEPT_CERTIFIED_MOBILE,
-        "mobile",
-        f"Kept {mask_mobile(kept.mobile)}, certified by {kept.certified_by} on {kept.certified_at.date().isoformat()}; "
-        f"the file's {mask_mobile(entry.record.personal.mobile)} was not applied. "
-        "If the file is right, ask the DDO to correct the mobile.",
+        language,
+        kept=mask_mobile(kept.mobile),
+        certified_by=kept.certified_by,
+        certified_on=day_for_people(kept.certified_at.astimezone(IST).date(), language),
+        given=mask_mobile(entry.record.personal.mobile),
     )
+    return (number, entry.employee_code, KEPT_CERTIFIED_MOBILE, "mobile", said)
 
 
 def _first_lines(lines: Sequence[Line]) -> dict[str, int]:

@@ -42,16 +42,12 @@ def change_windows(programme: Programme, change: WindowChange, now: datetime) ->
         if value is not None and value != current[field]
     }
     if not changes:
-        raise InvalidWindow("Give a new registration_closes_at or verification_closes_at that differs from now.")
+        raise InvalidWindow("nothing_changes")
     for field in changes:
         value = wanted[field]
         assert value is not None  # only given fields are changes
         if value <= now:
-            raise InvalidWindow(
-                f"{field} cannot be moved to {value.isoformat()}, which has already passed; a past window needs a "
-                "new window, not an edit.",
-                field=field,
-            )
+            raise InvalidWindow("in_the_past", field=field, new_value=value)
     closes_at = change.registration_closes_at or programme.registration.closes_at
     try:
         updated = programme.model_copy(
@@ -63,5 +59,5 @@ def change_windows(programme: Programme, change: WindowChange, now: datetime) ->
         Programme.model_validate(updated.model_dump())  # model_copy does not validate
     except ValidationError as error:
         reasons = "; ".join(str(e["msg"]) for e in error.errors())
-        raise InvalidWindow(f"The windows would not make sense: {reasons}.") from error
+        raise InvalidWindow(reasons=reasons) from error
     return updated, changes

@@ -49,10 +49,7 @@ class AdminService:
         principal.require(Role.ADMIN)
         stored = self._programmes.read(self._programme_id)
         if version is not None and version != stored.version:
-            raise VersionConflict(
-                f"You sent version {version}; the programme is at version {stored.version}.",
-                current_version=stored.version,
-            )
+            raise VersionConflict("stale", sent_version=version, current_version=stored.version)
         now = self._clock.now()
         updated, changes = change_windows(stored.programme, change, now)
         event = AuditEvent.create(

@@ -50,23 +50,16 @@ from core.user_pool import Tokens, UserPool, employee_username
 VERIFY_ATTEMPTS = 3  # re-reads when a concurrent answer changed the challenge
 
 
-_WAIT = {
-    "resend": "Wait {seconds} seconds before asking again (an SMS can take a minute to arrive).",
-    "hour": "As many requests as allowed in an hour have been made for this employee code. Try again at {at}.",
-    "day": "As many requests as allowed today have been made for this employee code. Try again tomorrow; if "
-    "the OTP never arrives, ask your DDO to correct your mobile number (POST /v1/auth/help).",
-    "burst": "Too many requests from your network just now. Try again in {seconds} seconds.",
-}
-
-
 def _refuse(allowance: Allowance, now: datetime) -> TooManyRequests:
-    seconds = allowance.retry_after_seconds(now)
-    at = allowance.retry_at.astimezone(IST).strftime("%H:%M IST") if allowance.retry_at else ""
-    return TooManyRequests(
-        _WAIT[allowance.why or "burst"].format(seconds=seconds, at=at),
-        retry_after_seconds=seconds,
-        retry_at=allowance.retry_at.isoformat() if allowance.retry_at else None,
-    )
+    # The situation (resend, hour, day; a burst by default) chooses the words in core.problem_texts.
+    seconds, at = allowance.retry_after_seconds(now), allowance.retry_at
+    if allowance.why == "resend":
+        return TooManyRequests("resend", retry_after_seconds=seconds, retry_at=at)
+    if allowance.why == "hour":
+        return TooManyRequests("hour", retry_after_seconds=seconds, retry_at=at)
+    if allowance.why == "day":
+        return TooManyRequests("day", retry_after_seconds=seconds, retry_at=at)
+    return TooManyRequests(retry_after_seconds=seconds, retry_at=at)
 
 
 class SignInService:
@@ -168,17 +161,15 @@ class SignInService:
             tokens = self._issue(challenge.employee_code, f"{challenge_id}.{proof}")
             metrics.add_metric(name="SignInCompleted", unit=MetricUnit.Count, value=1)
             return tokens
-        raise Busy("This OTP is being checked by another request; wait a moment and try again.")
+        raise Busy("otp_being_checked")
 
     @staticmethod
     def _wrong(spent: Challenge) -> OtpInvalid:
         if spent.status == ChallengeStatus.LOCKED:
             metrics.add_metric(name="OtpLockouts", unit=MetricUnit.Count, value=1)
             logger.info("OTP challenge locked", extra={"challenge_id": spent.challenge_id})
-            detail = "That OTP is not correct, and it was the last try. Request a new OTP."
-        else:
-            detail = f"That OTP is not correct. Check the SMS and try again ({spent.attempts_left} tries left)."
-        return OtpInvalid(detail, attempts_left=spent.attempts_left)
+            return OtpInvalid("last_try", attempts_left=spent.attempts_left)
+        return OtpInvalid(attempts_left=spent.attempts_left)
 
     def _issue(self, employee_code: str, answer: str) -> Tokens:
         username, sub = self._user_pool.ensure_employee(employee_code)
@@ -223,7 +214,7 @@ class SignInService:
 
 
 _REFUSALS: dict[Refusal, Callable[[], Exception]] = {
-    Refusal.EXPIRED: lambda: OtpExpired("This OTP has expired (they last 5 minutes). Request a new one."),
-    Refusal.USED: lambda: OtpUsed("This OTP has already been used to sign in. Request a new one to sign in again."),
-    Refusal.LOCKED: lambda: OtpLocked("Too many wrong OTPs were entered for this request. Request a new OTP."),
+    Refusal.EXPIRED: OtpExpired,
+    Refusal.USED: OtpUsed,
+    Refusal.LOCKED: OtpLocked,
 }

@@ -112,21 +112,14 @@ class CertificateService:
         settled = self._settle(registration_id, registration)
         current, want = settled.current, settled.want
         if want is None:
-            raise NotVerified(
-                f"This registration is {settled.registration.status.value}; a certificate is issued once it is "
-                "VERIFIED.",
-                current_status=settled.registration.status.value,
-            )
+            raise NotVerified(current_status=settled.registration.status)
         if current is not None and current.status == CertificateStatus.VALID:
             return current
         if isinstance(want, Pending):
             raise self._pending(want)
         assert current is not None and current.status == CertificateStatus.REVOKED  # next_step left it so
         raise CertificateRevoked(
-            f"Certificate {current.serial} was revoked: {current.revocation_reason}. A record whose attested "
-            "details are corrected gets a new one; raise a grievance if you think this is wrong.",
-            serial=current.serial,
-            revoked_at=current.revoked_at.isoformat() if current.revoked_at else None,
+            serial=current.serial, revocation_reason=current.revocation_reason, revoked_at=current.revoked_at
         )
 
     def _pending(self, pending: Pending) -> CertificatePending:
@@ -135,18 +128,13 @@ class CertificateService:
         if ready_by <= now:  # the sequencer is behind: its next run
             ready_by = now + self._sequencer_period
         seconds = max(1, math.ceil((ready_by - now).total_seconds()))
-        return CertificatePending(
-            "The verification is being entered in the public transparency log, which the certificate cites; "
-            f"try again after {ready_by.isoformat()}.",
-            ready_by=ready_by.isoformat(),
-            retry_after_seconds=seconds,
-        )
+        return CertificatePending(ready_by=ready_by, retry_after_seconds=seconds)
 
     # ------------------------------------------------------------------ public
     def status(self, serial: str) -> Certificate:
         certificate = self._certificates.get(serial)
         if certificate is None:
-            raise NotFound(f"There is no certificate {serial}; check the serial printed on it.")
+            raise NotFound("certificate", serial=serial)
         if certificate.status != CertificateStatus.VALID:
             return certificate
         current = self._settle(certificate.registration_id, known=certificate).current
@@ -180,12 +168,9 @@ class CertificateService:
         for attempt in range(1, ATTEMPTS + 1):
             certificate = self._certificates.get(serial)
             if certificate is None:
-                raise NotFound(f"There is no certificate {serial}.")
+                raise NotFound("certificate", serial=serial)
             if certificate.status != CertificateStatus.VALID:
-                raise CertificateNotValid(
-                    f"Certificate {serial} is already {certificate.status.value}; nothing to revoke.",
-                    current_status=certificate.status.value,
-                )
+                raise CertificateNotValid(serial=serial, current_status=certificate.status)
             registration = self._load(certificate.registration_id)
             try:
                 return self._revoke(
@@ -197,7 +182,7 @@ class CertificateService:
                 )
             except (VersionConflict, ConditionFailed):
                 if attempt == ATTEMPTS:
-                    raise VersionConflict("The certificate changed while it was being revoked; try again.") from None
+                    raise VersionConflict() from None
         raise AssertionError("unreachable")
 
     # ------------------------------------------------------------------ settling
@@ -219,9 +204,7 @@ class CertificateService:
                 current = self._apply(registration, chain.issued, current, want)
             except (VersionConflict, ConditionFailed):
                 if attempt == ATTEMPTS:
-                    raise VersionConflict(
-                        "The registration changed while its certificate was issued; try again."
-                    ) from None
+                    raise VersionConflict() from None
                 continue
             return Settled(current=current, want=want, registration=registration)
         raise AssertionError("unreachable")
@@ -341,5 +324,5 @@ class CertificateService:
     def _load(self, registration_id: str) -> Registration:
         registration = self._registrations.get(registration_id)
         if registration is None:
-            raise NotFound(f"There is no registration {registration_id}.")
+            raise NotFound("registration", registration_id=registration_id)
         return registration

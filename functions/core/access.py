@@ -19,12 +19,12 @@ def may_read(principal: Principal, registration: Registration) -> bool:
 
 def require_read(principal: Principal, registration: Registration) -> None:
     if not may_read(principal, registration):
-        raise Forbidden("This registration is not yours to see.")
+        raise Forbidden("not_your_registration")
 
 
 def require_owner(principal: Principal, registration: Registration) -> None:
     if not (principal.has(Role.EMPLOYEE) and principal.sub == registration.owner_sub):
-        raise Forbidden("Only the employee who registered may change this registration.")
+        raise Forbidden("not_owner")
 
 
 def may_act_on_grievance(principal: Principal, grievance: Grievance) -> Role | None:
@@ -48,9 +48,9 @@ def require_grievance_read(principal: Principal, grievance: Grievance) -> None:
         or principal.has(Role.ADMIN)
     )
     if not allowed:
-        raise Forbidden("This grievance is not yours to see.")
+        raise Forbidden("not_your_grievance")
 
 
 def require_grievance_owner(principal: Principal, grievance: Grievance) -> None:
     if not is_grievance_owner(principal, grievance):
-        raise Forbidden("Only the employee who filed this grievance may do this.")
+        raise Forbidden("not_grievance_owner")

@@ -33,8 +33,7 @@ class Principal(BaseModel):
 
     def require(self, *roles: Role) -> None:
         if not self.roles.intersection(roles):
-            allowed = ", ".join(sorted(roles))
-            raise Forbidden(f"This needs one of the roles: {allowed}.")
+            raise Forbidden("roles", roles=sorted(roles))
 
     @property
     def actor_id(self) -> str:

@@ -145,7 +145,7 @@ def wanted(registration: Registration, history: Sequence[LoggedEvent]) -> Wanted
     decision = verified_event(history)
     review, eligibility = registration.review, registration.eligibility
     if decision is None or review is None or eligibility is None:
-        raise InvalidState("This registration is VERIFIED but its verification cannot be found in its history.")
+        raise InvalidState("verification_missing")
     if decision.leaf_index is None:
         return Pending(event_at=decision.event.at)
     engagement = registration.record.engagement

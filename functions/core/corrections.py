@@ -237,15 +237,13 @@ def acting_role(principal: Principal, *, ddo_code: str, department: str) -> Role
         return Role.DDO
     if principal.has(Role.HOD) and principal.department == department:
         return Role.HOD
-    raise Forbidden("Only the employee's DDO or the Head of their department may do this. Ask them.")
+    raise Forbidden("ddo_or_hod")
 
 
 def checked_remarks(remarks: str) -> str:
     text = remarks.strip()
     if len(text) < REMARKS_MIN:
-        raise RemarksRequired(
-            f"Say in the remarks (at least {REMARKS_MIN} characters) how you checked the employee's number."
-        )
+        raise RemarksRequired("correction", min_length=REMARKS_MIN)
     return text
 
 
@@ -253,15 +251,9 @@ def check_decision(principal: Principal, correction: Correction, *, version: int
     """Who may decide, and only a PENDING request at the version the client read."""
     role = acting_role(principal, ddo_code=correction.office.ddo_code, department=correction.office.department)
     if correction.status != CorrectionStatus.PENDING:
-        raise AlreadyDecided(
-            f"This request was {correction.status.value.lower()} already; read the queue again.",
-            current_status=correction.status.value,
-        )
+        raise AlreadyDecided(current_status=correction.status)
     if version != correction.version:
-        raise VersionConflict(
-            f"You sent version {version}; the request is at version {correction.version}. Read it again and retry.",
-            current_version=correction.version,
-        )
+        raise VersionConflict("stale", sent_version=version, current_version=correction.version)
     return role
 
 

@@ -152,7 +152,7 @@ class Deliverer:
                 already.append(channel)
                 continue
             if claim == Claim.IN_FLIGHT:
-                raise Busy(f"{campaign} to {masked} by {channel.value} is being sent by another worker; retry later.")
+                raise Busy(campaign=campaign, channel=channel)
             if channel == Channel.SMS:
                 message_id = self._sms.send(
                     mobile=address,

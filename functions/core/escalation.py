@@ -5,14 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.audit import Actor
+from core.notices import deadline_data
 from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
+from core.store.notifications import NotificationStore
 
 CLOSE_VERIFICATION = Actor(id="system:close-verification", role="system")
+ESCALATED_NOTICE = "verification_escalated"
 
 
-def escalate_to_hod(recorder: ChangeRecorder, registration: Registration, now: datetime) -> Registration:
-    """SUBMITTED → ESCALATED: from now on only the HoD of the department decides."""
+def escalate_to_hod(
+    recorder: ChangeRecorder,
+    registration: Registration,
+    now: datetime,
+    *,
+    notices: NotificationStore | None = None,
+    deadline: datetime | None = None,
+) -> Registration:
+    """SUBMITTED → ESCALATED: from now on only the HoD of the department decides. With `notices`, the
+    employee is told in the same transaction (the HoD hears of the department's records in one notice
+    from the job, `verification_defaulters`)."""
+    extra = []
+    if notices is not None:
+        extra.append(
+            notices.request(
+                entity=registration.entity,
+                seq=registration.version + 1,
+                recipient=f"employee:{registration.employee_code}",
+                template=ESCALATED_NOTICE,
+                data={"registration_id": registration.registration_id, **deadline_data(deadline or now)},
+                at=now,
+            )
+        )
     return recorder.transition(
         registration,
         expected=RegistrationStatus.SUBMITTED,
@@ -21,4 +45,5 @@ def escalate_to_hod(recorder: ChangeRecorder, registration: Registration, now: d
         actor=CLOSE_VERIFICATION,
         at=now,
         reason="The verification window closed without a decision by the DDO.",
+        extra=extra,
     )

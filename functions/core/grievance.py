@@ -265,19 +265,16 @@ def _to_l2(grievance: Grievance, category: GrievanceCategory, now: datetime, **u
     )
 
 
-def _require_remarks(remarks: str, minimum: int, what: str) -> str:
+def _require_remarks(remarks: str, minimum: int, action: str) -> str:
     text = remarks.strip()
     if len(text) < minimum:
-        raise RemarksRequired(f"{what} needs remarks of at least {minimum} characters.", min_length=minimum)
+        raise RemarksRequired("grievance_action", action=action, min_length=minimum)
     return text
 
 
-def _illegal(grievance: Grievance, what: str) -> InvalidTransition:
-    return InvalidTransition(
-        f"{what} is not allowed on a {grievance.status.value} grievance at {grievance.level.value}.",
-        current_status=grievance.status.value,
-        level=grievance.level.value,
-    )
+def _illegal(grievance: Grievance, action: str) -> InvalidTransition:
+    """`action`: the action's name as the API spells it (accept, reply, feedback, sla_escalate, ...)."""
+    return InvalidTransition(action=action, current_status=grievance.status, level=grievance.level)
 
 
 def apply_action(
@@ -293,7 +290,7 @@ def apply_action(
 ) -> GrievanceChange:
     """An officer's (L1) or HoD's (L2) action. Who may act is checked by the caller."""
     if grievance.status not in ACTION_FROM[action] or (action in L1_ONLY and grievance.level != Level.L1):
-        raise _illegal(grievance, f"'{action.value}'")
+        raise _illegal(grievance, action.value)
     text = remarks.strip()
     if action == Action.ACCEPT:
         return GrievanceChange(
@@ -303,7 +300,7 @@ def apply_action(
             notify=(_employee(grievance, "grievance_accepted"),),
         )
     if action == Action.REQUEST_INFO:
-        text = _require_remarks(remarks, 1, "Asking for information")
+        text = _require_remarks(remarks, 1, "request_info")
         return GrievanceChange(
             after=grievance.model_copy(update={"status": GrievanceStatus.AWAITING_EMPLOYEE, "sla_paused_at": now}),
             event_type="grievance.info_requested",
@@ -312,7 +309,7 @@ def apply_action(
             notify=(_employee(grievance, "grievance_info_requested"),),
         )
     if action == Action.RESOLVE:
-        text = _require_remarks(remarks, MIN_RESOLVE_REMARKS, "Resolving a grievance")
+        text = _require_remarks(remarks, MIN_RESOLVE_REMARKS, "resolve")
         return GrievanceChange(
             after=grievance.model_copy(
                 update={"status": GrievanceStatus.RESOLVED, "resolution": text, "resolved_at": now}
@@ -324,10 +321,9 @@ def apply_action(
     if action == Action.REJECT:
         if reason_code not in policy.rejection_reasons:
             raise InvalidReasonCode(
-                "Name one of the programme's reason codes in reason_code.",
                 allowed=list(policy.rejection_reasons),
             )
-        text = _require_remarks(remarks, MIN_REJECT_REMARKS, "Rejecting a grievance")
+        text = _require_remarks(remarks, MIN_REJECT_REMARKS, "reject")
         return GrievanceChange(
             after=grievance.model_copy(
                 update={"status": GrievanceStatus.REJECTED, "reason_code": reason_code, "closed_at": now}
@@ -338,15 +334,13 @@ def apply_action(
             notify=(_employee(grievance, "grievance_rejected"),),
         )
     if action == Action.REASSIGN:
-        text = _require_remarks(remarks, 1, "Reassigning a grievance")
+        text = _require_remarks(remarks, 1, "reassign")
         if to_unit is None or policy.unit(to_unit) is None or to_unit == grievance.unit:
             raise UnknownUnit(
-                "Name another grievance unit of the programme in to_unit.",
                 units=[u.unit_id for u in policy.units if u.unit_id != grievance.unit],
             )
         if grievance.reassignments >= policy.max_reassignments:
             raise ReassignLimit(
-                f"A grievance may be reassigned at most {policy.max_reassignments} times; escalate it instead.",
                 max_reassignments=policy.max_reassignments,
             )
         # The SLA keeps running: passing a grievance on never buys the office more time.
@@ -363,7 +357,7 @@ def apply_action(
             ),
         )
     if action == Action.ESCALATE:
-        text = _require_remarks(remarks, 1, "Escalating a grievance")
+        text = _require_remarks(remarks, 1, "escalate")
         return GrievanceChange(
             after=_to_l2(grievance, category, now),
             event_type="grievance.escalated",
@@ -371,7 +365,7 @@ def apply_action(
             data={"from_unit": grievance.unit, "why": "by_officer"},
             notify=(_employee(grievance, "grievance_escalated"), _hod(grievance, "grievance_assigned")),
         )
-    text = _require_remarks(remarks, 1, "A comment")
+    text = _require_remarks(remarks, 1, "comment")
     return GrievanceChange(
         after=grievance,
         event_type="grievance.commented",
@@ -383,7 +377,7 @@ def apply_action(
 def reply(grievance: Grievance, *, message: str, attachments: list[Attachment], now: datetime) -> GrievanceChange:
     """The employee answers a request for information; the SLA resumes with the paused time added."""
     if grievance.status != GrievanceStatus.AWAITING_EMPLOYEE or grievance.sla_paused_at is None:
-        raise _illegal(grievance, "A reply")
+        raise _illegal(grievance, "reply")
     paused = now - grievance.sla_paused_at
     due_at = grievance.due_at + paused
     return GrievanceChange(
@@ -397,7 +391,7 @@ def reply(grievance: Grievance, *, message: str, attachments: list[Attachment], 
             }
         ),
         event_type="grievance.replied",
-        reason=_require_remarks(message, 1, "A reply"),
+        reason=_require_remarks(message, 1, "reply"),
         data={
             "paused_seconds": int(paused.total_seconds()),
             "attachments": [{"attachment_id": a.attachment_id, "sha256": a.sha256} for a in attachments],
@@ -421,7 +415,7 @@ def give_feedback(
 ) -> GrievanceChange:
     """Satisfied closes. Dissatisfied at L1 reopens at L2; at L2 it closes, the dissent kept on record."""
     if grievance.status != GrievanceStatus.RESOLVED:
-        raise _illegal(grievance, "Feedback")
+        raise _illegal(grievance, "feedback")
     feedback = Feedback(level=grievance.level, satisfied=satisfied, rating=rating, comment=comment, at=now)
     data = {"satisfied": satisfied, "rating": rating, "level": grievance.level.value}
     history = [*grievance.feedback, feedback]
@@ -445,7 +439,7 @@ def give_feedback(
 def escalate_for_breach(grievance: Grievance, *, category: GrievanceCategory, now: datetime) -> GrievanceChange:
     """The L1 office let the SLA pass: the grievance goes to the HoD by itself."""
     if grievance.level != Level.L1 or not grievance.breached(now):
-        raise _illegal(grievance, "An SLA escalation")
+        raise _illegal(grievance, "sla_escalate")
     return GrievanceChange(
         after=_to_l2(grievance, category, now),
         event_type="grievance.escalated",
@@ -459,7 +453,7 @@ def mark_overdue(grievance: Grievance, *, now: datetime) -> GrievanceChange:
     """The HoD let the L2 SLA pass. L2 is the last level, so the grievance stays; it is marked
     overdue, which the reports count and the department's digest shows."""
     if grievance.level != Level.L2 or grievance.overdue_since is not None or not grievance.breached(now):
-        raise _illegal(grievance, "Marking the SLA breached")
+        raise _illegal(grievance, "sla_breach")
     return GrievanceChange(
         after=grievance.model_copy(update={"overdue_since": now}),
         event_type="grievance.sla_breached",
@@ -472,7 +466,7 @@ def close_unanswered(grievance: Grievance, *, policy: GrievancePolicy, now: date
     """RESOLVED with no feedback for `feedback_days`: taken as accepted and closed."""
     closes_at = grievance.autoclose_at(policy)
     if closes_at is None or now < closes_at:
-        raise _illegal(grievance, "An automatic closure")
+        raise _illegal(grievance, "auto_close")
     return GrievanceChange(
         after=grievance.model_copy(update={"status": GrievanceStatus.CLOSED, "closed_at": now}),
         event_type="grievance.closed",

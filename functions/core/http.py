@@ -32,27 +32,47 @@ from core.errors import (
     Unauthenticated,
 )
 from core.identity import Directory
+from core.language import DEFAULT_LANGUAGE, Language, preferred_language
 from core.observability import logger
+from core.problem_texts import render_problem, text_for
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://anubandh.example.gov.in/problems/"
 
 
-def problem(status: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None) -> Response:
+def problem(
+    status: int,
+    code: str,
+    *,
+    reason: str = "",
+    params: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    language: Language = DEFAULT_LANGUAGE,
+) -> Response:
+    """The problem+json of `code`: title and detail from core.problem_texts in `language`, filled from
+    `params`; `extra` (machine members) as they are. `code` is the same in every language."""
+    words = render_problem(code, reason, params or {}, language)
     # RFC 9457 extension members come first so they can never overwrite the standard ones.
     body = {
         **(extra or {}),
         "type": f"{PROBLEM_TYPE_BASE}{code}",
-        "title": title,
+        "title": words.title,
         "status": status,
-        "detail": detail,
+        "detail": words.detail,
         "code": code,
     }
-    return Response(status_code=status, content_type=PROBLEM_JSON, body=canonical_json(body))
+    return Response(
+        status_code=status,
+        content_type=PROBLEM_JSON,
+        body=canonical_json(body),
+        headers={"Content-Language": language.value, "Vary": "Accept-Language"},
+    )
 
 
-def domain_problem(error: DomainError) -> Response:
-    response = problem(error.status, error.code, error.title, error.detail, error.extra)
+def domain_problem(error: DomainError, language: Language = DEFAULT_LANGUAGE) -> Response:
+    response = problem(
+        error.status, error.code, reason=error.reason, params=error.params, extra=error.extra, language=language
+    )
     if "retry_after_seconds" in error.extra:  # RFC 9110 Retry-After, for clients that read headers only
         response.headers["Retry-After"] = str(error.extra["retry_after_seconds"])
     return response
@@ -79,35 +99,40 @@ class Resolver(APIGatewayHttpResolver):
         return answer
 
 
+def request_language(app: APIGatewayHttpResolver) -> Language:
+    """The language the caller reads: its Accept-Language (`hi`, `hi-IN`, `en;q=0.5`, ...), English by default."""
+    headers = app.current_event.headers or {}
+    return preferred_language(next((v for k, v in headers.items() if k.lower() == "accept-language"), None))
+
+
 def create_resolver() -> APIGatewayHttpResolver:
     app = Resolver(enable_validation=True)
 
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response:
-        logger.info("request refused", extra={"code": error.code, "status": error.status})
-        return domain_problem(error)
+        logger.info("request refused", extra={"code": error.code, "reason": error.reason, "status": error.status})
+        return domain_problem(error, request_language(app))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
         return problem(
             InvalidRequest.status,
             InvalidRequest.code,
-            InvalidRequest.title,
-            "One or more fields are missing or wrong; see `errors`.",
-            {"errors": _field_errors(error)},
+            extra={"errors": _field_errors(error)},
+            language=request_language(app),
         )
 
     @app.exception_handler(IdempotencyAlreadyInProgressError)
     def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
-        return domain_problem(RequestInProgress("A request with this Idempotency-Key is still running."))
+        return domain_problem(RequestInProgress(), request_language(app))
 
     @app.exception_handler(IdempotencyValidationError)
     def _key_reused(_: IdempotencyValidationError) -> Response:
-        return domain_problem(IdempotencyKeyReused("Use a new Idempotency-Key for a different request."))
+        return domain_problem(IdempotencyKeyReused(), request_language(app))
 
     @app.not_found
     def _no_route(_: NotFoundError) -> Response:
-        return problem(HTTPStatus.NOT_FOUND, "route_not_found", "No such route", "Check the method and path.")
+        return problem(HTTPStatus.NOT_FOUND, "route_not_found", language=request_language(app))
 
     return app
 
@@ -123,9 +148,9 @@ def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
     try:
         decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     except ValueError as error:
-        raise InvalidCursor("The cursor is not one this API gave out.") from error
+        raise InvalidCursor() from error
     if not isinstance(decoded, dict):
-        raise InvalidCursor("The cursor is not one this API gave out.")
+        raise InvalidCursor()
     return decoded
 
 
@@ -178,6 +203,13 @@ def _problem_schema(codes: list[str]) -> dict[str, Any]:
     }
 
 
+def _english_title(code: str) -> str:
+    text = text_for(code)
+    if text is None or text.title_en is None:
+        raise ValueError(f"core.problem_texts has no title for {code}")
+    return text.title_en
+
+
 def problem_responses(*problems: type[DomainError], success: int = 200, description: str = "Done") -> dict[int, Any]:
     """OpenAPI entries of a route: its success (Powertools fills in the route's return model, since
     the entry names no content) and, per status, the problem+json answers of the errors it can raise,
@@ -187,7 +219,7 @@ def problem_responses(*problems: type[DomainError], success: int = 200, descript
         documented[success]["content"] = {}  # nothing to describe: no body
     by_status: dict[int, dict[str, str]] = {}
     for error in problems:
-        by_status.setdefault(error.status, {})[error.code] = error.title
+        by_status.setdefault(error.status, {})[error.code] = _english_title(error.code)
     for status, titles in sorted(by_status.items()):
         codes = sorted(titles)
         documented[status] = {

@@ -154,15 +154,15 @@ class Directory:
 
     def principal(self, claims: Mapping[str, Any] | None) -> Principal:
         if not claims or not claims.get("sub"):
-            raise Unauthenticated("No verified identity came with the request.")
+            raise Unauthenticated()
         sub = str(claims["sub"])
         link = self._link(sub)
         if link is None:
             # Signed in, but nobody the portal knows: every role-bound route answers 403.
             return Principal(sub=sub, username=sub, roles=frozenset())
         if not link.active:
-            raise AccountDisabled("This account has been disabled. Ask your department's nodal officer.")
+            raise AccountDisabled()
         issued = _issued_at(claims)
         if link.tokens_valid_after is not None and (issued is None or issued < link.tokens_valid_after.timestamp()):
-            raise SessionRevoked("You signed out or your session was ended. Sign in again.")
+            raise SessionRevoked()
         return link.principal()

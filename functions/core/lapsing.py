@@ -5,14 +5,38 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.audit import Actor
+from core.notices import deadline_data
 from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
+from core.store.notifications import NotificationStore
 
 CLOSE_REGISTRATION = Actor(id="system:close-registration", role="system")
+LAPSED_NOTICE = "registration_lapsed"
 
 
-def lapse_draft(recorder: ChangeRecorder, registration: Registration, now: datetime) -> Registration:
-    """DRAFT → LAPSED: a draft not submitted by the deadline can no longer be submitted."""
+def lapse_draft(
+    recorder: ChangeRecorder,
+    registration: Registration,
+    now: datetime,
+    *,
+    notices: NotificationStore | None = None,
+    deadline: datetime | None = None,
+) -> Registration:
+    """DRAFT → LAPSED: a draft not submitted by the deadline can no longer be submitted. With `notices`,
+    the employee is told in the same transaction (the outbox), so a rerun that finds the draft
+    lapsed already tells nobody twice."""
+    extra = []
+    if notices is not None:
+        extra.append(
+            notices.request(
+                entity=registration.entity,
+                seq=registration.version + 1,
+                recipient=f"employee:{registration.employee_code}",
+                template=LAPSED_NOTICE,
+                data={"registration_id": registration.registration_id, **deadline_data(deadline or now)},
+                at=now,
+            )
+        )
     return recorder.transition(
         registration,
         expected=RegistrationStatus.DRAFT,
@@ -21,4 +45,5 @@ def lapse_draft(recorder: ChangeRecorder, registration: Registration, now: datet
         actor=CLOSE_REGISTRATION,
         at=now,
         reason="The registration window closed before the draft was submitted.",
+        extra=extra,
     )

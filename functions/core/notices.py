@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.language import Language, instant_for_people
 from core.types import Email, Mobile
 
 
@@ -58,6 +60,17 @@ def _default_templates() -> tuple[NoticeTemplate, ...]:
         _t("verification_reject", 3, "Service record rejected", "सेवा रिकॉर्ड अस्वीकृत",
            "Your service record {registration_id} was rejected: {remarks}. You may appeal online.",
            "आपका सेवा रिकॉर्ड {registration_id} अस्वीकृत: {remarks}। आप ऑनलाइन अपील कर सकते हैं।"),
+        # Told by the deadline jobs, in the transaction that changes the record.
+        _t("registration_lapsed", 9, "Registration draft lapsed", "पंजीकरण ड्राफ़्ट व्यपगत",
+           "Anubandh: registration closed on {closed_at} and your draft {registration_id} was not submitted, so it "
+           "has lapsed. If you could not register because of an OTP problem, ask your DDO for help.",
+           "अनुबंध: पंजीकरण {closed_at_hi} को बंद हो गया और आपका ड्राफ़्ट {registration_id} जमा नहीं हुआ, इसलिए यह "
+           "व्यपगत हो गया है। यदि OTP की समस्या के कारण आप पंजीकरण नहीं कर सके, तो अपने DDO से सहायता लें।"),
+        _t("verification_escalated", 21, "Service record sent to the HoD", "सेवा रिकॉर्ड विभागाध्यक्ष को भेजा गया",
+           "Anubandh: your DDO did not decide on your service record {registration_id} by {closed_at}. It is now "
+           "with the Head of Department, who will decide it; you need do nothing. Track it online.",
+           "अनुबंध: आपके DDO ने {closed_at_hi} तक आपके सेवा रिकॉर्ड {registration_id} पर निर्णय नहीं लिया। अब यह "
+           "विभागाध्यक्ष के पास है, वही निर्णय लेंगे; आपको कुछ नहीं करना है। ऑनलाइन देखें।"),
         _t("verification_defaulters", 4, "Verification closed: escalated records", "सत्यापन बंद: लंबित रिकॉर्ड",
            "{escalated} records of {department} were not decided by their DDOs and are now with you.",
            "{department} के {escalated} रिकॉर्ड DDO द्वारा तय नहीं किए गए और अब आपके पास हैं।"),
@@ -165,6 +178,14 @@ class NoticePolicy(BaseModel):
 
     def template(self, code: str) -> NoticeTemplate | None:
         return next((t for t in self.templates if t.code == code), None)
+
+
+def deadline_data(at: datetime) -> dict[str, str]:
+    """A deadline as a notice's data: `closed_at` for the English text, `closed_at_hi` for the Hindi."""
+    return {
+        "closed_at": instant_for_people(at, Language.EN),
+        "closed_at_hi": instant_for_people(at, Language.HI),
+    }
 
 
 class _Blank(dict[str, Any]):

@@ -88,13 +88,12 @@ class ChangeRecorder:
         actor: Actor,
         at: datetime,
         reason: str,
+        extra: Sequence[TxItem] = (),
     ) -> Registration:
-        """A deadline's change of state, made only from `expected`; the event names the DDO and department."""
+        """A deadline's change of state, made only from `expected`; the event names the DDO and department.
+        `extra` joins the transaction (the outbox request telling the employee)."""
         if registration.status != expected:
-            raise InvalidState(
-                f"Only a {expected.value} registration becomes {to.value}; this one is {registration.status.value}.",
-                current_status=registration.status.value,
-            )
+            raise InvalidState("transition", expected=expected, to=to, current_status=registration.status)
         return self.record(
             before=registration,
             after=registration.model_copy(update={"status": to}),
@@ -103,6 +102,7 @@ class ChangeRecorder:
             at=at,
             reason=reason,
             data={"ddo_code": registration.ddo_code, "department": registration.department},
+            extra=extra,
         )
 
     def _counter_moves(self, before: Registration | None, after: Registration) -> list[TxItem]:
@@ -122,10 +122,7 @@ def commit(client: Any, items: Sequence[TxItem], *, record_name: str, what: str,
         transact_write(client, items)
     except ConditionFailed as failed:
         if failed.name in (record_name, "event", *also):
-            raise VersionConflict(
-                f"The {what} was changed by someone else; read it again and retry.",
-                current_version=(failed.current or {}).get("version"),
-            ) from failed
+            raise VersionConflict(record=what, current_version=(failed.current or {}).get("version")) from failed
         raise
 
 

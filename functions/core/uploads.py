@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from core.errors import DocumentNotRetained, UploadNotAccepted
+from core.observability import logger
 from core.registration import ContentType, DocumentStatus
 
 PRESIGN_TTL = timedelta(minutes=15)
@@ -72,7 +73,7 @@ class ObjectInspection(BaseModel):
 def require_within_limit(size_bytes: int, max_bytes: int) -> None:
     """Refused before any slot is written or URL signed: the client learns the limit at once."""
     if size_bytes > max_bytes:
-        raise UploadNotAccepted(f"The file is {size_bytes} bytes; the limit is {max_bytes}.", max_bytes=max_bytes)
+        raise UploadNotAccepted(size_bytes=size_bytes, max_bytes=max_bytes)
 
 
 def upload_expiry(now: datetime, window_ends_before: datetime) -> datetime | None:
@@ -105,7 +106,8 @@ class ObjectStore:
         the lock is in place and there is nothing to do.
         """
         if version_id is None:
-            raise DocumentNotRetained(f"{key} has no version id: the bucket is not versioned with Object Lock.")
+            logger.error("no version id: the bucket is not versioned with Object Lock", extra={"key": key})
+            raise DocumentNotRetained()
         # Whole seconds, so that a date read back compares equal to the one sent.
         until = until.replace(microsecond=0)
         try:
@@ -119,7 +121,10 @@ class ObjectStore:
             code = _error_code(error)
             locked_until = self.retained_until(key=key, version_id=version_id) if code == "AccessDenied" else None
             if locked_until is None or locked_until < until:
-                raise DocumentNotRetained(f"S3 would not lock version {version_id} of {key}: {code}.") from error
+                logger.warning(
+                    "S3 would not lock the version", extra={"key": key, "version": version_id, "error": code}
+                )
+                raise DocumentNotRetained() from error
 
     def retained_until(self, *, key: str, version_id: str) -> datetime | None:
         """Until when this version is locked (by either mode), or None if it is not."""

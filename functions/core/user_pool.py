@@ -96,9 +96,9 @@ class UserPool:
                 ChallengeResponses={"USERNAME": username, "ANSWER": answer},
             )
         except ClientError as error:
-            raise SignInUnavailable("Sign-in could not be completed just now. Request a new OTP.") from error
+            raise SignInUnavailable() from error
         if "AuthenticationResult" not in answered:
-            raise SignInUnavailable("Sign-in could not be completed just now. Request a new OTP.")
+            raise SignInUnavailable()
         return Tokens.of(answered["AuthenticationResult"])
 
     def refresh(self, refresh_token: str) -> Tokens:
@@ -111,7 +111,7 @@ class UserPool:
             )["AuthenticationResult"]
         except ClientError as error:
             if _code(error) in ("NotAuthorizedException", "UserNotFoundException", "InvalidParameterException"):
-                raise RefreshRefused("This session has ended or was signed out. Sign in again with an OTP.") from error
+                raise RefreshRefused() from error
             raise
         return Tokens.of(result)
 

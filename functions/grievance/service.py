@@ -158,27 +158,27 @@ class GrievanceService:
         category = policy.category(request.category)
         if category is None:
             raise UnknownCategory(
-                f"There is no grievance category '{request.category}'.",
+                category=request.category,
                 categories=[c.code for c in policy.categories],
             )
         entry = self._roll.get(principal.employee_code or "", self._programme_id)
         if entry is None:
-            raise NotOnRoll("Only employees on the programme's roll can file grievances here.")
+            raise NotOnRoll("grievance")
         engagement = entry.record.engagement
         department, appeal = engagement.department, False
         if request.registration_id is not None:
             registration = self._registrations.get(request.registration_id)
             if registration is None:
-                raise NotFound(f"There is no registration {request.registration_id}.")
+                raise NotFound("registration", registration_id=request.registration_id)
             if registration.owner_sub != principal.sub:
-                raise Forbidden("A grievance can be about your own registration only.")
+                raise Forbidden("grievance_own_registration")
             # A grievance about a rejection is an appeal: it goes straight to the HoD of that department.
             appeal = registration.status == RegistrationStatus.REJECTED
             department = registration.department
         now = self._clock.now()
         unit = None if appeal else policy.l1_unit_for(ddo_code=engagement.ddo_code, department=department)
         if not appeal and unit is None:
-            raise NoGrievanceUnit("No grievance unit is set up for your office yet; the helpdesk has been told.")
+            raise NoGrievanceUnit()
         grievance = Grievance(
             grievance_id=new_grievance_id(),
             number=new_grievance_number(programme.acknowledgement_prefix),
@@ -231,10 +231,10 @@ class GrievanceService:
                 raise
             opens = next_month_opens(now)
             raise GrievanceLimit(
-                f"You have filed {policy.monthly_limit} grievances in {month}; you can file again from "
-                f"{opens.date().isoformat()}.",
                 limit=policy.monthly_limit,
-                opens_at=opens.isoformat(),
+                month=month,
+                opens_on=opens.date(),
+                opens_at=opens,
                 retry_after_seconds=int((opens - now).total_seconds()),
             ) from failed
 
@@ -268,7 +268,7 @@ class GrievanceService:
         require_grievance_read(principal, grievance)
         signed = grievance.filing_receipt
         if signed is None:
-            raise NoReceipt("This grievance was filed before receipts were signed; its history is its record.")
+            raise NoReceipt("grievance_before_receipts")
         return FilingReceiptCheck(
             signed_receipt=signed,
             verified=self._signer.verifies(signed),
@@ -284,9 +284,9 @@ class GrievanceService:
         elif principal.has(Role.HOD) and principal.department:
             index, key, partition = L2_QUEUE, "queue_department", principal.department
         else:
-            raise Forbidden("Grievance lists are for employees, grievance officers and Heads of Department.")
+            raise Forbidden("grievance_lists")
         if start is not None and start.get(key) != {"S": partition}:
-            raise InvalidCursor("That cursor belongs to another list.")
+            raise InvalidCursor("other_list")
         return self._grievances.page(index=index, partition=partition, where=where, limit=limit, start=start)
 
     def detail(self, principal: Principal, grievance_id: str) -> GrievanceDetail:
@@ -307,7 +307,7 @@ class GrievanceService:
         grievance = self._load(grievance_id)
         role = may_act_on_grievance(principal, grievance)
         if role is None:
-            raise Forbidden("Only the assigned L1 unit, or the department's HoD at L2, may act on this grievance.")
+            raise Forbidden("grievance_act")
         _require_version(grievance, command.version)
         policy = self._programmes.get(self._programme_id).grievances
         now = self._clock.now()
@@ -333,11 +333,7 @@ class GrievanceService:
         for attachment_id in dict.fromkeys(attachment_ids):
             attachment = grievance.attachment(attachment_id)
             if attachment is None or attachment.status != DocumentStatus.UPLOADED:
-                raise AttachmentNotReady(
-                    f"Attachment {attachment_id} is not an uploaded and checked file of this grievance; "
-                    "upload it and confirm it first.",
-                    attachment_id=attachment_id,
-                )
+                raise AttachmentNotReady(attachment_id=attachment_id)
             attachments.append(attachment)
         now = self._clock.now()
         change = reply(grievance, message=message, attachments=attachments, now=now)
@@ -376,15 +372,9 @@ class GrievanceService:
         grievance = self._load(grievance_id)
         require_grievance_owner(principal, grievance)
         if grievance.status in FINAL:
-            raise InvalidTransition(
-                f"A {grievance.status.value} grievance takes no more attachments.",
-                current_status=grievance.status.value,
-                level=grievance.level.value,
-            )
+            raise InvalidTransition("no_more_attachments", current_status=grievance.status, level=grievance.level)
         if len(grievance.attachments) >= MAX_ATTACHMENTS:
-            raise UploadNotAccepted(
-                f"A grievance has room for {MAX_ATTACHMENTS} attachments.", max_attachments=MAX_ATTACHMENTS
-            )
+            raise UploadNotAccepted("too_many_attachments", max_attachments=MAX_ATTACHMENTS)
         programme = self._programmes.get(self._programme_id)
         require_within_limit(size_bytes, programme.max_upload_bytes)
         now = self._clock.now()
@@ -404,9 +394,7 @@ class GrievanceService:
             )
         except ConditionFailed as failed:  # closed between our read and this write
             raise InvalidTransition(
-                "The grievance was closed meanwhile; it takes no more attachments.",
-                current_status=(failed.current or {}).get("status"),
-                level=grievance.level.value,
+                "no_more_attachments", current_status=(failed.current or {}).get("status"), level=grievance.level
             ) from failed
         grant = self._objects.presign_post(
             key=attachment.object_key,
@@ -432,7 +420,7 @@ class GrievanceService:
             max_bytes=programme.max_upload_bytes,
         )
         if not inspection.present:
-            raise DocumentNotUploaded("No file has arrived for this attachment yet; upload it, then confirm.")
+            raise DocumentNotUploaded()
         now = self._clock.now()
         checked = attachment.model_copy(update=inspection.checked_fields(now))
         if checked.status == DocumentStatus.UPLOADED:
@@ -453,7 +441,7 @@ class GrievanceService:
         require_grievance_read(principal, grievance)
         attachment = _attachment(grievance, attachment_id)
         if attachment.status != DocumentStatus.UPLOADED:
-            raise DocumentNotUploaded("This attachment has not been uploaded and accepted.")
+            raise DocumentNotUploaded("attachment")
         url, expires = self._objects.download_url(
             key=attachment.object_key, version_id=attachment.object_version, now=self._clock.now()
         )
@@ -465,7 +453,7 @@ class GrievanceService:
     def _load(self, grievance_id: str) -> Grievance:
         grievance = self._grievances.get(grievance_id)
         if grievance is None:
-            raise NotFound(f"There is no grievance {grievance_id}.")
+            raise NotFound("grievance", grievance_id=grievance_id)
         return grievance
 
 
@@ -475,14 +463,11 @@ def _actor(principal: Principal, role: Role) -> Actor:
 
 def _require_version(grievance: Grievance, version: int) -> None:
     if version != grievance.version:
-        raise VersionConflict(
-            f"You sent version {version}; the grievance is at version {grievance.version}.",
-            current_version=grievance.version,
-        )
+        raise VersionConflict("stale", sent_version=version, current_version=grievance.version)
 
 
 def _attachment(grievance: Grievance, attachment_id: str) -> Attachment:
     attachment = grievance.attachment(attachment_id)
     if attachment is None:
-        raise NotFound(f"Grievance {grievance.grievance_id} has no attachment {attachment_id}.")
+        raise NotFound("attachment", grievance_id=grievance.grievance_id, attachment_id=attachment_id)
     return attachment

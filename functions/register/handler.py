@@ -439,7 +439,7 @@ def _history_start(cursor: str | None) -> int:
     position = decode_cursor(cursor) or {"after": 0}
     after = position.get("after")
     if not isinstance(after, int):
-        raise InvalidCursor("The cursor is not one this API gave out.")
+        raise InvalidCursor()
     return after
 
 

@@ -97,7 +97,7 @@ def actor_of(principal: Principal, role: Role) -> Actor:
 
 def _invalid_record(error: ValidationError) -> InvalidRecord:
     errors = [{"loc": [str(p) for p in e["loc"]], "type": e["type"], "msg": e["msg"]} for e in error.errors()]
-    return InvalidRecord("The service record would not be valid with these changes.", errors=errors)
+    return InvalidRecord(errors=errors)
 
 
 class RegistrationService:
@@ -166,9 +166,7 @@ class RegistrationService:
         registration = self.get(principal, registration_id)
         signed = registration.submission_receipt
         if signed is None:
-            raise NoReceipt(
-                "This registration has no submission receipt: it has not been submitted yet. Submit it to get one."
-            )
+            raise NoReceipt()
         return SubmissionReceiptCheck(
             signed_receipt=signed,
             verified=self._signer.verifies(signed),
@@ -179,11 +177,11 @@ class RegistrationService:
         self, principal: Principal, registration_id: str, document_id: str
     ) -> tuple[Document, str, datetime]:
         if principal.has(Role.ADMIN) and not principal.roles.intersection({Role.EMPLOYEE, Role.DDO, Role.HOD}):
-            raise Forbidden("Admins see registrations but not the documents in them.")
+            raise Forbidden("admin_documents")
         registration = self.get(principal, registration_id)
         document = self._document(registration, document_id)
         if document.status not in (DocumentStatus.UPLOADED, DocumentStatus.SUPERSEDED):
-            raise DocumentNotUploaded(f"Document {document_id} is {document.status.value}; there is no file to see.")
+            raise DocumentNotUploaded("no_file", document_id=document_id, document_status=document.status)
         url, expires_at = self._objects.download_url(
             key=document.object_key, version_id=document.object_version, now=self._clock.now()
         )
@@ -193,15 +191,15 @@ class RegistrationService:
     def create(self, principal: Principal, changes: RecordChanges) -> Registration:
         principal.require(Role.EMPLOYEE)
         if not principal.employee_code:
-            raise NotOnRoll("Your sign-in is not linked to an employee code on the roll.")
+            raise NotOnRoll("not_linked")
         programme = self._programmes.get(self._programme_id)
         now = self._clock.now()
         self._require_registration_open(programme, now)
         roll = self._roll.get(principal.employee_code, self._programme_id)
         if roll is None:
-            raise NotOnRoll(f"Employee code {principal.employee_code} is not on the roll of {self._programme_id}.")
+            raise NotOnRoll(employee_code=principal.employee_code)
         if roll.registration_id:
-            raise RegistrationExists("You have already registered.", registration_id=roll.registration_id)
+            raise RegistrationExists(registration_id=roll.registration_id)
         try:
             record = apply_changes(roll.record, changes)
         except ValidationError as error:
@@ -237,7 +235,7 @@ class RegistrationService:
         except ConditionFailed as failed:
             # Another request (a double tap) registered first: answer as a duplicate would be.
             existing = (failed.current or {}).get("registration_id")
-            raise RegistrationExists("You have already registered.", registration_id=existing) from failed
+            raise RegistrationExists(registration_id=existing) from failed
 
     def update(self, principal: Principal, registration_id: str, changes: RecordChanges, version: int) -> Registration:
         registration = self._load(registration_id)
@@ -289,13 +287,9 @@ class RegistrationService:
         elif programme.verification.is_open(now) and now >= programme.registration.opens_at:
             allowed, window = [RegistrationStatus.SENT_BACK], programme.verification
         elif not programme.registration.has_opened(now):
-            raise RegistrationNotOpen(
-                "Registration has not opened yet.", opens_at=programme.registration.opens_at.isoformat()
-            )
+            raise RegistrationNotOpen(opens_at=programme.registration.opens_at)
         else:
-            raise VerificationClosed(
-                "The windows for uploads have closed.", closed_at=programme.verification_closes_at.isoformat()
-            )
+            raise VerificationClosed("uploads", closed_at=programme.verification_closes_at)
         expires_at = upload_expiry(now, window.ends_before)
         assert expires_at is not None  # the window is open, checked above
         document_id = new_document_id()
@@ -334,7 +328,7 @@ class RegistrationService:
             return registration  # already checked: confirming again changes nothing
         checked = self._check(registration_id, document_id, actor_of(principal, Role.EMPLOYEE), loaded=registration)
         if checked is None:
-            raise DocumentNotUploaded("No file has arrived for this document yet; upload it, then confirm.")
+            raise DocumentNotUploaded()
         return checked
 
     def check_uploaded_object(self, object_key: str) -> Registration | None:
@@ -355,7 +349,6 @@ class RegistrationService:
         missing_fields = registration.record.missing_for_submission()
         if missing_documents or missing_fields:
             raise Incomplete(
-                "Upload every required document and fill every required field before submitting.",
                 missing_documents=[d.value for d in missing_documents],
                 missing_fields=missing_fields,
             )
@@ -407,55 +400,41 @@ class RegistrationService:
     def _load(self, registration_id: str) -> Registration:
         registration = self._registrations.get(registration_id)
         if registration is None:
-            raise NotFound(f"There is no registration {registration_id}.")
+            raise NotFound("registration", registration_id=registration_id)
         return registration
 
     @staticmethod
     def _document(registration: Registration, document_id: str) -> Document:
         document = registration.document(document_id)
         if document is None:
-            raise NotFound(f"Registration {registration.registration_id} has no document {document_id}.")
+            raise NotFound("document", registration_id=registration.registration_id, document_id=document_id)
         return document
 
     @staticmethod
     def _require_version(registration: Registration, version: int) -> None:
         if version != registration.version:
-            raise VersionConflict(
-                f"You sent version {version}; the registration is at version {registration.version}.",
-                current_version=registration.version,
-            )
+            raise VersionConflict("stale", sent_version=version, current_version=registration.version)
 
     @staticmethod
     def _require_registration_open(programme: Programme, now: datetime) -> None:
         window = programme.registration
         if not window.has_opened(now):
-            raise RegistrationNotOpen("Registration has not opened yet.", opens_at=window.opens_at.isoformat())
+            raise RegistrationNotOpen(opens_at=window.opens_at)
         if window.has_closed(now):
-            raise RegistrationClosed(
-                f"Registration closed at {window.closes_at.isoformat()}.", closed_at=window.closes_at.isoformat()
-            )
+            raise RegistrationClosed(closed_at=window.closes_at)
 
     @staticmethod
     def _require_corrections_open(programme: Programme, now: datetime) -> None:
         """A sent-back record may be corrected and resubmitted until verification closes."""
         if programme.verification.has_closed(now):
-            raise VerificationClosed(
-                "The window for corrections closed; the record can no longer be changed.",
-                closed_at=programme.verification_closes_at.isoformat(),
-            )
+            raise VerificationClosed("corrections", closed_at=programme.verification_closes_at)
 
     def _require_editable(self, programme: Programme, registration: Registration, now: datetime) -> None:
         if registration.status == RegistrationStatus.LAPSED:
             # It lapsed because the window closed: the same answer as a draft touched after the deadline.
-            raise RegistrationClosed(
-                f"Registration closed at {programme.registration.closes_at.isoformat()}; this draft lapsed.",
-                closed_at=programme.registration.closes_at.isoformat(),
-            )
+            raise RegistrationClosed("draft_lapsed", closed_at=programme.registration.closes_at)
         if registration.status not in EDITABLE:
-            raise InvalidState(
-                f"A {registration.status.value} registration can no longer be changed.",
-                current_status=registration.status.value,
-            )
+            raise InvalidState("not_editable", current_status=registration.status)
         if registration.status == RegistrationStatus.DRAFT:
             self._require_registration_open(programme, now)
         else:
@@ -465,20 +444,15 @@ class RegistrationService:
         self, current: dict[str, Any] | None, principal: Principal, programme: Programme
     ) -> Exception:
         if current is None:
-            return NotFound("There is no such registration.")
+            return NotFound()
         if current.get("owner_sub") != principal.sub:
-            return Forbidden("Only the employee who registered may upload to this registration.")
+            return Forbidden("not_owner_upload")
         status = RegistrationStatus(current["status"])
         if status == RegistrationStatus.DRAFT:
-            return RegistrationClosed(
-                f"Registration closed at {programme.registration.closes_at.isoformat()}.",
-                closed_at=programme.registration.closes_at.isoformat(),
-            )
+            return RegistrationClosed(closed_at=programme.registration.closes_at)
         if status == RegistrationStatus.SENT_BACK:
-            return VerificationClosed(
-                "The window for corrections has closed.", closed_at=programme.verification_closes_at.isoformat()
-            )
-        return InvalidState(f"A {status.value} registration can no longer be changed.", current_status=status.value)
+            return VerificationClosed("corrections", closed_at=programme.verification_closes_at)
+        return InvalidState("not_editable", current_status=status)
 
     def _check(
         self, registration_id: str, document_id: str, actor: Actor, loaded: Registration | None = None

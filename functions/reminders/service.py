@@ -6,8 +6,9 @@ Nothing here knows about Lambda, schedules or SQS events; the handlers parse and
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
+from typing import Protocol
 
 from core.auth import Role
 from core.clock import IST, Clock
@@ -55,7 +56,19 @@ from reminders.models import (
 # Attempts at one record when a person changes it at the same moment (read again, decide again).
 RECORD_ATTEMPTS = 3
 
-Transition = Callable[[ChangeRecorder, Registration, datetime], Registration]
+
+class Transition(Protocol):
+    def __call__(
+        self,
+        recorder: ChangeRecorder,
+        registration: Registration,
+        now: datetime,
+        *,
+        notices: NotificationStore | None = None,
+        deadline: datetime | None = None,
+    ) -> Registration: ...
+
+
 TRANSITIONS: dict[JobName, Transition] = {
     JobName.CLOSE_REGISTRATION: lapse_draft,
     JobName.CLOSE_VERIFICATION: escalate_to_hod,
@@ -657,20 +670,20 @@ class JobWorker:
             return WorkResult(job=job.name, action=job.action, skipped=list(batch.registration_ids))
         done, skipped = [], []
         for registration_id in batch.registration_ids:
-            if self._act(job, registration_id, now):
+            if self._act(job, registration_id, now, job.deadline(programme)):
                 done.append(registration_id)
             else:
                 skipped.append(registration_id)
         return WorkResult(job=job.name, action=job.action, done=done, skipped=skipped)
 
-    def _act(self, job: DeadlineJob, registration_id: str, now: datetime) -> bool:
+    def _act(self, job: DeadlineJob, registration_id: str, now: datetime, deadline: datetime) -> bool:
         for _ in range(RECORD_ATTEMPTS):
             registration = self._registrations.get(registration_id)
             if registration is None or registration.status != job.acts_on:
                 return False  # already done, decided meanwhile, or gone: nothing to do
             try:
-                TRANSITIONS[job.name](self._recorder, registration, now)
+                TRANSITIONS[job.name](self._recorder, registration, now, notices=self._notifications, deadline=deadline)
             except VersionConflict:
                 continue  # changed between our read and our write: read it again
             return True
-        raise Busy(f"{registration_id} kept changing; the message will be retried.")
+        raise Busy(registration_id=registration_id)

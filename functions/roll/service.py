@@ -106,9 +106,9 @@ class RollService:
         elif principal.has(Role.HOD) and principal.department:
             index, partition, scope = HOD_QUEUE, principal.department, "department"
         else:
-            raise Forbidden("Mobile-correction requests are for DDOs and Heads of Department.")
+            raise Forbidden("correction_queue")
         if start is not None and start.get(QUEUE_KEYS[index]) != {"S": partition}:
-            raise Forbidden("That cursor belongs to another queue; start again without it.")
+            raise Forbidden("other_queue")
         page = self._corrections.queue(index=index, partition=partition, limit=limit, start=start)
         entries = self._roll.entries([c.employee_code for c in page.items], self._programme_id)
         pending = None
@@ -142,7 +142,7 @@ class RollService:
         """Approve (the roll's mobile changes, both numbers told) or reject (the roll's number told)."""
         correction = self._corrections.get(correction_id)
         if correction is None:
-            raise NotFound(f"There is no mobile-correction request {correction_id}; read your queue again.")
+            raise NotFound("correction", correction_id=correction_id)
         role = check_decision(principal, correction, version=version)
         reason = checked_remarks(remarks)
         now = self._clock.now()
@@ -190,13 +190,10 @@ class RollService:
         entry = self._entry(employee_code)
         role = _acting_on(principal, entry)
         if version != entry.version:
-            raise VersionConflict(
-                f"You sent version {version}; the roll entry is at version {entry.version}. Read it again and retry.",
-                current_version=entry.version,
-            )
+            raise VersionConflict("stale", sent_version=version, current_version=entry.version)
         reason = checked_remarks(remarks)
         if ten_digits(mobile) == ten_digits(entry.record.personal.mobile):
-            raise MobileUnchanged("The roll already has this number: nothing to correct. Check the number you typed.")
+            raise MobileUnchanged()
         now = self._clock.now()
         actor = Actor(id=principal.actor_id, role=role.value)
         items = [
@@ -216,10 +213,7 @@ class RollService:
             if failed.name != "pending":
                 raise
             pending = (failed.current or {}).get("correction_id")
-            raise CorrectionPending(
-                f"A help request of this employee ({pending}) is pending: approve or reject it in your queue.",
-                correction_id=pending,
-            ) from failed
+            raise CorrectionPending(correction_id=pending) from failed
         return self.view(principal, employee_code)
 
     def _mobile_change(
@@ -278,7 +272,7 @@ class RollService:
     def _entry(self, employee_code: str) -> RollEntry:
         entry = self._roll.get(employee_code, self._programme_id)
         if entry is None:
-            raise NotFound(f"{employee_code} is not on the roll of {self._programme_id}; check the employee code.")
+            raise NotFound("roll_entry", employee_code=employee_code)
         return entry
 
 

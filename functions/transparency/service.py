@@ -133,22 +133,18 @@ class TransparencyLog:
     def latest(self) -> SignedCheckpoint:
         signed = self._store.latest_checkpoint()
         if signed is None:
-            raise CheckpointNotFound("No checkpoint has been issued yet; one is issued every hour.")
+            raise CheckpointNotFound("none_yet")
         return signed
 
     def at(self, tree_size: int) -> SignedCheckpoint:
         signed = self._store.checkpoint(tree_size)
         if signed is None:
-            raise CheckpointNotFound(
-                f"No checkpoint was issued at tree size {tree_size}; ask for the latest checkpoint and use its size."
-            )
+            raise CheckpointNotFound(tree_size=tree_size)
         return signed
 
     def consistency(self, old_size: int, new_size: int) -> ConsistencyProof:
         if not 0 < old_size <= new_size:
             raise InvalidProofRange(
-                f"A consistency proof goes from a smaller tree to a larger one (1 <= from <= to); "
-                f"you asked from {old_size} to {new_size}.",
                 from_size=old_size,
                 to_size=new_size,
             )

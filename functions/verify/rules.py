@@ -42,31 +42,22 @@ def acting_role(principal: Principal, registration: Registration, programme: Pro
     if principal.has(Role.DDO) and principal.ddo_code == registration.ddo_code:
         if registration.status == RegistrationStatus.SUBMITTED:
             if programme.verification.has_closed(now):
-                raise VerificationClosed(
-                    "The verification window has closed; pending records go to the Head of Department.",
-                    closed_at=programme.verification_closes_at.isoformat(),
-                )
+                raise VerificationClosed(closed_at=programme.verification_closes_at)
             return Role.DDO
         if registration.status != RegistrationStatus.ESCALATED or not principal.has(Role.HOD):
             raise _not_decidable(registration, programme)
     if principal.has(Role.HOD) and principal.department == registration.department:
         if registration.status != RegistrationStatus.ESCALATED:
-            raise Forbidden("The Head of Department decides only records escalated after the deadline.")
+            raise Forbidden("hod_escalated_only")
         return Role.HOD
-    raise Forbidden("This registration is not in your charge.")
+    raise Forbidden("not_in_charge")
 
 
 def _not_decidable(registration: Registration, programme: Programme) -> Exception:
     if registration.status == RegistrationStatus.ESCALATED:
         # Escalated because the window closed: the DDO hears the same answer as for a pending record.
-        return VerificationClosed(
-            "The verification window has closed; the Head of Department decides this escalated record.",
-            closed_at=programme.verification_closes_at.isoformat(),
-        )
-    return InvalidState(
-        f"A {registration.status.value} registration is not awaiting a decision.",
-        current_status=registration.status.value,
-    )
+        return VerificationClosed("escalated", closed_at=programme.verification_closes_at)
+    return InvalidState("not_awaiting_decision", current_status=registration.status)
 
 
 def check_decision(
@@ -74,32 +65,21 @@ def check_decision(
 ) -> Role:
     role = acting_role(principal, registration, programme, now)
     if request.version != registration.version:
-        raise VersionConflict(
-            f"You decided on version {request.version}; the record is at version {registration.version}.",
-            current_version=registration.version,
-        )
+        raise VersionConflict("stale", sent_version=request.version, current_version=registration.version)
     remarks = request.remarks.strip()
     if request.decision in (Decision.SEND_BACK, Decision.REJECT) and len(remarks) < MIN_REASONED_REMARKS:
-        raise RemarksRequired(
-            f"A {request.decision.value} needs remarks of at least {MIN_REASONED_REMARKS} characters.",
-            min_length=MIN_REASONED_REMARKS,
-        )
+        raise RemarksRequired("decision", decision=request.decision, min_length=MIN_REASONED_REMARKS)
     if request.decision == Decision.REJECT and request.reason_code not in programme.rejection_reasons:
-        raise InvalidReasonCode(
-            "Name the reason for rejecting in reason_code.", allowed=list(programme.rejection_reasons)
-        )
+        raise InvalidReasonCode(allowed=list(programme.rejection_reasons))
     if request.decision == Decision.SEND_BACK and role == Role.HOD:
-        raise DecisionNotAllowed(
-            "After the deadline a record cannot be sent back for corrections; verify or reject it."
-        )
+        raise DecisionNotAllowed()
     current = {d.document_id: d for d in registration.current_documents().values()}
     unknown = [c.document_id for c in request.document_checks if c.document_id not in current]
     if unknown:
-        raise UnknownDocument("These are not the record's current documents.", document_ids=unknown)
+        raise UnknownDocument(document_ids=unknown)
     if request.decision == Decision.VERIFY:
         if registration.roll_mismatches and not request.certify_mismatches:
             raise MismatchUncertified(
-                "The record differs from the roll; certify what is genuine (certify_mismatches) or send it back.",
                 fields=[m.field for m in registration.roll_mismatches],
             )
         required = set(programme.required_documents)
@@ -107,7 +87,5 @@ def check_decision(
             c.document_id for c in request.document_checks if not c.ok and current[c.document_id].type in required
         ]
         if not_ok:
-            raise DocumentNotOk(
-                "A required document was marked not ok; send the record back instead.", document_ids=not_ok
-            )
+            raise DocumentNotOk(document_ids=not_ok)
     return role

@@ -100,11 +100,11 @@ class VerificationService:
         elif principal.has(Role.HOD) and principal.department:
             index, partition, scope = HOD_QUEUE, principal.department, "department"
         else:
-            raise Forbidden("The verification queue is for DDOs and Heads of Department.")
+            raise Forbidden("verification_queue")
         if start is not None and start.get("queue_ddo" if index == DDO_QUEUE else "queue_department") != {
             "S": partition
         }:
-            raise Forbidden("That cursor belongs to another queue.")
+            raise Forbidden("other_queue")
         page = self._registrations.queue(index=index, partition=partition, where=where, limit=limit, start=start)
         programme = self._programmes.get(self._programme_id)
         now = self._clock.now()
@@ -244,7 +244,7 @@ class VerificationService:
         registration = self._load(registration_id)
         require_read(principal, registration)
         if registration.review is None:
-            raise NoDecision("No decision has been recorded on this registration yet.")
+            raise NoDecision()
         signed = registration.review.signed_receipt
         return ReceiptCheck(
             signed_receipt=signed,
@@ -258,5 +258,5 @@ class VerificationService:
     def _load(self, registration_id: str) -> Registration:
         registration = self._registrations.get(registration_id)
         if registration is None:
-            raise NotFound(f"There is no registration {registration_id}.")
+            raise NotFound("registration", registration_id=registration_id)
         return registration

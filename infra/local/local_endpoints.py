@@ -12,6 +12,8 @@ from botocore.exceptions import ClientError
 
 from core.clock import IST, SettableClock
 from core.errors import DomainError
+from core.language import DEFAULT_LANGUAGE
+from core.problem_texts import render_problem
 from core.store.notifications import NotificationStore
 from infra.local.functions import FunctionRunner
 from infra.local.gateway import LocalEndpoint, Response, gateway_problem, json_response
@@ -113,7 +115,8 @@ class LocalEndpoints:
         try:
             plan = self._runner.invoke(job.function_id, job.handler, event)
         except DomainError as error:
-            return gateway_problem(error.status, error.code, error.title, error.detail)
+            words = render_problem(error.code, error.reason, error.params, DEFAULT_LANGUAGE)
+            return gateway_problem(error.status, error.code, words.title, words.detail)
         drained = None
         if options.get("wait") and self._drain is not None:
             drained = self._drain(DRAIN_TIMEOUT_SECONDS)

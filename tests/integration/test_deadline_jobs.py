@@ -226,8 +226,22 @@ def test_a_lapsed_draft_cannot_be_submitted_or_edited(stack: LocalContext, clock
     assert lapsed_version == version + 1
     # When the employee submits it
     reply = submit(reg_id, lapsed_version)
-    # Then the window is closed: 403
+    # Then the window is closed: 403, saying when and who can help, the time for people and for machines
     assert (reply.status, reply.code) == (403, "registration_closed")
+    assert reply.body["detail"].startswith("Registration closed on 31 January 2026 at 11:59 pm IST; this draft has")
+    assert reply.body["closed_at"] == "2026-01-31T23:59:59+05:30"
+    # And asked in Hindi, the same code and machine fields, in Hindi words
+    hindi = call(
+        "POST",
+        f"/v1/registrations/{reg_id}/submit",
+        as_=employee(),
+        body={"version": lapsed_version},
+        headers={"Accept-Language": "hi-IN,hi;q=0.9,en;q=0.8"},
+    )
+    assert (hindi.status, hindi.code, hindi.body["closed_at"]) == (403, "registration_closed", reply.body["closed_at"])
+    assert hindi.body["title"] == "पंजीकरण की अवधि समाप्त हो गई है"
+    assert "31 जनवरी 2026, रात 11:59 बजे (IST)" in hindi.body["detail"] and "DDO" in hindi.body["detail"]
+    assert hindi.headers["Content-Language"] == "hi" and reply.headers["Content-Language"] == "en"
 
 
 def test_a_dry_run_reports_what_it_would_do_and_changes_nothing(stack: LocalContext, clock: SettableClock) -> None:
@@ -416,10 +430,10 @@ def test_a_worker_that_fails_halfway_resumes_on_the_next_run(
     clock.set(AFTER_REGISTRATION, frozen=True)
     real = service.TRANSITIONS[JobName.CLOSE_REGISTRATION]
 
-    def failing_for_hisar(recorder: Any, registration: Any, now: datetime) -> Any:
+    def failing_for_hisar(recorder: Any, registration: Any, now: datetime, **told: Any) -> Any:
         if registration.ddo_code == "DDO-HSR-001":
-            raise Busy("simulated outage")
-        return real(recorder, registration, now)
+            raise Busy(simulated="outage")
+        return real(recorder, registration, now, **told)
 
     monkeypatch.setitem(service.TRANSITIONS, JobName.CLOSE_REGISTRATION, failing_for_hisar)
     assert run_job("close-registration")["messages_sent"] == 2
@@ -443,12 +457,12 @@ def touched_first(monkeypatch: pytest.MonkeyPatch, times: int) -> list[str]:
     real = service.TRANSITIONS[JobName.CLOSE_REGISTRATION]
     touched: list[str] = []
 
-    def racing(recorder: Any, registration: Any, now: datetime) -> Any:
+    def racing(recorder: Any, registration: Any, now: datetime, **told: Any) -> Any:
         if len(touched) < times:
             fresh = worker.worker()._registrations.get(registration.registration_id)
             recorder.record(before=fresh, after=fresh, event_type="test.touched", actor=Actor(id="u", role="x"), at=now)
             touched.append(registration.registration_id)
-        return real(recorder, registration, now)
+        return real(recorder, registration, now, **told)
 
     monkeypatch.setitem(service.TRANSITIONS, JobName.CLOSE_REGISTRATION, racing)
     return touched

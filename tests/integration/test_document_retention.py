@@ -160,7 +160,7 @@ def test_a_confirm_whose_record_write_failed_is_retried_whole_and_locked_once_mo
     path = f"/v1/registrations/{reg_id}/documents/{doc_id}/confirm"
     recorder = register_handler.service()._recorder
     record = recorder.record
-    failures = [Busy("The transaction was cancelled.")]
+    failures = [Busy()]
 
     def fail_once(*args: Any, **kwargs: Any) -> Any:
         if failures:

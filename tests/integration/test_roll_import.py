@@ -65,8 +65,9 @@ def roll_file(*lines: str) -> bytes:
     return ("\ufeff" + "\n".join([HEADER, *lines]) + "\n").encode("utf-8")
 
 
-def start(filename: str = "roll-2026.csv", as_: dict[str, str] = ADMIN) -> Reply:
-    return call("POST", "/v1/admin/roll-imports", as_=as_, body={"filename": filename})
+def start(filename: str = "roll-2026.csv", as_: dict[str, str] = ADMIN, language: str | None = None) -> Reply:
+    headers = {"Accept-Language": language} if language else None
+    return call("POST", "/v1/admin/roll-imports", as_=as_, body={"filename": filename}, headers=headers)
 
 
 def status(import_id: str) -> dict[str, Any]:
@@ -102,8 +103,8 @@ def drain(stack: LocalContext, timeout_seconds: int = 900) -> int:
     raise AssertionError("the import queue did not drain")
 
 
-def imported(stack: LocalContext, content: bytes) -> dict[str, Any]:
-    started = start()
+def imported(stack: LocalContext, content: bytes, language: str | None = None) -> dict[str, Any]:
+    started = start(language=language)
     assert started.status == 201, started.body
     upload(started, content)
     drain(stack)
@@ -181,6 +182,10 @@ def test_mixed_good_and_bad_lines_give_the_right_report(stack: LocalContext) -> 
         ("9", "full_time"),
         ("11", "email"),
     }
+    said = {(row["line"], row["column"]): row["message"] for row in report_lines(body) if row["outcome"] == "error"}
+    assert said[("3", "mobile")] == "Mobile 12345 must be 10 digits starting with 6-9."
+    assert said[("7", "employee_code")] == "Employee code EMP-2001 is already on line 2; keep one line per employee."
+    assert said[("11", "email")] == "E-mail not-an-email is not an e-mail address."
     totals = {row["outcome"]: row["message"] for row in report_lines(body) if not row["line"]}
     assert totals["total_inserted"] == "3" and totals["total_errors"] == "8"
     assert roll().get("EMP-2001", "HR-2026").record.personal.name == "अनीता शर्मा"  # type: ignore[union-attr]
@@ -231,6 +236,11 @@ def test_an_unreadable_file_fails_as_a_whole_with_a_reason(stack: LocalContext) 
     no_columns = imported(stack, b"code,name\nEMP-1,A\n")
     assert no_columns["status"] == "FAILED" and "employee_code" in no_columns["failure"]
     assert report_lines(no_columns)[0]["outcome"] == "failed"
+    # Started with Accept-Language: hi, the import says it in Hindi
+    hindi = imported(stack, b"code,name\nEMP-1,A\n", language="hi")
+    assert hindi["report_language"] == "hi" and no_columns["report_language"] == "en"
+    assert hindi["failure"].startswith("आवश्यक कॉलम नहीं हैं: employee_code")
+    assert report_lines(hindi)[0]["message"] == hindi["failure"]
 
 
 # ---------------------------------------------------------------- long files, retries, rights

@@ -86,9 +86,10 @@ def test_unknown_or_non_boolean_options_are_refused() -> None:
 
 
 def test_a_domain_error_of_the_job_is_a_problem_response() -> None:
-    reply = endpoints(Runner(ProgrammeUnavailable("HR-2026 could not be read."))).routes()[ROUTE]("", {}, None)
+    reply = endpoints(Runner(ProgrammeUnavailable(programme_id="HR-2026"))).routes()[ROUTE]("", {}, None)
     assert reply["statusCode"] == 503
-    assert json.loads(reply["body"])["code"] == "programme_unavailable"
+    body = json.loads(reply["body"])
+    assert body["code"] == "programme_unavailable" and "Try again in a minute" in body["detail"]
 
 
 class Backlogged:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
@@ -18,18 +19,18 @@ from infra.local.events import http_api_event
 @pytest.mark.parametrize(
     ("error", "status", "code"),
     [
-        (errors.Unauthenticated("x"), 401, "unauthenticated"),
-        (errors.Forbidden("x"), 403, "forbidden"),
-        (errors.RegistrationClosed("x"), 403, "registration_closed"),
-        (errors.VerificationClosed("x"), 403, "verification_closed"),
-        (errors.NotFound("x"), 404, "not_found"),
-        (errors.VersionConflict("x"), 409, "version_conflict"),
-        (errors.RegistrationExists("x"), 409, "registration_exists"),
-        (errors.RequestInProgress("x"), 409, "request_in_progress"),
-        (errors.Incomplete("x"), 422, "registration_incomplete"),
-        (errors.IdempotencyKeyReused("x"), 422, "idempotency_key_reused"),
-        (errors.Busy("x"), 503, "busy"),
-        (errors.DocumentNotRetained("x"), 503, "document_not_retained"),
+        (errors.Unauthenticated(), 401, "unauthenticated"),
+        (errors.Forbidden("roles", roles=["admin"]), 403, "forbidden"),
+        (errors.RegistrationClosed(closed_at=datetime(2026, 1, 31, 18, 29, tzinfo=UTC)), 403, "registration_closed"),
+        (errors.VerificationClosed(closed_at=datetime(2026, 2, 28, 18, 29, tzinfo=UTC)), 403, "verification_closed"),
+        (errors.NotFound("registration", registration_id="REG-1"), 404, "not_found"),
+        (errors.VersionConflict("stale", sent_version=1, current_version=2), 409, "version_conflict"),
+        (errors.RegistrationExists(registration_id="REG-1"), 409, "registration_exists"),
+        (errors.RequestInProgress(), 409, "request_in_progress"),
+        (errors.Incomplete(missing_documents=[], missing_fields=["bank"]), 422, "registration_incomplete"),
+        (errors.IdempotencyKeyReused(), 422, "idempotency_key_reused"),
+        (errors.Busy(), 503, "busy"),
+        (errors.DocumentNotRetained(), 503, "document_not_retained"),
     ],
 )
 def test_each_domain_error_has_its_status_and_code(error: errors.DomainError, status: int, code: str) -> None:
@@ -40,13 +41,14 @@ def test_each_domain_error_has_its_status_and_code(error: errors.DomainError, st
     assert body["code"] == code
     assert body["status"] == status
     assert body["type"].endswith(f"/problems/{code}")
-    assert body["title"] == error.title
-    assert body["detail"] == "x"
+    assert body["title"] and body["detail"]
+    assert response.headers["Content-Language"] == "en"
 
 
 def test_extra_fields_travel_with_the_problem() -> None:
-    body = json.loads(domain_problem(errors.RegistrationExists("dup", registration_id="REG-1")).body)
+    body = json.loads(domain_problem(errors.RegistrationExists(registration_id="REG-1")).body)
     assert body["registration_id"] == "REG-1"
+    assert "REG-1" in body["detail"]
 
 
 def test_codes_are_unique() -> None:
@@ -72,7 +74,7 @@ def _resolve_raising(error: Exception) -> dict:
     [
         (IdempotencyAlreadyInProgressError("in progress"), 409, "request_in_progress"),
         (IdempotencyValidationError("other payload"), 422, "idempotency_key_reused"),
-        (errors.VersionConflict("stale", current_version=3), 409, "version_conflict"),
+        (errors.VersionConflict("stale", sent_version=2, current_version=3), 409, "version_conflict"),
     ],
 )
 def test_the_resolver_answers_problems_for_domain_and_idempotency_errors(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 
-from admin.roll_csv import REQUIRED, Line, RowError, UnreadableFile, parse_line, read_lines
+from admin.roll_csv import COLUMNS, REQUIRED, Line, RowError, UnreadableFile, parse_line, read_lines
+from admin.roll_messages import LABELS, MESSAGES
+from core.language import Language
 from core.store.roll import RollEntry
 
 TODAY = date(2026, 1, 20)
@@ -86,3 +89,39 @@ def test_the_header_decides_the_columns_and_line_numbers_follow_the_file() -> No
 def test_a_file_that_is_not_a_roll_is_refused_whole(content: bytes, reason: str) -> None:
     with pytest.raises(UnreadableFile, match=reason):
         read_lines(content)
+
+
+def test_every_problem_of_a_line_is_reported_at_once_in_words_a_clerk_understands() -> None:
+    # Given a line wrong in the file's own checks (gender, DDO) and in the record's (mobile, family id, pay)
+    errors = parsed(gender="x", ddo_code="DDO-ABC-123", mobile="12345", family_id="123", monthly_pay="thirty")
+    # Then every one is reported, each against its column, in plain words
+    assert isinstance(errors, list)
+    said = {e.column: e.message for e in errors}
+    assert set(said) == {"gender", "ddo_code", "mobile", "family_id", "monthly_pay"}
+    assert said["mobile"] == "Mobile 12345 must be 10 digits starting with 6-9."
+    assert said["gender"] == "Gender x must be female, male or other (F, M or O)."
+    assert not any("pattern" in m or "String should" in m or "Input should" in m for m in said.values())
+
+
+def test_the_report_can_be_in_hindi() -> None:
+    errors = parse_line(
+        Line(7, {**GOOD, "mobile": "12345", "office": ""}),
+        programme_id="HR-2026",
+        ddo_codes=DDOS,
+        today=TODAY,
+        language=Language.HI,
+    )
+    assert isinstance(errors, list)
+    said = {e.column: e.message for e in errors}
+    assert said == {
+        "mobile": "मोबाइल 12345 में 6-9 से शुरू होने वाले 10 अंक होने चाहिए।",
+        "office": "कार्यालय खाली है; इसे भरें।",
+    }
+
+
+def test_every_roll_message_says_the_same_in_both_languages() -> None:
+    fields = re.compile(r"\{(\w+)\}")
+    for key, (english, hindi) in MESSAGES.items():
+        assert set(fields.findall(english)) == set(fields.findall(hindi)), key
+        assert re.search(r"[\u0900-\u097F]", hindi), key
+    assert set(LABELS) == {c.name for c in COLUMNS}

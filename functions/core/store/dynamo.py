@@ -202,7 +202,7 @@ def transact_write(client: Any, items: Sequence[TxItem], *, idempotency_token: s
                     old = reason.get("Item")
                     raise ConditionFailed(item.name, unmarshal(old) if old else None) from error
             if attempt == TRANSACTION_ATTEMPTS:
-                raise Busy("The record is being changed by someone else right now; try again.") from error
+                raise Busy() from error
             time.sleep(random.uniform(0.01, 0.05) * attempt)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from core.language import Language
 from core.store.dynamo import TxItem, marshal, put_once, unmarshal
 
 
@@ -97,6 +98,8 @@ class ImportRun(BaseModel):
     failure: str | None = None
     report_key: str | None = None
     completed_at: AwareDatetime | None = None
+    # The language of the report (and of `failure`): the Accept-Language of the request that started it.
+    report_language: Language = Language.EN
 
 
 def _import_key(programme_id: str, import_id: str) -> dict[str, Any]:

@@ -59,7 +59,7 @@ class ProgrammeStore:
             raw = self._provider.get(programme_key(programme_id), max_age=self._max_age, transform="json")
         except GetParameterError as error:
             # Powertools folds "missing" and "unreachable" into one error; both leave us unable to act.
-            raise ProgrammeUnavailable(f"Programme {programme_id} could not be read.") from error
+            raise ProgrammeUnavailable(programme_id=programme_id) from error
         return Programme.model_validate(raw)
 
     def put(self, programme: Programme) -> None:
@@ -88,7 +88,7 @@ class ProgrammeStore:
             TableName=self._table, Key={"pk": {"S": programme_key(programme_id)}}, ConsistentRead=True
         ).get("Item")
         if item is None:
-            raise ProgrammeUnavailable(f"Programme {programme_id} could not be read.")
+            raise ProgrammeUnavailable(programme_id=programme_id)
         return StoredProgramme(
             programme=Programme.model_validate(json.loads(item["value"]["S"])),
             version=int(item.get("version", {}).get("N", "0")),

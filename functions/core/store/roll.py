@@ -219,7 +219,7 @@ class RollStore:
             if not request:
                 return found
             time.sleep(BACKOFF_SECONDS * 2**attempt)
-        raise Busy("The roll table is throttling reads; the import will resume from its checkpoint.")
+        raise Busy(table="roll", throttled="reads")
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
         pending: dict[str, Any] = {self._table: requests}
@@ -228,7 +228,7 @@ class RollStore:
             if not pending:
                 return
             time.sleep(BACKOFF_SECONDS * 2**attempt)
-        raise Busy("The roll table is throttling writes; the import will resume from its checkpoint.")
+        raise Busy(table="roll", throttled="writes")
 
     def _set_fields(self, entry: RollEntry, item: dict[str, Any]) -> dict[str, Any]:
         """An UpdateItem request setting every field of `item` but the key (so other fields, such as

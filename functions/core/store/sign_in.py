@@ -151,4 +151,4 @@ class SignInStore:
             if put_once(self._client, put):
                 return allowance
             time.sleep(0.005 * (attempt + 1))
-        raise Busy("Too many sign-in requests at this moment; try again in a few seconds.")
+        raise Busy("sign_in")
