@@ -4,6 +4,7 @@ would wipe the server's state), and driven over HTTP."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +19,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 90
+# SIGTERM to the process group (as a supervisor sends it) must stop the gateway, pollers and moto within this.
+STOP_TIMEOUT = 5
 
 
 def free_port() -> int:
@@ -30,6 +33,7 @@ def free_port() -> int:
 class LocalStack:
     url: str
     http: requests.Session
+    log: Path  # what `make run` prints: the banner, then one line per request
 
     def login(self, username: str) -> dict[str, str]:
         reply = self.http.post(f"{self.url}/_local/login", json={"username": username}, timeout=10)
@@ -53,7 +57,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
     env.pop("AWS_ENDPOINT_URL", None)
     log_path = tmp_path_factory.mktemp("local-stack") / "stack.log"
     log = log_path.open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     http = requests.Session()
     try:
@@ -69,11 +75,30 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the local stack did not start in time:\n{log_path.read_text()[-3000:]}")
             time.sleep(0.25)
-        yield LocalStack(url=url, http=http)
+        yield LocalStack(url=url, http=http, log=log_path)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stopped_in_time = _stop_group(process)
         log.close()
+    # Checked after every API test ran: the stack stops cleanly, and quietly, when told to.
+    assert stopped_in_time, f"the local stack did not stop within {STOP_TIMEOUT} s of SIGTERM to its process group"
+    assert "queue poll failed" not in log_path.read_text(), "a poller logged errors (during shutdown?)"
+    assert not is_listening(moto_port), "moto outlived the stack"
+
+
+def _stop_group(process: subprocess.Popen[bytes]) -> bool:
+    """SIGTERM to the whole group; True if the stack exited within STOP_TIMEOUT (else it is killed)."""
+    if process.poll() is not None:
+        return True
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_TIMEOUT)
+        return True
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return False
+
+
+def is_listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
