@@ -13,7 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m infra.local
+	@$(BIN)/python -m infra.local
 
 test: $(STAMP) lint typecheck pytest
 

@@ -17,6 +17,7 @@ person reads:
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -83,8 +84,9 @@ def configure(log_format: str | None) -> None:
     logger.append_keys(service=LOCAL_SERVICE)  # lines outside any function (start-up, pollers)
     # A function that records no metric of its own is normal here: no warning for it on each start.
     warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
-    # Metrics are disabled locally, but Powertools prints the ColdStart metric regardless.
-    cold_start.is_cold_start = False
+    if os.environ.get("POWERTOOLS_METRICS_DISABLED", "true").lower() == "true":
+        # Metrics are off locally (unless asked for), but Powertools prints the ColdStart metric regardless.
+        cold_start.is_cold_start = False
 
 
 @contextmanager
