@@ -1,8 +1,9 @@
 """Uploads through S3 pre-signed POSTs, and the check that decides whether a file counts.
 
-Shared by registration documents and grievance attachments. S3 enforces the POST policy (exact
-size, exact Content-Type, expiry); moto does not, so `inspect` re-checks everything and is the
-line that holds everywhere.
+Shared by registration documents and grievance attachments. S3 enforces the POST policy (its
+signature, exact key, exact size, exact Content-Type, expiry), and so does the local stack's moto
+(infra/local/s3_post_policy.py). `inspect` still re-checks size and type by the bytes: a policy
+cannot see what a file is.
 """
 
 from __future__ import annotations

@@ -1,4 +1,10 @@
-"""Runs the template's Lambda handlers in this process, as the cloud would invoke them."""
+"""Runs the template's Lambda handlers in this process, as the cloud would invoke them.
+
+A Lambda execution environment serves one event at a time, and a function's module state (its
+Powertools resolver's current event and route, its cached clients) belongs to one environment.
+Here each function has one environment: its events are served one at a time, in arrival order,
+while different functions run concurrently, as separate Lambdas do.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ class FunctionRunner:
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
         self._services = dict(services or {})  # logical id -> its POWERTOOLS_SERVICE_NAME
+        self._environments: dict[str, threading.Lock] = {}
 
     def service(self, function_id: str) -> str:
         return self._services.get(function_id, function_id)
@@ -38,17 +45,20 @@ class FunctionRunner:
         self, function_id: str, dotted: str, event: dict[str, Any], *, timeout_seconds: int = 29
     ) -> dict[str, Any]:
         handler, cold = self._load(dotted)
-        context = LocalLambdaContext(function_id, timeout_seconds=timeout_seconds)
-        # What inject_lambda_context appends, but for this thread only: concurrent invocations of
-        # other functions must not lend their names to this one's lines.
-        keys = {
-            "service": self.service(function_id),
-            "function_name": function_id,
-            "function_memory_size": context.memory_limit_in_mb,
-            "function_arn": context.invoked_function_arn,
-            "function_request_id": context.aws_request_id,
-            "cold_start": cold,
-            "correlation_id": (event.get("requestContext") or {}).get("requestId"),
-        }
-        with logs.invocation(keys):
-            return handler(event, context)
+        with self._lock:
+            environment = self._environments.setdefault(function_id, threading.Lock())
+        with environment:
+            context = LocalLambdaContext(function_id, timeout_seconds=timeout_seconds)
+            # What inject_lambda_context appends, but for this thread only: concurrent invocations of
+            # other functions must not lend their names to this one's lines.
+            keys = {
+                "service": self.service(function_id),
+                "function_name": function_id,
+                "function_memory_size": context.memory_limit_in_mb,
+                "function_arn": context.invoked_function_arn,
+                "function_request_id": context.aws_request_id,
+                "cold_start": cold,
+                "correlation_id": (event.get("requestContext") or {}).get("requestId"),
+            }
+            with logs.invocation(keys):
+                return handler(event, context)

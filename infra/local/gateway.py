@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, LocalDevServer
+from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
 
 from infra.local import logs
 from infra.local.auth import InvalidToken, JwtVerifier
@@ -147,8 +147,12 @@ class GatewayRequestHandler(ChaliceRequestHandler):
         """Quiet: the gateway logs one line per request of its own (infra/local/logs.py)."""
 
 
+class GatewayServer(ThreadedHTTPServer):
+    # socketserver's default backlog of 5 resets connections when 50 phones connect at once.
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 def serve(gateway: TemplateGateway, host: str, port: int) -> LocalDevServer:
-    server = LocalDevServer(gateway, Config(), host, port, handler_cls=GatewayRequestHandler)
-    # A request still waiting on moto must not keep the process alive once it is told to stop.
-    server.server.daemon_threads = True
-    return server
+    # daemon_threads: a request still waiting on moto must not keep the process alive once told to stop.
+    return LocalDevServer(gateway, Config(), host, port, handler_cls=GatewayRequestHandler, server_cls=GatewayServer)

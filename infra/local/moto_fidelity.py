@@ -19,6 +19,11 @@
 * **S3 Object Lock in COMPLIANCE mode.** moto lets anyone shorten a COMPLIANCE lock (or turn it
   into GOVERNANCE and then delete with a bypass). S3 refuses both, to everyone, root included;
   the transparency log's checkpoints rely on it. Here, so does moto.
+* **One signing key, imported once.** moto signs every user pool's tokens with one fixed RSA key
+  and imports it again for each pool; here it is imported once (it is the same key).
+* **S3 POST policies.** moto stores whatever a browser POST sends. S3 checks the form against its
+  signed policy: the SigV4 signature, the expiry, the exact `key` and `Content-Type`, the file's
+  size within `content-length-range`, and no field the policy does not name. Here, so does moto.
 * **What the phones received.** moto keeps every SMS SNS accepted; `/moto-api/anubandh/sms` lists
   them, so the local outbox can show what an employee's phone would show (the OTP included, which
   our own ledger never keeps).
@@ -36,8 +41,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
+from moto.cognitoidp import models as cognito_models
 from moto.cognitoidp.exceptions import InvalidParameterException, NotAuthorizedError, ResourceNotFoundError
 from moto.cognitoidp.models import CognitoIdpBackend
 from moto.core.exceptions import JsonRESTError
@@ -47,6 +54,9 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.s3.exceptions import AccessDeniedByLock
 from moto.s3.models import S3Backend
+from moto.s3.responses import S3Response
+
+from infra.local import s3_post_policy
 
 _LOCK = threading.RLock()
 # The moto server calls the triggers through the local gateway at this URL (set by the stack).
@@ -145,6 +155,28 @@ def enforce_compliance_retention() -> None:
 
     strict._compliance = True  # type: ignore[attr-defined]
     S3Backend.put_object_retention = strict  # type: ignore[method-assign]
+
+
+def enforce_post_policy() -> None:
+    """S3 accepts a browser POST only as its signed policy allows (s3_post_policy); moto stores any."""
+    original = S3Response._bucket_response_post
+    if getattr(original, "_policy_checked", False):
+        return
+
+    @functools.wraps(original)
+    def checked(self: S3Response, request: Any, bucket_name: str) -> Any:
+        if "delete" not in self.querystring:  # DeleteObjects is the bucket's other POST
+            fields = {key: str(value) for key, value in self.form_data.items() if key != "file"}
+            body = self.raw_body if isinstance(self.raw_body, bytes | str) else b""
+            size = len(body.encode() if isinstance(body, str) else body)
+            secret = os.environ.get("AWS_SECRET_ACCESS_KEY", "")
+            refused = s3_post_policy.refusal(fields, size, bucket_name, datetime.now(UTC), secret)
+            if refused is not None:
+                return refused.as_s3_error()
+        return original(self, request, bucket_name)
+
+    checked._policy_checked = True  # type: ignore[attr-defined]
+    S3Response._bucket_response_post = checked  # type: ignore[method-assign]
 
 
 def _utc_text(text: str) -> str:
@@ -269,9 +301,32 @@ def _refuse_dead_refresh(pool: Any, refresh_token: str | None) -> None:
         raise NotAuthorizedError("User is disabled.")
 
 
+class _PoolKeyImportedOnce:
+    """moto signs every user pool's tokens with one fixed RSA key from its resources, and imports it
+    again for each new pool (a third of a second: it recovers the primes). The key is the same, so
+    import it once."""
+
+    def __init__(self, jwk: Any) -> None:
+        self._jwk = jwk
+        self._imported: dict[str, Any] = {}
+        self.RSAKey = self  # moto calls jwk.RSAKey.import_key(...)
+
+    def import_key(self, value: Any) -> Any:
+        text = json.dumps(value, sort_keys=True)
+        if text not in self._imported:
+            self._imported[text] = self._jwk.RSAKey.import_key(value)
+        return self._imported[text]
+
+
+def import_pool_key_once() -> None:
+    if not isinstance(cognito_models.jwk, _PoolKeyImportedOnce):
+        cognito_models.jwk = _PoolKeyImportedOnce(cognito_models.jwk)
+
+
 def install_cognito_fidelity(invoke: LambdaInvoker) -> CognitoCustomAuth:
     """Teaches moto's Cognito backend the custom auth flow (triggers called through `invoke`) and
     Cognito's refusals of dead refresh tokens. Installing again replaces the invoker."""
+    import_pool_key_once()
     custom = CognitoCustomAuth(invoke)
     originals = getattr(CognitoIdpBackend, "_anubandh_originals", None)
     if originals is None:
@@ -366,6 +421,7 @@ def main() -> None:
     serialize_dynamodb()
     cheap_transaction_rollback()
     enforce_compliance_retention()
+    enforce_post_policy()
     endpoint = os.environ.get(LAMBDA_ENDPOINT_VARIABLE)
     if endpoint:
         install_cognito_fidelity(invoke_over_http(endpoint))

@@ -631,6 +631,52 @@ def test_http_api_checks_cognito_jwts_on_every_route_but_the_public_ones(cloudfo
         assert secured[key] == ([scheme_name] if requires_auth else ["NONE"]), key
 
 
+def test_every_route_is_throttled_and_the_named_ones_exist(cloudformation: dict[str, Any]) -> None:
+    # Given the stage SAM makes for the HTTP API
+    (stage,) = resources(cloudformation, "AWS::ApiGatewayV2::Stage").values()
+    settings = stage["Properties"]
+    # Then every route has a ceiling, sized in docs/capacity.md, with a burst above its rate
+    default = settings["DefaultRouteSettings"]
+    assert default == {"ThrottlingBurstLimit": 200, "ThrottlingRateLimit": 100}
+    # And every route given its own ceiling is a real route, held below the default
+    routes = {f"{r.method} {r.path}" for r in http_routes(load_template())}
+    named = settings["RouteSettings"]
+    assert set(named) <= routes, set(named) - routes
+    for route, limits in named.items():
+        assert limits["ThrottlingRateLimit"] <= default["ThrottlingRateLimit"], route
+        assert limits["ThrottlingBurstLimit"] >= limits["ThrottlingRateLimit"], route
+
+
+def test_the_deadline_paths_keep_their_concurrency_and_the_queues_cannot_take_it(
+    cloudformation: dict[str, Any],
+) -> None:
+    functions = resources(cloudformation, "AWS::Lambda::Function")
+    reserved = {
+        name: f["Properties"]["ReservedConcurrentExecutions"]
+        for name, f in functions.items()
+        if "ReservedConcurrentExecutions" in f["Properties"]
+    }
+    # The employees' and DDOs' deadline paths and sign-in are guaranteed capacity...
+    assert set(reserved) == {
+        "RegisterFunction",
+        "VerifyFunction",
+        "AuthFunction",
+        "AuthChallengeFunction",
+        "GrievanceFunction",
+    }
+    # ...leaving well over the 100 AWS keeps unreserved in a 1,000 account limit.
+    assert sum(reserved.values()) <= 900 - 100
+    # Every queue consumer is capped, and below its function's reservation where it has one,
+    # so a burst of messages is throttled at the poller and never sent to a dead-letter queue.
+    mappings = resources(cloudformation, "AWS::Lambda::EventSourceMapping").values()
+    sqs = [m["Properties"] for m in mappings if "Queue" in str(m["Properties"].get("EventSourceArn"))]
+    assert sqs
+    for mapping in sqs:
+        cap = mapping["ScalingConfig"]["MaximumConcurrency"]
+        function = mapping["FunctionName"]["Ref"]
+        assert 2 <= cap <= reserved.get(function, cap), function
+
+
 def test_the_stack_outputs_what_the_operator_cli_reads(cloudformation: dict[str, Any]) -> None:
     # `anubandh ... --stack NAME` reads these Outputs (and the local stack's /_local/stack resolves them)
     assert set(OUTPUTS_READ) <= set(cloudformation["Outputs"])

@@ -34,6 +34,8 @@ from infra.local.functions import FunctionRunner
 from infra.local.moto_fidelity import (
     cheap_transaction_rollback,
     enforce_compliance_retention,
+    enforce_post_policy,
+    import_pool_key_once,
     install_cognito_fidelity,
     serialize_dynamodb,
 )
@@ -48,6 +50,7 @@ from reminders import worker as reminders_worker
 from roll import handler as roll_handler
 from roll import settings as roll_settings
 from tests import factories
+from tests.integration.moto_snapshot import MotoSnapshot
 from transparency import handler as transparency_handler
 from transparency import log as transparency_log
 from transparency import settings as transparency_settings
@@ -146,14 +149,31 @@ def _reset_functions() -> None:
         cached.cache_clear()
 
 
+_PROVISIONED: list[tuple[LocalContext, MotoSnapshot]] = []  # per test process
+
+
+def _provisioned(template: dict[str, Any]) -> LocalContext:
+    """The template's resources in the active mock_aws: provisioned by the process's first test,
+    restored from its snapshot for the others (the same state, without 120 calls)."""
+    if not _PROVISIONED:
+        context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="test")
+        _PROVISIONED.append((context, MotoSnapshot.take()))
+        return context
+    context, snapshot = _PROVISIONED[0]
+    snapshot.restore()
+    return context
+
+
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> Iterator[LocalContext]:
     serialize_dynamodb()
     cheap_transaction_rollback()
     enforce_compliance_retention()
+    enforce_post_policy()
+    import_pool_key_once()
     with mock_aws():
         template = load_template()
-        context = provision(template, endpoint_url=None, region="ap-south-1", stack_name="test")
+        context = _provisioned(template)
         for function_id in (*HANDLERS, *JOB_FUNCTIONS):
             for name, value in function_environment(template, function_id, context).items():
                 monkeypatch.setenv(name, value)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 import boto3
 import pytest
+import requests
 
 from core.clock import IST, SettableClock
 from infra.local.events import LocalLambdaContext
@@ -502,3 +503,26 @@ def test_history_pages_with_cursor() -> None:
     assert rest.body["next_cursor"] is None
     bad = call("GET", f"/v1/registrations/{reg_id}/history", as_=employee(), query="cursor=%21%21")
     assert bad.status == 422
+
+
+# ---------------------------------------------------------------- the POST policy holds locally
+def test_a_grant_cannot_plant_a_file_under_another_employee_s_key() -> None:
+    # Given two employees, each with an upload grant for their appointment letter
+    other = employee("EMP-0002")
+    own_grant = request_upload(create(as_=other).body["registration_id"], as_=other).body
+    victim_id = create().body["registration_id"]
+    victim_grant = request_upload(victim_id).body
+    # When the second posts a file with their own grant but the first one's key
+    forged = {**own_grant["upload"]["fields"], "key": victim_grant["upload"]["fields"]["key"]}
+    posted = requests.post(own_grant["upload"]["url"], data=forged, files={"file": ("x.pdf", PDF)}, timeout=10)
+    # Then S3's policy check refuses it, and the first employee's confirm finds no file
+    assert posted.status_code == 403 and "<Code>AccessDenied</Code>" in posted.text
+    confirm = call(
+        "POST", f"/v1/registrations/{victim_id}/documents/{victim_grant['document_id']}/confirm", as_=employee()
+    )
+    assert (confirm.status, confirm.code) == (409, "document_not_uploaded")
+    # And the same grant, posted as it was signed, is accepted
+    honest = requests.post(
+        own_grant["upload"]["url"], data=own_grant["upload"]["fields"], files={"file": ("x.pdf", PDF)}, timeout=10
+    )
+    assert honest.status_code == 204

@@ -1,0 +1,68 @@
+"""The local gateway under concurrency behaves as Lambda does: each function serves one event per
+environment at a time, so concurrent requests never share a handler's state, and a crowd of
+clients connecting at once is queued, not reset."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import requests
+
+from tests.api.conftest import LocalStack
+
+pytestmark = pytest.mark.api
+
+FILERS = ("employee25", "employee27", "employee28", "employee29", "employee30")
+
+
+def test_a_hundred_clients_connecting_at_once_all_get_answers(local_stack: LocalStack) -> None:
+    # Given 100 clients, each with its own connection, all at once
+    def fetch(_: int) -> int:
+        return requests.get(f"{local_stack.url}/v1/transparency/keys", timeout=120).status_code
+
+    with ThreadPoolExecutor(max_workers=100) as pool:
+        statuses = list(pool.map(fetch, range(100)))
+    # Then every one is answered (no connection reset by a short listen backlog)
+    assert statuses == [200] * 100
+
+
+def test_fifty_concurrent_mixed_requests_each_get_their_own_route_s_status(local_stack: LocalStack) -> None:
+    local_stack.set_clock("2026-03-10T10:00:00+05:30")
+    ddo = local_stack.login("ddo1")
+    filers = [local_stack.login(name) for name in FILERS]
+    reader = local_stack.login("employee1")
+    grievance = {
+        "category": "salary_not_paid",
+        "subject": "Salary not paid",
+        "description": "My salary for February 2026 has not been credited to my account.",
+    }
+    # Given fifty requests to the same two functions, each kind with its own status
+    kinds: list[tuple[int, str, str, dict[str, str], dict[str, Any]]] = []
+    for i in range(50):
+        match i % 5:
+            case 0 if i // 5 < len(filers):
+                kinds.append((201, "POST", "/v1/grievances", filers[i // 5], {"json": grievance}))
+            case 1:
+                kinds.append((200, "GET", "/v1/me", reader, {}))
+            case 2:
+                kinds.append((422, "POST", "/v1/grievances", reader, {"json": {"category": "salary_not_paid"}}))
+            case 3:
+                kinds.append((404, "GET", "/v1/grievances/GRV-2026-999999", reader, {}))
+            case _:
+                kinds.append((403, "POST", "/v1/registrations", ddo, {"json": {}}))
+
+    def send(kind: tuple[int, str, str, dict[str, str], dict[str, Any]]) -> tuple[int, int, str]:
+        expected, method, path, auth, extra = kind
+        reply = requests.request(method, f"{local_stack.url}{path}", headers=auth, timeout=120, **extra)
+        return expected, reply.status_code, reply.headers.get("Content-Type", "")
+
+    # When they are sent at once
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(send, kinds))
+    # Then each answer has its route's status (none borrowed from a concurrent request), and
+    # every refusal is problem+json
+    mismatches = [(expected, got) for expected, got, _ in results if expected != got]
+    assert mismatches == []
+    assert all(ctype == "application/problem+json" for expected, _, ctype in results if expected >= 400)
