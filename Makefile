@@ -41,7 +41,7 @@ openapi: $(STAMP)
 	$(BIN)/python -m infra.openapi
 
 # The deployable artifact in build/: the arm64 dependencies layer, the functions' code and a template
-# pointing at both, for `sam deploy --template-file build/template.yaml` (see README, "Deploying to AWS").
+# pointing at both, for `sam deploy --template-file build/template.yaml` (see docs/deploy.md).
 package: $(STAMP)
 	$(BIN)/python -m infra.package
 

@@ -43,7 +43,7 @@ def aws_problem(error: ClientError | BotoCoreError, doing: str) -> CliError:
     details = error.response.get("Error", {})
     code, message = details.get("Code", "?"), details.get("Message", "")
     if code in {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"}:
-        return CliError(f"{doing}: your AWS identity may not do this ({code}): {message}. See README, 'Operator CLI'.")
+        return CliError(f"{doing}: your AWS identity may not do this ({code}): {message}. See docs/operator-cli.md.")
     return CliError(f"{doing}: {code}: {message}")
 
 

@@ -2,7 +2,7 @@
 
 Pure: no I/O. The programme's DDO codes and grievance units come in as `Known`, so a DDO with a
 mistyped office (who would see nobody's records) is refused here, with the line and the column.
-Messages never repeat a mobile number. The columns are documented in README ("Officials");
+Messages never repeat a mobile number. The columns are documented in docs/operator-cli.md;
 `infra/samples/officials.csv` is a sample.
 """
 

@@ -2,7 +2,7 @@
 
 UTF-8 (a byte-order mark is allowed, as Excel writes one), a header line naming the columns in any
 order; names may be in Hindi. Dates are YYYY-MM-DD or DD-MM-YYYY (also with '/'). The columns are
-documented in README "Roll import"; `infra/samples/roll.csv` is a sample.
+documented in docs/admin.md ("Roll import"); `infra/samples/roll.csv` is a sample.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who may read or act on a registration or a grievance: the rules of DESIGN.md's roles table, in one place."""
+"""Who may read or act on a registration or a grievance: the roles table of docs/architecture.md, in one place."""
 
 from __future__ import annotations
 

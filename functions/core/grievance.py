@@ -4,7 +4,7 @@ Every step returns a `GrievanceChange`: the new image, the audit event type, wha
 records and whom to notify. The service writes it in one transaction; the SLA sweeps use the same
 steps, so a job's change is recorded exactly like a person's.
 
-States (DESIGN.md): OPEN → IN_PROGRESS → AWAITING_EMPLOYEE → RESOLVED → CLOSED, and REJECTED.
+States (docs/architecture.md): OPEN → IN_PROGRESS → AWAITING_EMPLOYEE → RESOLVED → CLOSED, and REJECTED.
 The level (L1 unit, L2 Head of Department) is a separate attribute: an escalation moves a
 grievance to L2 and reopens it there.
 """

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.audit import canonical_json
 from core.auth import Principal
@@ -54,8 +55,22 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+class Resolver(APIGatewayHttpResolver):
+    """Powertools' resolver; every answer, problems included, says not to sniff its type and, unless
+    its route allows caching, not to store it: most answers carry someone's personal data."""
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        answer = super().resolve(event, context)
+        headers = answer.setdefault("headers", {})
+        named = {name.lower() for name in headers}
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        if "cache-control" not in named:
+            headers["Cache-Control"] = "no-store"
+        return answer
+
+
 def create_resolver() -> APIGatewayHttpResolver:
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = Resolver(enable_validation=True)
 
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response:

@@ -301,7 +301,12 @@ def openapi_document() -> Any:  # a ready Response: not a model to describe
 
 @app.get("/docs", include_in_schema=False)
 def swagger_ui() -> Any:  # a ready Response: not a model to describe
-    return Response(status_code=200, content_type="text/html", body=api_document.swagger_html())
+    return Response(
+        status_code=200,
+        content_type="text/html",
+        body=api_document.swagger_html(),
+        headers=api_document.swagger_headers(),
+    )
 
 
 def _history_start(cursor: str | None) -> int:

@@ -46,6 +46,10 @@ def gateway_problem(status: int, code: str, title: str, detail: str) -> Response
     return json_response(status, body, "application/problem+json")
 
 
+# The gateway's own answers (404, 401) carry what the functions' answers carry.
+_SAFE_DEFAULTS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+
+
 class TemplateGateway:
     """What chalice's request handler calls: `handle_request(method, path, headers, body)`."""
 
@@ -71,7 +75,10 @@ class TemplateGateway:
         try:
             response = self._dispatch(method.upper(), path, {k.lower(): v for k, v in headers.items()}, body, served)
             response.setdefault("multiValueHeaders", {})
-            response["headers"] = {**self._cors, **(response.get("headers") or {})}
+            answer = dict(response.get("headers") or {})
+            named = {name.lower() for name in answer}
+            defaults = {name: value for name, value in _SAFE_DEFAULTS.items() if name.lower() not in named}
+            response["headers"] = {**self._cors, **defaults, **answer}
             return response
         finally:
             logs.access(
@@ -138,6 +145,9 @@ class _Served:
 class GatewayRequestHandler(ChaliceRequestHandler):
     # Without this, keep-alive clients wait on Nagle + delayed ACK: about 20 requests a second.
     disable_nagle_algorithm = True
+    # The Server header names no software version (http.server's default shows Python's).
+    server_version = "anubandh-local"
+    sys_version = ""
 
     def __init__(self, request: Any, client_address: Any, server: Any, app_object: Any, config: Config) -> None:
         self.local_gateway = app_object  # a TemplateGateway, not a chalice app

@@ -125,13 +125,16 @@ def _wait_for_port(host: str, port: int, process: subprocess.Popen[bytes], timeo
     raise RuntimeError(f"the moto server did not listen on {host}:{port} within {timeout} s")
 
 
+# Credentials that cannot reach AWS, shared by the functions and the moto server.
+LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+
+
 def _use_local_aws(moto_url: str) -> None:
     """Point every boto3 client in this process at moto, with credentials that cannot reach AWS."""
     os.environ.update(
         {
             "AWS_ENDPOINT_URL": moto_url,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
+            **LOCAL_CREDENTIALS,
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
             "POWERTOOLS_TRACE_DISABLED": "true",
@@ -183,7 +186,8 @@ def start(config: StackConfig) -> RunningStack:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         # moto calls the user pool's triggers (custom auth) through the gateway's Lambda endpoint.
-        env={**os.environ, LAMBDA_ENDPOINT_VARIABLE: f"{config.gateway_url}/_local/lambda"},
+        # With the functions' credentials: it checks their pre-signed POSTs' signatures.
+        env={**os.environ, **LOCAL_CREDENTIALS, LAMBDA_ENDPOINT_VARIABLE: f"{config.gateway_url}/_local/lambda"},
     )
     try:
         _wait_for_port(config.host, config.moto_port, moto)

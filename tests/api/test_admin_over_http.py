@@ -76,13 +76,15 @@ def test_the_summary_counts_a_new_draft_and_the_export_downloads_over_http(local
     # Then the summary counts one more DRAFT, in their DDO's row only
     after = local_stack.call("GET", "/v1/admin/reports/summary?by=ddo", admin).json()
     assert after["totals"]["registrations"]["DRAFT"] == before["totals"]["registrations"]["DRAFT"] + 1
-    drafts_before = {row["group"]: row["registrations"]["DRAFT"] for row in before["rows"]}
+    # (A DDO's rows are per department: one DDO may serve two departments.)
+    drafts_before = {(row["department"], row["group"]): row["registrations"]["DRAFT"] for row in before["rows"]}
     moved = {
-        row["group"]: row["registrations"]["DRAFT"] - drafts_before.get(row["group"], 0)
+        (row["department"], row["group"]): row["registrations"]["DRAFT"]
+        - drafts_before.get((row["department"], row["group"]), 0)
         for row in after["rows"]
-        if row["registrations"]["DRAFT"] != drafts_before.get(row["group"], 0)
+        if row["registrations"]["DRAFT"] != drafts_before.get((row["department"], row["group"]), 0)
     }
-    assert list(moved.values()) == [1]
+    assert list(moved.values()) == [1], moved
     # And the export is the same table as a CSV, downloaded from S3 through its short-lived URL
     export = local_stack.call("GET", "/v1/admin/reports/export?by=ddo", admin)
     assert export.status_code == 200, export.text

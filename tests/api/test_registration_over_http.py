@@ -96,12 +96,25 @@ def test_whole_journey_login_to_verified_history(local_stack: LocalStack) -> Non
     assert stored.headers["x-amz-object-lock-mode"] == "GOVERNANCE"
 
 
-def test_oversized_upload_is_rejected_at_confirm(local_stack: LocalStack) -> None:
+def test_an_upload_larger_than_declared_is_refused_by_s3_and_nothing_is_confirmed(local_stack: LocalStack) -> None:
     auth, reg = create(local_stack, "employee2")
-    # moto ignores the POST policy's size range, so the check must catch it.
-    document = upload(local_stack, auth, reg["registration_id"], "pay_proof", PDF + b"x" * 500, declared_size=len(PDF))
-    assert document["status"] == "REJECTED"
-    assert "declared" in document["reject_reason"]
+    reg_id = reg["registration_id"]
+    grant = local_stack.call(
+        "POST",
+        f"/v1/registrations/{reg_id}/documents",
+        auth,
+        json={"type": "pay_proof", "content_type": "application/pdf", "size_bytes": len(PDF)},
+    ).json()
+    # The policy's content-length-range is the declared size: S3 (and the local moto) refuse more.
+    posted = requests.post(
+        grant["upload"]["url"],
+        data=grant["upload"]["fields"],
+        files={"file": ("doc", PDF + b"x" * 500, "application/pdf")},
+        timeout=30,
+    )
+    assert posted.status_code == 400 and "<Code>EntityTooLarge</Code>" in posted.text
+    confirm = local_stack.call("POST", f"/v1/registrations/{reg_id}/documents/{grant['document_id']}/confirm", auth)
+    assert (confirm.status_code, confirm.json()["code"]) == (409, "document_not_uploaded")
 
 
 def test_png_declared_as_pdf_is_rejected(local_stack: LocalStack) -> None:

@@ -1,5 +1,5 @@
 """The SAM template: transformed by the SAM translator, linted by cfn-lint, and checked for what
-DESIGN.md requires of its resources and policies.
+docs/architecture.md requires of its resources and policies.
 
 cfn-lint >= 1.54 no longer runs the SAM transform, so a `!Ref` to a missing resource would pass
 unseen; transforming first and linting the CloudFormation output catches it. The assertions are
