@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench openapi package lock clean
+.PHONY: run test lint typecheck pytest bench bench-quick openapi package lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/python -m infra.local
+	@$(BIN)/python -m infra.local
 
 test: $(STAMP) lint typecheck pytest
 
@@ -28,8 +28,13 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2
 
+# Results go to bench/results/latest.md (not tracked); UPDATE=1 writes bench/RESULTS.md instead.
+# BENCH=quick (or make bench-quick) runs the scale benches at 10,000 only.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(UPDATE),--update) $(if $(filter quick,$(BENCH)),--quick)
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
 
 # Rebuild functions/core/openapi.json from every function's routes (a test fails when it is stale).
 openapi: $(STAMP)

@@ -2,9 +2,10 @@
 
     anubandh programme init programme.json (--stack NAME [--region R] | --local URL)
     anubandh officials import officials.csv (--stack NAME | --local URL) [--disable-missing] [--dry-run]
-    anubandh roll import FILE.csv (--stack NAME | --local URL | --endpoint URL) (--username U | --local-user U
-                                  | --token T)
+    anubandh roll import FILE.csv [--stack NAME | --local URL | --endpoint URL] (--username U | --local-user U
+                                  | --token T)      (no --stack, --local or --endpoint: $ANUBANDH_ENDPOINT)
     anubandh roll status IMPORT_ID (same options)
+    anubandh employee sign-in EMPLOYEE_CODE [--stack NAME | --local URL | --endpoint URL]
     anubandh verify record|log …  (infra/verify_cli.py: checks against the signed log, trusting no server)
     anubandh verify receipt FILE (--keys JWKS.json | --endpoint URL)     (see infra/verify_cli.py)
     anubandh verify certificate FILE_OR_JWS (--keys JWKS.json | --endpoint URL)   (infra/verify_certificate.py)
@@ -61,6 +62,7 @@ from core.store.programmes import ProgrammeStore
 from infra import deployment as stack
 from infra import officials
 from infra.cli_errors import (
+    ENDPOINT_VARIABLE,
     EXIT_FAILED,
     EXIT_OK,
     EXIT_ROW_ERRORS,
@@ -571,10 +573,11 @@ def find_deployment(args: argparse.Namespace, env: Mapping[str, str], http: requ
     return None
 
 
-def _api_endpoint(deployment: Deployment | None, args: argparse.Namespace) -> str:
-    endpoint = deployment.output(stack.API_URL) if deployment else args.endpoint
+def _api_endpoint(deployment: Deployment | None, args: argparse.Namespace, env: Mapping[str, str]) -> str:
+    """The API's base URL: the stack's ApiUrl output, else --endpoint, else $ANUBANDH_ENDPOINT."""
+    endpoint = deployment.output(stack.API_URL) if deployment else args.endpoint or env.get(ENDPOINT_VARIABLE)
     if not endpoint:
-        raise UsageError("name the API: --stack NAME, --local URL or --endpoint URL (or set ANUBANDH_ENDPOINT)")
+        raise UsageError(f"name the API: --stack NAME, --local URL or --endpoint URL (or set {ENDPOINT_VARIABLE})")
     return str(endpoint)
 
 
@@ -582,7 +585,7 @@ def _connect(args: argparse.Namespace, env: Mapping[str, str]) -> AnubandhClient
     auth = choose_auth(args, env)  # usage problems before any request
     http = requests.Session()
     deployment = find_deployment(args, env, http)
-    endpoint = _api_endpoint(deployment, args)
+    endpoint = _api_endpoint(deployment, args, env)
     return AnubandhClient(endpoint, sign_in(auth, endpoint, http, deployment=deployment), http)
 
 
@@ -613,7 +616,7 @@ def command_status(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 def command_employee_sign_in(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """An employee's sign-in as a phone makes it: the OTP to the roll's mobile, typed in, then /v1/me."""
     http = requests.Session()
-    endpoint = _api_endpoint(find_deployment(args, env, http), args)
+    endpoint = _api_endpoint(find_deployment(args, env, http), args, env)
     asked = http.post(f"{endpoint}/v1/auth/otp", json={"employee_code": args.employee_code}, timeout=API_TIMEOUT)
     if asked.status_code != 202:
         raise ApiError.of(asked)
@@ -790,14 +793,14 @@ def _add_region(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_api_target(parser: argparse.ArgumentParser) -> None:
-    """Where the API is: a stack, the local stack, or its URL."""
-    where = parser.add_argument_group("where (one of)")
-    target = where.add_mutually_exclusive_group(required="ANUBANDH_ENDPOINT" not in os.environ)
+    """Where the API is: a stack, the local stack, or its URL (else $ANUBANDH_ENDPOINT)."""
+    where = parser.add_argument_group(f"where (one of; none: the URL in ${ENDPOINT_VARIABLE})")
+    target = where.add_mutually_exclusive_group()
     _add_stack(target)
     target.add_argument(
         "--endpoint",
-        default=os.environ.get("ANUBANDH_ENDPOINT"),
-        help="the API's base URL, e.g. http://127.0.0.1:3000 (default: $ANUBANDH_ENDPOINT)",
+        metavar="URL",
+        help=f"the API's base URL, e.g. http://127.0.0.1:3000 (default: ${ENDPOINT_VARIABLE})",
     )
     _add_region(parser)
 
@@ -811,8 +814,15 @@ def _add_connection(common: argparse.ArgumentParser) -> None:
     choice.add_argument("--local-user", metavar="USER", help="the local stack's demo user, e.g. admin1")
     auth.add_argument("--password", help="for --username (default: $ANUBANDH_PASSWORD, else asked)")
     auth.add_argument("--totp", metavar="CODE", help="for --username: the TOTP app's 6-digit code (else asked)")
-    auth.add_argument("--client-id", help="without --stack: the app client's id (UserPoolClientId output)")
-    auth.add_argument("--user-pool-id", help="without --stack: the user pool's id (UserPoolId output)")
+    auth.add_argument(
+        "--client-id",
+        help="for --username with --endpoint (no --stack or --local to read it from): the app client's id, "
+        "the stack's UserPoolClientId output; needs --user-pool-id too",
+    )
+    auth.add_argument(
+        "--user-pool-id",
+        help="for --username with --endpoint: the user pool's id, the stack's UserPoolId output; needs --client-id too",
+    )
 
 
 def _add_operator_target(parser: argparse.ArgumentParser) -> None:
@@ -825,7 +835,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="anubandh", description="Anubandh's operator tools.")
     commands = parser.add_subparsers(dest="area", metavar="COMMAND", required=True)
 
-    programme = commands.add_parser("programme", help="the programme: windows, DDO codes, grievance units")
+    programme = commands.add_parser(
+        "programme",
+        help="the programme: windows, DDO codes, grievance units",
+        description="The programme item (windows, DDO codes, grievance units), written once with the operator's "
+        "AWS credentials.",
+    )
     programme_commands = programme.add_subparsers(dest="command", metavar="COMMAND", required=True)
     init = programme_commands.add_parser(
         "init",
@@ -838,7 +853,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_operator_target(init)
     init.set_defaults(handler=command_programme_init)
 
-    people = commands.add_parser("officials", help="DDOs, HoDs, grievance officers and admins")
+    people = commands.add_parser(
+        "officials",
+        help="DDOs, HoDs, grievance officers and admins",
+        description="The officials' accounts (Cognito users) and scopes (the directory), from a CSV, with the "
+        "operator's AWS credentials; every change audited.",
+    )
     people_commands = people.add_subparsers(dest="command", metavar="COMMAND", required=True)
     provision = people_commands.add_parser(
         "import",
@@ -861,7 +881,11 @@ def build_parser() -> argparse.ArgumentParser:
     provision.add_argument("--report", type=Path, help="where to save the report CSV (default: FILE.report.csv)")
     provision.set_defaults(handler=command_officials_import)
 
-    roll = commands.add_parser("roll", help="the programme's roll of contractual employees")
+    roll = commands.add_parser(
+        "roll",
+        help="the programme's roll of contractual employees",
+        description="Load the roll from a CSV through the admin API, and follow an import; signed in as an admin.",
+    )
     roll_commands = roll.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     start = roll_commands.add_parser(
@@ -877,7 +901,11 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("--timeout-minutes", type=_positive, default=30.0, help="give up after (default: 30)")
     start.set_defaults(handler=command_import)
 
-    employee = commands.add_parser("employee", help="what an employee does: sign in by OTP")
+    employee = commands.add_parser(
+        "employee",
+        help="what an employee does: sign in by OTP",
+        description="What an employee's phone does, from a terminal: sign in by the OTP sent to the roll's mobile.",
+    )
     employee_commands = employee.add_subparsers(dest="command", metavar="COMMAND", required=True)
     signing_in = employee_commands.add_parser(
         "sign-in",
@@ -890,7 +918,12 @@ def build_parser() -> argparse.ArgumentParser:
     signing_in.add_argument("--token-file", type=Path, help="save the access token there (for curl)")
     signing_in.set_defaults(handler=command_employee_sign_in)
 
-    status = roll_commands.add_parser("status", help="an import's status, counts and report link")
+    status = roll_commands.add_parser(
+        "status",
+        help="an import's status, counts and report link",
+        description="Show an import's status, its counts and, once done, the link to its report CSV. Exit codes: "
+        "0 completed, every line imported; 3 completed with line errors; 1 failed or refused; 2 bad usage.",
+    )
     status.add_argument("import_id", metavar="IMPORT_ID")
     _add_connection(status)
     status.set_defaults(handler=command_status)

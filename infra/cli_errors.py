@@ -7,6 +7,9 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_ROW_ERRORS = 3
 
+# Where the API is when no --stack, --local or --endpoint says it (every command that calls the API).
+ENDPOINT_VARIABLE = "ANUBANDH_ENDPOINT"
+
 
 class CliError(Exception):
     """Ends the command with a message on stderr and an exit code."""

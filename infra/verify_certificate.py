@@ -21,7 +21,7 @@ import requests
 
 from core.credential import VERDICT_TEXT, CredentialCheck, Verdict, from_epoch
 from core.credential import verify as verify_credential
-from infra.cli_errors import EXIT_FAILED, EXIT_OK, CliError, LocalFileProblem
+from infra.cli_errors import ENDPOINT_VARIABLE, EXIT_FAILED, EXIT_OK, CliError, LocalFileProblem, UsageError
 
 HTTP_TIMEOUT = (10, 30)  # seconds: connect, read
 MAX_INPUT_BYTES = 64 * 1024
@@ -146,6 +146,10 @@ def report(check: CredentialCheck, verdict: Verdict, status: Mapping[str, Any] |
 
 
 def command_verify_certificate(args: Any, env: Mapping[str, str], *, out: Print = print) -> int:
+    if not args.keys:
+        args.endpoint = args.endpoint or env.get(ENDPOINT_VARIABLE)
+        if not args.endpoint:
+            raise UsageError(f"name the keys: --keys JWKS.json or --endpoint URL (or set {ENDPOINT_VARIABLE})")
     credential = read_credential(args.credential)
     http = requests.Session()
     keys = read_keys(args.keys) if args.keys else fetch_keys(args.endpoint, http)
@@ -170,7 +174,8 @@ def add_certificate(commands: Any) -> None:
         "1 not valid (the verdict says why), 2 bad usage or file.",
     )
     parser.add_argument("credential", metavar="FILE_OR_JWS")
-    keys = parser.add_argument_group("keys (one of)").add_mutually_exclusive_group(required=True)
+    keys = parser.add_argument_group(f"keys (one of; none: online at ${ENDPOINT_VARIABLE})")
+    keys = keys.add_mutually_exclusive_group()
     keys.add_argument("--keys", type=Path, metavar="JWKS.json", help="the published keys, saved from GET /v1/keys")
     keys.add_argument("--endpoint", metavar="URL", help="the API's base URL: keys and status are read from it")
     parser.set_defaults(handler=command_verify_certificate)

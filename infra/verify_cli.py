@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -38,7 +37,7 @@ import requests
 from core.log_verification import RecordVerdict, check_growth, check_record, checkpoint_problems
 from core.receipts import Problem, ReceiptVerdict, check_receipt
 from core.signing import ReceiptKind
-from infra.cli_errors import EXIT_FAILED, EXIT_OK, CliError, LocalFileProblem, UsageError
+from infra.cli_errors import ENDPOINT_VARIABLE, EXIT_FAILED, EXIT_OK, CliError, LocalFileProblem, UsageError
 from infra.verify_certificate import add_certificate
 
 KEYS_TIMEOUT = (10, 30)  # seconds: connect, read
@@ -63,7 +62,11 @@ def verify_command(name: str) -> Callable[[Callable[[Subcommands], None]], Calla
 
 def add_verify_commands(subparsers: Subcommands) -> None:
     verify = subparsers.add_parser(
-        "verify", help="check receipts (and more) offline, with nothing but the published keys"
+        "verify",
+        help="check receipts, certificates and records against the published keys, trusting no server",
+        description="Check what the portal signed: a receipt, a service certificate, a record's events against the "
+        "transparency log, or that the log only grew. Offline with saved keys, or online with --endpoint URL "
+        f"(default: ${ENDPOINT_VARIABLE}).",
     )
     commands = verify.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in sorted(_COMMANDS):
@@ -182,7 +185,7 @@ def print_verdict(verdict: ReceiptVerdict, out: TextIO) -> None:
 
 def command_verify_receipt(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     document = read_document(args.file)
-    verdict = check_receipt(document, load_keys(args.keys, args.endpoint or env.get("ANUBANDH_ENDPOINT")))
+    verdict = check_receipt(document, load_keys(args.keys, args.endpoint or env.get(ENDPOINT_VARIABLE)))
     print_verdict(verdict, sys.stdout)
     return EXIT_OK if verdict.valid else EXIT_FAILED
 
@@ -288,12 +291,14 @@ def print_record_verdict(record_id: str, verdict: RecordVerdict, out: TextIO) ->
 
 
 def command_verify_record(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    if not args.file:
+        args.endpoint = args.endpoint or env.get(ENDPOINT_VARIABLE)
     if args.file:
         proof = _read_object(args.file)
     elif args.endpoint:
         proof = _get(args.endpoint, _proof_path(args.record_id), args.token or env.get("ANUBANDH_TOKEN"))
     else:
-        raise UsageError("give --endpoint URL (with --token) or --file proof.json")
+        raise UsageError(f"give --endpoint URL (with --token; or set {ENDPOINT_VARIABLE}) or --file proof.json")
     _save(args.save, proof)
     return print_record_verdict(
         args.record_id, check_record(proof, _log_keys(args), record_id=args.record_id), sys.stdout
@@ -301,6 +306,9 @@ def command_verify_record(args: argparse.Namespace, env: Mapping[str, str]) -> i
 
 
 def command_verify_log(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    args.endpoint = args.endpoint or env.get(ENDPOINT_VARIABLE)
+    if not args.endpoint:
+        raise UsageError(f"give --endpoint URL (or set {ENDPOINT_VARIABLE}): the latest checkpoint is read from it")
     saved = _read_object(args.from_file)
     jwks = _log_keys(args)
     old, problems = checkpoint_problems(saved, jwks)
@@ -338,7 +346,7 @@ def _record_command(checks: Subcommands) -> None:
     )
     record.add_argument("record_id", metavar="REG-…|GRV-…")
     source = record.add_mutually_exclusive_group()
-    source.add_argument("--endpoint", default=os.environ.get("ANUBANDH_ENDPOINT"), help="the API's base URL")
+    source.add_argument("--endpoint", metavar="URL", help=f"the API's base URL (default: ${ENDPOINT_VARIABLE})")
     source.add_argument("--file", type=Path, help="a proof saved earlier (offline)")
     record.add_argument("--token", help="a token of someone who may read the record (default: $ANUBANDH_TOKEN)")
     record.add_argument("--keys", type=Path, help="the log's JWKS saved earlier (else fetched from --endpoint)")
@@ -355,9 +363,7 @@ def _log_command(checks: Subcommands) -> None:
         "Exit codes: 0 consistent, 1 not, 2 bad usage or file.",
     )
     log.add_argument("--from", dest="from_file", type=Path, required=True, metavar="CHECKPOINT.json")
-    log.add_argument(
-        "--endpoint", default=os.environ.get("ANUBANDH_ENDPOINT"), required="ANUBANDH_ENDPOINT" not in os.environ
-    )
+    log.add_argument("--endpoint", metavar="URL", help=f"the API's base URL (default: ${ENDPOINT_VARIABLE})")
     log.add_argument("--keys", type=Path, help="the log's JWKS saved earlier (else fetched from --endpoint)")
     log.add_argument("--save", type=Path, help="save the latest checkpoint there, for the next check")
     log.set_defaults(handler=command_verify_log)

@@ -1,13 +1,22 @@
-"""`make run`: start the local stack in the foreground until Ctrl-C."""
+"""`make run`: start the local stack in the foreground until Ctrl-C (or SIGTERM)."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
 
-from infra.local.seed import ARCHETYPES, demo_users
-from infra.local.stack import StackConfig, start
+from core.clock import IST
+from core.programme import Programme, Window
+from infra.local import logs
+from infra.local.ports import PortInUse
+from infra.local.seed import ROLL_SIZE, demo_users
+from infra.local.stack import RunningStack, StackConfig, start
+from infra.local.template import ScheduledJob
 
 WALKTHROUGH = r"""
 # --- copy-paste walkthrough: OTP sign-in -> me -> create -> upload 4 PDFs -> submit -> history -> a grievance ---
@@ -62,48 +71,126 @@ curl -s "$API/v1/admin/reports/export?by=district" -H "$ADMIN" | j 'd["url"]'
 """
 
 
-def banner(config: StackConfig) -> str:
+def _when(instant: datetime) -> str:
+    return instant.astimezone(IST).strftime("%d %b %Y %H:%M IST")
+
+
+def _state(window: Window, now: datetime) -> str:
+    if window.is_open(now):
+        return "OPEN"
+    return "closed" if window.has_closed(now) else "not open yet"
+
+
+def clock_lines(now: datetime, frozen: bool) -> list[str]:
+    kind = "frozen" if frozen else "running (real time unless set)"
+    return [
+        f"Clock      {_when(now)}, {kind}: every function and job reads this clock.",
+        '           Set it: POST /_local/clock {"now": "2026-01-20T10:00:00+05:30", "frozen"?: true};'
+        ' back to real time: {"reset": true}.',
+    ]
+
+
+def window_lines(programme: Programme, now: datetime) -> list[str]:
+    lines = [f"Windows of {programme.programme_id} at that time (an admin moves a close: PUT /v1/admin/windows):"]
+    rows = [
+        ("registration", programme.registration, "employees create, edit and submit"),
+        ("verification", programme.verification, "DDOs decide; sent-back drafts are corrected"),
+    ]
+    for name, window, what in rows:
+        span = f"{_when(window.opens_at)} to {_when(window.closes_at)}"
+        lines.append(f"  {name:<13} {_state(window, now):<13} {span}  ({what})")
+    lines.append(f"  {'grievances':<13} {'OPEN':<13} no window: filed at any time")
+    return lines
+
+
+def job_lines(jobs: dict[str, ScheduledJob]) -> list[str]:
+    lines = ['Jobs (POST /_local/jobs/NAME {"dry_run"?: true, "wait"?: true}; the cloud runs them on schedule):']
+    width = max((len(n) for n in jobs), default=0)
+    lines += [
+        f"  {job.name:<{width}}  {job.function_id:<28} {job.expression} {job.timezone}"
+        for job in sorted(jobs.values(), key=lambda j: j.name)
+    ]
+    return lines
+
+
+def user_lines() -> list[str]:
+    """Every demo user the seed creates, by what they show."""
     users = demo_users()
     employees = [u for u in users if u.employee_code]
-    officials = [u for u in users if not u.employee_code]
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for user in employees:
+        by_kind[user.note].append(user.username)
+    last = len(employees)
+    lines = [
+        'Demo users (POST /_local/login {"username": ...}; an employee also signs in by OTP as in the cloud:',
+        "POST /v1/auth/otp {employee_code}, the OTP from the outbox, POST /v1/auth/otp/verify):",
+        f"  employee1..employee{last} are EMP-0001..EMP-{last:04d}; EMP-{last + 1:04d}..EMP-{ROLL_SIZE:04d} are on "
+        "the roll with no user until they sign in by OTP",
+    ]
+    lines += [f"  {', '.join(names):<36} {kind}" for kind, names in by_kind.items()]
+    lines += [f"  {u.username:<36} {u.note}" for u in users if not u.employee_code]
+    return lines
+
+
+def banner(stack: RunningStack) -> str:
+    config = stack.config
+    api = config.gateway_url
+    now = stack.clock.now()
     lines = [
         "",
         "Anubandh local stack is up.",
-        f"  API gateway   {config.gateway_url}",
-        f"  Swagger UI    {config.gateway_url}/docs",
-        f"  OpenAPI       {config.gateway_url}/openapi.json",
+        f"  API gateway   {api}   (Swagger UI {api}/docs, OpenAPI {api}/openapi.json)",
         f"  moto (AWS)    {config.moto_url}",
-        f"  clock         GET/POST {config.gateway_url}/_local/clock",
-        f"  stack         GET {config.gateway_url}/_local/stack (the Outputs, for anubandh --local)",
-        f"  jobs          POST {config.gateway_url}/_local/jobs/<close-registration|close-verification|"
-        "transparency-checkpoint|...>"
-        ' {"dry_run"?, "wait"?}',
-        f"  outbox        GET {config.gateway_url}/_local/outbox (the SMS and e-mail sent today, OTPs included)",
+        f"  stack         GET {api}/_local/stack (the Outputs, for anubandh --local)",
+        f"  outbox        GET {api}/_local/outbox (the SMS and e-mail sent today, OTPs included)",
+        "  log           one line per request; LOG_FORMAT=json for Powertools' JSON (as in the cloud)",
         "",
-        "Employees sign in as in the cloud: POST /v1/auth/otp {employee_code} (EMP-0001..EMP-0032), the OTP from",
-        'the outbox, POST /v1/auth/otp/verify. The demo shortcut POST /_local/login {"username": ...} also works:',
-        f"  employee1..employee{len(employees)} are EMP-0001..EMP-{len(employees):04d} (EMP-0031/32 have no user until they sign in)",
+        *clock_lines(now, stack.clock.frozen),
+        *window_lines(stack.programme, now),
+        "",
+        *job_lines(stack.jobs),
+        "",
+        *user_lines(),
+        WALKTHROUGH.format(api=api),
+        "Ctrl-C stops everything.",
     ]
-    lines += [f"  employee{n:<3} {kind.label}" for n, kind in enumerate(ARCHETYPES, start=1)]
-    lines += [f"  {u.username:<11} {u.note}" for u in officials]
-    lines.append(WALKTHROUGH.format(api=config.gateway_url))
-    lines.append("Ctrl-C stops everything.")
     return "\n".join(lines)
+
+
+class _Stop(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is."""
+
+
+def _stop(signum: int, _frame: Any) -> None:
+    raise _Stop
 
 
 def main() -> int:
     config = StackConfig.from_environment()
-    stack = start(config)
-    stopped = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    server_thread = threading.Thread(target=stack.server.serve_forever, name="gateway", daemon=True)
-    server_thread.start()
-    print(banner(config), flush=True)
+    logs.configure(os.environ.get("LOG_FORMAT"))
+    logs.quiet_library_logs()
+    # A supervisor (or a test) stops the whole process group with SIGTERM: handled as Ctrl-C, even
+    # while starting (start() stops moto on its way out).
+    signal.signal(signal.SIGTERM, _stop)
     try:
-        stopped.wait()
+        stack = start(config)
+    except PortInUse as error:
+        print(error, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except RuntimeError as error:  # moto did not start, the template is broken, ...
+        print(f"error: the local stack did not start: {error}", file=sys.stderr)
+        return 1
+    try:
+        threading.Thread(target=stack.server.server.serve_forever, name="gateway", daemon=True).start()
+        print(banner(stack), flush=True)
+        threading.Event().wait()
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the clean-up short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         stack.stop()
     return 0
 

@@ -10,33 +10,55 @@ from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from infra.local import logs
 from infra.local.events import LocalLambdaContext
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 class FunctionRunner:
-    def __init__(self) -> None:
+    def __init__(self, services: Mapping[str, str] | None = None) -> None:
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.Lock()
+        self._services = dict(services or {})  # logical id -> its POWERTOOLS_SERVICE_NAME
         self._environments: dict[str, threading.Lock] = {}
+
+    def service(self, function_id: str) -> str:
+        return self._services.get(function_id, function_id)
 
     def handler(self, dotted: str) -> Handler:
         """`register.handler.lambda_handler` → the function; imported once (a cold start)."""
+        return self._load(dotted)[0]
+
+    def _load(self, dotted: str) -> tuple[Handler, bool]:
         with self._lock:
-            if dotted not in self._handlers:
+            cold = dotted not in self._handlers
+            if cold:
                 module_name, _, attribute = dotted.rpartition(".")
                 self._handlers[dotted] = getattr(importlib.import_module(module_name), attribute)
-            return self._handlers[dotted]
+            return self._handlers[dotted], cold
 
     def invoke(
         self, function_id: str, dotted: str, event: dict[str, Any], *, timeout_seconds: int = 29
     ) -> dict[str, Any]:
-        handler = self.handler(dotted)
+        handler, cold = self._load(dotted)
         with self._lock:
             environment = self._environments.setdefault(function_id, threading.Lock())
         with environment:
-            return handler(event, LocalLambdaContext(function_id, timeout_seconds=timeout_seconds))
+            context = LocalLambdaContext(function_id, timeout_seconds=timeout_seconds)
+            # What inject_lambda_context appends, but for this thread only: concurrent invocations of
+            # other functions must not lend their names to this one's lines.
+            keys = {
+                "service": self.service(function_id),
+                "function_name": function_id,
+                "function_memory_size": context.memory_limit_in_mb,
+                "function_arn": context.invoked_function_arn,
+                "function_request_id": context.aws_request_id,
+                "cold_start": cold,
+                "correlation_id": (event.get("requestContext") or {}).get("requestId"),
+            }
+            with logs.invocation(keys):
+                return handler(event, context)

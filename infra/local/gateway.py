@@ -8,6 +8,7 @@ server; `/_local/*` are the local-only endpoints.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
 
+from infra.local import logs
 from infra.local.auth import InvalidToken, JwtVerifier
 from infra.local.events import api_gateway_claims, http_api_event
 from infra.local.functions import FunctionRunner
@@ -67,31 +69,51 @@ class TemplateGateway:
         self._local = dict(local_endpoints)
 
     def handle_request(self, method: str, path: str, headers: Mapping[str, str], body: bytes | None) -> Response:
-        response = self._dispatch(method.upper(), path, {k.lower(): v for k, v in headers.items()}, body)
-        response.setdefault("multiValueHeaders", {})
-        headers = dict(response.get("headers") or {})
-        named = {name.lower() for name in headers}
-        defaults = {name: value for name, value in _SAFE_DEFAULTS.items() if name.lower() not in named}
-        response["headers"] = {**self._cors, **defaults, **headers}
-        return response
+        started = time.perf_counter()
+        served = _Served()
+        response: Response | None = None
+        try:
+            response = self._dispatch(method.upper(), path, {k.lower(): v for k, v in headers.items()}, body, served)
+            response.setdefault("multiValueHeaders", {})
+            answer = dict(response.get("headers") or {})
+            named = {name.lower() for name in answer}
+            defaults = {name: value for name, value in _SAFE_DEFAULTS.items() if name.lower() not in named}
+            response["headers"] = {**self._cors, **defaults, **answer}
+            return response
+        finally:
+            logs.access(
+                method=method.upper(),
+                path=urlsplit(path).path,
+                status=int(response.get("statusCode", 200)) if response is not None else 500,
+                duration_ms=(time.perf_counter() - started) * 1000,
+                role=served.role,
+                service=self._runner.service(served.function_id) if served.function_id else logs.LOCAL_SERVICE,
+                function=served.function_id or "gateway",
+            )
 
-    def _dispatch(self, method: str, raw_path: str, headers: dict[str, str], body: bytes | None) -> Response:
+    def _dispatch(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes | None, served: _Served
+    ) -> Response:
         parts = urlsplit(raw_path)
         path = parts.path.rstrip("/") or "/"
         local = self._local.get((method, path))
         if local is not None:
+            served.role = "local"
             return local(parts.query, headers, body)
         if method == "OPTIONS" and self._routes.methods_for(path):  # CORS preflight, answered by the gateway
             return {"statusCode": 204, "headers": {}, "body": None}
         match = self._routes.match(method, path)
         if match is None:
             return gateway_problem(404, "route_not_found", "No such route", f"{method} {path} is not in the API.")
+        served.function_id = match.route.function_id
         claims = None
         if match.route.requires_auth:
             try:
                 claims = api_gateway_claims(self._verifier.verify(headers.get("authorization")))
             except InvalidToken as error:
+                served.role = "unauthenticated"
                 return gateway_problem(401, "unauthenticated", "Sign in first", str(error))
+        served.role = logs.caller_role(claims)
         event = http_api_event(
             method=method,
             route=match.route.path,
@@ -112,6 +134,14 @@ class TemplateGateway:
         }
 
 
+class _Served:
+    """What the access line says beside the status: who called, which function answered."""
+
+    def __init__(self) -> None:
+        self.role = "public"
+        self.function_id: str | None = None
+
+
 class GatewayRequestHandler(ChaliceRequestHandler):
     # Without this, keep-alive clients wait on Nagle + delayed ACK: about 20 requests a second.
     disable_nagle_algorithm = True
@@ -124,7 +154,7 @@ class GatewayRequestHandler(ChaliceRequestHandler):
         super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 
     def log_message(self, format: str, *args: Any) -> None:
-        """Quiet by default: the handlers log structured lines of their own."""
+        """Quiet: the gateway logs one line per request of its own (infra/local/logs.py)."""
 
 
 class GatewayServer(ThreadedHTTPServer):
@@ -134,4 +164,5 @@ class GatewayServer(ThreadedHTTPServer):
 
 
 def serve(gateway: TemplateGateway, host: str, port: int) -> LocalDevServer:
+    # daemon_threads: a request still waiting on moto must not keep the process alive once told to stop.
     return LocalDevServer(gateway, Config(), host, port, handler_cls=GatewayRequestHandler, server_cls=GatewayServer)

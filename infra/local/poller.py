@@ -89,11 +89,21 @@ class QueuePoller(threading.Thread):
         )
 
     def run(self) -> None:
+        failing = False
         while not self._stopping.is_set():
             try:
                 self.poll_once()
+                failing = False
             except (BotoCoreError, ClientError):  # the moto server restarting, say: try again shortly
-                logger.exception("queue poll failed", extra={"queue": self._source.queue_id})
+                if self._stopping.is_set():
+                    return  # shutting down: moto may be gone already, and that is no news
+                if not failing:  # once per outage, not once a second
+                    logger.warning(
+                        "queue poll failed; retrying every second until it works",
+                        exc_info=True,
+                        extra={"queue": self._source.queue_id},
+                    )
+                failing = True
                 self._stopping.wait(1)
 
 

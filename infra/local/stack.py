@@ -16,6 +16,7 @@ import boto3
 import requests
 
 from core.clock import SettableClock, install_clock
+from core.programme import Programme
 from core.store.notifications import NotificationStore
 from infra.local.auth import JwtVerifier
 from infra.local.functions import FunctionRunner
@@ -23,11 +24,13 @@ from infra.local.gateway import TemplateGateway, serve
 from infra.local.local_endpoints import LocalEndpoints
 from infra.local.moto_fidelity import LAMBDA_ENDPOINT_VARIABLE
 from infra.local.poller import QueuePoller, wait_until_drained
+from infra.local.ports import PortInUse, is_free, taken
 from infra.local.provision import provision
 from infra.local.routing import RouteTable
-from infra.local.seed import Tables, demo_users, seed
+from infra.local.seed import PROGRAMME, Tables, demo_users, seed
 from infra.local.template import (
     LocalContext,
+    ScheduledJob,
     function_environment,
     function_handlers,
     http_routes,
@@ -77,6 +80,11 @@ class StackConfig:
     def moto_url(self) -> str:
         return f"http://{self.host}:{self.moto_port}"
 
+    @property
+    def ports(self) -> dict[str, int]:
+        """Each port by the variable that sets it."""
+        return {"MOTO_PORT": self.moto_port, "PORT": self.port}
+
 
 @dataclass
 class RunningStack:
@@ -85,14 +93,19 @@ class RunningStack:
     moto: subprocess.Popen[bytes]
     server: Any
     pollers: list[QueuePoller] = field(default_factory=list)
+    clock: SettableClock = field(default_factory=SettableClock)
+    jobs: dict[str, ScheduledJob] = field(default_factory=dict)
+    programme: Programme = PROGRAMME
 
     def stop(self) -> None:
+        """Pollers first (they stop asking moto), then the gateway, then moto: a few seconds at most."""
         for poller in self.pollers:
             poller.stop()
-        self.server.shutdown()
+        self.server.shutdown()  # returns once serve_forever has (it polls every 0.5 s)
+        self.server.server.server_close()
         self.moto.terminate()
         try:
-            self.moto.wait(timeout=5)
+            self.moto.wait(timeout=2)
         except subprocess.TimeoutExpired:
             self.moto.kill()
 
@@ -101,6 +114,8 @@ def _wait_for_port(host: str, port: int, process: subprocess.Popen[bytes], timeo
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            if not is_free(host, port):  # taken since the check
+                raise PortInUse("\n".join(taken(host, {"MOTO_PORT": port})))
             raise RuntimeError(f"the moto server exited with code {process.returncode}")
         with socket.socket() as probe:
             probe.settimeout(0.2)
@@ -142,6 +157,14 @@ def _function_environments(template: dict[str, Any], context: LocalContext) -> d
     return merged
 
 
+def function_services(template: dict[str, Any], context: LocalContext) -> dict[str, str]:
+    """Each function's POWERTOOLS_SERVICE_NAME (its logical id if the template gives none)."""
+    return {
+        function_id: function_environment(template, function_id, context).get("POWERTOOLS_SERVICE_NAME", function_id)
+        for function_id in resources_of_type(template, "AWS::Serverless::Function")
+    }
+
+
 def _cors_headers(template: dict[str, Any]) -> dict[str, str]:
     apis = resources_of_type(template, "AWS::Serverless::HttpApi")
     cors = next(iter(apis.values()), {}).get("Properties", {}).get("CorsConfiguration", {})
@@ -154,6 +177,10 @@ def _cors_headers(template: dict[str, Any]) -> dict[str, str]:
 
 
 def start(config: StackConfig) -> RunningStack:
+    """Everything, in order; PortInUse (before anything starts) if a port is taken."""
+    busy = taken(config.host, config.ports)
+    if busy:
+        raise PortInUse("\n".join(busy))
     moto = subprocess.Popen(
         [sys.executable, "-m", "infra.local.moto_fidelity", "-H", config.host, "-p", str(config.moto_port)],
         stdout=subprocess.DEVNULL,
@@ -196,7 +223,7 @@ def start(config: StackConfig) -> RunningStack:
             now=clock.now(),
         )
 
-        runner = FunctionRunner()
+        runner = FunctionRunner(services=function_services(template, context))
         pollers = [
             QueuePoller(
                 sqs=boto3.client("sqs"),
@@ -241,10 +268,23 @@ def start(config: StackConfig) -> RunningStack:
             cors_headers=_cors_headers(template),
             local_endpoints=endpoints.routes(),
         )
-        server = serve(gateway, config.host, config.port)
+        try:
+            server = serve(gateway, config.host, config.port)
+        except OSError as error:
+            if is_free(config.host, config.port):
+                raise
+            raise PortInUse("\n".join(taken(config.host, {"PORT": config.port}))) from error
         for poller in pollers:
             poller.start()
-        return RunningStack(config=config, context=context, moto=moto, server=server, pollers=pollers)
+        return RunningStack(
+            config=config,
+            context=context,
+            moto=moto,
+            server=server,
+            pollers=pollers,
+            clock=clock,
+            jobs=scheduled_jobs(template),
+        )
     except BaseException:
         moto.terminate()
         raise

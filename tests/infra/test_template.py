@@ -883,3 +883,16 @@ def test_a_finding_or_a_missed_audit_pages(cloudformation: dict[str, Any]) -> No
     # No run in two hours pages as well: missing data counts as breaching
     assert runs["TreatMissingData"] == "breaching" and runs["ComparisonOperator"] == "LessThanThreshold"
     assert (runs["Period"], runs["EvaluationPeriods"], runs["DatapointsToAlarm"]) == (3600, 2, 2)
+
+
+def test_every_function_logs_as_its_own_powertools_service() -> None:
+    # Given the source template (the local stack reads the same names)
+    template = load_template()
+    functions = {k: v for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+    services = {
+        function_id: resource["Properties"].get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME")
+        for function_id, resource in functions.items()
+    }
+    # Then each names a service of its own: no line says service_undefined, nor another function's name
+    assert None not in services.values(), services
+    assert len(set(services.values())) == len(services)

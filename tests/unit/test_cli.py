@@ -181,7 +181,6 @@ def test_sign_in_options_that_do_not_add_up(argv: list[str], message: str) -> No
         ["roll", "import", "x.csv", "--endpoint", "u", "--token", "t", "--local-user", "admin1"],  # two sign-ins
         ["roll", "import", "x.csv", "--endpoint", "u", "--poll-seconds", "0"],
         ["roll", "import", "x.csv", "--endpoint", "u", "--timeout-minutes", "soon"],
-        ["roll", "import", "x.csv"],  # no endpoint
         ["roll", "import", "x.csv", "--stack", "s", "--local", "http://127.0.0.1:3000"],  # two places
         ["officials", "import", "o.csv"],  # no stack
         ["programme", "init", "p.json", "--endpoint", "u"],  # an operator command needs the stack
@@ -200,6 +199,36 @@ def test_bad_usage_exits_2(
 def test_help_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["roll", "import", "--help"]) == 0
     assert "--local-user" in capsys.readouterr().out
+
+
+def _subcommands(parser: argparse.ArgumentParser, path: str = "anubandh") -> Iterator[tuple[str, Any]]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield f"{path} {name}", sub
+                yield from _subcommands(sub, f"{path} {name}")
+
+
+def test_every_subcommand_says_what_it_does_and_client_id_says_what_it_needs() -> None:
+    # Given the whole command tree
+    commands = dict(_subcommands(cli.build_parser()))
+    assert {"anubandh roll status", "anubandh verify certificate", "anubandh employee sign-in"} <= set(commands)
+    # Then each has a description for its --help, not only a one-line help in its parent's list
+    assert [name for name, sub in commands.items() if not sub.description] == []
+    # and --client-id names what goes with it
+    client_id = next(a for a in commands["anubandh roll import"]._actions if "--client-id" in a.option_strings)
+    assert "--username" in client_id.help and "--user-pool-id" in client_id.help
+
+
+def test_without_stack_local_or_endpoint_the_api_is_the_one_in_anubandh_endpoint() -> None:
+    # Given no --stack, --local or --endpoint (the variable is read when the command runs, not at start-up)
+    args = parse("roll", "status", "imp-1", "--token", "t")
+    # Then ANUBANDH_ENDPOINT names the API, --endpoint wins over it, and with neither it is bad usage
+    assert cli._api_endpoint(None, args, {"ANUBANDH_ENDPOINT": "http://api.example"}) == "http://api.example"
+    given = parse("roll", "status", "imp-1", "--token", "t", "--endpoint", "http://given")
+    assert cli._api_endpoint(None, given, {"ANUBANDH_ENDPOINT": "http://api.example"}) == "http://given"
+    with pytest.raises(UsageError, match="set ANUBANDH_ENDPOINT"):
+        cli._api_endpoint(None, args, {})
 
 
 def test_no_sign_in_at_all_exits_2_before_any_request(
