@@ -183,9 +183,12 @@ class AnubandhClient:
     """The admin API's roll import over HTTP. The bearer token goes to the API only: the upload and
     the report download are pre-signed S3 requests, which must carry no other credentials."""
 
-    def __init__(self, endpoint: str, token: str, http: requests.Session | None = None) -> None:
+    def __init__(
+        self, endpoint: str, token: str, http: requests.Session | None = None, *, language: str = "en"
+    ) -> None:
         self.endpoint = endpoint.rstrip("/")
-        self._auth = {"Authorization": f"Bearer {token}"}
+        # The API's problems, and the import's report, come in this language.
+        self._auth = {"Authorization": f"Bearer {token}", "Accept-Language": language}
         self._http = http or requests.Session()
 
     def _api(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -586,7 +589,8 @@ def _connect(args: argparse.Namespace, env: Mapping[str, str]) -> AnubandhClient
     http = requests.Session()
     deployment = find_deployment(args, env, http)
     endpoint = _api_endpoint(deployment, args, env)
-    return AnubandhClient(endpoint, sign_in(auth, endpoint, http, deployment=deployment), http)
+    token = sign_in(auth, endpoint, http, deployment=deployment)
+    return AnubandhClient(endpoint, token, http, language=getattr(args, "language", "en"))
 
 
 def command_import(args: argparse.Namespace, env: Mapping[str, str]) -> int:
@@ -897,6 +901,12 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("file", type=Path, metavar="FILE.csv")
     _add_connection(start)
     start.add_argument("--report", type=Path, help="where to save the report CSV (default: FILE.report.csv beside it)")
+    start.add_argument(
+        "--language",
+        choices=("en", "hi"),
+        default="en",
+        help="the report's and the errors' language: en (English, the default) or hi (Hindi)",
+    )
     start.add_argument("--poll-seconds", type=_positive, default=1.0, help="between status checks (default: 1)")
     start.add_argument("--timeout-minutes", type=_positive, default=30.0, help="give up after (default: 30)")
     start.set_defaults(handler=command_import)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import argparse
 import io
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -519,3 +520,31 @@ def test_a_failed_import_exits_1_with_its_reason(tmp_path: Path) -> None:
     assert code == 1
     assert "failure    The file is not UTF-8 CSV." in out.getvalue()
     assert "error: the import failed: The file is not UTF-8 CSV." in err.getvalue()
+
+
+class _RecordingSession(requests.Session):
+    """Answers every request with one JSON body, keeping the headers it was sent."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__()
+        self.body = body
+        self.sent: list[Mapping[str, str]] = []
+
+    def request(self, method: str, url: str, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.sent.append(kwargs.get("headers") or {})
+        answer = requests.Response()
+        answer.status_code = 200
+        answer._content = json.dumps(self.body).encode()
+        return answer
+
+
+@pytest.mark.parametrize(("given", "expected"), [([], "en"), (["--language", "hi"], "hi")])
+def test_roll_import_asks_for_the_report_in_the_chosen_language(given: list[str], expected: str) -> None:
+    # Given `anubandh roll import` with (or without) --language
+    args = cli.build_parser().parse_args(["roll", "import", "roll.csv", "--endpoint", "http://api", *given])
+    session = _RecordingSession({"import_id": "imp-1", "status": "RUNNING"})
+    client = AnubandhClient("http://api", "token", session, language=args.language)
+    # When it asks for an import's state
+    client.import_status("imp-1")
+    # Then the API is asked for that language (the report's, and the problems')
+    assert session.sent[0]["Accept-Language"] == expected
