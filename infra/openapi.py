@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import infra.local  # noqa: F401 - puts functions/ on the import path, as Lambda does
+from core.http import problem_response
 from infra.local.template import http_routes, load_template
 
 OUTPUT = Path(__file__).resolve().parents[1] / "functions" / "core" / "openapi.json"
@@ -51,9 +52,27 @@ def build() -> dict[str, Any]:
         operation = merged["paths"].get(route.path, {}).get(route.method.lower())
         if operation is not None and not route.requires_auth:
             operation["security"] = []
+    _shared_resolver_answers(merged)
     merged["paths"] = dict(sorted(merged["paths"].items()))
     merged["components"]["schemas"] = dict(sorted(merged["components"]["schemas"].items()))
     return merged
+
+
+def _shared_resolver_answers(document: dict[str, Any]) -> None:
+    """What core.http's resolver answers on every route, whatever the route declares: 422 problem+json
+    on an invalid parameter or body (Powertools would document its own HTTPValidationError as
+    application/json, which the server never sends), and 415 on a body that is not JSON."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            responses = operation["responses"]
+            if "application/problem+json" not in responses.get("422", {}).get("content", {}):
+                responses["422"] = problem_response(422)
+            if "requestBody" in operation:
+                responses["415"] = problem_response(415)
+    text = json.dumps(document["paths"])
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f"#/components/schemas/{unused}" not in text:
+            document["components"]["schemas"].pop(unused, None)
 
 
 def render() -> str:

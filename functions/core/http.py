@@ -11,7 +11,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
@@ -54,8 +55,24 @@ def _field_errors(error: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
+    """Every request body of this API is JSON. Powertools would also parse a form or a multipart body
+    (and a multipart one without a boundary raised a bare ValueError: a 500); here any other declared
+    media type is refused before it is parsed, as 415."""
+
+    def _get_body(self, app: Any) -> dict[str, Any]:
+        media_type = app.current_event.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type not in {"", "application/json"}:
+            raise RequestUnsupportedContentType(
+                "Unsupported content type",
+                errors=[{"type": "unsupported_content_type", "loc": ("body",), "msg": "", "input": {}, "ctx": {}}],
+            )
+        return super()._get_body(app)
+
+
 def create_resolver() -> APIGatewayHttpResolver:
     app = APIGatewayHttpResolver(enable_validation=True)
+    app._request_validation_middleware = _JsonBodiesOnly()  # the one Powertools puts first in every route
 
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response:
@@ -70,6 +87,15 @@ def create_resolver() -> APIGatewayHttpResolver:
             "The request is not valid",
             "One or more fields are missing or wrong; see `errors`.",
             {"errors": _field_errors(error)},
+        )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(_: RequestUnsupportedContentType) -> Response:
+        return problem(
+            HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "The body is not JSON",
+            "Send the request body as JSON, with the header Content-Type: application/json.",
         )
 
     @app.exception_handler(IdempotencyAlreadyInProgressError)
@@ -137,6 +163,7 @@ _PROBLEM_MEANINGS = {
     403: "Not allowed: wrong role, someone else's record, or a closed window",
     404: "No such record",
     409: "Conflict: stale version, duplicate, or a state that does not allow this",
+    415: "The request body is not JSON",
     422: "Invalid request body or record",
     429: "Limit reached; the problem says when to try again",
     503: "Temporarily unavailable; retry",
@@ -150,8 +177,10 @@ def problem_responses(*statuses: int, success: int = 200, description: str = "Do
     if success == HTTPStatus.NO_CONTENT:
         documented[success]["content"] = {}  # nothing to describe: no body
     for status in statuses:
-        documented[status] = {
-            "description": _PROBLEM_MEANINGS[status],
-            "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}},
-        }
+        documented[status] = problem_response(status)
     return documented
+
+
+def problem_response(status: int) -> dict[str, Any]:
+    """The OpenAPI entry of one problem+json answer."""
+    return {"description": _PROBLEM_MEANINGS[status], "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}}

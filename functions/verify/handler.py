@@ -17,7 +17,7 @@ from core.idempotency import IdempotentRunner
 from core.identity import Directory
 from core.observability import observed
 from core.recorder import ChangeRecorder
-from core.registration import RegistrationStatus
+from core.registration import QueueStatus, RegistrationStatus
 from core.signing import ReceiptSigner
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
@@ -87,7 +87,7 @@ def idempotency() -> IdempotentRunner:
     responses=problem_responses(401, 403, 422),
 )
 def list_verifications(
-    status: Annotated[RegistrationStatus | None, Query()] = None,
+    status: Annotated[QueueStatus | None, Query()] = None,
     department: Annotated[str | None, Query(max_length=120)] = None,
     mismatch_only: Annotated[bool, Query()] = False,
     ineligible_only: Annotated[bool, Query()] = False,
@@ -95,7 +95,8 @@ def list_verifications(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> QueueResponse:
     where = QueueFilter(
-        status=status, department=department, mismatch_only=mismatch_only, ineligible_only=ineligible_only
+        status=RegistrationStatus(status) if status else None,
+        department=department, mismatch_only=mismatch_only, ineligible_only=ineligible_only
     )
     view = service().queue(caller(), where, limit, decode_cursor(cursor))
     return QueueResponse(

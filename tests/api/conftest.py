@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,12 +47,13 @@ class LocalStack:
         )
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+@contextmanager
+def running_stack(workdir: Path) -> Iterator[LocalStack]:
+    """A fresh local stack in a subprocess on free ports, stopped on exit; its log is in `workdir`."""
     port, moto_port = free_port(), free_port()
     env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)
-    log_path = tmp_path_factory.mktemp("local-stack") / "stack.log"
+    log_path = workdir / "stack.log"
     log = log_path.open("wb")
     process = subprocess.Popen([sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}"
@@ -77,3 +79,23 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with running_stack(tmp_path_factory.mktemp("local-stack")) as stack:
+        yield stack
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The contract fuzz's case count per role (tests/api/test_contract_fuzz.py), under the results."""
+    counts = [
+        (name.removeprefix("contract_fuzz_"), int(value))
+        for report in terminalreporter.getreports("passed")
+        for name, value in report.user_properties
+        if name.startswith("contract_fuzz_")
+    ]
+    if counts:
+        per_role = ", ".join(f"{role} {value}" for role, value in counts)
+        total = sum(value for _, value in counts)
+        terminalreporter.write_line(f"contract fuzz: {total} cases ({per_role}), every check passed")
