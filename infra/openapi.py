@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import infra.local  # noqa: F401 - puts functions/ on the import path, as Lambda does
-from core.http import problem_response
+from core.http import PROBLEM_SCHEMA, problem_response
 from infra.local.template import http_routes, load_template
 
 OUTPUT = Path(__file__).resolve().parents[1] / "functions" / "core" / "openapi.json"
@@ -69,10 +69,14 @@ def _shared_resolver_answers(document: dict[str, Any]) -> None:
                 responses["422"] = problem_response(422)
             if "requestBody" in operation:
                 responses["415"] = problem_response(415)
-    text = json.dumps(document["paths"])
-    for unused in ("HTTPValidationError", "ValidationError"):
-        if f"#/components/schemas/{unused}" not in text:
-            document["components"]["schemas"].pop(unused, None)
+    # Powertools' own validation models are then referenced by nothing: drop them (a client generator
+    # would otherwise type answers this API never sends).
+    schemas = document["components"]["schemas"]
+    schemas["Problem"] = PROBLEM_SCHEMA  # one model for every error answer
+    for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
+        others = {name: schema for name, schema in schemas.items() if name != unused}
+        if f"#/components/schemas/{unused}" not in json.dumps([document["paths"], others]):
+            schemas.pop(unused, None)
 
 
 def render() -> str:

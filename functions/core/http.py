@@ -147,7 +147,9 @@ def idempotency_key(app: APIGatewayHttpResolver) -> str | None:
     return key.strip()[:128] if key and key.strip() else None
 
 
-_PROBLEM_SCHEMA = {
+PROBLEM_SCHEMA = {  # components/schemas/Problem of the merged document (infra/openapi.py)
+    "title": "Problem",
+    "description": "An RFC 9457 problem: `code` is stable for clients; `detail` says what to do next.",
     "type": "object",
     "required": ["type", "title", "status", "detail", "code"],
     "properties": {
@@ -183,4 +185,5 @@ def problem_responses(*statuses: int, success: int = 200, description: str = "Do
 
 def problem_response(status: int) -> dict[str, Any]:
     """The OpenAPI entry of one problem+json answer."""
-    return {"description": _PROBLEM_MEANINGS[status], "content": {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}}
+    schema = {"$ref": "#/components/schemas/Problem"}
+    return {"description": _PROBLEM_MEANINGS[status], "content": {PROBLEM_JSON: {"schema": schema}}}

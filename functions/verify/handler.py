@@ -15,6 +15,7 @@ from core.history import HistoryEvent
 from core.http import Caller, create_resolver, decode_cursor, encode_cursor, idempotency_key, problem_responses
 from core.idempotency import IdempotentRunner
 from core.identity import Directory
+from core.kms_key import KeySet
 from core.observability import observed
 from core.recorder import ChangeRecorder
 from core.registration import QueueStatus, RegistrationStatus
@@ -96,7 +97,9 @@ def list_verifications(
 ) -> QueueResponse:
     where = QueueFilter(
         status=RegistrationStatus(status) if status else None,
-        department=department, mismatch_only=mismatch_only, ineligible_only=ineligible_only
+        department=department,
+        mismatch_only=mismatch_only,
+        ineligible_only=ineligible_only,
     )
     view = service().queue(caller(), where, limit, decode_cursor(cursor))
     return QueueResponse(
@@ -182,9 +185,14 @@ def get_receipt(id: str) -> ReceiptResponse:
     )
 
 
-@app.get("/v1/keys", tags=["verifications"], summary="JWKS of the public key that signs receipts")
-def get_keys() -> dict[str, Any]:
-    return service().keys()
+@app.get(
+    "/v1/keys",
+    tags=["verifications"],
+    summary="JWKS of the public key that signs receipts",
+    responses=problem_responses(),
+)
+def get_keys() -> KeySet:
+    return KeySet.model_validate(service().keys())
 
 
 @observed(correlation_paths.API_GATEWAY_HTTP)

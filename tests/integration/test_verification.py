@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from core.clock import IST, SettableClock
 from core.escalation import escalate_to_hod
 from core.registration import QueueStatus, Receipt
-from core.store.registrations import QUEUE_RANK
 from core.signing import receipt_bytes
+from core.store.registrations import QUEUE_RANK
 from register import handler as register_handler
 from tests import factories
 from tests.factories import employee
