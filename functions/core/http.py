@@ -67,7 +67,7 @@ class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
                 "Unsupported content type",
                 errors=[{"type": "unsupported_content_type", "loc": ("body",), "msg": "", "input": {}, "ctx": {}}],
             )
-        return super()._get_body(app)
+        return self._parse_json_data(app)  # media types are case-insensitive; Powertools' check is not
 
 
 def create_resolver() -> APIGatewayHttpResolver:
