@@ -85,17 +85,3 @@ def running_stack(workdir: Path) -> Iterator[LocalStack]:
 def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     with running_stack(tmp_path_factory.mktemp("local-stack")) as stack:
         yield stack
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """The contract fuzz's case count per role (tests/api/test_contract_fuzz.py), under the results."""
-    counts = [
-        (name.removeprefix("contract_fuzz_"), int(value))
-        for report in terminalreporter.getreports("passed")
-        for name, value in report.user_properties
-        if name.startswith("contract_fuzz_")
-    ]
-    if counts:
-        per_role = ", ".join(f"{role} {value}" for role, value in counts)
-        total = sum(value for _, value in counts)
-        terminalreporter.write_line(f"contract fuzz: {total} cases ({per_role}), every check passed")
