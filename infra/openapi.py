@@ -45,6 +45,7 @@ def build() -> dict[str, Any]:
         schema = app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
             by_alias=True, exclude_none=True, mode="json"
         )
+        schema = _own_names(schema, merged["components"]["schemas"], prefix=module.split(".")[0].title())
         for path, item in schema.get("paths", {}).items():
             merged["paths"].setdefault(path, {}).update(item)
         merged["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
@@ -56,6 +57,24 @@ def build() -> dict[str, Any]:
     merged["paths"] = dict(sorted(merged["paths"].items()))
     merged["components"]["schemas"] = dict(sorted(merged["components"]["schemas"].items()))
     return merged
+
+
+def _own_names(schema: dict[str, Any], merged: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """A function's document with its models renamed `<Function><Model>` where another function already
+    has a different model of that name (roll's and verify's DecisionBody, say): merged under one name,
+    one route would be documented with the other's model."""
+    for _ in range(10):  # a rename changes the refs inside other models: until nothing collides
+        own = schema.get("components", {}).get("schemas", {})
+        clashes = [name for name, definition in own.items() if name in merged and merged[name] != definition]
+        if not clashes:
+            return schema
+        text = json.dumps(schema)
+        for name in clashes:
+            text = text.replace(f'"#/components/schemas/{name}"', f'"#/components/schemas/{prefix}{name}"')
+        schema = json.loads(text)
+        schemas = schema["components"]["schemas"]
+        schema["components"]["schemas"] = {(f"{prefix}{k}" if k in clashes else k): v for k, v in schemas.items()}
+    raise RuntimeError(f"{prefix}: model names keep colliding")
 
 
 def _shared_resolver_answers(document: dict[str, Any]) -> None:

@@ -65,3 +65,17 @@ def test_the_public_operations_are_exactly_the_template_s_and_need_no_token() ->
     public = {(r.method.lower(), r.path) for r in http_routes(load_template()) if not r.requires_auth}
     for path, method, operation in _operations():
         assert ("security" in operation and operation["security"] == []) == ((method, path) in public), (method, path)
+
+
+def test_two_functions_models_of_one_name_stay_apart() -> None:
+    # Given roll's and verify's DecisionBody (and DecisionResponse), two different models of one name
+    document = json.loads(OUTPUT.read_text(encoding="utf-8"))
+    schemas = document["components"]["schemas"]
+
+    def body(path: str) -> dict[str, Any]:
+        reference = document["paths"][path]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        return schemas[reference.removeprefix("#/components/schemas/")]
+
+    # Then each route documents its own: merged under one name, one of them was documented with the other's
+    assert "remarks" in body("/v1/roll/corrections/{id}/decision")["required"]
+    assert "document_checks" in body("/v1/verifications/{id}/decision")["properties"]
