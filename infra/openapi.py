@@ -73,6 +73,8 @@ def _own_names(schema: dict[str, Any], merged: dict[str, Any], prefix: str) -> d
             text = text.replace(f'"#/components/schemas/{name}"', f'"#/components/schemas/{prefix}{name}"')
         schema = json.loads(text)
         schemas = schema["components"]["schemas"]
+        for name in clashes:  # generators name a model by its title
+            schemas[name]["title"] = f"{prefix}{name}"
         schema["components"]["schemas"] = {(f"{prefix}{k}" if k in clashes else k): v for k, v in schemas.items()}
     raise RuntimeError(f"{prefix}: model names keep colliding")
 
