@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench bench-quick openapi package lock clean
+.PHONY: run test lint typecheck pytest fuzz bench bench-quick openapi package lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ typecheck: $(STAMP)
 # Two workers: the CI machine has two cores (the suite takes about half as long).
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2
+
+# The larger contract fuzz: 10x the random cases of `make test`'s, plus the invalid values, unexpected
+# methods and content types of schemathesis' coverage phase; prints the case count per role.
+fuzz: $(STAMP)
+	CONTRACT_FUZZ_EXAMPLES=40 CONTRACT_FUZZ_COVERAGE=all $(BIN)/pytest tests/api/test_contract_fuzz.py --no-cov -q
 
 # Results go to bench/results/latest.md (not tracked); UPDATE=1 writes bench/RESULTS.md instead.
 # BENCH=quick (or make bench-quick) runs the scale benches at 10,000 only.

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import infra.local  # noqa: F401 - puts functions/ on the import path, as Lambda does
+from core.http import PROBLEM_SCHEMA, problem_response
 from infra.local.template import http_routes, load_template
 
 OUTPUT = Path(__file__).resolve().parents[1] / "functions" / "core" / "openapi.json"
@@ -44,20 +45,63 @@ def build() -> dict[str, Any]:
         schema = app.get_openapi_schema(title=TITLE, version=VERSION).model_dump(
             by_alias=True, exclude_none=True, mode="json"
         )
+        schema = _own_names(schema, merged["components"]["schemas"], prefix=module.split(".")[0].title())
         for path, item in schema.get("paths", {}).items():
             merged["paths"].setdefault(path, {}).update(item)
-        for name, component in schema.get("components", {}).get("schemas", {}).items():
-            # Components are named by class: two functions' models of one name would silently swap bodies.
-            known = merged["components"]["schemas"].setdefault(name, component)
-            if known != component:
-                raise ValueError(f"two different schemas are named {name}; rename one (seen again in {module})")
+        merged["components"]["schemas"].update(schema.get("components", {}).get("schemas", {}))
     for route in routes:  # the template decides what is public: those operations need no token
         operation = merged["paths"].get(route.path, {}).get(route.method.lower())
         if operation is not None and not route.requires_auth:
             operation["security"] = []
+    _shared_resolver_answers(merged)
     merged["paths"] = dict(sorted(merged["paths"].items()))
     merged["components"]["schemas"] = dict(sorted(merged["components"]["schemas"].items()))
     return merged
+
+
+def _own_names(schema: dict[str, Any], merged: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """A function's document with its models renamed `<Function><Model>` where another function already
+    has a different model of that name (roll's and verify's DecisionBody, say): merged under one name,
+    one route would be documented with the other's model."""
+    for _ in range(10):  # a rename changes the refs inside other models: until nothing collides
+        own = schema.get("components", {}).get("schemas", {})
+        clashes = [name for name, definition in own.items() if name in merged and merged[name] != definition]
+        if not clashes:
+            return schema
+        text = json.dumps(schema)
+        for name in clashes:
+            text = text.replace(f'"#/components/schemas/{name}"', f'"#/components/schemas/{prefix}{name}"')
+        schema = json.loads(text)
+        schemas = schema["components"]["schemas"]
+        for name in clashes:  # generators name a model by its title
+            schemas[name]["title"] = f"{prefix}{name}"
+        schema["components"]["schemas"] = {(f"{prefix}{k}" if k in clashes else k): v for k, v in schemas.items()}
+    raise RuntimeError(f"{prefix}: model names keep colliding")
+
+
+def _shared_resolver_answers(document: dict[str, Any]) -> None:
+    """What core.http's resolver answers whatever the route declares. Powertools documents its own
+    422 (HTTPValidationError as application/json, which the server never sends) on every operation:
+    dropped, since each route declares `validation_error` as problem+json where it has input. And 415
+    problem+json on every operation with a body, in its responses and its description's problems."""
+    for item in document["paths"].values():
+        for operation in item.values():
+            responses = operation["responses"]
+            if "application/problem+json" not in responses.get("422", {}).get("content", {}):
+                responses.pop("422", None)
+            if "requestBody" in operation:
+                responses["415"] = problem_response(415)
+                operation["description"] = operation["description"].replace(
+                    "**Problems:** ", "**Problems:** 415 `unsupported_media_type`; ", 1
+                )
+    # Powertools' own validation models are then referenced by nothing: drop them (a client generator
+    # would otherwise type answers this API never sends).
+    schemas = document["components"]["schemas"]
+    schemas["Problem"] = PROBLEM_SCHEMA  # one model for every error answer
+    for unused in ("HTTPValidationError", "ResponseValidationError", "ValidationError"):
+        others = {name: schema for name, schema in schemas.items() if name != unused}
+        if f"#/components/schemas/{unused}" not in json.dumps([document["paths"], others]):
+            schemas.pop(unused, None)
 
 
 def render() -> str:

@@ -17,3 +17,18 @@ def _offline_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "WARNING")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The contract fuzz's case count per role (tests/api/test_contract_fuzz.py), under the results (here,
+    not in tests/api/conftest.py: the xdist controller loads only this conftest)."""
+    counts = [
+        (name.removeprefix("contract_fuzz_"), int(value))
+        for report in terminalreporter.getreports("passed")
+        for name, value in report.user_properties
+        if name.startswith("contract_fuzz_")
+    ]
+    if counts:
+        per_role = ", ".join(f"{role} {value}" for role, value in counts)
+        total = sum(value for _, value in counts)
+        terminalreporter.write_line(f"contract fuzz: {total} cases ({per_role}), every check passed")

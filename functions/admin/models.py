@@ -116,7 +116,9 @@ class RollImportRequest(BaseModel):
 
     filename: Annotated[
         str,
-        StringConstraints(strip_whitespace=True, min_length=5, max_length=120, pattern=r"(?i)^[^/\\]+\.csv$"),
+        StringConstraints(
+            strip_whitespace=True, min_length=5, max_length=120, pattern=r"^[^/\\\x00-\x1f\x7f-\x9f]+\.[cC][sS][vV]$"
+        ),
         Field(description="The file's name, for the record (a .csv; UTF-8, Hindi allowed)."),
     ]
 

@@ -11,7 +11,8 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import OpenAPIRequestValidationMiddleware
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupportedContentType, RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
@@ -105,8 +106,24 @@ def request_language(app: APIGatewayHttpResolver) -> Language:
     return preferred_language(next((v for k, v in headers.items() if k.lower() == "accept-language"), None))
 
 
+class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
+    """Every request body of this API is JSON. Powertools would also parse a form or a multipart body
+    (and a multipart one without a boundary raised a bare ValueError: a 500); here any other declared
+    media type is refused before it is parsed, as 415."""
+
+    def _get_body(self, app: Any) -> dict[str, Any]:
+        media_type = app.current_event.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type not in {"", "application/json"}:
+            raise RequestUnsupportedContentType(
+                "Unsupported content type",
+                errors=[{"type": "unsupported_content_type", "loc": ("body",), "msg": "", "input": {}, "ctx": {}}],
+            )
+        return self._parse_json_data(app)  # media types are case-insensitive; Powertools' check is not
+
+
 def create_resolver() -> APIGatewayHttpResolver:
     app = Resolver(enable_validation=True)
+    app._request_validation_middleware = _JsonBodiesOnly()  # the one Powertools puts first in every route
 
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response:
@@ -121,6 +138,10 @@ def create_resolver() -> APIGatewayHttpResolver:
             extra={"errors": _field_errors(error)},
             language=request_language(app),
         )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _not_json(_: RequestUnsupportedContentType) -> Response:
+        return problem(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", language=request_language(app))
 
     @app.exception_handler(IdempotencyAlreadyInProgressError)
     def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
@@ -185,22 +206,30 @@ def idempotency_key(value: str | None) -> str | None:
     return value.strip()[:128] if value and value.strip() else None
 
 
+PROBLEM_SCHEMA = {  # components/schemas/Problem of the merged document (infra/openapi.py)
+    "title": "Problem",
+    "description": "An RFC 9457 problem: `code` is stable for clients; `detail` says what to do next.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string", "description": "What happened and what to do next."},
+        "code": {"type": "string"},
+    },
+}
+# One model for every error answer (a client generator makes one type); each response's description
+# lists its codes.
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_PROBLEM_MEANINGS = {
+    415: "`unsupported_media_type`: the request body is not JSON",
+    422: "`validation_error`: a parameter or the body is missing or wrong; see `errors`",
+}
+
+
 # Every route authenticated by the gateway can answer these, before its own code runs.
 SIGNED_IN: tuple[type[DomainError], ...] = (Unauthenticated, SessionRevoked, AccountDisabled)
-
-
-def _problem_schema(codes: list[str]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": ["type", "title", "status", "detail", "code"],
-        "properties": {
-            "type": {"type": "string"},
-            "title": {"type": "string"},
-            "status": {"type": "integer"},
-            "detail": {"type": "string", "description": "What happened and what to do next."},
-            "code": {"type": "string", "enum": codes},
-        },
-    }
 
 
 def _english_title(code: str) -> str:
@@ -224,7 +253,7 @@ def problem_responses(*problems: type[DomainError], success: int = 200, descript
         codes = sorted(titles)
         documented[status] = {
             "description": "; ".join(f"`{code}`: {titles[code]}" for code in codes),
-            "content": {PROBLEM_JSON: {"schema": _problem_schema(codes)}},
+            "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
         }
     return documented
 
@@ -262,3 +291,8 @@ def contract(
         "description": "\n\n".join(parts),
         "responses": problem_responses(*declared, success=success, description=success_description),
     }
+
+
+def problem_response(status: int) -> dict[str, Any]:
+    """The OpenAPI entry of one problem+json answer the resolver gives on every route (415, 422)."""
+    return {"description": _PROBLEM_MEANINGS[status], "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}}}

@@ -433,9 +433,12 @@ TEXTS: tuple[ProblemText, ...] = (
     _c("route_not_found", "No such route", "ऐसा कोई route नहीं है",
        "Check the method and path against the API document (/openapi.json).",
        "method और path को API दस्तावेज़ (/openapi.json) से मिलाकर जाँचें।"),
+    _c("unsupported_media_type", "The body is not JSON", "अनुरोध का body JSON नहीं है",
+       "Send the request body as JSON, with the header Content-Type: application/json.",
+       "अनुरोध का body JSON में भेजें, header Content-Type: application/json के साथ।"),
 )  # fmt: skip
 
-CODES_OF_HTTP = ("validation_error", "route_not_found")  # answered by core.http, not by a DomainError
+CODES_OF_HTTP = ("validation_error", "route_not_found", "unsupported_media_type")  # answered by core.http, not by a DomainError
 
 _BY_KEY = {text.key: text for text in TEXTS}
 if len(_BY_KEY) != len(TEXTS):  # pragma: no cover - a typo in the data above

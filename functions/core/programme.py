@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from core.notices import NoticePolicy
 from core.service_record import EngagementType
-from core.types import DdoCode, ProgrammeId
+from core.types import CategoryCode, DdoCode, ProgrammeId
 
 
 class DocumentType(StrEnum):
@@ -73,7 +73,7 @@ class GrievanceCategory(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    code: str = Field(pattern=r"^[a-z_]{2,40}$")
+    code: CategoryCode
     name_en: str
     name_hi: str
     l1_days: Annotated[int, Field(ge=1, le=90)] = 7

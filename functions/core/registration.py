@@ -23,6 +23,16 @@ class RegistrationStatus(StrEnum):
     ESCALATED = "ESCALATED"
 
 
+class QueueStatus(StrEnum):
+    """The states a verification queue holds: a draft or a lapsed record is in nobody's queue."""
+
+    SUBMITTED = "SUBMITTED"
+    ESCALATED = "ESCALATED"
+    SENT_BACK = "SENT_BACK"
+    VERIFIED = "VERIFIED"
+    REJECTED = "REJECTED"
+
+
 # The states in which the owner may still change the record, and what closes each.
 EDITABLE = (RegistrationStatus.DRAFT, RegistrationStatus.SENT_BACK)
 

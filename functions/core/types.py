@@ -18,6 +18,8 @@ Last4 = Annotated[str, StringConstraints(pattern=r"^\d{4}$")]
 RegistrationId = Annotated[str, StringConstraints(pattern=r"^REG-[0-9A-HJKMNP-TV-Z]{26}$")]
 ChallengeId = Annotated[str, StringConstraints(pattern=r"^OTP-[0-9A-HJKMNP-TV-Z]{26}$")]
 DocumentId = Annotated[str, StringConstraints(pattern=r"^DOC-[0-9A-HJKMNP-TV-Z]{26}$")]
+# A grievance category's code (the programme's data lists them): lowercase words joined by "_".
+CategoryCode = Annotated[str, StringConstraints(pattern=r"^[a-z]+(_[a-z]+)*$", min_length=2, max_length=40)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
 Rupees = Annotated[int, Field(ge=0, le=10_000_000)]
 Version = Annotated[int, Field(ge=1)]

@@ -59,6 +59,7 @@ from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
 from core.store.transparency import TransparencyStore
 from core.transparency import RecordProof
+from core.types import CategoryCode
 from core.uploads import ObjectStore
 from grievance.models import (
     ActionRequest,
@@ -195,7 +196,7 @@ def file_grievance(request: Annotated[FileGrievanceRequest, Body()], key: Idempo
 )
 def list_grievances(
     status: Annotated[GrievanceStatus | None, Query()] = None,
-    category: Annotated[str | None, Query(max_length=40)] = None,
+    category: Annotated[CategoryCode | None, Query()] = None,
     overdue: Annotated[bool, Query()] = False,
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 from core.grievance import Action, Attachment, Feedback, Grievance, GrievanceStatus, Level, SignedFilingReceipt
 from core.history import HistoryEvent
 from core.registration import ContentType, DocumentStatus
-from core.types import RegistrationId, Version
+from core.types import CategoryCode, RegistrationId, Version
 from core.uploads import UploadGrant
 from grievance.service import ActionCommand, FileRequest
 
@@ -49,7 +49,7 @@ class FileGrievanceRequest(FileRequest):
         },
     )
 
-    category: Annotated[str, StringConstraints(pattern=r"^[a-z_]{2,40}$")]
+    category: CategoryCode
     subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=5, max_length=150)]
     description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=4000)]
     registration_id: RegistrationId | None = Field(

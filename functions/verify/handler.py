@@ -35,9 +35,10 @@ from core.history import HistoryEvent
 from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotency_key
 from core.idempotency import IdempotentRunner
 from core.identity import Directory
+from core.kms_key import KeySet
 from core.observability import observed
 from core.recorder import ChangeRecorder
-from core.registration import RegistrationStatus
+from core.registration import QueueStatus, RegistrationStatus
 from core.signing import ReceiptSigner
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
@@ -113,7 +114,7 @@ def idempotency() -> IdempotentRunner:
     ),
 )
 def list_verifications(
-    status: Annotated[RegistrationStatus | None, Query()] = None,
+    status: Annotated[QueueStatus | None, Query()] = None,
     department: Annotated[str | None, Query(max_length=120)] = None,
     mismatch_only: Annotated[bool, Query()] = False,
     ineligible_only: Annotated[bool, Query()] = False,
@@ -121,7 +122,10 @@ def list_verifications(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> QueueResponse:
     where = QueueFilter(
-        status=status, department=department, mismatch_only=mismatch_only, ineligible_only=ineligible_only
+        status=RegistrationStatus(status) if status else None,
+        department=department,
+        mismatch_only=mismatch_only,
+        ineligible_only=ineligible_only,
     )
     view = service().queue(caller(), where, limit, decode_cursor(cursor))
     return QueueResponse(
@@ -246,8 +250,8 @@ def get_receipt(id: str) -> ReceiptResponse:
         callers="anyone.",
     ),
 )
-def get_keys() -> dict[str, Any]:
-    return service().keys()
+def get_keys() -> KeySet:
+    return KeySet.model_validate(service().keys())
 
 
 @observed(correlation_paths.API_GATEWAY_HTTP)

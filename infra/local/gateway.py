@@ -103,6 +103,13 @@ class TemplateGateway:
         if method == "OPTIONS" and self._routes.methods_for(path):  # CORS preflight, answered by the gateway
             return {"statusCode": 204, "headers": {}, "body": None}
         match = self._routes.match(method, path)
+        if match is None and self._routes.methods_for(path):
+            allowed = ", ".join(sorted(self._routes.methods_for(path)))
+            refusal = gateway_problem(
+                405, "method_not_allowed", "Method not allowed", f"{path} answers {allowed}; send one of those."
+            )
+            refusal["headers"]["Allow"] = allowed
+            return refusal
         if match is None:
             return gateway_problem(404, "route_not_found", "No such route", f"{method} {path} is not in the API.")
         served.function_id = match.route.function_id
@@ -161,6 +168,13 @@ class GatewayServer(ThreadedHTTPServer):
     # socketserver's default backlog of 5 resets connections when 50 phones connect at once.
     request_queue_size = 1024
     daemon_threads = True
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method it has no do_<METHOD> for with an HTML 501 of its own; every
+        # method goes to the gateway instead, which answers 405 or 404 as problem+json.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
 
 
 def serve(gateway: TemplateGateway, host: str, port: int) -> LocalDevServer:

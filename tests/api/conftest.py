@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,12 +53,13 @@ class LocalStack:
         )
 
 
-@pytest.fixture(scope="session")
-def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+@contextmanager
+def running_stack(workdir: Path) -> Iterator[LocalStack]:
+    """A fresh local stack in a subprocess on free ports, stopped on exit; its log is in `workdir`."""
     port, moto_port = free_port(), free_port()
     env = {**os.environ, "PORT": str(port), "MOTO_PORT": str(moto_port), "PYTHONUNBUFFERED": "1"}
     env.pop("AWS_ENDPOINT_URL", None)
-    log_path = tmp_path_factory.mktemp("local-stack") / "stack.log"
+    log_path = workdir / "stack.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "infra.local"], cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True
@@ -115,3 +117,9 @@ def _stop_group(process: subprocess.Popen[bytes], *ports: int) -> bool:
 def is_listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="session")
+def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    with running_stack(tmp_path_factory.mktemp("local-stack")) as stack:
+        yield stack

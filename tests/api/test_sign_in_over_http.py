@@ -181,3 +181,14 @@ def test_the_deploy_step_an_employee_signs_in_with_the_cli(
     local_stack.set_clock("2026-01-23T10:01:00+05:30")
     assert main(["employee", "sign-in", LIMITED_EMPLOYEE, "--local", local_stack.url]) == 1
     assert "otp_invalid" in capsys.readouterr().err
+
+
+def test_the_gateway_answers_any_method_with_a_problem(local_stack: LocalStack) -> None:
+    # Given a route that answers POST only, When it is sent other methods (the contract fuzz's TRACE got
+    # http.server's HTML 501), Then each is a 405 problem naming the allowed methods; an unknown path is a 404
+    answers = [local_stack.call(method, "/v1/auth/otp") for method in ("TRACE", "DELETE", "GET")]
+    assert [(a.status_code, a.headers["Content-Type"], a.json()["code"], a.headers["Allow"]) for a in answers] == [
+        (405, "application/problem+json", "method_not_allowed", "POST")
+    ] * 3
+    unknown = local_stack.call("TRACE", "/v1/nowhere")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "route_not_found")

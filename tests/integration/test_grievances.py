@@ -139,6 +139,10 @@ def test_routing_follows_the_ddo_code_then_the_default_unit(seeded: Any) -> None
 
 def test_bad_filings_are_refused_with_stable_codes() -> None:
     assert file(category="astrology").code == "unknown_category"
+    # a code no programme can have is refused by the documented pattern, before the programme is read
+    assert [(r.code, r.body["errors"][0]["loc"]) for r in (file(category="__"), file(category="a_"))] == [
+        ("validation_error", ["body", "category"])
+    ] * 2
     assert file(as_=OFFICER).status == 403
     assert call("POST", "/v1/grievances", as_=employee(), body={"category": "other"}).status == 422
     unknown_field = file(priority="urgent")

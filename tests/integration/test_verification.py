@@ -16,8 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from core.clock import IST, SettableClock
 from core.escalation import escalate_to_hod
-from core.registration import Receipt
+from core.registration import QueueStatus, Receipt
 from core.signing import receipt_bytes
+from core.store.registrations import QUEUE_RANK
 from register import handler as register_handler
 from tests import factories
 from tests.factories import employee
@@ -87,6 +88,14 @@ def test_queue_filters_mismatches_and_refuses_a_foreign_cursor() -> None:
     foreign = base64.urlsafe_b64encode(json.dumps({"queue_ddo": {"S": "DDO-HSR-001"}}).encode()).decode()
     assert call("GET", "/v1/verifications", as_=DDO, query=f"cursor={foreign}").status == 403
     assert call("GET", "/v1/verifications", as_=employee()).status == 403
+
+
+def test_a_status_no_queue_holds_is_refused_not_a_crash() -> None:
+    # Given a DDO's queue, When they filter by a state no queue holds (the fuzz found a 500 here)
+    answers = [call("GET", "/v1/verifications", as_=DDO, query=f"status={s}") for s in ("DRAFT", "LAPSED")]
+    # Then each is a 422 problem naming the parameter, and every queue state is accepted
+    assert [(a.status, a.body["errors"][0]["loc"]) for a in answers] == [(422, ["query", "status"])] * 2
+    assert set(QueueStatus) == set(QUEUE_RANK)
 
 
 # ---------------------------------------------------------------- case file
