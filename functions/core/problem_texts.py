@@ -438,7 +438,8 @@ TEXTS: tuple[ProblemText, ...] = (
        "अनुरोध का body JSON में भेजें, header Content-Type: application/json के साथ।"),
 )  # fmt: skip
 
-CODES_OF_HTTP = ("validation_error", "route_not_found", "unsupported_media_type")  # answered by core.http, not by a DomainError
+# Answered by core.http itself, not by a DomainError.
+CODES_OF_HTTP = ("validation_error", "route_not_found", "unsupported_media_type")
 
 _BY_KEY = {text.key: text for text in TEXTS}
 if len(_BY_KEY) != len(TEXTS):  # pragma: no cover - a typo in the data above
