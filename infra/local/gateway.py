@@ -163,18 +163,18 @@ class GatewayRequestHandler(ChaliceRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the gateway logs one line per request of its own (infra/local/logs.py)."""
 
-
-class GatewayServer(ThreadedHTTPServer):
-    # socketserver's default backlog of 5 resets connections when 50 phones connect at once.
-    request_queue_size = 1024
-    daemon_threads = True
-
     def __getattr__(self, name: str) -> Any:
         # http.server answers a method it has no do_<METHOD> for with an HTML 501 of its own; every
         # method goes to the gateway instead, which answers 405 or 404 as problem+json.
         if name.startswith("do_"):
             return self._generic_handle
         raise AttributeError(name)
+
+
+class GatewayServer(ThreadedHTTPServer):
+    # socketserver's default backlog of 5 resets connections when 50 phones connect at once.
+    request_queue_size = 1024
+    daemon_threads = True
 
 
 def serve(gateway: TemplateGateway, host: str, port: int) -> LocalDevServer:
