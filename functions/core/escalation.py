@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.audit import Actor
-from core.notices import deadline_data
 from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
 from core.store.notifications import NotificationStore
@@ -25,18 +24,11 @@ def escalate_to_hod(
     """SUBMITTED → ESCALATED: from now on only the HoD of the department decides. With `notices`, the
     employee is told in the same transaction (the HoD hears of the department's records in one notice
     from the job, `verification_defaulters`)."""
-    extra = []
-    if notices is not None:
-        extra.append(
-            notices.request(
-                entity=registration.entity,
-                seq=registration.version + 1,
-                recipient=f"employee:{registration.employee_code}",
-                template=ESCALATED_NOTICE,
-                data={"registration_id": registration.registration_id, **deadline_data(deadline or now)},
-                at=now,
-            )
-        )
+    extra = (
+        []
+        if notices is None
+        else [notices.deadline_notice(registration, ESCALATED_NOTICE, deadline=deadline or now, at=now)]
+    )
     return recorder.transition(
         registration,
         expected=RegistrationStatus.SUBMITTED,

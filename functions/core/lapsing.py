@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.audit import Actor
-from core.notices import deadline_data
 from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
 from core.store.notifications import NotificationStore
@@ -25,18 +24,11 @@ def lapse_draft(
     """DRAFT → LAPSED: a draft not submitted by the deadline can no longer be submitted. With `notices`,
     the employee is told in the same transaction (the outbox), so a rerun that finds the draft
     lapsed already tells nobody twice."""
-    extra = []
-    if notices is not None:
-        extra.append(
-            notices.request(
-                entity=registration.entity,
-                seq=registration.version + 1,
-                recipient=f"employee:{registration.employee_code}",
-                template=LAPSED_NOTICE,
-                data={"registration_id": registration.registration_id, **deadline_data(deadline or now)},
-                at=now,
-            )
-        )
+    extra = (
+        []
+        if notices is None
+        else [notices.deadline_notice(registration, LAPSED_NOTICE, deadline=deadline or now, at=now)]
+    )
     return recorder.transition(
         registration,
         expected=RegistrationStatus.DRAFT,

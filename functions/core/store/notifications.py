@@ -21,7 +21,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from core.notices import Contact
+from core.notices import Contact, deadline_data
+from core.registration import Registration
 from core.store.dynamo import TxItem, marshal, unmarshal
 
 KEEP_FOR = timedelta(days=400)
@@ -103,6 +104,18 @@ class NotificationStore:
         `contact` sends to that address rather than the recipient's current one."""
         sk = f"{seq:010d}" if index == 0 else f"{seq:010d}#{index}"
         return self._put(f"request#{entity}", sk, recipient, template, data, at, contact)
+
+    def deadline_notice(self, registration: Registration, template: str, *, deadline: datetime, at: datetime) -> TxItem:
+        """A deadline job's notice to the registration's employee, in the transaction of its change
+        (the change's event seq keys it, so a rerun that finds the record changed tells nobody twice)."""
+        return self.request(
+            entity=registration.entity,
+            seq=registration.version + 1,
+            recipient=f"employee:{registration.employee_code}",
+            template=template,
+            data={"registration_id": registration.registration_id, **deadline_data(deadline)},
+            at=at,
+        )
 
     def job_request(
         self,
