@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
 
 import infra.local  # noqa: F401 - puts functions/ on the import path, as Lambda does
-from core.http import PROBLEM_SCHEMA, problem_response
+from core.http import BODY_PROBLEMS, EVERY_ROUTE_PROBLEMS, PROBLEM_JSON, PROBLEM_SCHEMA, problem_entry, problems_line
 from infra.local.template import http_routes, load_template
 
 OUTPUT = Path(__file__).resolve().parents[1] / "functions" / "core" / "openapi.json"
@@ -82,18 +83,28 @@ def _own_names(schema: dict[str, Any], merged: dict[str, Any], prefix: str) -> d
 def _shared_resolver_answers(document: dict[str, Any]) -> None:
     """What core.http's resolver answers whatever the route declares. Powertools documents its own
     422 (HTTPValidationError as application/json, which the server never sends) on every operation:
-    dropped, since each route declares `validation_error` as problem+json where it has input. And 415
-    problem+json on every operation with a body, in its responses and its description's problems."""
+    dropped, since each route declares `validation_error` as problem+json where it has input. The
+    resolver's own problems (core.http BODY_PROBLEMS on every operation with a body, EVERY_ROUTE_PROBLEMS
+    on all) join each operation's responses and its description's **Problems:** line."""
     for item in document["paths"].values():
         for operation in item.values():
             responses = operation["responses"]
-            if "application/problem+json" not in responses.get("422", {}).get("content", {}):
+            if PROBLEM_JSON not in responses.get("422", {}).get("content", {}):
                 responses.pop("422", None)
-            if "requestBody" in operation:
-                responses["415"] = problem_response(415)
-                operation["description"] = operation["description"].replace(
-                    "**Problems:** ", "**Problems:** 415 `unsupported_media_type`; ", 1
-                )
+            by_status = {
+                int(status): set(re.findall(r"`([a-z_]+)`", response["description"]))
+                for status, response in responses.items()
+                if PROBLEM_JSON in response.get("content", {})
+            }
+            shared = {**EVERY_ROUTE_PROBLEMS, **(BODY_PROBLEMS if "requestBody" in operation else {})}
+            for status, codes in shared.items():
+                by_status.setdefault(status, set()).update(codes)
+                responses[str(status)] = problem_entry(by_status[status])
+            operation["responses"] = dict(sorted(responses.items()))
+            line = problems_line(by_status)
+            operation["description"] = re.sub(
+                r"^\*\*Problems:\*\* .*$", lambda _, line=line: line, operation["description"], flags=re.M
+            )
     # Powertools' own validation models are then referenced by nothing: drop them (a client generator
     # would otherwise type answers this API never sends).
     schemas = document["components"]["schemas"]

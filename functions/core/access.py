@@ -22,6 +22,15 @@ def require_read(principal: Principal, registration: Registration) -> None:
         raise Forbidden("not_your_registration")
 
 
+def require_may_open_files(principal: Principal) -> None:
+    """One rule for registration documents and grievance attachments. An admin reads every record and
+    each file's name, type, size and SHA-256, but never opens the file: the files are identity proofs,
+    pay slips and a grievance's evidence, for their owner and for whoever decides on them (DDO, HoD,
+    grievance officer). An admin who also holds such a role opens files in that role."""
+    if principal.has(Role.ADMIN) and not principal.roles - {Role.ADMIN}:
+        raise Forbidden("admin_documents")
+
+
 def require_owner(principal: Principal, registration: Registration) -> None:
     if not (principal.has(Role.EMPLOYEE) and principal.sub == registration.owner_sub):
         raise Forbidden("not_owner")

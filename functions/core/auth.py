@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from core.errors import Forbidden
+from core.errors import Forbidden, NotOnRoll
 
 
 class Role(StrEnum):
@@ -34,6 +34,14 @@ class Principal(BaseModel):
     def require(self, *roles: Role) -> None:
         if not self.roles.intersection(roles):
             raise Forbidden("roles", roles=sorted(roles))
+
+    def require_employee_code(self) -> str:
+        """The caller's employee code, for what only an employee on the roll may do: an employee whose
+        sign-in is linked to no code yet is told so, before anything is looked up with an empty one."""
+        self.require(Role.EMPLOYEE)
+        if not self.employee_code:
+            raise NotOnRoll("not_linked")
+        return self.employee_code
 
     @property
     def actor_id(self) -> str:

@@ -51,6 +51,16 @@ class InvalidRequest(DomainError):
     status = 422
 
 
+class BodyTooLarge(DomainError):
+    code = "body_too_large"
+    status = 413
+
+
+class InvalidEncoding(DomainError):
+    code = "invalid_encoding"
+    status = 400
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
     status = 401
@@ -190,7 +200,7 @@ class NoReceipt(DomainError):
 
 class InvalidCursor(DomainError):
     code = "invalid_cursor"
-    status = 422
+    status = 400
 
 
 class ProgrammeUnavailable(DomainError):

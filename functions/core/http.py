@@ -4,8 +4,9 @@ errors become RFC 9457 problem+json."""
 from __future__ import annotations
 
 import base64
+import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -36,6 +37,7 @@ from core.identity import Directory
 from core.language import DEFAULT_LANGUAGE, Language, preferred_language
 from core.observability import logger
 from core.problem_texts import render_problem, text_for
+from core.request_body import BodyRefused, read_json_body
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://anubandh.example.gov.in/problems/"
@@ -120,6 +122,25 @@ class _JsonBodiesOnly(OpenAPIRequestValidationMiddleware):
             )
         return self._parse_json_data(app)  # media types are case-insensitive; Powertools' check is not
 
+    def _parse_json_data(self, app: Any) -> Any:
+        event = app.current_event
+        try:
+            body = read_json_body(event.body, is_base64=event.is_base64_encoded)
+        except json.JSONDecodeError as error:
+            raise _body_invalid("json_invalid", "JSON decode error", error.pos) from error
+        except BodyRefused as refused:
+            raise _body_invalid(refused.kind, refused.message) from refused
+        # Every body of this API is an object; Powertools would take a list's first item as the body
+        # (its form-data normalisation), so `[{...}]` was accepted as `{...}`.
+        if body is not None and not isinstance(body, dict):
+            raise _body_invalid("model_attributes_type", "the body must be a JSON object")
+        return body
+
+
+def _body_invalid(kind: str, message: str, position: int | None = None) -> RequestValidationError:
+    where = ("body",) if position is None else ("body", position)
+    return RequestValidationError([{"type": kind, "loc": where, "msg": message, "input": {}, "ctx": {}}])
+
 
 def create_resolver() -> APIGatewayHttpResolver:
     app = Resolver(enable_validation=True)
@@ -155,6 +176,21 @@ def create_resolver() -> APIGatewayHttpResolver:
     def _no_route(_: NotFoundError) -> Response:
         return problem(HTTPStatus.NOT_FOUND, "route_not_found", language=request_language(app))
 
+    # The last resort, and the one handler that takes any exception: an error no code foresaw still gets
+    # an answer the client can read (in the cloud it would be a bare 500 from API Gateway; locally a
+    # closed socket), and the log line that explains it carries the id the answer names.
+    @app.exception_handler(Exception)
+    def _unforeseen(error: Exception) -> Response:
+        correlation_id = logger.get_correlation_id() or app.current_event.request_context.request_id
+        logger.exception("unhandled error", extra={"error_type": type(error).__name__})
+        return problem(
+            HTTPStatus.INTERNAL_SERVER_ERROR,
+            "internal_error",
+            params={"correlation_id": correlation_id},
+            extra={"correlation_id": correlation_id},
+            language=request_language(app),
+        )
+
     return app
 
 
@@ -164,11 +200,13 @@ def encode_cursor(position: dict[str, Any]) -> str:
 
 
 def decode_cursor(cursor: str | None) -> dict[str, Any] | None:
+    """The position a cursor names, as given out by encode_cursor; what it may hold is for the list's
+    store to check (core.store.dynamo.exclusive_start), since only it knows its table's keys."""
     if not cursor:
         return None
     try:
-        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except ValueError as error:
+        decoded = json.loads(base64.urlsafe_b64decode(cursor.encode("ascii")))
+    except (ValueError, binascii.Error) as error:  # UnicodeError and JSONDecodeError are ValueErrors
         raise InvalidCursor() from error
     if not isinstance(decoded, dict):
         raise InvalidCursor()
@@ -221,11 +259,16 @@ PROBLEM_SCHEMA = {  # components/schemas/Problem of the merged document (infra/o
 }
 # One model for every error answer (a client generator makes one type); each response's description
 # lists its codes.
-_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-_PROBLEM_MEANINGS = {
-    415: "`unsupported_media_type`: the request body is not JSON",
-    422: "`validation_error`: a parameter or the body is missing or wrong; see `errors`",
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+# What the resolver itself answers, before or around a route's own code: on every route with a body
+# (core.request_body's limits, _JsonBodiesOnly), and on every route (the last resort).
+BODY_PROBLEMS: dict[int, tuple[str, ...]] = {
+    400: ("invalid_encoding",),
+    413: ("body_too_large",),
+    415: ("unsupported_media_type",),
 }
+EVERY_ROUTE_PROBLEMS: dict[int, tuple[str, ...]] = {500: ("internal_error",)}
 
 
 # Every route authenticated by the gateway can answer these, before its own code runs.
@@ -239,6 +282,22 @@ def _english_title(code: str) -> str:
     return text.title_en
 
 
+def problem_entry(codes: Iterable[str]) -> dict[str, Any]:
+    """The OpenAPI response of one status's problem+json answers: each code with its title."""
+    return {
+        "description": "; ".join(f"`{code}`: {_english_title(code)}" for code in sorted(set(codes))),
+        "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
+    }
+
+
+def problems_line(by_status: Mapping[int, Iterable[str]]) -> str:
+    """The **Problems:** line of an operation's description: its codes by status."""
+    listed = "; ".join(
+        f"{status} " + ", ".join(f"`{c}`" for c in sorted(set(codes))) for status, codes in sorted(by_status.items())
+    )
+    return f"**Problems:** {listed or 'none.'}"
+
+
 def problem_responses(*problems: type[DomainError], success: int = 200, description: str = "Done") -> dict[int, Any]:
     """OpenAPI entries of a route: its success (Powertools fills in the route's return model, since
     the entry names no content) and, per status, the problem+json answers of the errors it can raise,
@@ -246,16 +305,16 @@ def problem_responses(*problems: type[DomainError], success: int = 200, descript
     documented: dict[int, Any] = {success: {"description": description}}
     if success == HTTPStatus.NO_CONTENT:
         documented[success]["content"] = {}  # nothing to describe: no body
-    by_status: dict[int, dict[str, str]] = {}
-    for error in problems:
-        by_status.setdefault(error.status, {})[error.code] = _english_title(error.code)
-    for status, titles in sorted(by_status.items()):
-        codes = sorted(titles)
-        documented[status] = {
-            "description": "; ".join(f"`{code}`: {titles[code]}" for code in codes),
-            "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
-        }
+    for status, codes in sorted(_by_status(problems).items()):
+        documented[status] = problem_entry(codes)
     return documented
+
+
+def _by_status(problems: Iterable[type[DomainError]]) -> dict[int, list[str]]:
+    by_status: dict[int, list[str]] = {}
+    for error in problems:
+        by_status.setdefault(error.status, []).append(error.code)
+    return by_status
 
 
 def contract(
@@ -274,25 +333,14 @@ def contract(
         @app.post("/v1/x", summary="...", **contract(NotFound, InvalidRequest, callers="`employee`", success=201))
     """
     declared = tuple(dict.fromkeys(problems if public else (*SIGNED_IN, *problems)))
-    by_status: dict[int, list[str]] = {}
-    for error in declared:
-        by_status.setdefault(error.status, []).append(error.code)
-    listed = "; ".join(
-        f"{status} " + ", ".join(f"`{c}`" for c in sorted(codes)) for status, codes in sorted(by_status.items())
-    )
     parts = [
         f"**Callers:** {'public (no token): ' if public else ''}{callers}",
         f"**Changes:** {changes or 'nothing (read-only).'}",
         *([notes] if notes else []),
-        f"**Problems:** {listed or 'none.'}",
+        problems_line(_by_status(declared)),
     ]
     return {
         "status_code": success,
         "description": "\n\n".join(parts),
         "responses": problem_responses(*declared, success=success, description=success_description),
     }
-
-
-def problem_response(status: int) -> dict[str, Any]:
-    """The OpenAPI entry of one problem+json answer the resolver gives on every route (415, 422)."""
-    return {"description": _PROBLEM_MEANINGS[status], "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}}}

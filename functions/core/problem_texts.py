@@ -63,8 +63,10 @@ TEXTS: tuple[ProblemText, ...] = (
     _r("forbidden.no_department", "Your account names no department. Ask the state admin to set it.",
        "आपके खाते में कोई विभाग दर्ज नहीं है। राज्य एडमिन से इसे दर्ज करवाएं।"),
     _r("forbidden.admin_documents",
-       "Admins see registrations but not the documents in them. The employee's DDO can see the documents.",
-       "एडमिन पंजीकरण देख सकते हैं, पर उनके दस्तावेज़ नहीं। दस्तावेज़ कर्मचारी के DDO देख सकते हैं।"),
+       "Admins see registrations and grievances, and each file's name, size and SHA-256, but cannot open the "
+       "files. The employee's DDO, the grievance officer or the HoD can open them.",
+       "एडमिन पंजीकरण और शिकायतें, और हर फ़ाइल का नाम, आकार और SHA-256 देख सकते हैं, पर फ़ाइल खोल नहीं "
+       "सकते। फ़ाइल कर्मचारी के DDO, शिकायत अधिकारी या विभागाध्यक्ष खोल सकते हैं।"),
     _r("forbidden.not_your_registration",
        "This registration is not yours to see. Check the registration number.",
        "यह पंजीकरण आपका नहीं है, इसलिए आप इसे नहीं देख सकते। पंजीकरण संख्या जाँच लें।"),
@@ -95,9 +97,6 @@ TEXTS: tuple[ProblemText, ...] = (
     _r("forbidden.correction_queue",
        "Mobile-correction requests are for DDOs and Heads of Department.",
        "मोबाइल सुधार अनुरोध केवल DDO और विभागाध्यक्ष के लिए हैं।"),
-    _r("forbidden.other_queue",
-       "That cursor belongs to another queue; start again without it.",
-       "यह cursor किसी दूसरी कतार का है; इसके बिना फिर से शुरू करें।"),
     _r("forbidden.hod_escalated_only",
        "The Head of Department decides only records escalated after the deadline. The DDO decides this one.",
        "विभागाध्यक्ष केवल अंतिम तिथि के बाद भेजे गए रिकॉर्ड पर निर्णय लेते हैं। इस पर DDO निर्णय लेंगे।"),
@@ -436,10 +435,23 @@ TEXTS: tuple[ProblemText, ...] = (
     _c("unsupported_media_type", "The body is not JSON", "अनुरोध का body JSON नहीं है",
        "Send the request body as JSON, with the header Content-Type: application/json.",
        "अनुरोध का body JSON में भेजें, header Content-Type: application/json के साथ।"),
+    _c("body_too_large", "The request body is too large", "अनुरोध का body बहुत बड़ा है",
+       "A request body may be at most {limit_kb} KB; this one is {size_kb} KB. Send only the fields the "
+       "route takes; files go through the upload URL, never in the body.",
+       "अनुरोध का body अधिकतम {limit_kb} KB हो सकता है; यह {size_kb} KB है। केवल वही फ़ील्ड भेजें जो यह "
+       "route लेता है; फ़ाइलें upload URL से भेजें, body में कभी नहीं।"),
+    _c("invalid_encoding", "The request body is not UTF-8 text", "अनुरोध का body UTF-8 text नहीं है",
+       "Send the JSON body encoded as UTF-8 (what every JSON library writes by default), then send again.",
+       "JSON body को UTF-8 में encode करके भेजें (हर JSON library यही करती है), फिर दोबारा भेजें।"),
+    _c("internal_error", "Something went wrong on our side", "हमारी ओर से कुछ गड़बड़ हो गई",
+       "A change is saved whole or not at all: open the record to see whether yours was, and if not, try "
+       "again in a minute. If it happens again, tell the helpdesk the correlation id {correlation_id}.",
+       "कोई भी बदलाव पूरा सहेजा जाता है या बिल्कुल नहीं: रिकॉर्ड खोलकर देखें कि आपका बदलाव सहेजा गया या नहीं; "
+       "नहीं तो एक मिनट बाद फिर कोशिश करें। दोबारा हो तो helpdesk को correlation id {correlation_id} बताएँ।"),
 )  # fmt: skip
 
 # Answered by core.http itself, not by a DomainError.
-CODES_OF_HTTP = ("validation_error", "route_not_found", "unsupported_media_type")
+CODES_OF_HTTP = ("validation_error", "route_not_found", "unsupported_media_type", "internal_error")
 
 _BY_KEY = {text.key: text for text in TEXTS}
 if len(_BY_KEY) != len(TEXTS):  # pragma: no cover - a typo in the data above

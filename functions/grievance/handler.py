@@ -219,7 +219,8 @@ def list_grievances(
         Forbidden,
         NotFound,
         callers="`employee` who filed the grievance, the assigned `officer` (L1) or `hod` (L2), a `hod` of "
-        "its department, `admin`.",
+        "its department. Not `admin`: an admin sees each file's name, size and SHA-256 in the grievance, but "
+        "opens no file, as with registration documents.",
     ),
 )
 def get_grievance(id: str) -> GrievanceDetailResponse:

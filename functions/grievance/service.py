@@ -9,7 +9,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from core.access import may_act_on_grievance, require_grievance_owner, require_grievance_read
+from core.access import (
+    may_act_on_grievance,
+    require_grievance_owner,
+    require_grievance_read,
+    require_may_open_files,
+)
 from core.audit import Actor, AuditEvent, ChainVerdict, verify_chain
 from core.auth import Principal, Role
 from core.clock import Clock
@@ -18,7 +23,6 @@ from core.errors import (
     DocumentNotUploaded,
     Forbidden,
     GrievanceLimit,
-    InvalidCursor,
     InvalidTransition,
     NoGrievanceUnit,
     NoReceipt,
@@ -152,7 +156,7 @@ class GrievanceService:
 
     # ------------------------------------------------------------------ filing
     def file(self, principal: Principal, request: FileRequest) -> Grievance:
-        principal.require(Role.EMPLOYEE)
+        employee_code = principal.require_employee_code()
         programme = self._programmes.get(self._programme_id)
         policy = programme.grievances
         category = policy.category(request.category)
@@ -161,7 +165,7 @@ class GrievanceService:
                 category=request.category,
                 categories=[c.code for c in policy.categories],
             )
-        entry = self._roll.get(principal.employee_code or "", self._programme_id)
+        entry = self._roll.get(employee_code, self._programme_id)
         if entry is None:
             raise NotOnRoll("grievance")
         engagement = entry.record.engagement
@@ -278,15 +282,13 @@ class GrievanceService:
     def page(self, principal: Principal, where: ListFilter, limit: int, start: dict[str, Any] | None) -> GrievancePage:
         """An employee's own, an officer's unit queue, or a HoD's L2 items: one Query a page."""
         if principal.has(Role.EMPLOYEE) and principal.employee_code:
-            index, key, partition = BY_EMPLOYEE, "employee_key", principal.employee_code
+            index, partition = BY_EMPLOYEE, principal.employee_code
         elif principal.has(Role.OFFICER) and principal.unit:
-            index, key, partition = UNIT_QUEUE, "queue_unit", principal.unit
+            index, partition = UNIT_QUEUE, principal.unit
         elif principal.has(Role.HOD) and principal.department:
-            index, key, partition = L2_QUEUE, "queue_department", principal.department
+            index, partition = L2_QUEUE, principal.department
         else:
             raise Forbidden("grievance_lists")
-        if start is not None and start.get(key) != {"S": partition}:
-            raise InvalidCursor("other_list")
         return self._grievances.page(index=index, partition=partition, where=where, limit=limit, start=start)
 
     def detail(self, principal: Principal, grievance_id: str) -> GrievanceDetail:
@@ -437,6 +439,7 @@ class GrievanceService:
     def attachment_download(
         self, principal: Principal, grievance_id: str, attachment_id: str
     ) -> tuple[Attachment, str, datetime]:
+        require_may_open_files(principal)
         grievance = self._load(grievance_id)
         require_grievance_read(principal, grievance)
         attachment = _attachment(grievance, attachment_id)

@@ -436,9 +436,11 @@ def swagger_ui() -> Any:  # a ready Response: not a model to describe
 
 
 def _history_start(cursor: str | None) -> int:
-    position = decode_cursor(cursor) or {"after": 0}
+    position = decode_cursor(cursor)
+    if position is None:
+        return 0
     after = position.get("after")
-    if not isinstance(after, int):
+    if set(position) != {"after"} or type(after) is not int or not 0 <= after < 2**63:
         raise InvalidCursor()
     return after
 

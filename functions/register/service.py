@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from core.access import require_owner, require_read
+from core.access import require_may_open_files, require_owner, require_read
 from core.audit import GENESIS_HASH, Actor, AuditEvent, ChainVerdict, verify_chain
 from core.auth import Principal, Role
 from core.clock import Clock
@@ -176,8 +176,7 @@ class RegistrationService:
     def document_download(
         self, principal: Principal, registration_id: str, document_id: str
     ) -> tuple[Document, str, datetime]:
-        if principal.has(Role.ADMIN) and not principal.roles.intersection({Role.EMPLOYEE, Role.DDO, Role.HOD}):
-            raise Forbidden("admin_documents")
+        require_may_open_files(principal)
         registration = self.get(principal, registration_id)
         document = self._document(registration, document_id)
         if document.status not in (DocumentStatus.UPLOADED, DocumentStatus.SUPERSEDED):
@@ -189,15 +188,13 @@ class RegistrationService:
 
     # ------------------------------------------------------------------ writes
     def create(self, principal: Principal, changes: RecordChanges) -> Registration:
-        principal.require(Role.EMPLOYEE)
-        if not principal.employee_code:
-            raise NotOnRoll("not_linked")
+        employee_code = principal.require_employee_code()
         programme = self._programmes.get(self._programme_id)
         now = self._clock.now()
         self._require_registration_open(programme, now)
-        roll = self._roll.get(principal.employee_code, self._programme_id)
+        roll = self._roll.get(employee_code, self._programme_id)
         if roll is None:
-            raise NotOnRoll(employee_code=principal.employee_code)
+            raise NotOnRoll(employee_code=employee_code)
         if roll.registration_id:
             raise RegistrationExists(registration_id=roll.registration_id)
         try:

@@ -37,7 +37,7 @@ from core.errors import CorrectionPending, Forbidden, MobileUnchanged, NotFound,
 from core.masking import mask_mobile
 from core.notices import Contact
 from core.recorder import CorrectionRecorder, commit
-from core.store.corrections import DDO_QUEUE, HOD_QUEUE, QUEUE_KEYS, CorrectionStore
+from core.store.corrections import DDO_QUEUE, HOD_QUEUE, CorrectionStore
 from core.store.counters import CounterStore
 from core.store.dynamo import ConditionFailed, TxItem
 from core.store.events import EventStore
@@ -107,8 +107,6 @@ class RollService:
             index, partition, scope = HOD_QUEUE, principal.department, "department"
         else:
             raise Forbidden("correction_queue")
-        if start is not None and start.get(QUEUE_KEYS[index]) != {"S": partition}:
-            raise Forbidden("other_queue")
         page = self._corrections.queue(index=index, partition=partition, limit=limit, start=start)
         entries = self._roll.entries([c.employee_code for c in page.items], self._programme_id)
         pending = None

@@ -101,10 +101,6 @@ class VerificationService:
             index, partition, scope = HOD_QUEUE, principal.department, "department"
         else:
             raise Forbidden("verification_queue")
-        if start is not None and start.get("queue_ddo" if index == DDO_QUEUE else "queue_department") != {
-            "S": partition
-        }:
-            raise Forbidden("other_queue")
         page = self._registrations.queue(index=index, partition=partition, where=where, limit=limit, start=start)
         programme = self._programmes.get(self._programme_id)
         now = self._clock.now()

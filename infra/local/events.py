@@ -71,12 +71,20 @@ def http_api_event(
     if claims is not None:
         event["requestContext"]["authorizer"] = {"jwt": {"claims": dict(claims), "scopes": None}}
     if body is not None:
-        if is_text:
-            event["body"] = body.decode("utf-8", errors="replace")
-        else:
+        text = _utf8(body) if is_text else None
+        if text is not None:
+            event["body"] = text
+        else:  # binary, or "text" that is not UTF-8: the bytes as they came, for the function to judge
             event["body"] = base64.b64encode(body).decode("ascii")
             event["isBase64Encoded"] = True
     return event
+
+
+def _utf8(body: bytes) -> str | None:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def api_gateway_claims(token_claims: Mapping[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,11 @@ def gateway_problem(status: int, code: str, title: str, detail: str) -> Response
     return json_response(status, body, "application/problem+json")
 
 
+# API Gateway's HTTP API quotas: request line and headers 10 KB, payload 10 MB.
+MAX_HEADER_BYTES = 10 * 1024
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+_SERVER_CODES = {414: "uri_too_long", 431: "headers_too_large", 501: "method_not_allowed"}
+
 # The gateway's own answers (404, 401) carry what the functions' answers carry.
 _SAFE_DEFAULTS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
 
@@ -162,6 +167,53 @@ class GatewayRequestHandler(ChaliceRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the gateway logs one line per request of its own (infra/local/logs.py)."""
+
+    def _generic_handle(self) -> None:
+        refusal = self._refusal()
+        if refusal is None:
+            super()._generic_handle()
+            return
+        self.close_connection = True  # the body is left unread: it must not be taken for the next request
+        self._send_refusal(refusal)
+
+    # chalice binds these to its own _generic_handle; they must reach the one above.
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _send_refusal(self, refusal: Response) -> None:
+        self._send_http_response(refusal["statusCode"], {**_SAFE_DEFAULTS, **refusal["headers"]}, refusal["body"])
+
+    def _refusal(self) -> Response | None:
+        """What API Gateway refuses before any function runs: a request line and headers over 10 KB
+        (431), a body over 10 MB (413, never read into memory), a Content-Length that is no length."""
+        header_bytes = len(self.requestline) + sum(len(k) + len(v) + 4 for k, v in self.headers.items())
+        if header_bytes > MAX_HEADER_BYTES:
+            return gateway_problem(
+                431,
+                "headers_too_large",
+                "Request headers too large",
+                f"The request line and headers may be at most {MAX_HEADER_BYTES} bytes; these are {header_bytes}. "
+                "Send fewer or shorter headers (a large cookie, say).",
+            )
+        length = self.headers.get("content-length", "0").strip()
+        if not length.isdigit():
+            return gateway_problem(400, "bad_request", "Bad request", "Content-Length must be a number of bytes.")
+        if int(length) > MAX_PAYLOAD_BYTES:
+            return gateway_problem(
+                413,
+                "body_too_large",
+                "The request body is too large",
+                f"A request body may be at most {MAX_PAYLOAD_BYTES} bytes; files go through the upload URL.",
+            )
+        return None
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a request line over 64 KB, 100+ headers, bad syntax) in the
+        problem+json every other answer uses, not its HTML page."""
+        self.close_connection = True
+        # A line it could not parse leaves http.server at HTTP/0.9, which has no status line or headers.
+        self.request_version = "HTTP/1.1"
+        title = message or "Bad request"
+        self._send_refusal(gateway_problem(code, _SERVER_CODES.get(code, "bad_request"), title, explain or title))
 
     def __getattr__(self, name: str) -> Any:
         # http.server answers a method it has no do_<METHOD> for with an HTML 501 of its own; every

@@ -26,8 +26,9 @@ CODES = {
     for cls in vars(errors).values()
     if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError
 }
-# Answered by core.http's resolver itself, on every route with a body.
+# Answered by core.http's resolver itself: on every route with a body, and (the last resort) on every route.
 CODES["unsupported_media_type"] = 415
+CODES["internal_error"] = 500  # the last resort, on every route
 SIGNED_IN_CODES = {"unauthenticated", "session_revoked", "account_disabled"}
 IDEMPOTENCY_CODES = {"request_in_progress", "idempotency_key_reused"}
 

@@ -163,6 +163,39 @@ def test_a_hod_sees_only_their_department_in_every_grouping() -> None:
     assert by_department["department"] == "Health" and by_department["totals"]["registrations_total"] == 3
 
 
+REPORTS = ("/v1/admin/reports/summary", "/v1/admin/reports/export", "/v1/admin/reports/fairness")
+
+
+@pytest.mark.parametrize(
+    ("who", "caller", "status"),
+    [
+        ("employee", employee(), 403),
+        ("ddo", factories.ddo(), 403),
+        ("officer", OFFICER, 403),
+        ("hod with no department", factories.claims("hod-x", "hod"), 403),
+        ("hod", HEALTH_HOD, 200),
+        ("admin", ADMIN, 200),
+    ],
+)
+def test_one_rule_for_every_report_admins_read_all_a_hod_their_own_department(
+    who: str, caller: dict[str, str], status: int
+) -> None:
+    for path in REPORTS:
+        reply = call("GET", path, as_=caller)
+        assert reply.status == status, (who, path, reply.body)
+        if status == 403:
+            assert reply.code == "forbidden"
+
+
+@pytest.mark.usefixtures("scenario")
+def test_a_hod_s_export_holds_their_own_department_only() -> None:
+    reply = call("GET", "/v1/admin/reports/export", as_=HEALTH_HOD, query="by=ddo")
+    assert reply.status == 200, reply.body
+    lines = list(csv.DictReader(io.StringIO(requests.get(reply.body["url"], timeout=10).content.decode("utf-8"))))
+    assert {line["group"] for line in lines} == {"DDO-PKL-001", "DDO-HSR-001", "total"}  # Health's DDOs only
+    assert next(line for line in lines if line["group"] == "total")["registrations_total"] == "3"
+
+
 def test_reports_are_for_admins_and_hods_only() -> None:
     for who in (employee(), factories.ddo(), OFFICER):
         reply = summary("department", as_=who)

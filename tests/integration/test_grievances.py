@@ -148,6 +148,9 @@ def test_bad_filings_are_refused_with_stable_codes() -> None:
     unknown_field = file(priority="urgent")
     assert unknown_field.status == 422
     assert file(as_=employee("EMP-9999")).code == "not_on_roll"
+    # an employee whose sign-in names no code yet: the roll was once read with an empty key (a 500)
+    unlinked = file(as_=factories.claims("emp-unlinked", "employee"))
+    assert (unlinked.status, unlinked.code) == (403, "not_on_roll") and "not linked" in unlinked.body["detail"]
     assert listed(employee()) == []  # nothing was written by any of them
 
 
@@ -479,6 +482,15 @@ def test_a_reply_cites_checked_attachments_and_a_disguised_file_is_refused() -> 
     ]
     download = call("GET", f"/v1/grievances/{gid}/attachments/{good.body['attachment_id']}", as_=OFFICER)
     assert download.status == 200 and download.body["url"].startswith("http")
+    # An admin sees the attachment's name, size and hash in the grievance, but opens the file no more
+    # than a registration's documents (one rule: core.access.require_may_open_files)
+    admin = factories.claims("admin1", "admin")
+    seen = detail(gid, admin).body["attachments"]
+    assert [(a["attachment_id"], a["sha256"]) for a in seen if a["status"] == "UPLOADED"] == [
+        (good.body["attachment_id"], good.body["sha256"])
+    ]
+    refused = call("GET", f"/v1/grievances/{gid}/attachments/{good.body['attachment_id']}", as_=admin)
+    assert (refused.status, refused.code) == (403, "forbidden") and "url" not in refused.body
     assert (
         call("GET", f"/v1/grievances/{gid}/attachments/{good.body['attachment_id']}", as_=employee("EMP-0002")).status
         == 403

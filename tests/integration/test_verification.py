@@ -86,7 +86,8 @@ def test_queue_filters_mismatches_and_refuses_a_foreign_cursor() -> None:
     assert len(call("GET", "/v1/verifications", as_=DDO, query="mismatch_only=true").body["items"]) == 1
     assert call("GET", "/v1/verifications", as_=DDO, query="ineligible_only=true").body["items"] == []
     foreign = base64.urlsafe_b64encode(json.dumps({"queue_ddo": {"S": "DDO-HSR-001"}}).encode()).decode()
-    assert call("GET", "/v1/verifications", as_=DDO, query=f"cursor={foreign}").status == 403
+    reply = call("GET", "/v1/verifications", as_=DDO, query=f"cursor={foreign}")
+    assert (reply.status, reply.code) == (400, "invalid_cursor")
     assert call("GET", "/v1/verifications", as_=employee()).status == 403
 
 

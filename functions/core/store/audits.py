@@ -18,7 +18,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from core.store.dynamo import marshal
+from core.store.dynamo import exclusive_start, marshal
 from core.transparency_audit import AuditRun
 
 RUNS = "run"
@@ -62,21 +62,10 @@ class AuditStore:
             "Limit": limit,
         }
         if start:
-            request["ExclusiveStartKey"] = start
+            request["ExclusiveStartKey"] = exclusive_start(start, keys=("pk", "sk"), partition=("pk", RUNS))
         page = self._client.query(**request)
         runs = [AuditRun.model_validate_json(item["document"]["S"]) for item in page.get("Items", [])]
         return runs, page.get("LastEvaluatedKey")
-
-    @staticmethod
-    def is_run_position(position: dict[str, Any]) -> bool:
-        """Whether a list cursor names a place among the runs (and nothing else of the table)."""
-        sort = position.get("sk")
-        return (
-            set(position) == {"pk", "sk"}
-            and position["pk"] == {"S": RUNS}
-            and isinstance(sort, dict)
-            and isinstance(sort.get("S"), str)
-        )
 
     # ------------------------------------------------------------------ the sample's cursor
     def sample_cursor(self) -> str | None:

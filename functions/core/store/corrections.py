@@ -20,7 +20,16 @@ from typing import Any
 
 from core.audit import RecordHead
 from core.corrections import Correction, CorrectionStatus
-from core.store.dynamo import TxItem, head_items, marshal, put_if_version, put_new, record_head, unmarshal
+from core.store.dynamo import (
+    TxItem,
+    exclusive_start,
+    head_items,
+    marshal,
+    put_if_version,
+    put_new,
+    record_head,
+    unmarshal,
+)
 
 ID_PREFIX = "COR-"
 DDO_QUEUE = "ddo_queue"
@@ -144,7 +153,8 @@ class CorrectionStore:
             "Limit": limit,
         }
         if start:
-            request["ExclusiveStartKey"] = start
+            keys = ("pk", QUEUE_KEYS[index], "queue_sort")
+            request["ExclusiveStartKey"] = exclusive_start(start, keys=keys, partition=(QUEUE_KEYS[index], partition))
         page = self._client.query(**request)
         items = [Correction.model_validate(unmarshal(i)) for i in page.get("Items", [])]
         return CorrectionPage(items=items, last_key=page.get("LastEvaluatedKey"))

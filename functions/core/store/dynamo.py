@@ -8,6 +8,7 @@ can say *why* without another read), or retried when DynamoDB reports a transact
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,12 +19,14 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from core.audit import RecordHead
-from core.errors import Busy
+from core.errors import Busy, InvalidCursor
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 TRANSACTION_ATTEMPTS = 4
+_KEY_VALUE_CHARS = 2048  # DynamoDB's limit on a partition key value (1,024 on a sort key) in bytes, with room
+_NUMBER = re.compile(r"-?\d{1,38}(\.\d{1,38})?")
 
 
 def _to_dynamo(value: Any) -> Any:
@@ -171,6 +174,30 @@ def record_head(entity: str, item: Mapping[str, Any]) -> RecordHead:
     head = item.get("event_head", {}).get("S")
     number = whole_number(version)
     return RecordHead(entity=entity, version=-1 if version and number is None else number or 0, event_head=head or None)
+
+
+def exclusive_start(
+    position: Mapping[str, Any] | None, *, keys: Sequence[str], partition: tuple[str, str]
+) -> dict[str, Any] | None:
+    """A page's ExclusiveStartKey from a client's cursor, if it can be a LastEvaluatedKey of this very
+    query: exactly the table's and the index's key attributes (`keys`), each a string or a number, in
+    the partition asked for (`partition`: attribute and value). DynamoDB refuses any other shape with an
+    error no client can act on; a cursor of another partition would start this list from another's
+    order. Raises InvalidCursor."""
+    if position is None:
+        return None
+    if set(position) != set(keys) or position.get(partition[0]) != {"S": partition[1]}:
+        raise InvalidCursor("other_list")
+    for value in position.values():
+        if not (isinstance(value, dict) and len(value) == 1 and _is_key_value(*next(iter(value.items())))):
+            raise InvalidCursor()
+    return dict(position)
+
+
+def _is_key_value(kind: Any, value: Any) -> bool:
+    if not isinstance(value, str) or len(value) > _KEY_VALUE_CHARS:
+        return False
+    return kind == "S" or (kind == "N" and _NUMBER.fullmatch(value) is not None)
 
 
 @dataclass

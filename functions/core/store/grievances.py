@@ -26,6 +26,7 @@ from core.registration import DocumentStatus
 from core.store.counters import shard_of
 from core.store.dynamo import (
     TxItem,
+    exclusive_start,
     head_items,
     marshal,
     put_if_version,
@@ -161,7 +162,9 @@ class GrievanceStore:
         if filters:
             request["FilterExpression"] = " AND ".join(filters)
         if start:
-            request["ExclusiveStartKey"] = start
+            sort_attribute = "filed_sort" if index == BY_EMPLOYEE else "queue_sort"
+            keys = ("pk", "sk", key_attribute, sort_attribute)
+            request["ExclusiveStartKey"] = exclusive_start(start, keys=keys, partition=(key_attribute, partition))
         page = self._client.query(**request)
         items = [Grievance.model_validate(unmarshal(i)) for i in page.get("Items", [])]
         return GrievancePage(items=items, last_key=page.get("LastEvaluatedKey"), items_read=page.get("ScannedCount", 0))

@@ -16,6 +16,7 @@ from core.registration import Document, Registration, RegistrationStatus
 from core.store.counters import SHARDS, shard_of
 from core.store.dynamo import (
     TxItem,
+    exclusive_start,
     head_items,
     marshal,
     put_if_version,
@@ -178,7 +179,8 @@ class RegistrationStore:
         if filters:
             request["FilterExpression"] = " AND ".join(filters)
         if start:
-            request["ExclusiveStartKey"] = start
+            keys = ("pk", "sk", key_attribute, "queue_sort")
+            request["ExclusiveStartKey"] = exclusive_start(start, keys=keys, partition=(key_attribute, partition))
         page = self._client.query(**request)
         items = [Registration.model_validate(unmarshal(i)) for i in page.get("Items", [])]
         return QueuePage(items=items, last_key=page.get("LastEvaluatedKey"), items_read=page.get("ScannedCount", 0))
