@@ -11,6 +11,8 @@ grievance to L2 and reopens it there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Literal
@@ -277,6 +279,119 @@ def _illegal(grievance: Grievance, action: str) -> InvalidTransition:
     return InvalidTransition(action=action, current_status=grievance.status, level=grievance.level)
 
 
+@dataclass(frozen=True)
+class _ActionInput:
+    """What an officer's action is given besides the grievance (apply_action's keyword arguments)."""
+
+    remarks: str
+    policy: GrievancePolicy
+    category: GrievanceCategory
+    now: datetime
+    reason_code: str | None
+    to_unit: str | None
+
+
+def _accept(grievance: Grievance, given: _ActionInput) -> GrievanceChange:
+    return GrievanceChange(
+        after=grievance.model_copy(update={"status": GrievanceStatus.IN_PROGRESS}),
+        event_type="grievance.accepted",
+        reason=given.remarks.strip() or None,
+        notify=(_employee(grievance, "grievance_accepted"),),
+    )
+
+
+def _request_info(grievance: Grievance, given: _ActionInput) -> GrievanceChange:
+    text = _require_remarks(given.remarks, 1, "request_info")
+    return GrievanceChange(
+        after=grievance.model_copy(update={"status": GrievanceStatus.AWAITING_EMPLOYEE, "sla_paused_at": given.now}),
+        event_type="grievance.info_requested",
+        reason=text,
+        data={"sla_paused_at": given.now.isoformat()},
+        notify=(_employee(grievance, "grievance_info_requested"),),
+    )
+
+
+def _resolve(grievance: Grievance, given: _ActionInput) -> GrievanceChange:
+    text = _require_remarks(given.remarks, MIN_RESOLVE_REMARKS, "resolve")
+    return GrievanceChange(
+        after=grievance.model_copy(
+            update={"status": GrievanceStatus.RESOLVED, "resolution": text, "resolved_at": given.now}
+        ),
+        event_type="grievance.resolved",
+        reason=text,
+        notify=(_employee(grievance, "grievance_resolved"),),
+    )
+
+
+def _reject(grievance: Grievance, given: _ActionInput) -> GrievanceChange:
+    if given.reason_code not in given.policy.rejection_reasons:
+        raise InvalidReasonCode(allowed=list(given.policy.rejection_reasons))
+    text = _require_remarks(given.remarks, MIN_REJECT_REMARKS, "reject")
+    return GrievanceChange(
+        after=grievance.model_copy(
+            update={"status": GrievanceStatus.REJECTED, "reason_code": given.reason_code, "closed_at": given.now}
+        ),
+        event_type="grievance.rejected",
+        reason=text,
+        data={"reason_code": given.reason_code},
+        notify=(_employee(grievance, "grievance_rejected"),),
+    )
+
+
+def _reassign(grievance: Grievance, given: _ActionInput) -> GrievanceChange:
+    text = _require_remarks(given.remarks, 1, "reassign")
+    policy, to_unit = given.policy, given.to_unit
+    if to_unit is None or policy.unit(to_unit) is None or to_unit == grievance.unit:
+        raise UnknownUnit(units=[u.unit_id for u in policy.units if u.unit_id != grievance.unit])
+    if grievance.reassignments >= policy.max_reassignments:
+        raise ReassignLimit(max_reassignments=policy.max_reassignments)
+    # The SLA keeps running: passing a grievance on never buys the office more time.
+    return GrievanceChange(
+        after=grievance.model_copy(
+            update={"unit": to_unit, "status": GrievanceStatus.OPEN, "reassignments": grievance.reassignments + 1}
+        ),
+        event_type="grievance.reassigned",
+        reason=text,
+        data={"from_unit": grievance.unit, "to_unit": to_unit},
+        notify=(
+            _employee(grievance, "grievance_reassigned"),
+            Recipient(address=f"unit:{to_unit}", template="grievance_assigned"),
+        ),
+    )
+
+
+def _escalate(grievance: Grievance, given: _ActionInput) -> GrievanceChange:
+    text = _require_remarks(given.remarks, 1, "escalate")
+    return GrievanceChange(
+        after=_to_l2(grievance, given.category, given.now),
+        event_type="grievance.escalated",
+        reason=text,
+        data={"from_unit": grievance.unit, "why": "by_officer"},
+        notify=(_employee(grievance, "grievance_escalated"), _hod(grievance, "grievance_assigned")),
+    )
+
+
+def _comment(grievance: Grievance, given: _ActionInput) -> GrievanceChange:
+    return GrievanceChange(
+        after=grievance,
+        event_type="grievance.commented",
+        reason=_require_remarks(given.remarks, 1, "comment"),
+        notify=(_employee(grievance, "grievance_commented"),),
+    )
+
+
+# One step per officer action; ACTION_FROM and L1_ONLY say where each is legal.
+_ACTIONS: dict[Action, Callable[[Grievance, _ActionInput], GrievanceChange]] = {
+    Action.ACCEPT: _accept,
+    Action.REQUEST_INFO: _request_info,
+    Action.RESOLVE: _resolve,
+    Action.REJECT: _reject,
+    Action.REASSIGN: _reassign,
+    Action.ESCALATE: _escalate,
+    Action.COMMENT: _comment,
+}
+
+
 def apply_action(
     grievance: Grievance,
     *,
@@ -291,87 +406,8 @@ def apply_action(
     """An officer's (L1) or HoD's (L2) action. Who may act is checked by the caller."""
     if grievance.status not in ACTION_FROM[action] or (action in L1_ONLY and grievance.level != Level.L1):
         raise _illegal(grievance, action.value)
-    text = remarks.strip()
-    if action == Action.ACCEPT:
-        return GrievanceChange(
-            after=grievance.model_copy(update={"status": GrievanceStatus.IN_PROGRESS}),
-            event_type="grievance.accepted",
-            reason=text or None,
-            notify=(_employee(grievance, "grievance_accepted"),),
-        )
-    if action == Action.REQUEST_INFO:
-        text = _require_remarks(remarks, 1, "request_info")
-        return GrievanceChange(
-            after=grievance.model_copy(update={"status": GrievanceStatus.AWAITING_EMPLOYEE, "sla_paused_at": now}),
-            event_type="grievance.info_requested",
-            reason=text,
-            data={"sla_paused_at": now.isoformat()},
-            notify=(_employee(grievance, "grievance_info_requested"),),
-        )
-    if action == Action.RESOLVE:
-        text = _require_remarks(remarks, MIN_RESOLVE_REMARKS, "resolve")
-        return GrievanceChange(
-            after=grievance.model_copy(
-                update={"status": GrievanceStatus.RESOLVED, "resolution": text, "resolved_at": now}
-            ),
-            event_type="grievance.resolved",
-            reason=text,
-            notify=(_employee(grievance, "grievance_resolved"),),
-        )
-    if action == Action.REJECT:
-        if reason_code not in policy.rejection_reasons:
-            raise InvalidReasonCode(
-                allowed=list(policy.rejection_reasons),
-            )
-        text = _require_remarks(remarks, MIN_REJECT_REMARKS, "reject")
-        return GrievanceChange(
-            after=grievance.model_copy(
-                update={"status": GrievanceStatus.REJECTED, "reason_code": reason_code, "closed_at": now}
-            ),
-            event_type="grievance.rejected",
-            reason=text,
-            data={"reason_code": reason_code},
-            notify=(_employee(grievance, "grievance_rejected"),),
-        )
-    if action == Action.REASSIGN:
-        text = _require_remarks(remarks, 1, "reassign")
-        if to_unit is None or policy.unit(to_unit) is None or to_unit == grievance.unit:
-            raise UnknownUnit(
-                units=[u.unit_id for u in policy.units if u.unit_id != grievance.unit],
-            )
-        if grievance.reassignments >= policy.max_reassignments:
-            raise ReassignLimit(
-                max_reassignments=policy.max_reassignments,
-            )
-        # The SLA keeps running: passing a grievance on never buys the office more time.
-        return GrievanceChange(
-            after=grievance.model_copy(
-                update={"unit": to_unit, "status": GrievanceStatus.OPEN, "reassignments": grievance.reassignments + 1}
-            ),
-            event_type="grievance.reassigned",
-            reason=text,
-            data={"from_unit": grievance.unit, "to_unit": to_unit},
-            notify=(
-                _employee(grievance, "grievance_reassigned"),
-                Recipient(address=f"unit:{to_unit}", template="grievance_assigned"),
-            ),
-        )
-    if action == Action.ESCALATE:
-        text = _require_remarks(remarks, 1, "escalate")
-        return GrievanceChange(
-            after=_to_l2(grievance, category, now),
-            event_type="grievance.escalated",
-            reason=text,
-            data={"from_unit": grievance.unit, "why": "by_officer"},
-            notify=(_employee(grievance, "grievance_escalated"), _hod(grievance, "grievance_assigned")),
-        )
-    text = _require_remarks(remarks, 1, "comment")
-    return GrievanceChange(
-        after=grievance,
-        event_type="grievance.commented",
-        reason=text,
-        notify=(_employee(grievance, "grievance_commented"),),
-    )
+    given = _ActionInput(remarks, policy, category, now, reason_code, to_unit)
+    return _ACTIONS[action](grievance, given)
 
 
 def reply(grievance: Grievance, *, message: str, attachments: list[Attachment], now: datetime) -> GrievanceChange:
