@@ -21,7 +21,8 @@ import requests
 from cryptography.hazmat.primitives.hashes import SHA1
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 
-from infra.cli import AuthError, CognitoAuth, sign_in
+from infra.cli.auth import CognitoAuth, sign_in
+from infra.cli_errors import AuthError
 from infra.deployment import Deployment
 from infra.local.stack import local_outputs
 from infra.local.template import LocalContext, load_template

@@ -14,21 +14,13 @@ import pytest
 import requests
 
 from infra import cli
-from infra.cli import (
-    AnubandhClient,
-    ApiError,
-    AuthError,
-    CliError,
-    CognitoAuth,
-    ImportState,
-    LocalAuth,
-    LocalFileProblem,
-    ProgressBar,
-    StartedImport,
-    TokenAuth,
-    UploadGrant,
-    UsageError,
-)
+from infra.cli.api import AnubandhClient, ApiError, ImportState, StartedImport, UploadGrant
+from infra.cli.auth import CognitoAuth, LocalAuth, TokenAuth, choose_auth, sign_in
+from infra.cli.connection import api_endpoint
+from infra.cli.files import check_csv_file, default_report_path
+from infra.cli.progress import ProgressBar, format_bar
+from infra.cli.roll import POLL_RETRIES, command_import, command_status, exit_code_for, import_roll, wait_for_import
+from infra.cli_errors import AuthError, CliError, LocalFileProblem, UsageError
 
 NO_COUNTS = {"inserted": 0, "updated": 0, "unchanged": 0, "skipped_registered": 0, "errors": 0}
 HEADER = "employee_code,name,ddo_code\n"
@@ -58,34 +50,34 @@ def parse(*argv: str) -> argparse.Namespace:
 
 
 def test_the_bar_at_0_percent() -> None:
-    assert cli.format_bar(0, 100_000, NO_COUNTS) == "[....................]   0%  0/100,000 rows  inserted 0 · errors 0"
+    assert format_bar(0, 100_000, NO_COUNTS) == "[....................]   0%  0/100,000 rows  inserted 0 · errors 0"
 
 
 def test_the_bar_at_45_percent() -> None:
-    line = cli.format_bar(45_000, 100_000, counts(inserted=44_900, errors=100))
+    line = format_bar(45_000, 100_000, counts(inserted=44_900, errors=100))
     assert line == "[#########...........]  45%  45,000/100,000 rows  inserted 44,900 · errors 100"
 
 
 def test_the_bar_at_100_percent_shows_the_counts_that_are_not_0() -> None:
-    line = cli.format_bar(3, 3, counts(inserted=1, unchanged=1, skipped_registered=1))
+    line = format_bar(3, 3, counts(inserted=1, unchanged=1, skipped_registered=1))
     assert line == "[####################] 100%  3/3 rows  inserted 1 · unchanged 1 · skipped registered 1 · errors 0"
 
 
 def test_the_bar_rounds_down_so_it_is_full_only_when_every_line_is_done() -> None:
-    assert cli.format_bar(99_999, 100_000, NO_COUNTS).startswith("[###################.]  99%")
-    assert cli.format_bar(29, 100, NO_COUNTS).startswith("[#####...............]  29%")  # 0.29 * 100 < 29 in floats
+    assert format_bar(99_999, 100_000, NO_COUNTS).startswith("[###################.]  99%")
+    assert format_bar(29, 100, NO_COUNTS).startswith("[#####...............]  29%")  # 0.29 * 100 < 29 in floats
 
 
 def test_the_bar_with_the_total_not_known_yet() -> None:
-    assert cli.format_bar(0, None, NO_COUNTS) == "[....................]  --%  0 rows  inserted 0 · errors 0"
+    assert format_bar(0, None, NO_COUNTS) == "[....................]  --%  0 rows  inserted 0 · errors 0"
 
 
 def test_the_bar_of_a_file_with_no_lines_is_full() -> None:
-    assert cli.format_bar(0, 0, NO_COUNTS).startswith("[####################] 100%  0/0 rows")
+    assert format_bar(0, 0, NO_COUNTS).startswith("[####################] 100%  0/0 rows")
 
 
 def test_the_bar_never_overflows() -> None:
-    assert cli.format_bar(12, 10, NO_COUNTS, width=10).startswith("[##########] 100%  12/10 rows")
+    assert format_bar(12, 10, NO_COUNTS, width=10).startswith("[##########] 100%  12/10 rows")
 
 
 def test_off_a_terminal_the_bar_is_a_plain_line_every_10_percent() -> None:
@@ -120,43 +112,43 @@ def test_on_a_terminal_the_bar_is_redrawn_in_place() -> None:
 
 def test_roll_import_options_and_their_defaults() -> None:
     args = parse("roll", "import", "roll.csv", "--endpoint", "http://127.0.0.1:3000", "--local-user", "admin1")
-    assert args.handler is cli.command_import
+    assert args.handler is command_import
     assert args.file == Path("roll.csv")
     assert args.endpoint == "http://127.0.0.1:3000"
     assert (args.poll_seconds, args.timeout_minutes, args.report) == (1.0, 30.0, None)
-    assert cli.choose_auth(args, {}) == LocalAuth("admin1")
+    assert choose_auth(args, {}) == LocalAuth("admin1")
 
 
 def test_roll_status_options() -> None:
     args = parse("roll", "status", "imp-1", "--endpoint", "https://api.example", "--token", "t0k")
-    assert args.handler is cli.command_status
+    assert args.handler is command_status
     assert args.import_id == "imp-1"
-    assert cli.choose_auth(args, {"ANUBANDH_TOKEN": "ignored"}) == TokenAuth("t0k")
+    assert choose_auth(args, {"ANUBANDH_TOKEN": "ignored"}) == TokenAuth("t0k")
 
 
 def test_the_token_may_come_from_the_environment() -> None:
     args = parse("roll", "status", "imp-1", "--endpoint", "https://api.example")
-    assert cli.choose_auth(args, {"ANUBANDH_TOKEN": "from-env"}) == TokenAuth("from-env")
+    assert choose_auth(args, {"ANUBANDH_TOKEN": "from-env"}) == TokenAuth("from-env")
 
 
 def test_cognito_sign_in_takes_the_password_and_region_from_the_environment() -> None:
     pool = ("--user-pool-id", "ap-south-1_pool")
     args = parse("roll", "status", "i", "--endpoint", "u", "--username", "nodal", "--client-id", "abc", *pool)
-    assert cli.choose_auth(args, {"ANUBANDH_PASSWORD": "pw", "AWS_REGION": "eu-west-1"}) == CognitoAuth(
+    assert choose_auth(args, {"ANUBANDH_PASSWORD": "pw", "AWS_REGION": "eu-west-1"}) == CognitoAuth(
         "nodal", "pw", client_id="abc", user_pool_id="ap-south-1_pool", region="eu-west-1"
     )
-    assert cli.choose_auth(args, {}) == CognitoAuth("nodal", None, client_id="abc", user_pool_id="ap-south-1_pool")
+    assert choose_auth(args, {}) == CognitoAuth("nodal", None, client_id="abc", user_pool_id="ap-south-1_pool")
     args = parse(
         "roll", "status", "i", "--endpoint", "u", "--username", "n", "--client-id", "c", "--region", "r", *pool
     )
-    chosen = cli.choose_auth(args, {"AWS_REGION": "other"})
+    chosen = choose_auth(args, {"AWS_REGION": "other"})
     assert isinstance(chosen, CognitoAuth)
     assert chosen.region == "r"
 
 
 def test_with_a_stack_the_pool_and_client_come_from_its_outputs() -> None:
     args = parse("roll", "status", "i", "--stack", "anubandh-prod", "--username", "nodal", "--totp", "123456")
-    assert cli.choose_auth(args, {}) == CognitoAuth("nodal", None, totp="123456")
+    assert choose_auth(args, {}) == CognitoAuth("nodal", None, totp="123456")
 
 
 @pytest.mark.parametrize(
@@ -173,7 +165,7 @@ def test_with_a_stack_the_pool_and_client_come_from_its_outputs() -> None:
 def test_sign_in_options_that_do_not_add_up(argv: list[str], message: str) -> None:
     args = parse("roll", "status", "imp-1", "--endpoint", "u", *argv)
     with pytest.raises(UsageError, match=message):
-        cli.choose_auth(args, {})
+        choose_auth(args, {})
 
 
 @pytest.mark.parametrize(
@@ -225,11 +217,11 @@ def test_without_stack_local_or_endpoint_the_api_is_the_one_in_anubandh_endpoint
     # Given no --stack, --local or --endpoint (the variable is read when the command runs, not at start-up)
     args = parse("roll", "status", "imp-1", "--token", "t")
     # Then ANUBANDH_ENDPOINT names the API, --endpoint wins over it, and with neither it is bad usage
-    assert cli._api_endpoint(None, args, {"ANUBANDH_ENDPOINT": "http://api.example"}) == "http://api.example"
+    assert api_endpoint(None, args, {"ANUBANDH_ENDPOINT": "http://api.example"}) == "http://api.example"
     given = parse("roll", "status", "imp-1", "--token", "t", "--endpoint", "http://given")
-    assert cli._api_endpoint(None, given, {"ANUBANDH_ENDPOINT": "http://api.example"}) == "http://given"
+    assert api_endpoint(None, given, {"ANUBANDH_ENDPOINT": "http://api.example"}) == "http://given"
     with pytest.raises(UsageError, match="set ANUBANDH_ENDPOINT"):
-        cli._api_endpoint(None, args, {})
+        api_endpoint(None, args, {})
 
 
 def test_no_sign_in_at_all_exits_2_before_any_request(
@@ -243,7 +235,7 @@ def test_no_sign_in_at_all_exits_2_before_any_request(
 
 
 def test_a_given_token_is_used_as_it_is() -> None:
-    assert cli.sign_in(TokenAuth("Bearer abc"), "u", requests.Session()) == "abc"
+    assert sign_in(TokenAuth("Bearer abc"), "u", requests.Session()) == "abc"
 
 
 class Answers:
@@ -283,7 +275,7 @@ class OneStepCognito:
 def test_cognito_asks_for_the_password_when_none_was_given() -> None:
     answers, cognito = Answers(), OneStepCognito()
     auth = CognitoAuth("nodal", None, client_id="abc", user_pool_id="pool")
-    assert cli.sign_in(auth, "u", requests.Session(), prompts=answers, cognito=cognito) == "id-token"
+    assert sign_in(auth, "u", requests.Session(), prompts=answers, cognito=cognito) == "id-token"
     assert answers.asked == ["Password for nodal: "]
     assert cognito.calls[0]["AuthParameters"] == {"USERNAME": "nodal", "PASSWORD": "pw"}
     assert (cognito.calls[0]["UserPoolId"], cognito.calls[0]["ClientId"]) == ("pool", "abc")
@@ -293,12 +285,12 @@ def test_no_password_and_no_terminal_to_ask_on_is_a_sign_in_failure(monkeypatch:
     monkeypatch.setattr("sys.stdin", io.StringIO("piped\n"))
     auth = CognitoAuth("nodal", None, client_id="abc", user_pool_id="pool")
     with pytest.raises(AuthError, match="ANUBANDH_PASSWORD"):
-        cli.sign_in(auth, "u", requests.Session(), cognito=OneStepCognito())
+        sign_in(auth, "u", requests.Session(), cognito=OneStepCognito())
 
 
 def test_cognito_sign_in_without_a_stack_or_pool_is_bad_usage() -> None:
     with pytest.raises(UsageError, match="--stack"):
-        cli.sign_in(CognitoAuth("nodal", "pw", client_id="abc"), "u", requests.Session(), cognito=OneStepCognito())
+        sign_in(CognitoAuth("nodal", "pw", client_id="abc"), "u", requests.Session(), cognito=OneStepCognito())
 
 
 # ---------------------------------------------------------------------------- the local file
@@ -331,18 +323,18 @@ def test_files_the_api_would_refuse(tmp_path: Path, name: str, content: bytes, m
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(LocalFileProblem, match=message):
-        cli.check_csv_file(path, max_bytes=2048)
+        check_csv_file(path, max_bytes=2048)
 
 
 def test_a_good_file_is_read_with_its_byte_order_mark(tmp_path: Path) -> None:
     path = tmp_path / "Roll.CSV"
     content = "\ufeff".encode() + HEADER.encode() + "EMP-1,सुनीता देवी,DDO-PKL-001\n".encode()
     path.write_bytes(content)
-    assert cli.check_csv_file(path) == content
+    assert check_csv_file(path) == content
 
 
 def test_the_report_goes_beside_the_file() -> None:
-    assert cli.default_report_path(Path("/data/roll 2026.csv")) == Path("/data/roll 2026.report.csv")
+    assert default_report_path(Path("/data/roll 2026.csv")) == Path("/data/roll 2026.report.csv")
 
 
 # ---------------------------------------------------------------------------- exit codes and errors
@@ -353,7 +345,7 @@ def test_the_report_goes_beside_the_file() -> None:
     [("COMPLETED", 0, 0), ("COMPLETED", 2, 3), ("FAILED", 0, 1), ("RUNNING", 0, 0), ("AWAITING_UPLOAD", 0, 0)],
 )
 def test_exit_codes(status: str, errors: int, code: int) -> None:
-    assert cli.exit_code_for(state(status, counts=counts(errors=errors))) == code
+    assert exit_code_for(state(status, counts=counts(errors=errors))) == code
 
 
 def response(status: int, body: bytes, content_type: str = "application/problem+json") -> requests.Response:
@@ -426,7 +418,7 @@ def follow(client: FakeClient, timeout_seconds: float = 60) -> tuple[ImportState
         slept.append(seconds)
         now[0] += seconds
 
-    result = cli.wait_for_import(
+    result = wait_for_import(
         client,
         "imp-1",
         ProgressBar(io.StringIO(), tty=False),
@@ -458,7 +450,7 @@ def test_other_api_errors_end_the_wait() -> None:
 
 def test_too_many_failures_in_a_row_end_the_wait() -> None:
     with pytest.raises(ApiError):
-        follow(FakeClient([ApiError(503, "http_503", "busy")] * (cli.POLL_RETRIES + 1)))
+        follow(FakeClient([ApiError(503, "http_503", "busy")] * (POLL_RETRIES + 1)))
 
 
 def test_the_wait_has_a_time_limit() -> None:
@@ -475,7 +467,7 @@ def test_an_import_with_bad_lines_exits_3_with_a_summary_and_the_report(tmp_path
     )
     client = FakeClient([state("RUNNING", 0, 1), finished], report="line,employee_code,outcome,column,message\n")
     out, err = io.StringIO(), io.StringIO()
-    code = cli.import_roll(
+    code = import_roll(
         client,
         source,
         content,
@@ -507,7 +499,7 @@ def test_a_failed_import_exits_1_with_its_reason(tmp_path: Path) -> None:
     source.write_bytes(b"x\n")
     failed = state("FAILED", 0, None, failure="The file is not UTF-8 CSV.", report_url="http://s3.example/r")
     out, err = io.StringIO(), io.StringIO()
-    code = cli.import_roll(
+    code = import_roll(
         FakeClient([failed]),
         source,
         b"x\n",
