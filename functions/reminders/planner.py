@@ -13,23 +13,13 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.aws import AwsClients
-from core.clock import current_clock
 from core.corrections import CORRECTIONS, CorrectionStatus
 from core.grievance import OPEN_STATUSES, OVERDUE
 from core.observability import logger, metrics, observed
 from core.registration import RegistrationStatus
-from core.store.counters import CounterStore
-from core.store.directory import DirectoryStore
-from core.store.grievances import GrievanceStore
-from core.store.job_runs import JobRunStore
-from core.store.notifications import NotificationStore
-from core.store.programmes import ProgrammeStore
-from core.store.registrations import RegistrationStore
-from core.store.reports import ReportStore
-from core.store.roll import RollStore
-from core.store.work_queue import WorkQueue
 from reminders.models import JobName, JobPlan, JobRequest
-from reminders.service import JobPlanner
+from reminders.planners.base import PlannerTable
+from reminders.planners.wiring import planner_table
 from reminders.settings import get_planner_settings
 
 
@@ -39,25 +29,8 @@ def _aws() -> AwsClients:
 
 
 @lru_cache(maxsize=1)
-def planner() -> JobPlanner:
-    settings = get_planner_settings()
-    dynamodb = _aws().dynamodb
-    return JobPlanner(
-        programme_id=settings.programme_id,
-        programmes=ProgrammeStore.for_function(_aws(), settings),
-        registrations=RegistrationStore(dynamodb, settings.registrations_table),
-        grievances=GrievanceStore(dynamodb, settings.grievances_table),
-        roll=RollStore(dynamodb, settings.roll_table),
-        officials=DirectoryStore(_aws().dynamodb, settings.directory_table),
-        job_runs=JobRunStore(dynamodb, settings.job_runs_table),
-        reports=ReportStore(_aws().s3, settings.reports_bucket),
-        notifications=NotificationStore(settings.notifications_table, dynamodb),
-        counters=CounterStore(settings.counters_table, dynamodb),
-        dynamodb=dynamodb,
-        work_queue=WorkQueue(_aws().client("sqs"), settings.work_queue_url),
-        clock=current_clock(),
-        batch_size=settings.work_batch_size,
-    )
+def planner() -> PlannerTable:
+    return planner_table(get_planner_settings(), _aws())
 
 
 # The dashboard's gauges, one metric name each (the dashboard plots them by these names).

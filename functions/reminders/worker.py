@@ -29,8 +29,8 @@ from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
 from core.store.work_queue import WorkQueue
+from reminders.appliers import JobWorker
 from reminders.models import GrievanceBatch, NoticeBatch, ReminderBatch, WorkMessage
-from reminders.service import JobWorker
 from reminders.settings import get_worker_settings
 
 

@@ -23,7 +23,7 @@ from infra.local.poller import QueuePoller, sqs_event
 from infra.local.template import LocalContext, load_template, sqs_sources
 from register import handler as register_handler
 from register import settings as register_settings
-from reminders import planner, service, worker
+from reminders import appliers, planner, worker
 from reminders import settings as reminders_settings
 from reminders.models import JobName
 from tests import factories
@@ -428,20 +428,20 @@ def test_a_worker_that_fails_halfway_resumes_on_the_next_run(
     draft = a_draft()
     hisar_draft = a_draft(as_=HISAR)
     clock.set(AFTER_REGISTRATION, frozen=True)
-    real = service.TRANSITIONS[JobName.CLOSE_REGISTRATION]
+    real = appliers.TRANSITIONS[JobName.CLOSE_REGISTRATION]
 
     def failing_for_hisar(recorder: Any, registration: Any, now: datetime, **told: Any) -> Any:
         if registration.ddo_code == "DDO-HSR-001":
             raise Busy(simulated="outage")
         return real(recorder, registration, now, **told)
 
-    monkeypatch.setitem(service.TRANSITIONS, JobName.CLOSE_REGISTRATION, failing_for_hisar)
+    monkeypatch.setitem(appliers.TRANSITIONS, JobName.CLOSE_REGISTRATION, failing_for_hisar)
     assert run_job("close-registration")["messages_sent"] == 2
     # When the worker runs: one message succeeds, the other fails and stays on the queue
     assert drain(stack) == 1
     assert (status_of(draft), status_of(hisar_draft, as_=HISAR)) == ("LAPSED", "DRAFT")
     # And, the outage over, the hourly schedule fires again
-    monkeypatch.setitem(service.TRANSITIONS, JobName.CLOSE_REGISTRATION, real)
+    monkeypatch.setitem(appliers.TRANSITIONS, JobName.CLOSE_REGISTRATION, real)
     clock.set(datetime(2026, 2, 1, 1, 0, tzinfo=IST), frozen=True)
     again = run_job("close-registration")
     # Then it queues only what is left, and every draft has lapsed exactly once
@@ -454,7 +454,7 @@ def test_a_worker_that_fails_halfway_resumes_on_the_next_run(
 
 def touched_first(monkeypatch: pytest.MonkeyPatch, times: int) -> list[str]:
     """Makes someone else change the record (an audited change) just before the job's first `times` writes."""
-    real = service.TRANSITIONS[JobName.CLOSE_REGISTRATION]
+    real = appliers.TRANSITIONS[JobName.CLOSE_REGISTRATION]
     touched: list[str] = []
 
     def racing(recorder: Any, registration: Any, now: datetime, **told: Any) -> Any:
@@ -464,7 +464,7 @@ def touched_first(monkeypatch: pytest.MonkeyPatch, times: int) -> list[str]:
             touched.append(registration.registration_id)
         return real(recorder, registration, now, **told)
 
-    monkeypatch.setitem(service.TRANSITIONS, JobName.CLOSE_REGISTRATION, racing)
+    monkeypatch.setitem(appliers.TRANSITIONS, JobName.CLOSE_REGISTRATION, racing)
     return touched
 
 
@@ -489,7 +489,7 @@ def test_a_record_that_keeps_changing_fails_its_message_for_a_retry(
     # Given a draft that changes before every write the worker attempts
     draft = a_draft()
     clock.set(AFTER_REGISTRATION, frozen=True)
-    touched_first(monkeypatch, times=service.RECORD_ATTEMPTS)
+    touched_first(monkeypatch, times=appliers.RECORD_ATTEMPTS)
     # When the worker handles its message
     result = deliver(("m-1", work_message(draft)))
     # Then the message is reported failed (SQS retries it) and the draft is untouched by the job

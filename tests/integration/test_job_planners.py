@@ -1,0 +1,76 @@
+"""A cold start of the planner builds only what the requested job's family needs (on moto)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reminders.planners import wiring
+from tests.integration.test_deadline_jobs import _fresh_settings, run_job
+
+pytestmark = pytest.mark.usefixtures("seeded", _fresh_settings.__name__)
+
+STORES = (
+    "CounterStore",
+    "DirectoryStore",
+    "GrievanceStore",
+    "JobRunStore",
+    "NotificationStore",
+    "ProgrammeStore",
+    "RegistrationStore",
+    "ReportStore",
+    "RollStore",
+    "WorkQueue",
+)
+
+
+class Recorded:
+    """A store class that notes each one built (by its constructor or `for_function`)."""
+
+    def __init__(self, real: Any, built: list[str]) -> None:
+        self._real = real
+        self._built = built
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self._built.append(self._real.__name__)
+        return self._real(*args, **kwargs)
+
+    def for_function(self, *args: Any, **kwargs: Any) -> Any:
+        self._built.append(self._real.__name__)
+        return self._real.for_function(*args, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("job", "needs"),
+    [
+        ("state-metrics", ["CounterStore"]),
+        ("superannuation-notice", ["RollStore", "WorkQueue"]),
+        ("deliver-notifications", ["NotificationStore", "WorkQueue"]),
+        ("grievance-sla", ["GrievanceStore", "ProgrammeStore", "WorkQueue"]),
+        (
+            "registration-reminders",
+            ["CounterStore", "ProgrammeStore", "RegistrationStore", "RollStore", "WorkQueue"],
+        ),
+        (
+            "officer-digest",
+            ["DirectoryStore", "GrievanceStore", "ProgrammeStore", "RegistrationStore", "WorkQueue"],
+        ),
+        (
+            "close-registration",
+            ["JobRunStore", "NotificationStore", "ProgrammeStore", "RegistrationStore", "ReportStore", "WorkQueue"],
+        ),
+    ],
+)
+def test_a_job_builds_only_the_stores_its_planner_needs(
+    job: str, needs: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a fresh cold start whose stores note when they are built
+    built: list[str] = []
+    for name in STORES:
+        monkeypatch.setattr(wiring, name, Recorded(getattr(wiring, name), built))
+    # When one job runs, and then runs again
+    run_job(job, dry_run=True)
+    run_job(job, dry_run=True)
+    # Then only its own stores were built, each once
+    assert sorted(built) == needs
