@@ -109,7 +109,7 @@ def run() -> str:
             ids.append(registration.registration_id)
         admin = enrol("admin-bench", "admin1", Role.ADMIN)
         calls = Calls()
-        aws = handler._aws()
+        aws = handler.wiring.aws
         for client in (aws.dynamodb, aws.client("kms")):
             client.meta.events.register("before-call.*", calls)
 
@@ -131,7 +131,7 @@ def run() -> str:
             return response
 
         route = "/v1/registrations/{id}/certificate"
-        handler.service().keys()  # the public key is fetched once a process: not a request's cost
+        handler.wiring.service.keys()  # the public key is fetched once a process: not a request's cost
         calls.take()
         rows: list[str] = []
         credentials: list[str] = []

@@ -83,7 +83,7 @@ def run() -> str:
             roll.put(entry)
         store = GrievanceStore(raw, settings.grievances_table)
         calls, items = Calls(), Items()
-        aws = handler._aws()
+        aws = handler.wiring.aws
         for client in (aws.dynamodb, aws.resource("dynamodb").meta.client):
             client.meta.events.register("before-call.*", calls)
         aws.dynamodb.meta.events.register("after-call.dynamodb.Query", items)

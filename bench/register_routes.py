@@ -68,7 +68,7 @@ class Bench:
         from register import handler  # noqa: PLC0415 - after the environment it reads is set
 
         self.handler = handler
-        aws = handler._aws()
+        aws = handler.wiring.aws
         self.calls = Calls()
         for client in (aws.dynamodb, aws.resource("dynamodb").meta.client, aws.s3, aws.client("kms")):
             client.meta.events.register("before-call.*", self.calls)

@@ -97,12 +97,12 @@ def _import(size: int) -> dict[str, Any]:
         settings = admin_settings.get_import_settings()
         ProgrammeStore(boto3.client("dynamodb"), boto3.resource("dynamodb"), settings.settings_table, 0).put(PROGRAMME)
         content = roll_csv(size)
-        started_import = handler.imports().start(ADMIN, "bench.csv", max_bytes=len(content))
+        started_import = handler.wiring.imports.start(ADMIN, "bench.csv", max_bytes=len(content))
         boto3.client("s3").put_object(
             Bucket=settings.reports_bucket, Key=started_import.run.source_key, Body=content, ContentType="text/csv"
         )
         calls = Calls()
-        importer._aws().dynamodb.meta.events.register("before-call.dynamodb.*", calls)
+        importer.wiring.aws.dynamodb.meta.events.register("before-call.dynamodb.*", calls)
         sqs = boto3.client("sqs")
         invocations = 0
         started = time.perf_counter()
@@ -118,7 +118,7 @@ def _import(size: int) -> dict[str, Any]:
             sqs.delete_message(QueueUrl=settings.roll_import_queue_url, ReceiptHandle=messages[0]["ReceiptHandle"])
             invocations += 1
         seconds = time.perf_counter() - started
-        run = importer.importer()._runs.get(PROGRAMME.programme_id, started_import.run.import_id)
+        run = importer.wiring.importer._runs.get(PROGRAMME.programme_id, started_import.run.import_id)
         assert run is not None and run.status.value == "COMPLETED", run
         assert run.counts.inserted == size - size // BAD_EVERY and run.counts.errors == size // BAD_EVERY, run.counts
         baseline = _raw_load_seconds(settings.roll_table, size)

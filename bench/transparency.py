@@ -90,8 +90,8 @@ def _measure(size: int) -> dict[str, Any]:
         _load(raw, config.events_table, [_event(size + n, leaf_index=None)[0] for n in range(APPENDED)])
 
         calls = Calls()
-        handler._aws().dynamodb.meta.events.register("before-call.*", calls)
-        log = handler.service()
+        handler.wiring.aws.dynamodb.meta.events.register("before-call.*", calls)
+        log = handler.wiring.service
         started = time.perf_counter()
         report = log.sequence()
         sequence_seconds = time.perf_counter() - started
@@ -103,7 +103,7 @@ def _measure(size: int) -> dict[str, Any]:
         checkpoint_seconds = time.perf_counter() - started
         checkpointing = _dynamodb_calls(calls)
 
-        dynamodb = handler._aws().dynamodb
+        dynamodb = handler.wiring.aws.dynamodb
         events_store = EventStore(dynamodb, config.events_table)
         prover = RecordProver(events_store, TransparencyStore(dynamodb, config.transparency_table), clock)
         tree_size = signed.checkpoint.tree_size

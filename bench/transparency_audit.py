@@ -188,7 +188,7 @@ def _measure(size: int) -> dict[str, Any]:
         clock.set(STARTED + timedelta(hours=1, minutes=30), frozen=True)
 
         calls = Calls()
-        aws = handler._aws()
+        aws = handler.wiring.aws
         for client in (aws.dynamodb, aws.s3, aws.client("kms")):
             client.meta.events.register("before-call.*", calls)
         seconds, counted = [], []

@@ -83,7 +83,7 @@ def run() -> str:
         store = RegistrationStore(raw, settings.registrations_table)
         ddo_claims = enrol("ddo1", "ddo1", Role.DDO, ddo_code="DDO-PKL-001")
         calls, items = Calls(), Items()
-        aws = handler._aws()
+        aws = handler.wiring.aws
         for client in (aws.dynamodb, aws.resource("dynamodb").meta.client, aws.client("kms")):
             client.meta.events.register("before-call.*", calls)
         aws.dynamodb.meta.events.register("after-call.dynamodb.Query", items)

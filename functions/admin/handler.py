@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -26,9 +26,8 @@ from admin.models import (
 from admin.reports import GroupBy, ReportService
 from admin.roll_import import RollImportService
 from admin.service import AdminService
-from admin.settings import get_settings
+from admin.settings import AdminSettings, get_settings
 from admin.stats import PublicStatsService
-from core.aws import AwsClients
 from core.clock import current_clock
 from core.errors import (
     Busy,
@@ -41,80 +40,66 @@ from core.errors import (
     VersionConflict,
 )
 from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor, request_language
-from core.identity import Directory
 from core.observability import observed
 from core.store.audits import AuditStore
 from core.store.counters import CounterStore
-from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.job_runs import ImportRunStore
-from core.store.programmes import ProgrammeStore
 from core.store.reports import ReportStore
+from core.wiring import HttpWiring
 
 app = create_resolver()
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_settings())
+class AdminWiring(HttpWiring[AdminSettings]):
+    @cached_property
+    def service(self) -> AdminService:
+        settings = self.settings
+        return AdminService(
+            programme_id=settings.programme_id,
+            programmes=self.programmes,
+            events=EventStore(self.aws.dynamodb, settings.events_table),
+            dynamodb=self.aws.dynamodb,
+            clock=current_clock(),
+        )
+
+    @cached_property
+    def reports(self) -> ReportService:
+        settings = self.settings
+        return ReportService(
+            programme_id=settings.programme_id,
+            programmes=self.programmes,
+            counters=CounterStore(settings.counters_table, self.aws.dynamodb),
+            reports=ReportStore(self.aws.s3, settings.reports_bucket),
+            clock=current_clock(),
+        )
+
+    @cached_property
+    def public_stats(self) -> PublicStatsService:
+        settings = self.settings
+        return PublicStatsService(
+            programme_id=settings.programme_id,
+            counters=CounterStore(settings.counters_table, self.aws.dynamodb),
+            clock=current_clock(),
+        )
+
+    @cached_property
+    def imports(self) -> RollImportService:
+        settings = self.settings
+        return RollImportService(
+            programme_id=settings.programme_id,
+            runs=ImportRunStore(self.aws.dynamodb, settings.job_runs_table),
+            files=ReportStore(self.aws.s3, settings.reports_bucket),
+            clock=current_clock(),
+        )
+
+    @cached_property
+    def audits(self) -> AuditRuns:
+        return AuditRuns(AuditStore(self.aws.dynamodb, self.settings.transparency_audits_table))
 
 
-@lru_cache(maxsize=1)
-def directory() -> Directory:
-    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
-
-
-caller = Caller(app, directory)
-
-
-@lru_cache(maxsize=1)
-def service() -> AdminService:
-    settings = get_settings()
-    return AdminService(
-        programme_id=settings.programme_id,
-        programmes=ProgrammeStore.for_function(_aws(), settings),
-        events=EventStore(_aws().dynamodb, settings.events_table),
-        dynamodb=_aws().dynamodb,
-        clock=current_clock(),
-    )
-
-
-@lru_cache(maxsize=1)
-def reports() -> ReportService:
-    settings = get_settings()
-    return ReportService(
-        programme_id=settings.programme_id,
-        programmes=ProgrammeStore.for_function(_aws(), settings),
-        counters=CounterStore(settings.counters_table, _aws().dynamodb),
-        reports=ReportStore(_aws().s3, settings.reports_bucket),
-        clock=current_clock(),
-    )
-
-
-@lru_cache(maxsize=1)
-def public_stats() -> PublicStatsService:
-    settings = get_settings()
-    return PublicStatsService(
-        programme_id=settings.programme_id,
-        counters=CounterStore(settings.counters_table, _aws().dynamodb),
-        clock=current_clock(),
-    )
-
-
-@lru_cache(maxsize=1)
-def imports() -> RollImportService:
-    settings = get_settings()
-    return RollImportService(
-        programme_id=settings.programme_id,
-        runs=ImportRunStore(_aws().dynamodb, settings.job_runs_table),
-        files=ReportStore(_aws().s3, settings.reports_bucket),
-        clock=current_clock(),
-    )
-
-
-@lru_cache(maxsize=1)
-def audits() -> AuditRuns:
-    return AuditRuns(AuditStore(_aws().dynamodb, get_settings().transparency_audits_table))
+wiring = AdminWiring(get_settings)
+caller = Caller(app, lambda: wiring.directory)
 
 
 @app.get(
@@ -128,7 +113,7 @@ def audits() -> AuditRuns:
     ),
 )
 def get_windows() -> WindowsResponse:
-    return WindowsResponse.of(service().windows(caller()))
+    return WindowsResponse.of(wiring.service.windows(caller()))
 
 
 @app.put(
@@ -148,7 +133,7 @@ def get_windows() -> WindowsResponse:
     ),
 )
 def put_windows(request: Annotated[WindowChangeRequest, Body()]) -> WindowsResponse:
-    return WindowsResponse.of(service().change_windows(caller(), request, request.version))
+    return WindowsResponse.of(wiring.service.change_windows(caller(), request, request.version))
 
 
 GroupByQuery = Annotated[GroupBy, Query(description="department, district or ddo")]
@@ -167,7 +152,7 @@ GroupByQuery = Annotated[GroupBy, Query(description="department, district or ddo
     ),
 )
 def report_summary(by: GroupByQuery = GroupBy.DEPARTMENT) -> SummaryResponse:
-    return SummaryResponse.model_validate(reports().summary(caller(), by), from_attributes=True)
+    return SummaryResponse.model_validate(wiring.reports.summary(caller(), by), from_attributes=True)
 
 
 @app.get(
@@ -183,7 +168,7 @@ def report_summary(by: GroupByQuery = GroupBy.DEPARTMENT) -> SummaryResponse:
     ),
 )
 def report_export(by: GroupByQuery = GroupBy.DEPARTMENT) -> ExportResponse:
-    return ExportResponse.of(reports().export(caller(), by))
+    return ExportResponse.of(wiring.reports.export(caller(), by))
 
 
 @app.get(
@@ -200,7 +185,7 @@ def report_fairness(
     min_decisions: Annotated[int, Query(ge=1, le=10_000)] = 20,
     threshold: Annotated[float, Query(gt=0, le=10)] = 2.0,
 ) -> FairnessResponse:
-    fairness = reports().fairness(caller(), min_decisions=min_decisions, threshold=threshold)
+    fairness = wiring.reports.fairness(caller(), min_decisions=min_decisions, threshold=threshold)
     return FairnessResponse.model_validate(fairness, from_attributes=True)
 
 
@@ -220,7 +205,7 @@ def report_fairness(
     ),
 )
 def transparency_stats(by: GroupByQuery = GroupBy.DEPARTMENT) -> Response[PublicStatsResponse]:
-    cached = public_stats().read(by)
+    cached = wiring.public_stats.read(by)
     return Response(
         status_code=200,
         content_type="application/json",
@@ -242,8 +227,8 @@ def transparency_stats(by: GroupByQuery = GroupBy.DEPARTMENT) -> Response[Public
     ),
 )
 def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImportStarted:
-    started = imports().start(
-        caller(), request.filename, max_bytes=get_settings().roll_import_max_bytes, language=request_language(app)
+    started = wiring.imports.start(
+        caller(), request.filename, max_bytes=wiring.settings.roll_import_max_bytes, language=request_language(app)
     )
     return RollImportStarted.of(started)
 
@@ -259,7 +244,7 @@ def start_roll_import(request: Annotated[RollImportRequest, Body()]) -> RollImpo
     ),
 )
 def get_roll_import(import_id: str) -> RollImportResponse:
-    return RollImportResponse.of(imports().view(caller(), import_id))
+    return RollImportResponse.of(wiring.imports.view(caller(), import_id))
 
 
 @app.get(
@@ -280,7 +265,7 @@ def transparency_audits(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> AuditRunsResponse:
-    page = audits().page(caller(), limit=limit, start=decode_cursor(cursor))
+    page = wiring.audits.page(caller(), limit=limit, start=decode_cursor(cursor))
     return AuditRunsResponse(items=page.runs, next_cursor=encode_cursor(page.last_key) if page.last_key else None)
 
 

@@ -8,7 +8,7 @@ maxReceiveCount, kept in its DLQ; the import resumes from its checkpoint either 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cached_property
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -18,34 +18,32 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin.roll_import import RollImportWorker, import_id_of
-from admin.settings import get_import_settings
-from core.aws import AwsClients
+from admin.settings import RollImportSettings, get_import_settings
 from core.clock import current_clock
 from core.observability import logger, metrics, observed, tracer
 from core.store.job_runs import ImportRunStore, ImportStatus
-from core.store.programmes import ProgrammeStore
 from core.store.reports import ReportStore
 from core.store.roll import RollStore
 from core.store.work_queue import WorkQueue
+from core.wiring import Wiring
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_import_settings())
+class RollImportWiring(Wiring[RollImportSettings]):
+    @cached_property
+    def importer(self) -> RollImportWorker:
+        settings = self.settings
+        return RollImportWorker(
+            programme_id=settings.programme_id,
+            programmes=self.programmes,
+            runs=ImportRunStore(self.aws.dynamodb, settings.job_runs_table),
+            roll=RollStore(self.aws.dynamodb, settings.roll_table),
+            files=ReportStore(self.aws.s3, settings.reports_bucket),
+            continuations=WorkQueue(self.aws.client("sqs"), settings.roll_import_queue_url),
+            clock=current_clock(),
+        )
 
 
-@lru_cache(maxsize=1)
-def importer() -> RollImportWorker:
-    settings = get_import_settings()
-    return RollImportWorker(
-        programme_id=settings.programme_id,
-        programmes=ProgrammeStore.for_function(_aws(), settings),
-        runs=ImportRunStore(_aws().dynamodb, settings.job_runs_table),
-        roll=RollStore(_aws().dynamodb, settings.roll_table),
-        files=ReportStore(_aws().s3, settings.reports_bucket),
-        continuations=WorkQueue(_aws().client("sqs"), settings.roll_import_queue_url),
-        clock=current_clock(),
-    )
+wiring = RollImportWiring(get_import_settings)
 
 
 def imports_named(body: str) -> list[str]:
@@ -61,7 +59,7 @@ def _handler(context: LambdaContext) -> Any:
     @tracer.capture_method
     def work(record: SQSRecord) -> None:
         for import_id in imports_named(record.body):
-            run = importer().run(import_id, context.get_remaining_time_in_millis)
+            run = wiring.importer.run(import_id, context.get_remaining_time_in_millis)
             if run is None:
                 continue
             logger.info(

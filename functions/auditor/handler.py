@@ -8,7 +8,7 @@ publishes `TransparencyAuditFindings` (0 when clean), which pages through an ala
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property
 from typing import Any, Literal
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,8 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from auditor.service import JOB, TransparencyAuditor
-from auditor.settings import get_settings
-from core.aws import AwsClients
+from auditor.settings import AuditorSettings, get_settings
 from core.clock import current_clock
 from core.kms_key import KmsSigningKey
 from core.observability import logger, metrics, observed
@@ -28,10 +27,10 @@ from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.grievances import GrievanceStore
 from core.store.notifications import NotificationStore
-from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
 from core.store.transparency import TransparencyStore
+from core.wiring import Wiring
 
 
 class AuditJobRequest(BaseModel):
@@ -41,42 +40,41 @@ class AuditJobRequest(BaseModel):
     dry_run: bool = False
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_settings())
+class AuditorWiring(Wiring[AuditorSettings]):
+    @cached_property
+    def auditor(self) -> TransparencyAuditor:
+        settings = self.settings
+        dynamodb = self.aws.dynamodb
+        officials = DirectoryStore(dynamodb, settings.directory_table)
+        return TransparencyAuditor(
+            events=EventStore(dynamodb, settings.events_table),
+            records=(
+                RegistrationStore(dynamodb, settings.registrations_table),
+                GrievanceStore(dynamodb, settings.grievances_table),
+                CorrectionStore(dynamodb, settings.corrections_table),
+                RollStore(dynamodb, settings.roll_table),
+                self.programmes,
+                officials,
+            ),
+            log=TransparencyStore(dynamodb, settings.transparency_table),
+            archive=CheckpointArchive(self.aws.s3, settings.checkpoints_bucket),
+            key=KmsSigningKey(lambda: self.aws.client("kms"), settings.transparency_key_id),
+            audits=AuditStore(dynamodb, settings.transparency_audits_table),
+            officials=officials,
+            notifications=NotificationStore(settings.notifications_table, dynamodb),
+            dynamodb=dynamodb,
+            clock=current_clock(),
+            sample_size=settings.audit_sample_records,
+        )
 
 
-@lru_cache(maxsize=1)
-def auditor() -> TransparencyAuditor:
-    settings = get_settings()
-    dynamodb = _aws().dynamodb
-    officials = DirectoryStore(dynamodb, settings.directory_table)
-    return TransparencyAuditor(
-        events=EventStore(dynamodb, settings.events_table),
-        records=(
-            RegistrationStore(dynamodb, settings.registrations_table),
-            GrievanceStore(dynamodb, settings.grievances_table),
-            CorrectionStore(dynamodb, settings.corrections_table),
-            RollStore(dynamodb, settings.roll_table),
-            ProgrammeStore.for_function(_aws(), settings),
-            officials,
-        ),
-        log=TransparencyStore(dynamodb, settings.transparency_table),
-        archive=CheckpointArchive(_aws().s3, settings.checkpoints_bucket),
-        key=KmsSigningKey(lambda: _aws().client("kms"), settings.transparency_key_id),
-        audits=AuditStore(dynamodb, settings.transparency_audits_table),
-        officials=officials,
-        notifications=NotificationStore(settings.notifications_table, dynamodb),
-        dynamodb=dynamodb,
-        clock=current_clock(),
-        sample_size=settings.audit_sample_records,
-    )
+wiring = AuditorWiring(get_settings)
 
 
 @observed()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = AuditJobRequest.model_validate(event)  # a malformed payload fails: the schedule's DLQ keeps it
-    run = auditor().run(dry_run=request.dry_run)
+    run = wiring.auditor.run(dry_run=request.dry_run)
     summary = {
         "run_id": run.run_id,
         "verdict": run.verdict.value,

@@ -7,7 +7,7 @@ is on the roll and one that is not.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cached_property
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -26,8 +26,7 @@ from auth.models import (
     TokensResponse,
 )
 from auth.service import SignInService
-from auth.settings import get_settings
-from core.aws import AwsClients
+from auth.settings import AuthSettings, get_settings
 from core.clock import current_clock
 from core.corrections import HelpRequest
 from core.delivery import Deliverer, SmsSender
@@ -43,77 +42,67 @@ from core.errors import (
     TooManyRequests,
 )
 from core.http import Caller, contract, create_resolver
-from core.identity import Directory
 from core.observability import logger, observed, tracer
 from core.store.corrections import CorrectionStore
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
-from core.store.programmes import ProgrammeStore
 from core.store.roll import RollStore
 from core.store.sign_in import SignInStore
 from core.store.work_queue import WorkQueue
 from core.user_pool import UserPool
+from core.wiring import HttpWiring
 
 OTP_KEY_CACHE_SECONDS = 300
 
 app = create_resolver()
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_settings())
+class AuthWiring(HttpWiring[AuthSettings]):
+    @cached_property
+    def secrets(self) -> SecretsProvider:
+        return SecretsProvider(boto3_client=self.aws.client("secretsmanager"))
+
+    @cached_property
+    def service(self) -> SignInService:
+        settings = self.settings
+        dynamodb = self.aws.dynamodb
+        roll = RollStore(dynamodb, settings.roll_table)
+        return SignInService(
+            programme_id=settings.programme_id,
+            programmes=self.programmes,
+            sign_in=SignInStore(dynamodb, settings.sign_in_table),
+            roll=roll,
+            directory=DirectoryStore(dynamodb, settings.directory_table),
+            principals=self.directory,
+            user_pool=UserPool(
+                self.aws.client("cognito-idp"), pool_id=settings.user_pool_id, client_id=settings.user_pool_client_id
+            ),
+            otp_key=otp_key,
+            queue=WorkQueue(self.aws.client("sqs"), settings.otp_queue_url),
+            deliverer=Deliverer(
+                notifications=NotificationStore(settings.notifications_table, dynamodb),
+                roll=roll,
+                sms=SmsSender(self.aws.client("sns")),
+                email=None,  # an OTP goes by SMS only
+                dlt_entity_id=settings.dlt_entity_id,
+            ),
+            corrections=CorrectionStore(dynamodb, settings.corrections_table),
+            events=EventStore(dynamodb, settings.events_table),
+            counters=CounterStore(settings.counters_table, dynamodb),
+            clock=current_clock(),
+            limits=settings.limits(),
+        )
 
 
-@lru_cache(maxsize=1)
-def directory() -> Directory:
-    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
-
-
-caller = Caller(app, directory)
-
-
-@lru_cache(maxsize=1)
-def _secrets() -> SecretsProvider:
-    return SecretsProvider(boto3_client=_aws().client("secretsmanager"))
+wiring = AuthWiring(get_settings)
+caller = Caller(app, lambda: wiring.directory)
 
 
 def otp_key() -> bytes:
-    secret = _secrets().get(get_settings().otp_key_secret, max_age=OTP_KEY_CACHE_SECONDS)
+    secret = wiring.secrets.get(wiring.settings.otp_key_secret, max_age=OTP_KEY_CACHE_SECONDS)
     return str(secret).encode()
-
-
-@lru_cache(maxsize=1)
-def service() -> SignInService:
-    settings = get_settings()
-    dynamodb = _aws().dynamodb
-    roll = RollStore(dynamodb, settings.roll_table)
-    return SignInService(
-        programme_id=settings.programme_id,
-        programmes=ProgrammeStore.for_function(_aws(), settings),
-        sign_in=SignInStore(dynamodb, settings.sign_in_table),
-        roll=roll,
-        directory=DirectoryStore(dynamodb, settings.directory_table),
-        principals=directory(),
-        user_pool=UserPool(
-            _aws().client("cognito-idp"), pool_id=settings.user_pool_id, client_id=settings.user_pool_client_id
-        ),
-        otp_key=otp_key,
-        queue=WorkQueue(_aws().client("sqs"), settings.otp_queue_url),
-        deliverer=Deliverer(
-            notifications=NotificationStore(settings.notifications_table, dynamodb),
-            roll=roll,
-            sms=SmsSender(_aws().client("sns")),
-            email=None,  # an OTP goes by SMS only
-            dlt_entity_id=settings.dlt_entity_id,
-        ),
-        corrections=CorrectionStore(dynamodb, settings.corrections_table),
-        events=EventStore(dynamodb, settings.events_table),
-        counters=CounterStore(settings.counters_table, dynamodb),
-        clock=current_clock(),
-        limits=settings.limits(),
-    )
 
 
 def _source_ip() -> str:
@@ -139,7 +128,7 @@ def _source_ip() -> str:
     ),
 )
 def request_otp(request: Annotated[OtpRequest, Body()]) -> OtpChallengeResponse:
-    challenge, resend_after = service().request_otp(request.employee_code, _source_ip())
+    challenge, resend_after = wiring.service.request_otp(request.employee_code, _source_ip())
     return OtpChallengeResponse(
         challenge_id=challenge.challenge_id, expires_at=challenge.expires_at, resend_after=resend_after
     )
@@ -164,7 +153,7 @@ def request_otp(request: Annotated[OtpRequest, Body()]) -> OtpChallengeResponse:
     ),
 )
 def verify_otp(request: Annotated[OtpVerifyRequest, Body()]) -> TokensResponse:
-    tokens = service().verify(request.challenge_id, request.otp)
+    tokens = wiring.service.verify(request.challenge_id, request.otp)
     assert tokens.refresh_token is not None  # a sign-in always has one
     return TokensResponse(
         id_token=tokens.id_token,
@@ -187,7 +176,7 @@ def verify_otp(request: Annotated[OtpVerifyRequest, Body()]) -> TokensResponse:
     ),
 )
 def refresh(request: Annotated[RefreshRequest, Body()]) -> RefreshResponse:
-    tokens = service().refresh(request.refresh_token)
+    tokens = wiring.service.refresh(request.refresh_token)
     return RefreshResponse(id_token=tokens.id_token, access_token=tokens.access_token, expires_in=tokens.expires_in)
 
 
@@ -208,7 +197,7 @@ def refresh(request: Annotated[RefreshRequest, Body()]) -> RefreshResponse:
     ),
 )
 def ask_for_help(request: Annotated[HelpRequest, Body()]) -> HelpReceived:
-    service().ask_for_help(request, _source_ip())
+    wiring.service.ask_for_help(request, _source_ip())
     return HelpReceived()
 
 
@@ -229,7 +218,7 @@ def sign_out() -> Response[None]:
     principal = caller()
     # The token's own username claim (id: cognito:username, access: username), signed by Cognito.
     username = str(claims.get("cognito:username") or claims.get("username") or principal.username)
-    service().sign_out(principal, username)
+    wiring.service.sign_out(principal, username)
     return Response(status_code=204, body=None)
 
 
@@ -237,7 +226,7 @@ def sign_out() -> Response[None]:
 @tracer.capture_method
 def _send_otp(record: Any) -> None:  # a Powertools SQSRecord
     challenge_id = str(json.loads(record.body)["challenge_id"])
-    sent = service().send_otp(challenge_id)
+    sent = wiring.service.send_otp(challenge_id)
     logger.info("OTP message handled", extra={"challenge_id": challenge_id, "sent": sent})
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
-from functools import lru_cache
+from functools import cached_property
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -26,8 +26,7 @@ from certificates.models import (
     verify_response,
 )
 from certificates.service import CertificateService, RevokeRequest
-from certificates.settings import get_settings
-from core.aws import AwsClients
+from certificates.settings import CertificatesSettings, get_settings
 from core.clock import current_clock
 from core.errors import (
     Busy,
@@ -42,48 +41,39 @@ from core.errors import (
     VersionConflict,
 )
 from core.http import Caller, contract, create_resolver
-from core.identity import Directory
 from core.kms_key import KmsSigningKey
 from core.observability import logger, observed
 from core.recorder import ChangeRecorder
 from core.store.certificates import CertificateStore
 from core.store.counters import CounterStore
-from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.registrations import RegistrationStore
+from core.wiring import HttpWiring
 
 app = create_resolver()
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_settings())
+class CertificatesWiring(HttpWiring[CertificatesSettings]):
+    @cached_property
+    def service(self) -> CertificateService:
+        settings = self.settings
+        dynamodb = self.aws.dynamodb
+        registrations = RegistrationStore(dynamodb, settings.registrations_table)
+        events = EventStore(dynamodb, settings.events_table)
+        return CertificateService(
+            programme_id=settings.programme_id,
+            registrations=registrations,
+            events=events,
+            certificates=CertificateStore(dynamodb, settings.certificates_table),
+            recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table, dynamodb)),
+            signer=KmsSigningKey(lambda: self.aws.client("kms"), settings.signing_key_id),
+            clock=current_clock(),
+            sequencer_period=timedelta(seconds=settings.sequencer_period_seconds),
+        )
 
 
-@lru_cache(maxsize=1)
-def directory() -> Directory:
-    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
-
-
-caller = Caller(app, directory)
-
-
-@lru_cache(maxsize=1)
-def service() -> CertificateService:
-    settings = get_settings()
-    dynamodb = _aws().dynamodb
-    registrations = RegistrationStore(dynamodb, settings.registrations_table)
-    events = EventStore(dynamodb, settings.events_table)
-    return CertificateService(
-        programme_id=settings.programme_id,
-        registrations=registrations,
-        events=events,
-        certificates=CertificateStore(dynamodb, settings.certificates_table),
-        recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table, dynamodb)),
-        signer=KmsSigningKey(lambda: _aws().client("kms"), settings.signing_key_id),
-        clock=current_clock(),
-        sequencer_period=timedelta(seconds=settings.sequencer_period_seconds),
-    )
+wiring = CertificatesWiring(get_settings)
+caller = Caller(app, lambda: wiring.directory)
 
 
 def _binary(body: bytes, content_type: str, filename: str) -> Response[CertificateResponse | str]:
@@ -132,7 +122,7 @@ _CERTIFICATE["responses"][200] = {
 def get_certificate(
     id: str, format: Annotated[CertificateFormat, Query()] = CertificateFormat.JSON
 ) -> Response[CertificateResponse | str]:
-    certificate = service().certificate(caller(), id)
+    certificate = wiring.service.certificate(caller(), id)
     if format == CertificateFormat.JSON:
         return Response(status_code=200, content_type="application/json", body=CertificateResponse.of(certificate))
     # The QR and PDF libraries load only for the pictures, each only for its own.
@@ -162,7 +152,7 @@ def get_certificate(
     ),
 )
 def get_status(serial: str) -> StatusResponse:
-    return StatusResponse.of(service().status(serial), current_clock().now())
+    return StatusResponse.of(wiring.service.status(serial), current_clock().now())
 
 
 @app.post(
@@ -182,7 +172,7 @@ def get_status(serial: str) -> StatusResponse:
     ),
 )
 def verify(request: Annotated[VerifyBody, Body()]) -> VerifyResponse:
-    outcome = service().verify(request.credential)
+    outcome = wiring.service.verify(request.credential)
     status = StatusResponse.of(outcome.certificate, current_clock().now()) if outcome.certificate else None
     check = outcome.check
     return verify_response(outcome.verdict, check.detail, check.key_id, check.claims, status)
@@ -204,7 +194,7 @@ def verify(request: Annotated[VerifyBody, Body()]) -> VerifyResponse:
     ),
 )
 def revoke(serial: str, request: Annotated[RevokeBody, Body()]) -> StatusResponse:
-    revoked = service().revoke(caller(), serial, RevokeRequest(reason=request.reason, order_ref=request.order_ref))
+    revoked = wiring.service.revoke(caller(), serial, RevokeRequest(reason=request.reason, order_ref=request.order_ref))
     return StatusResponse.of(revoked, current_clock().now())
 
 

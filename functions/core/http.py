@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import inspect
 import json
 from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -20,6 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel
 
 from core.audit import canonical_json
 from core.auth import Principal
@@ -33,6 +36,7 @@ from core.errors import (
     SessionRevoked,
     Unauthenticated,
 )
+from core.idempotency import IdempotentRunner
 from core.identity import Directory
 from core.language import DEFAULT_LANGUAGE, Language, preferred_language
 from core.observability import logger
@@ -242,6 +246,45 @@ header and documents it as the operation's parameter."""
 
 def idempotency_key(value: str | None) -> str | None:
     return value.strip()[:128] if value and value.strip() else None
+
+
+Answer = TypeVar("Answer", bound=BaseModel)
+
+
+def idempotent(
+    operation: str, *, runner: Callable[[], IdempotentRunner], caller: Caller, exclude_unset: bool = False
+) -> Callable[[Callable[..., Answer]], Callable[..., Answer]]:
+    """A route that acts once per Idempotency-Key: a retry with the same key and body gets the first
+    answer back, the same key with another body is refused (see IdempotencyKey). The route takes its
+    body as `request` and `key: IdempotencyKey = None`; `operation` names the act, formatted with the
+    route's path parameters (`"submit:{id}"`), so one key cannot stand for two records.
+
+        @app.post("/v1/x/<id>/submit", ...)
+        @idempotent("submit:{id}", runner=lambda: wiring.idempotency, caller=caller)
+        def submit(id: str, request: Annotated[SubmitRequest, Body()], key: IdempotencyKey = None) -> Submitted:
+    """
+
+    def decorate(route: Callable[..., Answer]) -> Callable[..., Answer]:
+        # Powertools reads the route's parameters (and resolves their annotations) from the signature.
+        signature = inspect.signature(route, eval_str=True)
+        answer: type[Answer] = signature.return_annotation
+
+        @functools.wraps(route)
+        def once(**arguments: Any) -> Answer:
+            request: BaseModel = arguments["request"]
+            body = runner().run(
+                key=idempotency_key(arguments.get("key")),
+                caller=caller().sub,
+                operation=operation.format(**arguments),
+                payload=request.model_dump(mode="json", exclude_unset=exclude_unset),
+                action=lambda: route(**arguments).model_dump(mode="json"),
+            )
+            return answer.model_validate(body)
+
+        once.__signature__ = signature  # type: ignore[attr-defined]
+        return once
+
+    return decorate
 
 
 PROBLEM_SCHEMA = {  # components/schemas/Problem of the merged document (infra/openapi.py)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import lru_cache
+from functools import cached_property
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
@@ -13,7 +13,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import ClientError
 
-from core.aws import AwsClients
 from core.clock import current_clock
 from core.errors import (
     AttachmentNotReady,
@@ -42,25 +41,22 @@ from core.errors import (
 )
 from core.grievance import GrievanceStatus
 from core.history import HistoryEvent
-from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotency_key
-from core.idempotency import IdempotentRunner
-from core.identity import Directory
+from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
 from core.observability import logger, observed
 from core.record_proofs import RecordProver
 from core.recorder import GrievanceRecorder
 from core.signing import ReceiptSigner
 from core.store.counters import CounterStore
-from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.grievances import GrievanceStore, ListFilter
 from core.store.notifications import NotificationStore
-from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
 from core.store.transparency import TransparencyStore
 from core.transparency import RecordProof
 from core.types import CategoryCode
 from core.uploads import ObjectStore
+from core.wiring import IdempotentWiring
 from grievance.models import (
     ActionRequest,
     AttachmentDownloadResponse,
@@ -77,62 +73,48 @@ from grievance.models import (
     ReplyRequest,
 )
 from grievance.service import GrievanceService
-from grievance.settings import get_settings
+from grievance.settings import GrievanceSettings, get_settings
 
 app = create_resolver()
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_settings())
+class GrievanceWiring(IdempotentWiring[GrievanceSettings]):
+    @cached_property
+    def service(self) -> GrievanceService:
+        settings, dynamodb = self.settings, self.aws.dynamodb
+        grievances = GrievanceStore(dynamodb, settings.grievances_table)
+        events = EventStore(dynamodb, settings.events_table)
+        return GrievanceService(
+            programme_id=settings.programme_id,
+            programmes=self.programmes,
+            grievances=grievances,
+            registrations=RegistrationStore(dynamodb, settings.registrations_table),
+            roll=RollStore(dynamodb, settings.roll_table),
+            events=events,
+            recorder=GrievanceRecorder(
+                dynamodb,
+                grievances,
+                events,
+                CounterStore(settings.counters_table),
+                NotificationStore(settings.notifications_table),
+            ),
+            dynamodb=dynamodb,
+            objects=ObjectStore(self.aws.s3, settings.documents_bucket),
+            document_retention=timedelta(days=settings.document_retention_days),
+            signer=ReceiptSigner(lambda: self.aws.client("kms"), settings.signing_key_id),
+            clock=current_clock(),
+            prover=RecordProver(events, TransparencyStore(dynamodb, settings.transparency_table), current_clock()),
+        )
 
 
-@lru_cache(maxsize=1)
-def directory() -> Directory:
-    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
-
-
-caller = Caller(app, directory)
-
-
-@lru_cache(maxsize=1)
-def service() -> GrievanceService:
-    settings = get_settings()
-    dynamodb = _aws().dynamodb
-    grievances = GrievanceStore(dynamodb, settings.grievances_table)
-    events = EventStore(dynamodb, settings.events_table)
-    return GrievanceService(
-        programme_id=settings.programme_id,
-        programmes=ProgrammeStore.for_function(_aws(), settings),
-        grievances=grievances,
-        registrations=RegistrationStore(dynamodb, settings.registrations_table),
-        roll=RollStore(dynamodb, settings.roll_table),
-        events=events,
-        recorder=GrievanceRecorder(
-            dynamodb,
-            grievances,
-            events,
-            CounterStore(settings.counters_table),
-            NotificationStore(settings.notifications_table),
-        ),
-        dynamodb=dynamodb,
-        objects=ObjectStore(_aws().s3, settings.documents_bucket),
-        document_retention=timedelta(days=settings.document_retention_days),
-        signer=ReceiptSigner(lambda: _aws().client("kms"), settings.signing_key_id),
-        clock=current_clock(),
-        prover=RecordProver(events, TransparencyStore(dynamodb, settings.transparency_table), current_clock()),
-    )
-
-
-@lru_cache(maxsize=1)
-def idempotency() -> IdempotentRunner:
-    return IdempotentRunner.for_function(get_settings(), _aws().dynamodb)
+wiring = GrievanceWiring(get_settings)
+caller = Caller(app, lambda: wiring.directory)
 
 
 def record_activity(router: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
     """Officers' and HoDs' visits feed the daily digest; a failed note never fails the request."""
     try:
-        service().note_activity(caller())
+        wiring.service.note_activity(caller())
     except ClientError as error:
         logger.warning("officer activity not recorded", extra={"error_code": error.response["Error"]["Code"]})
     return next_middleware(router)
@@ -142,7 +124,7 @@ app.use(middlewares=[record_activity])
 
 
 def _view(grievance: Any) -> GrievanceResponse:
-    return GrievanceResponse.of(grievance, service().now())
+    return GrievanceResponse.of(grievance, wiring.service.now())
 
 
 @app.post(
@@ -167,20 +149,9 @@ def _view(grievance: Any) -> GrievanceResponse:
         success=201,
     ),
 )
+@idempotent("file-grievance", runner=lambda: wiring.idempotency, caller=caller)
 def file_grievance(request: Annotated[FileGrievanceRequest, Body()], key: IdempotencyKey = None) -> GrievanceResponse:
-    principal = caller()
-
-    def file() -> dict[str, Any]:
-        return _view(service().file(principal, request)).model_dump(mode="json")
-
-    body = idempotency().run(
-        key=idempotency_key(key),
-        caller=principal.sub,
-        operation="file-grievance",
-        payload=request.model_dump(mode="json"),
-        action=file,
-    )
-    return GrievanceResponse.model_validate(body)
+    return _view(wiring.service.file(caller(), request))
 
 
 @app.get(
@@ -201,9 +172,9 @@ def list_grievances(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> GrievanceListResponse:
-    now = service().now()
+    now = wiring.service.now()
     where = ListFilter(status=status, category=category, overdue_at=now if overdue else None)
-    page = service().page(caller(), where, limit, decode_cursor(cursor))
+    page = wiring.service.page(caller(), where, limit, decode_cursor(cursor))
     return GrievanceListResponse(
         items=[GrievanceSummary.of(g, now) for g in page.items],
         next_cursor=encode_cursor(page.last_key) if page.last_key else None,
@@ -224,7 +195,7 @@ def list_grievances(
     ),
 )
 def get_grievance(id: str) -> GrievanceDetailResponse:
-    detail = service().detail(caller(), id)
+    detail = wiring.service.detail(caller(), id)
     return GrievanceDetailResponse(
         **_view(detail.grievance).model_dump(),
         timeline=[HistoryEvent.of(e) for e in detail.events],
@@ -245,7 +216,7 @@ def get_grievance(id: str) -> GrievanceDetailResponse:
     ),
 )
 def get_proof(id: str) -> RecordProof:
-    return service().proof(caller(), id)
+    return wiring.service.proof(caller(), id)
 
 
 @app.get(
@@ -261,7 +232,7 @@ def get_proof(id: str) -> RecordProof:
     ),
 )
 def get_filing_receipt(id: str) -> FilingReceiptResponse:
-    check = service().filing_receipt(caller(), id)
+    check = wiring.service.filing_receipt(caller(), id)
     return FilingReceiptResponse(
         signed_receipt=check.signed_receipt,
         verified=check.verified,
@@ -294,7 +265,7 @@ def get_filing_receipt(id: str) -> FilingReceiptResponse:
     ),
 )
 def act(id: str, request: Annotated[ActionRequest, Body()]) -> GrievanceResponse:
-    return _view(service().act(caller(), id, request))
+    return _view(wiring.service.act(caller(), id, request))
 
 
 @app.post(
@@ -315,7 +286,7 @@ def act(id: str, request: Annotated[ActionRequest, Body()]) -> GrievanceResponse
 )
 def reply(id: str, request: Annotated[ReplyRequest, Body()]) -> GrievanceResponse:
     return _view(
-        service().reply(
+        wiring.service.reply(
             caller(), id, message=request.message, attachment_ids=request.attachment_ids, version=request.version
         )
     )
@@ -339,7 +310,7 @@ def reply(id: str, request: Annotated[ReplyRequest, Body()]) -> GrievanceRespons
 )
 def feedback(id: str, request: Annotated[FeedbackRequest, Body()]) -> GrievanceResponse:
     return _view(
-        service().feedback(
+        wiring.service.feedback(
             caller(),
             id,
             satisfied=request.satisfied,
@@ -368,7 +339,7 @@ def feedback(id: str, request: Annotated[FeedbackRequest, Body()]) -> GrievanceR
     ),
 )
 def request_attachment(id: str, request: Annotated[AttachmentUploadRequest, Body()]) -> AttachmentUploadResponse:
-    attachment, grant = service().request_attachment(
+    attachment, grant = wiring.service.request_attachment(
         caller(), id, filename=request.filename, content_type=request.content_type, size_bytes=request.size_bytes
     )
     return AttachmentUploadResponse(attachment=AttachmentView.of(attachment), upload=grant)
@@ -390,7 +361,7 @@ def request_attachment(id: str, request: Annotated[AttachmentUploadRequest, Body
     ),
 )
 def confirm_attachment(id: str, attachment_id: str) -> AttachmentView:
-    return AttachmentView.of(service().confirm_attachment(caller(), id, attachment_id))
+    return AttachmentView.of(wiring.service.confirm_attachment(caller(), id, attachment_id))
 
 
 @app.get(
@@ -406,11 +377,11 @@ def confirm_attachment(id: str, attachment_id: str) -> AttachmentView:
     ),
 )
 def download_attachment(id: str, attachment_id: str) -> AttachmentDownloadResponse:
-    attachment, url, expires = service().attachment_download(caller(), id, attachment_id)
+    attachment, url, expires = wiring.service.attachment_download(caller(), id, attachment_id)
     return AttachmentDownloadResponse(attachment=AttachmentView.of(attachment), url=url, expires_at=expires)
 
 
 @observed(correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency().register_context(context)
+    wiring.idempotency.register_context(context)
     return app.resolve(event, context)

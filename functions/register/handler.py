@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from functools import lru_cache
+from functools import cached_property
 from typing import Annotated, Any
 from urllib.parse import unquote_plus
 
@@ -18,7 +18,6 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core import api_document
-from core.aws import AwsClients
 from core.clock import current_clock
 from core.errors import (
     Busy,
@@ -44,22 +43,19 @@ from core.errors import (
     VersionConflict,
 )
 from core.history import HistoryEvent
-from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotency_key
-from core.idempotency import IdempotentRunner
-from core.identity import Directory
+from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
 from core.observability import logger, observed, tracer
 from core.record_proofs import RecordProver
 from core.recorder import ChangeRecorder
 from core.signing import ReceiptSigner
 from core.store.counters import CounterStore
-from core.store.directory import DirectoryStore
 from core.store.events import EventStore
-from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
 from core.store.transparency import TransparencyStore
 from core.transparency import RecordProof
 from core.uploads import ObjectStore
+from core.wiring import IdempotentWiring
 from register.models import (
     CreateRegistrationRequest,
     DocumentCheckResponse,
@@ -77,53 +73,40 @@ from register.models import (
     UploadResponse,
 )
 from register.service import RegistrationService
-from register.settings import get_settings
+from register.settings import RegisterSettings, get_settings
 
 app = create_resolver()
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_settings())
+class RegisterWiring(IdempotentWiring[RegisterSettings]):
+    @cached_property
+    def service(self) -> RegistrationService:
+        settings = self.settings
+        dynamodb = self.aws.dynamodb
+        registrations = RegistrationStore(dynamodb, settings.registrations_table)
+        events = EventStore(dynamodb, settings.events_table)
+        return RegistrationService(
+            programme_id=settings.programme_id,
+            programmes=self.programmes,
+            roll=RollStore(dynamodb, settings.roll_table),
+            registrations=registrations,
+            events=events,
+            recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table)),
+            objects=ObjectStore(self.aws.s3, settings.documents_bucket),
+            document_retention=timedelta(days=settings.document_retention_days),
+            dynamodb=dynamodb,
+            signer=ReceiptSigner(lambda: self.aws.client("kms"), settings.signing_key_id),
+            clock=current_clock(),
+            prover=RecordProver(events, TransparencyStore(dynamodb, settings.transparency_table), current_clock()),
+        )
 
 
-@lru_cache(maxsize=1)
-def directory() -> Directory:
-    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
-
-
-caller = Caller(app, directory)
-
-
-@lru_cache(maxsize=1)
-def service() -> RegistrationService:
-    settings = get_settings()
-    dynamodb = _aws().dynamodb
-    registrations = RegistrationStore(dynamodb, settings.registrations_table)
-    events = EventStore(dynamodb, settings.events_table)
-    return RegistrationService(
-        programme_id=settings.programme_id,
-        programmes=ProgrammeStore.for_function(_aws(), settings),
-        roll=RollStore(dynamodb, settings.roll_table),
-        registrations=registrations,
-        events=events,
-        recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table)),
-        objects=ObjectStore(_aws().s3, settings.documents_bucket),
-        document_retention=timedelta(days=settings.document_retention_days),
-        dynamodb=dynamodb,
-        signer=ReceiptSigner(lambda: _aws().client("kms"), settings.signing_key_id),
-        clock=current_clock(),
-        prover=RecordProver(events, TransparencyStore(dynamodb, settings.transparency_table), current_clock()),
-    )
-
-
-@lru_cache(maxsize=1)
-def idempotency() -> IdempotentRunner:
-    return IdempotentRunner.for_function(get_settings(), _aws().dynamodb)
+wiring = RegisterWiring(get_settings)
+caller = Caller(app, lambda: wiring.directory)
 
 
 def _registration(registration: Any) -> RegistrationResponse:
-    return RegistrationResponse.of(registration, service().programme().programme)
+    return RegistrationResponse.of(registration, wiring.service.programme().programme)
 
 
 # ---------------------------------------------------------------- programme and me
@@ -138,7 +121,7 @@ def _registration(registration: Any) -> RegistrationResponse:
 )
 def get_programme() -> ProgrammeResponse:
     caller()
-    status = service().programme()
+    status = wiring.service.programme()
     return ProgrammeResponse.of(status.programme, status.now, status.registration_open, status.verification_open)
 
 
@@ -151,7 +134,7 @@ def get_programme() -> ProgrammeResponse:
     ),
 )
 def get_me() -> MeResponse:
-    who = service().who_am_i(caller())
+    who = wiring.service.who_am_i(caller())
     return MeResponse.of(who.principal, who.roll)
 
 
@@ -178,23 +161,11 @@ def get_me() -> MeResponse:
         success=201,
     ),
 )
+@idempotent("create-registration", runner=lambda: wiring.idempotency, caller=caller, exclude_unset=True)
 def create_registration(
     request: Annotated[CreateRegistrationRequest, Body()], key: IdempotencyKey = None
 ) -> RegistrationResponse:
-    principal = caller()
-
-    def create() -> dict[str, Any]:
-        created = service().create(principal, request)
-        return _registration(created).model_dump(mode="json")
-
-    body = idempotency().run(
-        key=idempotency_key(key),
-        caller=principal.sub,
-        operation="create-registration",
-        payload=request.model_dump(mode="json", exclude_unset=True),
-        action=create,
-    )
-    return RegistrationResponse.model_validate(body)
+    return _registration(wiring.service.create(caller(), request))
 
 
 @app.get(
@@ -209,7 +180,7 @@ def create_registration(
     ),
 )
 def get_registration(id: str) -> RegistrationResponse:
-    return _registration(service().get(caller(), id))
+    return _registration(wiring.service.get(caller(), id))
 
 
 @app.patch(
@@ -234,7 +205,7 @@ def get_registration(id: str) -> RegistrationResponse:
     ),
 )
 def update_registration(id: str, request: Annotated[UpdateRegistrationRequest, Body()]) -> RegistrationResponse:
-    updated = service().update(caller(), id, request, request.version)
+    updated = wiring.service.update(caller(), id, request, request.version)
     return _registration(updated)
 
 
@@ -260,7 +231,9 @@ def update_registration(id: str, request: Annotated[UpdateRegistrationRequest, B
     ),
 )
 def request_document_upload(id: str, request: Annotated[DocumentUploadRequest, Body()]) -> UploadResponse:
-    document, grant = service().request_upload(caller(), id, request.type, request.content_type, request.size_bytes)
+    document, grant = wiring.service.request_upload(
+        caller(), id, request.type, request.content_type, request.size_bytes
+    )
     return UploadResponse(document_id=document.document_id, upload=grant, document=DocumentResponse.of(document))
 
 
@@ -282,7 +255,7 @@ def request_document_upload(id: str, request: Annotated[DocumentUploadRequest, B
     ),
 )
 def confirm_document(id: str, doc: str) -> DocumentCheckResponse:
-    registration = service().confirm_document(caller(), id, doc)
+    registration = wiring.service.confirm_document(caller(), id, doc)
     document = registration.document(doc)
     assert document is not None  # the service found it before checking
     return DocumentCheckResponse(document=DocumentResponse.of(document), registration_version=registration.version)
@@ -300,7 +273,7 @@ def confirm_document(id: str, doc: str) -> DocumentCheckResponse:
     ),
 )
 def get_document(id: str, doc: str) -> DownloadResponse:
-    document, url, expires_at = service().document_download(caller(), id, doc)
+    document, url, expires_at = wiring.service.document_download(caller(), id, doc)
     return DownloadResponse(document=DocumentResponse.of(document), url=url, expires_at=expires_at)
 
 
@@ -327,29 +300,18 @@ def get_document(id: str, doc: str) -> DownloadResponse:
         "closes); the acknowledgement number and the signed receipt are set.",
     ),
 )
+@idempotent("submit:{id}", runner=lambda: wiring.idempotency, caller=caller)
 def submit_registration(
     id: str, request: Annotated[SubmitRequest, Body()], key: IdempotencyKey = None
 ) -> SubmitResponse:
-    principal = caller()
-
-    def submit() -> dict[str, Any]:
-        submitted = service().submit(principal, id, request.version)
-        # Both set by every submission; a retry with the same Idempotency-Key gets this same receipt back.
-        assert submitted.acknowledgement_number is not None and submitted.submission_receipt is not None
-        return SubmitResponse(
-            acknowledgement_number=submitted.acknowledgement_number,
-            registration=_registration(submitted),
-            signed_receipt=submitted.submission_receipt,
-        ).model_dump(mode="json")
-
-    body = idempotency().run(
-        key=idempotency_key(key),
-        caller=principal.sub,
-        operation=f"submit:{id}",
-        payload=request.model_dump(mode="json"),
-        action=submit,
+    submitted = wiring.service.submit(caller(), id, request.version)
+    # Both set by every submission; a retry with the same Idempotency-Key gets this same receipt back.
+    assert submitted.acknowledgement_number is not None and submitted.submission_receipt is not None
+    return SubmitResponse(
+        acknowledgement_number=submitted.acknowledgement_number,
+        registration=_registration(submitted),
+        signed_receipt=submitted.submission_receipt,
     )
-    return SubmitResponse.model_validate(body)
 
 
 @app.get(
@@ -364,7 +326,7 @@ def submit_registration(
     ),
 )
 def get_submission_receipt(id: str) -> SubmissionReceiptResponse:
-    check = service().submission_receipt(caller(), id)
+    check = wiring.service.submission_receipt(caller(), id)
     return SubmissionReceiptResponse(
         signed_receipt=check.signed_receipt,
         verified=check.verified,
@@ -391,7 +353,7 @@ def get_history(
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> HistoryResponse:
-    history = service().history(caller(), id)
+    history = wiring.service.history(caller(), id)
     after = _history_start(cursor)
     page = [e for e in history.events if e.seq > after][:limit]
     more = bool(page) and page[-1].seq < history.events[-1].seq
@@ -417,7 +379,7 @@ def get_history(
     ),
 )
 def get_proof(id: str) -> RecordProof:
-    return service().proof(caller(), id)
+    return wiring.service.proof(caller(), id)
 
 
 @app.get("/openapi.json", include_in_schema=False)
@@ -451,7 +413,7 @@ def _check_upload_record(record: Any) -> None:  # a Powertools SQSRecord
     body = json.loads(record.body)
     for s3_record in body.get("Records", []):  # S3's own test event has none
         key = unquote_plus(s3_record["s3"]["object"]["key"])
-        checked = service().check_uploaded_object(key)
+        checked = wiring.service.check_uploaded_object(key)
         logger.info("upload event checked", extra={"object_key": key, "recorded": checked is not None})
 
 
@@ -473,5 +435,5 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
                 event=event, record_handler=_check_upload_record, processor=processor, context=context
             )
         )
-    idempotency().register_context(context)
+    wiring.idempotency.register_context(context)
     return app.resolve(event, context)

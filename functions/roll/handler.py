@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core.aws import AwsClients
 from core.clock import current_clock
 from core.errors import (
     AlreadyDecided,
@@ -24,14 +23,13 @@ from core.errors import (
     VersionConflict,
 )
 from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor
-from core.identity import Directory
 from core.observability import observed
 from core.store.corrections import CorrectionStore
 from core.store.counters import CounterStore
-from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
 from core.store.roll import RollStore
+from core.wiring import HttpWiring
 from roll.models import (
     CorrectionDecisionBody,
     CorrectionDecisionResponse,
@@ -40,37 +38,29 @@ from roll.models import (
     RollEntryResponse,
 )
 from roll.service import RollService
-from roll.settings import get_settings
+from roll.settings import RollSettings, get_settings
 
 app = create_resolver()
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_settings())
+class RollWiring(HttpWiring[RollSettings]):
+    @cached_property
+    def service(self) -> RollService:
+        settings = self.settings
+        dynamodb = self.aws.dynamodb
+        return RollService(
+            programme_id=settings.programme_id,
+            roll=RollStore(dynamodb, settings.roll_table),
+            corrections=CorrectionStore(dynamodb, settings.corrections_table),
+            events=EventStore(dynamodb, settings.events_table),
+            counters=CounterStore(settings.counters_table, dynamodb),
+            notifications=NotificationStore(settings.notifications_table),
+            clock=current_clock(),
+        )
 
 
-@lru_cache(maxsize=1)
-def directory() -> Directory:
-    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
-
-
-caller = Caller(app, directory)
-
-
-@lru_cache(maxsize=1)
-def service() -> RollService:
-    settings = get_settings()
-    dynamodb = _aws().dynamodb
-    return RollService(
-        programme_id=settings.programme_id,
-        roll=RollStore(dynamodb, settings.roll_table),
-        corrections=CorrectionStore(dynamodb, settings.corrections_table),
-        events=EventStore(dynamodb, settings.events_table),
-        counters=CounterStore(settings.counters_table, dynamodb),
-        notifications=NotificationStore(settings.notifications_table),
-        clock=current_clock(),
-    )
+wiring = RollWiring(get_settings)
+caller = Caller(app, lambda: wiring.directory)
 
 
 @app.get(
@@ -88,7 +78,7 @@ def list_corrections(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> CorrectionQueueResponse:
-    view = service().queue(caller(), limit, decode_cursor(cursor))
+    view = wiring.service.queue(caller(), limit, decode_cursor(cursor))
     return CorrectionQueueResponse.of(view, encode_cursor(view.last_key) if view.last_key else None)
 
 
@@ -110,7 +100,7 @@ def list_corrections(
     ),
 )
 def decide(id: str, request: Annotated[CorrectionDecisionBody, Body()]) -> CorrectionDecisionResponse:
-    outcome = service().decide(
+    outcome = wiring.service.decide(
         caller(), id, decision=request.decision, remarks=request.remarks, version=request.version
     )
     return CorrectionDecisionResponse.of(outcome)
@@ -134,7 +124,7 @@ def decide(id: str, request: Annotated[CorrectionDecisionBody, Body()]) -> Corre
     ),
 )
 def correct_mobile(employee_code: str, request: Annotated[MobileBody, Body()]) -> RollEntryResponse:
-    view = service().correct(
+    view = wiring.service.correct(
         caller(), employee_code, mobile=request.mobile, remarks=request.remarks, version=request.version
     )
     return RollEntryResponse.of(view)
@@ -151,7 +141,7 @@ def correct_mobile(employee_code: str, request: Annotated[MobileBody, Body()]) -
     ),
 )
 def get_entry(employee_code: str) -> RollEntryResponse:
-    return RollEntryResponse.of(service().view(caller(), employee_code))
+    return RollEntryResponse.of(wiring.service.view(caller(), employee_code))
 
 
 @observed(correlation_paths.API_GATEWAY_HTTP)

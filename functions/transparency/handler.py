@@ -5,14 +5,13 @@ No token: anyone (an employee, a journalist, an auditor's script) may check the 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core.aws import AwsClients
 from core.clock import current_clock
 from core.errors import CheckpointNotFound, InvalidProofRange, InvalidRequest
 from core.http import contract, create_resolver
@@ -22,30 +21,30 @@ from core.store.checkpoint_archive import CheckpointArchive
 from core.store.events import EventStore
 from core.store.transparency import TransparencyStore
 from core.transparency import SignedCheckpoint
+from core.wiring import Wiring
 from transparency.models import ConsistencyResponse
 from transparency.service import TransparencyLog
-from transparency.settings import get_settings
+from transparency.settings import TransparencySettings, get_settings
 
 app = create_resolver()
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_settings())
+class TransparencyWiring(Wiring[TransparencySettings]):
+    @cached_property
+    def service(self) -> TransparencyLog:
+        settings = self.settings
+        dynamodb = self.aws.dynamodb
+        return TransparencyLog(
+            events=EventStore(dynamodb, settings.events_table),
+            store=TransparencyStore(dynamodb, settings.transparency_table),
+            archive=CheckpointArchive(self.aws.s3, settings.checkpoints_bucket),
+            key=KmsSigningKey(lambda: self.aws.client("kms"), settings.transparency_key_id),
+            dynamodb=dynamodb,
+            clock=current_clock(),
+        )
 
 
-@lru_cache(maxsize=1)
-def service() -> TransparencyLog:
-    settings = get_settings()
-    dynamodb = _aws().dynamodb
-    return TransparencyLog(
-        events=EventStore(dynamodb, settings.events_table),
-        store=TransparencyStore(dynamodb, settings.transparency_table),
-        archive=CheckpointArchive(_aws().s3, settings.checkpoints_bucket),
-        key=KmsSigningKey(lambda: _aws().client("kms"), settings.transparency_key_id),
-        dynamodb=dynamodb,
-        clock=current_clock(),
-    )
+wiring = TransparencyWiring(get_settings)
 
 
 @app.get(
@@ -61,7 +60,7 @@ def service() -> TransparencyLog:
     ),
 )
 def latest_checkpoint() -> SignedCheckpoint:
-    return service().latest()
+    return wiring.service.latest()
 
 
 @app.get(
@@ -76,7 +75,7 @@ def latest_checkpoint() -> SignedCheckpoint:
     ),
 )
 def checkpoint_at(tree_size: int) -> SignedCheckpoint:
-    return service().at(tree_size)
+    return wiring.service.at(tree_size)
 
 
 @app.get(
@@ -95,7 +94,7 @@ def checkpoint_at(tree_size: int) -> SignedCheckpoint:
 def consistency(
     from_size: Annotated[int, Query(alias="from", ge=1)], to_size: Annotated[int, Query(alias="to", ge=1)]
 ) -> ConsistencyResponse:
-    proof = service().consistency(from_size, to_size)
+    proof = wiring.service.consistency(from_size, to_size)
     return ConsistencyResponse(old=proof.old, new=proof.new, proof=proof.proof)
 
 
@@ -110,7 +109,7 @@ def consistency(
     ),
 )
 def keys() -> KeySet:
-    return KeySet.model_validate(service().keys())
+    return KeySet.model_validate(wiring.service.keys())
 
 
 @observed(correlation_paths.API_GATEWAY_HTTP)

@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict
 
 from core.observability import logger, metrics, observed
-from transparency.handler import service
+from transparency.handler import wiring
 
 
 class LogJob(StrEnum):
@@ -33,7 +33,7 @@ class LogJobRequest(BaseModel):
 
 
 def _checkpoint(reason: str) -> dict[str, Any]:
-    signed, report = service().checkpoint()
+    signed, report = wiring.service.checkpoint()
     checkpoint = signed.checkpoint
     logger.info(
         "checkpoint issued",
@@ -64,10 +64,10 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         return _checkpoint(f"after {', '.join(reasons)}")
     request = LogJobRequest.model_validate(event)  # a malformed payload fails: the schedule's DLQ keeps it
     if request.dry_run:
-        return {"job": request.job.value, "dry_run": True, "pending": len(service().pending_sample())}
+        return {"job": request.job.value, "dry_run": True, "pending": len(wiring.service.pending_sample())}
     if request.job == LogJob.CHECKPOINT:
         return _checkpoint("hourly")
-    report = service().sequence()
+    report = wiring.service.sequence()
     metrics.add_metric(name="TransparencyEventsSequenced", unit=MetricUnit.Count, value=report.appended)
     logger.info("events sequenced", extra=report.model_dump())
     return {"job": request.job.value, **report.model_dump()}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core.aws import AwsClients
 from core.clock import current_clock
 from core.errors import (
     Busy,
@@ -32,21 +31,18 @@ from core.errors import (
     VersionConflict,
 )
 from core.history import HistoryEvent
-from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotency_key
-from core.idempotency import IdempotentRunner
-from core.identity import Directory
+from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
 from core.kms_key import KeySet
 from core.observability import observed
 from core.recorder import ChangeRecorder
 from core.registration import QueueStatus, RegistrationStatus
 from core.signing import ReceiptSigner
 from core.store.counters import CounterStore
-from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
-from core.store.programmes import ProgrammeStore
 from core.store.registrations import QueueFilter, RegistrationStore
 from core.uploads import ObjectStore
+from core.wiring import IdempotentWiring
 from verify.models import (
     CaseDocument,
     CaseFileResponse,
@@ -57,48 +53,35 @@ from verify.models import (
     ReceiptResponse,
 )
 from verify.service import VerificationService
-from verify.settings import get_settings
+from verify.settings import VerifySettings, get_settings
 
 app = create_resolver()
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_settings())
+class VerifyWiring(IdempotentWiring[VerifySettings]):
+    @cached_property
+    def service(self) -> VerificationService:
+        settings = self.settings
+        dynamodb = self.aws.dynamodb
+        registrations = RegistrationStore(dynamodb, settings.registrations_table)
+        events = EventStore(dynamodb, settings.events_table)
+        counters = CounterStore(settings.counters_table, dynamodb)
+        return VerificationService(
+            programme_id=settings.programme_id,
+            programmes=self.programmes,
+            registrations=registrations,
+            events=events,
+            recorder=ChangeRecorder(dynamodb, registrations, events, counters),
+            counters=counters,
+            notifications=NotificationStore(settings.notifications_table),
+            objects=ObjectStore(self.aws.s3, settings.documents_bucket),
+            signer=ReceiptSigner(lambda: self.aws.client("kms"), settings.signing_key_id),
+            clock=current_clock(),
+        )
 
 
-@lru_cache(maxsize=1)
-def directory() -> Directory:
-    return Directory(DirectoryStore(_aws().dynamodb, get_settings().directory_table))
-
-
-caller = Caller(app, directory)
-
-
-@lru_cache(maxsize=1)
-def service() -> VerificationService:
-    settings = get_settings()
-    dynamodb = _aws().dynamodb
-    registrations = RegistrationStore(dynamodb, settings.registrations_table)
-    events = EventStore(dynamodb, settings.events_table)
-    counters = CounterStore(settings.counters_table, dynamodb)
-    return VerificationService(
-        programme_id=settings.programme_id,
-        programmes=ProgrammeStore.for_function(_aws(), settings),
-        registrations=registrations,
-        events=events,
-        recorder=ChangeRecorder(dynamodb, registrations, events, counters),
-        counters=counters,
-        notifications=NotificationStore(settings.notifications_table),
-        objects=ObjectStore(_aws().s3, settings.documents_bucket),
-        signer=ReceiptSigner(lambda: _aws().client("kms"), settings.signing_key_id),
-        clock=current_clock(),
-    )
-
-
-@lru_cache(maxsize=1)
-def idempotency() -> IdempotentRunner:
-    return IdempotentRunner.for_function(get_settings(), _aws().dynamodb)
+wiring = VerifyWiring(get_settings)
+caller = Caller(app, lambda: wiring.directory)
 
 
 @app.get(
@@ -127,7 +110,7 @@ def list_verifications(
         mismatch_only=mismatch_only,
         ineligible_only=ineligible_only,
     )
-    view = service().queue(caller(), where, limit, decode_cursor(cursor))
+    view = wiring.service.queue(caller(), where, limit, decode_cursor(cursor))
     return QueueResponse(
         items=[QueueItem.of(r) for r in view.items],
         next_cursor=encode_cursor(view.last_key) if view.last_key else None,
@@ -149,7 +132,7 @@ def list_verifications(
     ),
 )
 def get_case_file(id: str) -> CaseFileResponse:
-    case = service().case_file(caller(), id)
+    case = wiring.service.case_file(caller(), id)
     registration = case.registration
     return CaseFileResponse(
         registration_id=registration.registration_id,
@@ -196,27 +179,16 @@ def get_case_file(id: str) -> CaseFileResponse:
         "The decision's signed receipt is kept on the record.",
     ),
 )
+@idempotent("decide:{id}", runner=lambda: wiring.idempotency, caller=caller)
 def decide(id: str, request: Annotated[DecisionBody, Body()], key: IdempotencyKey = None) -> DecisionResponse:
-    principal = caller()
-
-    def record() -> dict[str, Any]:
-        decided = service().decide(principal, id, request)
-        assert decided.review is not None  # every decision leaves its review
-        return DecisionResponse(
-            registration_id=decided.registration_id,
-            status=decided.status,
-            version=decided.version,
-            signed_receipt=decided.review.signed_receipt,
-        ).model_dump(mode="json")
-
-    body = idempotency().run(
-        key=idempotency_key(key),
-        caller=principal.sub,
-        operation=f"decide:{id}",
-        payload=request.model_dump(mode="json"),
-        action=record,
+    decided = wiring.service.decide(caller(), id, request)
+    assert decided.review is not None  # every decision leaves its review
+    return DecisionResponse(
+        registration_id=decided.registration_id,
+        status=decided.status,
+        version=decided.version,
+        signed_receipt=decided.review.signed_receipt,
     )
-    return DecisionResponse.model_validate(body)
 
 
 @app.get(
@@ -231,7 +203,7 @@ def decide(id: str, request: Annotated[DecisionBody, Body()], key: IdempotencyKe
     ),
 )
 def get_receipt(id: str) -> ReceiptResponse:
-    check = service().receipt(caller(), id)
+    check = wiring.service.receipt(caller(), id)
     return ReceiptResponse(
         signed_receipt=check.signed_receipt,
         verified=check.verified,
@@ -251,10 +223,10 @@ def get_receipt(id: str) -> ReceiptResponse:
     ),
 )
 def get_keys() -> KeySet:
-    return KeySet.model_validate(service().keys())
+    return KeySet.model_validate(wiring.service.keys())
 
 
 @observed(correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    idempotency().register_context(context)
+    wiring.idempotency.register_context(context)
     return app.resolve(event, context)

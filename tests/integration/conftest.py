@@ -27,6 +27,7 @@ from core.store.directory import DirectoryStore
 from core.store.dynamo import transact_write
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollStore
+from core.wiring import Wiring
 from grievance import handler as grievance_handler
 from grievance import settings as grievance_settings
 from infra.local.events import LocalLambdaContext
@@ -90,33 +91,13 @@ JOB_FUNCTIONS = {
 
 def _reset_functions() -> None:
     """A fresh cold start for every test: settings, clients and services are built again."""
+    Wiring.reset_all()
     for cached in (
         register_settings.get_settings,
-        register_handler.service,
-        register_handler.idempotency,
-        register_handler._aws,
-        register_handler.directory,
         verify_settings.get_settings,
-        verify_handler.service,
-        verify_handler.idempotency,
-        verify_handler._aws,
-        verify_handler.directory,
         grievance_settings.get_settings,
-        grievance_handler.service,
-        grievance_handler.idempotency,
-        grievance_handler._aws,
-        grievance_handler.directory,
         admin_settings.get_settings,
-        admin_handler.service,
-        admin_handler.reports,
-        admin_handler.public_stats,
-        admin_handler.imports,
         admin_settings.get_import_settings,
-        admin_importer.importer,
-        admin_importer._aws,
-        admin_handler._aws,
-        admin_handler.directory,
-        admin_handler.audits,
         reminders_settings.get_planner_settings,
         reminders_settings.get_worker_settings,
         reminders_planner.planner,
@@ -126,25 +107,11 @@ def _reset_functions() -> None:
         reminders_worker.checkpoint_requests,
         auth_settings.get_settings,
         auth_settings.get_trigger_settings,
-        auth_handler._aws,
-        auth_handler.directory,
-        auth_handler.service,
-        auth_handler._secrets,
         auth_challenge._sign_in,
         roll_settings.get_settings,
-        roll_handler.service,
-        roll_handler._aws,
-        roll_handler.directory,
         certificates_settings.get_settings,
-        certificates_handler.service,
-        certificates_handler._aws,
-        certificates_handler.directory,
         transparency_settings.get_settings,
-        transparency_handler.service,
-        transparency_handler._aws,
         auditor_settings.get_settings,
-        auditor_handler.auditor,
-        auditor_handler._aws,
     ):
         cached.cache_clear()
 
@@ -190,7 +157,7 @@ def stack(monkeypatch: pytest.MonkeyPatch, clock: SettableClock) -> Iterator[Loc
 def seeded(stack: LocalContext) -> LocalContext:
     """The programme HR-2026 and three employees on the roll (two of DDO-PKL-001, one of DDO-HSR-001)."""
     settings = register_settings.get_settings()
-    aws = register_handler._aws()
+    aws = register_handler.wiring.aws
     ProgrammeStore(aws.dynamodb, aws.resource("dynamodb"), settings.settings_table, 0).put(factories.programme())
     roll = RollStore(aws.dynamodb, settings.roll_table)
     roll.put(factories.roll_entry("EMP-0001"))

@@ -58,7 +58,7 @@ def scenario(seeded: LocalContext) -> None:
     Grievances: EMP-0001's RESOLVED at L1; EMP-0004's overdue at L2; EMP-0003's at L2, awaiting the employee.
     """
     settings = register_settings.get_settings()
-    roll = RollStore(register_handler._aws().dynamodb, settings.roll_table)
+    roll = RollStore(register_handler.wiring.aws.dynamodb, settings.roll_table)
     roll.put(factories.roll_entry("EMP-0004", ddo_code="DDO-PKL-002", department="Education", mobile="9876500004"))
     roll.put(
         factories.roll_entry(

@@ -29,7 +29,7 @@ def change(as_: dict[str, str] = ADMIN, **body: Any) -> Reply:
 
 def caches_expire() -> None:
     """What 60 seconds (settings_cache_seconds) do in the cloud: the next read goes to the table."""
-    register_handler.service()._programmes._provider.clear_cache()
+    register_handler.wiring.service._programmes._provider.clear_cache()
 
 
 def test_an_extension_after_the_close_lets_a_draft_be_submitted_again(clock: SettableClock) -> None:

@@ -203,7 +203,7 @@ def test_an_admin_revokes_a_certificate_issued_in_error_audited(clock: SettableC
 
 def _record_change(reg_id: str, clock: SettableClock, event_type: str, **update: object) -> None:
     """A change to the registration recorded as any function records one (one transaction, audited)."""
-    service = certificates_handler.service()
+    service = certificates_handler.wiring.service
     registration = service._registrations.get(reg_id)
     assert registration is not None
     service._recorder.record(
@@ -220,7 +220,7 @@ def test_a_correction_of_an_attested_field_supersedes_the_certificate(clock: Set
     reg_id = verified(clock)
     sequence()
     first = certificate(reg_id).body
-    registration = certificates_handler.service()._registrations.get(reg_id)
+    registration = certificates_handler.wiring.service._registrations.get(reg_id)
     assert registration is not None
     corrected = registration.record.model_copy(
         update={"personal": registration.record.personal.model_copy(update={"name": "Sunita Rani"})}

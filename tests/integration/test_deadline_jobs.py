@@ -115,7 +115,7 @@ def job_notifications() -> list[dict[str, Any]]:
 
 def extend(**windows: Any) -> None:
     settings = register_settings.get_settings()
-    aws = register_handler._aws()
+    aws = register_handler.wiring.aws
     ProgrammeStore(aws.dynamodb, aws.resource("dynamodb"), settings.settings_table, 0).put(
         factories.programme(**windows)
     )

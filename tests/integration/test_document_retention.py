@@ -53,7 +53,7 @@ def lock_of(key: str, version_id: str) -> tuple[str | None, datetime | None]:
 def recorded_document(reg_id: str, doc_id: str) -> tuple[str, str]:
     """The object key and the version id the registration records for a document."""
     settings = register_settings.get_settings()
-    registration = RegistrationStore(register_handler._aws().dynamodb, settings.registrations_table).get(reg_id)
+    registration = RegistrationStore(register_handler.wiring.aws.dynamodb, settings.registrations_table).get(reg_id)
     assert registration is not None
     document = registration.document(doc_id)
     assert document is not None and document.object_version is not None
@@ -62,7 +62,7 @@ def recorded_document(reg_id: str, doc_id: str) -> tuple[str, str]:
 
 def recorded_attachment(gid: str, attachment_id: str) -> tuple[str, str]:
     settings = grievance_settings.get_settings()
-    grievance = GrievanceStore(register_handler._aws().dynamodb, settings.grievances_table).get(gid)
+    grievance = GrievanceStore(register_handler.wiring.aws.dynamodb, settings.grievances_table).get(gid)
     assert grievance is not None
     attachment = grievance.attachment(attachment_id)
     assert attachment is not None and attachment.object_version is not None
@@ -158,7 +158,7 @@ def test_a_confirm_whose_record_write_failed_is_retried_whole_and_locked_once_mo
     put_object(object_key(grant), PDF)
     doc_id = grant.body["document_id"]
     path = f"/v1/registrations/{reg_id}/documents/{doc_id}/confirm"
-    recorder = register_handler.service()._recorder
+    recorder = register_handler.wiring.service._recorder
     record = recorder.record
     failures = [Busy()]
 

@@ -96,7 +96,7 @@ def listed(as_: dict[str, str], query: str = "") -> list[str]:
 
 
 def sweeper() -> GrievanceSweeper:
-    service = grievance_handler.service()
+    service = grievance_handler.wiring.service
     return GrievanceSweeper(
         programme_id=grievance_settings.get_settings().programme_id,
         programmes=service._programmes,
@@ -355,7 +355,7 @@ def test_reassign_and_escalate_are_l1_only() -> None:
 
 def test_twenty_concurrent_actions_record_exactly_one() -> None:
     gid, v = filed()
-    grievance_handler.service()  # build once, as a warm container would
+    assert grievance_handler.wiring.service is not None  # build once, as a warm container would
 
     def attempt(n: int) -> int:
         return act(gid, v, "accept" if n % 2 else "comment", remarks=f"attempt {n}").status
@@ -440,14 +440,14 @@ def test_an_unanswered_resolution_closes_itself_after_seven_days(clock: Settable
 
 def test_a_sweep_skips_what_someone_changed_after_it_was_listed(clock: SettableClock) -> None:
     gid, v = filed()
-    store: GrievanceStore = grievance_handler.service()._grievances
+    store: GrievanceStore = grievance_handler.wiring.service._grievances
     stale = store.get(gid)
     ok(act(gid, v, "request_info", remarks="Which month?"))
     assert stale is not None
     late = DUE_L1 + timedelta(days=1)
     change = escalate_for_breach(stale, category=factories.programme().grievances.sla_of("other"), now=late)
     with pytest.raises(VersionConflict):
-        grievance_handler.service()._recorder.record(before=stale, change=change, actor=SLA_JOB, at=late)
+        grievance_handler.wiring.service._recorder.record(before=stale, change=change, actor=SLA_JOB, at=late)
     assert detail(gid).body["status"] == "AWAITING_EMPLOYEE"
 
 
@@ -530,7 +530,7 @@ def test_attachment_requests_are_checked_before_anything_is_written() -> None:
 @pytest.fixture
 def round_trips() -> Iterator[RoundTrips]:
     counter = RoundTrips()
-    grievance_handler._aws().dynamodb.meta.events.register("before-call.dynamodb", counter)
+    grievance_handler.wiring.aws.dynamodb.meta.events.register("before-call.dynamodb", counter)
     yield counter
 
 
@@ -543,10 +543,10 @@ def test_officer_activity_is_written_at_most_once_an_hour(clock: SettableClock, 
     assert round_trips.take().count("UpdateItem") == 1
     listed(employee())
     assert round_trips.take().count("UpdateItem") == 0  # employees are not tracked
-    store: GrievanceStore = grievance_handler.service()._grievances
+    store: GrievanceStore = grievance_handler.wiring.service._grievances
     assert store.last_seen(OFFICER["cognito:username"]) == FILED_AT + timedelta(hours=1)
     # Another warm container (a fresh service) finds this hour already recorded and writes nothing.
-    grievance_handler.service.cache_clear()
+    del grievance_handler.wiring.service  # (a cached property: built again on next use)
     listed(OFFICER)
     assert store.last_seen(OFFICER["cognito:username"]) == FILED_AT + timedelta(hours=1)
 

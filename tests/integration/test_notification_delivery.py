@@ -56,7 +56,7 @@ def sends() -> Iterator[Sends]:
 @pytest.fixture(autouse=True)
 def _unit_has_a_contact(seeded: Any) -> None:
     settings = register_settings.get_settings()
-    aws = register_handler._aws()
+    aws = register_handler.wiring.aws
     programme = factories.programme(notices=NoticePolicy(contacts={f"unit:{PKL_UNIT}": UNIT_CONTACT}))
     ProgrammeStore(aws.dynamodb, aws.resource("dynamodb"), settings.settings_table, 0).put(programme)
 
@@ -127,7 +127,7 @@ def test_a_worker_dying_halfway_resumes_and_every_recipient_hears_exactly_once(
 def test_a_request_for_someone_with_no_contact_is_closed_as_undeliverable(stack: Any, sends: Sends) -> None:
     factories_programme = factories.programme()  # no unit contacts
     settings = register_settings.get_settings()
-    aws = register_handler._aws()
+    aws = register_handler.wiring.aws
     ProgrammeStore(aws.dynamodb, aws.resource("dynamodb"), settings.settings_table, 0).put(factories_programme)
     filed()
     run_job("deliver-notifications")

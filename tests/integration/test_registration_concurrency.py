@@ -65,7 +65,7 @@ class RoundTrips:
 @pytest.fixture
 def round_trips() -> Iterator[RoundTrips]:
     counter = RoundTrips()
-    aws = handler._aws()
+    aws = handler.wiring.aws
     for client in (aws.dynamodb, aws.resource("dynamodb").meta.client):
         client.meta.events.register("before-call.dynamodb", counter)
     call("GET", "/v1/programme", as_=employee())  # warm: the programme's settings are cached

@@ -25,7 +25,7 @@ def sent_back() -> str:
     """A submitted registration that its DDO sent back (recorded as the verify function will)."""
     reg_id, version = complete_draft()
     submit(reg_id, version)
-    service = handler.service()
+    service = handler.wiring.service
     registration = service._registrations.get(reg_id)
     assert registration is not None
     service._recorder.record(

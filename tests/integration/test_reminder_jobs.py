@@ -38,7 +38,7 @@ def at(day: int, month: int = 1, hour: int = 10) -> datetime:
 
 def put_programme(**overrides: Any) -> None:
     settings = register_settings.get_settings()
-    aws = register_handler._aws()
+    aws = register_handler.wiring.aws
     fields = {"notices": NoticePolicy(contacts={"ddo:DDO-PKL-001": DDO_CONTACT}), **overrides}
     programme = factories.programme(**fields)
     ProgrammeStore(aws.dynamodb, aws.resource("dynamodb"), settings.settings_table, 0).put(programme)
@@ -147,7 +147,7 @@ def test_superannuation_notice_reaches_those_within_90_days_and_their_ddo(
     stack: Any, sends: Sends, clock: SettableClock
 ) -> None:
     # Given one employee who turns 58 in March 2026 (retires 31 March) and one in June (30 June)
-    roll = RollStore(register_handler._aws().dynamodb, register_settings.get_settings().roll_table)
+    roll = RollStore(register_handler.wiring.aws.dynamodb, register_settings.get_settings().roll_table)
     roll.put(retiring_entry("EMP-0042", "9876500042", date(1968, 3, 10)))
     roll.put(retiring_entry("EMP-0043", "9876500043", date(1968, 6, 10)))
     # When the monthly notice runs on 1 February

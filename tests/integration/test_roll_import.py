@@ -256,7 +256,7 @@ def test_a_long_import_checkpoints_and_continues_by_itself(
     drain(stack, timeout_seconds=roll_import_module.RESERVE_MS // 1000 - 1)
     # Then four invocations carried it through (40, 40, 40 and 10 lines), and all 130 are on the roll
     body = status(started.body["import_id"])
-    run = importer.importer()._runs.get("HR-2026", started.body["import_id"])
+    run = importer.wiring.importer._runs.get("HR-2026", started.body["import_id"])
     assert run is not None and run.invocations == 4 and len(run.error_parts) == 0
     assert body["status"] == "COMPLETED" and body["counts"]["inserted"] == 130
     stored = boto3.client("dynamodb").scan(TableName=register_settings.get_settings().roll_table, Select="COUNT")
@@ -265,7 +265,7 @@ def test_a_long_import_checkpoints_and_continues_by_itself(
 
 def test_a_redelivered_event_after_completion_changes_nothing(stack: LocalContext) -> None:
     body = imported(stack, roll_file(roll_line("EMP-6001")))
-    again = importer.importer().run(body["import_id"], LocalLambdaContext("x").get_remaining_time_in_millis)
+    again = importer.wiring.importer.run(body["import_id"], LocalLambdaContext("x").get_remaining_time_in_millis)
     assert again is not None and again.status.value == "COMPLETED" and again.counts.inserted == 1
 
 
@@ -273,7 +273,7 @@ def test_of_two_workers_claiming_one_checkpoint_only_one_moves_it(stack: LocalCo
     # Given an uploaded import, and two workers that read it at the same checkpoint
     started = start()
     upload(started, roll_file(roll_line("EMP-7001"), roll_line("EMP-7002")))
-    runs = importer.importer()._runs
+    runs = importer.wiring.importer._runs
     read_by_both = runs.get("HR-2026", started.body["import_id"])
     assert read_by_both is not None
     claimed = read_by_both.model_copy(update={"invocations": read_by_both.invocations + 1})

@@ -43,7 +43,7 @@ class Phone:
 @pytest.fixture
 def phone(seeded: LocalContext) -> Iterator[Phone]:
     received = Phone()
-    auth_handler._aws().client("sns").meta.events.register("before-parameter-build.sns.Publish", received)
+    auth_handler.wiring.aws.client("sns").meta.events.register("before-parameter-build.sns.Publish", received)
     yield received
 
 
@@ -307,7 +307,7 @@ class Calls:
 @pytest.fixture
 def calls(seeded: LocalContext, phone: Phone) -> Calls:
     counted = Calls()
-    aws = auth_handler._aws()
+    aws = auth_handler.wiring.aws
     for service in ("dynamodb", "cognito-idp", "sns", "sqs", "secretsmanager"):
         aws.client(service).meta.events.register("before-call", counted)
     auth_challenge._sign_in()._client.meta.events.register("before-call", counted)

@@ -198,7 +198,7 @@ def test_two_sequencers_at_once_give_every_event_exactly_one_leaf() -> None:
 
     def sequence() -> None:
         try:
-            transparency_handler.service().sequence()
+            transparency_handler.wiring.service.sequence()
         except BaseException as error:  # noqa: BLE001 - the thread's failure is the test's
             errors.append(error)
 
@@ -225,8 +225,8 @@ def test_sequencing_costs_a_fixed_number_of_calls_per_batch() -> None:
     pending = len(EventStore(boto3.client("dynamodb"), _events_table()).unsequenced(1000))
     assert pending > 10
     # When the sequencer runs, counting its DynamoDB calls
-    counted = count_calls(transparency_handler._aws().dynamodb)
-    report = transparency_handler.service().sequence()
+    counted = count_calls(transparency_handler.wiring.aws.dynamodb)
+    report = transparency_handler.wiring.service.sequence()
     # Then: per batch one query and one transaction, plus one write per 25 nodes (~2 per leaf)
     assert report.appended == pending
     assert counted["TransactWriteItems"] == report.batches == 1

@@ -284,7 +284,7 @@ def test_send_back_shows_remarks_and_the_corrected_record_returns_to_the_queue()
 def test_hod_decides_escalated_items_after_the_deadline(clock: SettableClock) -> None:
     reg_id, _ = submitted()
     clock.set(AFTER_DEADLINE, frozen=True)
-    service = register_handler.service()
+    service = register_handler.wiring.service
     registration = service._registrations.get(reg_id)
     assert registration is not None
     escalated = escalate_to_hod(service._recorder, registration, clock.now())
@@ -311,7 +311,7 @@ def test_hod_decides_escalated_items_after_the_deadline(clock: SettableClock) ->
 @pytest.fixture
 def verify_round_trips() -> Iterator[RoundTrips]:
     counter = RoundTrips()
-    aws = verify_handler._aws()
+    aws = verify_handler.wiring.aws
     for client in (aws.dynamodb, aws.resource("dynamodb").meta.client):
         client.meta.events.register("before-call.dynamodb", counter)
     call("GET", "/v1/keys", as_=None)
