@@ -92,15 +92,8 @@ def _sweep(size: int) -> dict[str, Any]:
         from reminders import planner, worker  # noqa: PLC0415 - after the environment they read is set
         from reminders import settings as reminders_settings  # noqa: PLC0415
 
-        for cached in (
-            planner.planner,
-            planner._aws,
-            worker.worker,
-            worker._aws,
-            reminders_settings.get_planner_settings,
-            reminders_settings.get_worker_settings,
-        ):
-            cached.cache_clear()  # a fresh moto for each size: a fresh cold start too
+        planner.wiring.reset()  # a fresh moto for each size: a fresh cold start too
+        worker.wiring.reset()
         settings = reminders_settings.get_planner_settings()
         worker_settings = reminders_settings.get_worker_settings()
         raw = boto3.client("dynamodb")
@@ -109,13 +102,13 @@ def _sweep(size: int) -> dict[str, Any]:
         _load(raw, settings.registrations_table, registrations)
         _load(raw, worker_settings.roll_table, _roll_items(drafts))
 
-        worker.worker()._programmes.get(PROGRAMME.programme_id)  # warm: the settings cache, not a per-item cost
+        worker.wiring.worker._programmes.get(PROGRAMME.programme_id)  # warm: the settings cache, not a per-item cost
         calls, items = Calls(), Items()
-        for aws in (planner._aws(), worker._aws()):
+        for aws in (planner.wiring.aws, worker.wiring.aws):
             for service in ("dynamodb", "sqs", "sns", "ses"):
                 aws.client(service).meta.events.register("before-call.*", calls)
             aws.resource("dynamodb").meta.client.meta.events.register("before-call.*", calls)
-        planner._aws().dynamodb.meta.events.register("after-call.dynamodb.Query", items)
+        planner.wiring.aws.dynamodb.meta.events.register("after-call.dynamodb.Query", items)
 
         started = time.perf_counter()
         plan = planner.lambda_handler({"job": "registration-reminders"}, LocalLambdaContext("planner"))

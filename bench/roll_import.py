@@ -85,15 +85,8 @@ def _import(size: int) -> dict[str, Any]:
         from admin import handler, importer  # noqa: PLC0415 - after the environment they read is set
         from admin import settings as admin_settings  # noqa: PLC0415
 
-        for cached in (
-            handler.imports,
-            handler._aws,
-            importer.importer,
-            importer._aws,
-            admin_settings.get_settings,
-            admin_settings.get_import_settings,
-        ):
-            cached.cache_clear()
+        handler.wiring.reset()
+        importer.wiring.reset()
         settings = admin_settings.get_import_settings()
         ProgrammeStore(boto3.client("dynamodb"), boto3.resource("dynamodb"), settings.settings_table, 0).put(PROGRAMME)
         content = roll_csv(size)

@@ -79,8 +79,7 @@ def _measure(size: int) -> dict[str, Any]:
         install_clock(clock)
         from transparency import handler, settings  # noqa: PLC0415 - after the environment they read is set
 
-        for cached in (handler.service, handler._aws, settings.get_settings):
-            cached.cache_clear()
+        handler.wiring.reset()
         config = settings.get_settings()
         raw = boto3.client("dynamodb")
         events, nodes, state = _logged(size)

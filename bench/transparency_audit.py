@@ -160,17 +160,9 @@ def _measure(size: int) -> dict[str, Any]:
         from auditor import handler  # noqa: PLC0415 - after the environment it reads is set
         from auditor import settings as auditor_settings  # noqa: PLC0415
         from transparency import handler as log_handler  # noqa: PLC0415
-        from transparency import settings as log_settings  # noqa: PLC0415
 
-        for cached in (
-            handler.auditor,
-            handler._aws,
-            auditor_settings.get_settings,
-            log_handler.service,
-            log_handler._aws,
-            log_settings.get_settings,
-        ):
-            cached.cache_clear()
+        handler.wiring.reset()
+        log_handler.wiring.reset()
         settings = auditor_settings.get_settings()
         raw = boto3.client("dynamodb")
         events, records, hashes = _events(size)

@@ -1,7 +1,5 @@
 """Settings of the admin functions (the HTTP API and the roll-import worker), read once per cold start."""
 
-from functools import lru_cache
-
 from core.settings import FunctionSettings, HttpFunctionSettings
 
 MEGABYTE = 1024 * 1024
@@ -24,11 +22,9 @@ class RollImportSettings(FunctionSettings):
     roll_import_queue_url: str
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> AdminSettings:
     return AdminSettings()  # filled from the environment
 
 
-@lru_cache(maxsize=1)
 def get_import_settings() -> RollImportSettings:
     return RollImportSettings()  # filled from the environment

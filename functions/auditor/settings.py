@@ -1,7 +1,5 @@
 """Settings of the transparency auditor, read once per cold start from its environment."""
 
-from functools import lru_cache
-
 from core.settings import FunctionSettings
 
 
@@ -21,6 +19,5 @@ class AuditorSettings(FunctionSettings):
     audit_sample_records: int = 50
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> AuditorSettings:
     return AuditorSettings()  # filled from the environment

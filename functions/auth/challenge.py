@@ -9,7 +9,7 @@ they cannot answer: one wrong answer fails the sign-in.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
@@ -19,20 +19,23 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from auth.settings import get_trigger_settings
-from core.aws import AwsClients
+from auth.settings import ChallengeTriggerSettings, get_trigger_settings
 from core.clock import current_clock
 from core.observability import logger, observed
 from core.otp import proof_digest
 from core.store.sign_in import SignInStore
+from core.wiring import Wiring
 
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 
 
-@lru_cache(maxsize=1)
-def _sign_in() -> SignInStore:
-    settings = get_trigger_settings()
-    return SignInStore(AwsClients.for_function(settings).dynamodb, settings.sign_in_table)
+class ChallengeWiring(Wiring[ChallengeTriggerSettings]):
+    @cached_property
+    def sign_in(self) -> SignInStore:
+        return SignInStore(self.aws.dynamodb, self.settings.sign_in_table)
+
+
+wiring = ChallengeWiring(get_trigger_settings)
 
 
 def define(event: DefineAuthChallengeTriggerEvent) -> None:
@@ -58,7 +61,7 @@ def create(event: CreateAuthChallengeTriggerEvent) -> None:
 
 def verify(event: VerifyAuthChallengeResponseTriggerEvent) -> None:
     challenge_id, _, proof = str(event.request.challenge_answer or "").partition(".")
-    correct = bool(challenge_id and proof) and _sign_in().redeem(
+    correct = bool(challenge_id and proof) and wiring.sign_in.redeem(
         challenge_id, proof_digest=proof_digest(proof), username=event.user_name, at=current_clock().now()
     )
     event.response.answer_correct = correct

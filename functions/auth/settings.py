@@ -1,7 +1,6 @@
 """Settings of the sign-in function and of its Cognito challenge trigger, each read once per cold start."""
 
 from datetime import timedelta
-from functools import lru_cache
 from typing import Annotated
 
 from pydantic import Field
@@ -49,11 +48,9 @@ class ChallengeTriggerSettings(FunctionSettings):
     sign_in_table: str
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> AuthSettings:
     return AuthSettings()  # filled from the environment
 
 
-@lru_cache(maxsize=1)
 def get_trigger_settings() -> ChallengeTriggerSettings:
     return ChallengeTriggerSettings()  # filled from the environment

@@ -1,7 +1,5 @@
 """Settings of the certificates function, read once per cold start from its environment."""
 
-from functools import lru_cache
-
 from core.settings import HttpFunctionSettings
 
 
@@ -15,6 +13,5 @@ class CertificatesSettings(HttpFunctionSettings):
     sequencer_period_seconds: int = 60
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> CertificatesSettings:
     return CertificatesSettings()  # filled from the environment

@@ -42,17 +42,21 @@ class AwsClients:
     def client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
-                session = self._session or boto3.session.Session()
-                self._clients[service] = session.client(service, config=self._config)
+                self._clients[service] = self._boto3_session().client(service, config=self._config)
             return self._clients[service]
 
     def resource(self, service: str) -> Any:
         with self._lock:
             key = f"resource:{service}"
             if key not in self._clients:
-                session = self._session or boto3.session.Session()
-                self._clients[key] = session.resource(service, config=self._config)
+                self._clients[key] = self._boto3_session().resource(service, config=self._config)
             return self._clients[key]
+
+    def _boto3_session(self) -> boto3.session.Session:
+        # One session for all of the function's clients: each new session loads botocore's data anew.
+        if self._session is None:
+            self._session = boto3.session.Session()
+        return self._session
 
     @property
     def dynamodb(self) -> Any:

@@ -31,9 +31,10 @@ class Wiring(Generic[S]):
         self._load_settings = load_settings
         Wiring.every.append(self)
 
-    def reset(self) -> None:
-        """Forget what was built (settings included): the next use is a cold start."""
-        for name in [name for name in vars(self) if name != "_load_settings"]:
+    def reset(self, *parts: str) -> None:
+        """Forget what was built (settings included), or only the named parts: the next use builds
+        them again, as a cold start would."""
+        for name in [name for name in vars(self) if name != "_load_settings" and (not parts or name in parts)]:
             delattr(self, name)
 
     @classmethod

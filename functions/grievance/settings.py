@@ -1,7 +1,5 @@
 """Settings of the grievance function, read once per cold start from its environment."""
 
-from functools import lru_cache
-
 from pydantic import PositiveInt
 
 from core.settings import IdempotentFunctionSettings
@@ -23,6 +21,5 @@ class GrievanceSettings(IdempotentFunctionSettings):
     signing_key_id: str
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> GrievanceSettings:
     return GrievanceSettings()  # filled from the environment

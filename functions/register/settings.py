@@ -1,7 +1,5 @@
 """Settings of the register function, read once per cold start from its environment."""
 
-from functools import lru_cache
-
 from pydantic import PositiveInt
 
 from core.settings import IdempotentFunctionSettings
@@ -21,6 +19,5 @@ class RegisterSettings(IdempotentFunctionSettings):
     signing_key_id: str
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> RegisterSettings:
     return RegisterSettings()  # filled from the environment

@@ -6,31 +6,20 @@ once per deadline) and queues the work for `reminders.worker`. It never changes 
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from core.aws import AwsClients
 from core.corrections import CORRECTIONS, CorrectionStatus
 from core.grievance import OPEN_STATUSES, OVERDUE
 from core.observability import logger, metrics, observed
 from core.registration import RegistrationStatus
 from reminders.models import JobName, JobPlan, JobRequest
-from reminders.planners.base import PlannerTable
-from reminders.planners.wiring import planner_table
+from reminders.planners.wiring import PlannerWiring
 from reminders.settings import get_planner_settings
 
-
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_planner_settings())
-
-
-@lru_cache(maxsize=1)
-def planner() -> PlannerTable:
-    return planner_table(get_planner_settings(), _aws())
+wiring = PlannerWiring(get_planner_settings)
 
 
 # The dashboard's gauges, one metric name each (the dashboard plots them by these names).
@@ -61,7 +50,7 @@ def publish_state(plan: JobPlan) -> None:
 @observed()
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     request = JobRequest.model_validate(event)  # a malformed payload fails: the schedule's DLQ keeps it
-    plan = planner().run(request)
+    plan = wiring.table.run(request)
     logger.info(
         "job planned",
         extra={

@@ -1,6 +1,5 @@
 """Settings of the reminders planner and worker, each read once per cold start from its environment."""
 
-from functools import lru_cache
 from typing import Annotated
 
 from pydantic import Field
@@ -36,11 +35,9 @@ class WorkerSettings(FunctionSettings):
     checkpoint_queue_url: str
 
 
-@lru_cache(maxsize=1)
 def get_planner_settings() -> PlannerSettings:
     return PlannerSettings()  # filled from the environment
 
 
-@lru_cache(maxsize=1)
 def get_worker_settings() -> WorkerSettings:
     return WorkerSettings()  # filled from the environment

@@ -6,7 +6,7 @@ after the queue's maxReceiveCount, kept in its DLQ); the others are deleted.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cached_property
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -15,7 +15,6 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import TypeAdapter
 
-from core.aws import AwsClients
 from core.clock import current_clock
 from core.delivery import Deliverer, EmailSender, SmsSender
 from core.grievance_sla import GrievanceSweeper
@@ -25,55 +24,53 @@ from core.store.counters import CounterStore
 from core.store.events import EventStore
 from core.store.grievances import GrievanceStore
 from core.store.notifications import NotificationStore
-from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
 from core.store.work_queue import WorkQueue
+from core.wiring import Wiring
 from reminders.appliers import JobWorker
 from reminders.models import GrievanceBatch, NoticeBatch, ReminderBatch, WorkMessage
-from reminders.settings import get_worker_settings
+from reminders.settings import WorkerSettings, get_worker_settings
 
 
-@lru_cache(maxsize=1)
-def _aws() -> AwsClients:
-    return AwsClients.for_function(get_worker_settings())
+class WorkerWiring(Wiring[WorkerSettings]):
+    @cached_property
+    def checkpoint_requests(self) -> WorkQueue:
+        return WorkQueue(self.aws.client("sqs"), self.settings.checkpoint_queue_url)
 
-
-@lru_cache(maxsize=1)
-def checkpoint_requests() -> WorkQueue:
-    return WorkQueue(_aws().client("sqs"), get_worker_settings().checkpoint_queue_url)
-
-
-@lru_cache(maxsize=1)
-def worker() -> JobWorker:
-    settings = get_worker_settings()
-    dynamodb = _aws().dynamodb
-    registrations = RegistrationStore(dynamodb, settings.registrations_table)
-    grievances = GrievanceStore(dynamodb, settings.grievances_table)
-    events = EventStore(dynamodb, settings.events_table)
-    counters = CounterStore(settings.counters_table)
-    programmes = ProgrammeStore.for_function(_aws(), settings)
-    notifications = NotificationStore(settings.notifications_table, dynamodb)
-    return JobWorker(
-        programmes=programmes,
-        registrations=registrations,
-        recorder=ChangeRecorder(dynamodb, registrations, events, counters),
-        sweeper=GrievanceSweeper(
-            programme_id=settings.programme_id,
+    @cached_property
+    def worker(self) -> JobWorker:
+        settings = self.settings
+        dynamodb = self.aws.dynamodb
+        registrations = RegistrationStore(dynamodb, settings.registrations_table)
+        grievances = GrievanceStore(dynamodb, settings.grievances_table)
+        events = EventStore(dynamodb, settings.events_table)
+        counters = CounterStore(settings.counters_table)
+        programmes = self.programmes
+        notifications = NotificationStore(settings.notifications_table, dynamodb)
+        return JobWorker(
             programmes=programmes,
-            grievances=grievances,
-            recorder=GrievanceRecorder(dynamodb, grievances, events, counters, notifications),
-        ),
-        notifications=notifications,
-        deliverer=Deliverer(
+            registrations=registrations,
+            recorder=ChangeRecorder(dynamodb, registrations, events, counters),
+            sweeper=GrievanceSweeper(
+                programme_id=settings.programme_id,
+                programmes=programmes,
+                grievances=grievances,
+                recorder=GrievanceRecorder(dynamodb, grievances, events, counters, notifications),
+            ),
             notifications=notifications,
-            roll=RollStore(dynamodb, settings.roll_table),
-            sms=SmsSender(_aws().client("sns")),
-            email=EmailSender(_aws().client("ses"), settings.notice_email_template),
-            dlt_entity_id=settings.dlt_entity_id,
-        ),
-        clock=current_clock(),
-    )
+            deliverer=Deliverer(
+                notifications=notifications,
+                roll=RollStore(dynamodb, settings.roll_table),
+                sms=SmsSender(self.aws.client("sns")),
+                email=EmailSender(self.aws.client("ses"), settings.notice_email_template),
+                dlt_entity_id=settings.dlt_entity_id,
+            ),
+            clock=current_clock(),
+        )
+
+
+wiring = WorkerWiring(get_worker_settings)
 
 
 _MESSAGE: TypeAdapter[WorkMessage] = TypeAdapter(WorkMessage)
@@ -83,15 +80,15 @@ _MESSAGE: TypeAdapter[WorkMessage] = TypeAdapter(WorkMessage)
 def _work(record: SQSRecord) -> None:
     batch = _MESSAGE.validate_json(record.body)  # a malformed message fails alone
     if isinstance(batch, GrievanceBatch):
-        result = worker().work_grievances(batch)
+        result = wiring.worker.work_grievances(batch)
     elif isinstance(batch, NoticeBatch):
-        result = worker().deliver(batch)
+        result = wiring.worker.deliver(batch)
     elif isinstance(batch, ReminderBatch):
-        result = worker().remind(batch)
+        result = wiring.worker.remind(batch)
     else:
-        result = worker().work(batch)
+        result = wiring.worker.work(batch)
         if result.done:  # records lapsed or escalated: a signed checkpoint should cover them at once
-            checkpoint_requests().send([{"after": result.job.value}])
+            wiring.checkpoint_requests.send([{"after": result.job.value}])
     logger.info(
         "work batch done",
         extra={

@@ -1,7 +1,5 @@
 """Settings of the roll function, read once per cold start from its environment."""
 
-from functools import lru_cache
-
 from core.settings import HttpFunctionSettings
 
 
@@ -13,6 +11,5 @@ class RollSettings(HttpFunctionSettings):
     notifications_table: str
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> RollSettings:
     return RollSettings()  # filled from the environment

@@ -1,7 +1,5 @@
 """Settings of the transparency function, read once per cold start from its environment."""
 
-from functools import lru_cache
-
 from core.settings import FunctionSettings
 
 
@@ -12,6 +10,5 @@ class TransparencySettings(FunctionSettings):
     transparency_key_id: str
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> TransparencySettings:
     return TransparencySettings()  # filled from the environment

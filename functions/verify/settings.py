@@ -1,7 +1,5 @@
 """Settings of the verify function, read once per cold start from its environment."""
 
-from functools import lru_cache
-
 from core.settings import IdempotentFunctionSettings
 
 
@@ -14,6 +12,5 @@ class VerifySettings(IdempotentFunctionSettings):
     signing_key_id: str
 
 
-@lru_cache(maxsize=1)
 def get_settings() -> VerifySettings:
     return VerifySettings()  # filled from the environment

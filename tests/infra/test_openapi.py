@@ -151,9 +151,7 @@ def test_validation_error_is_documented_exactly_where_a_request_can_fail_validat
 
 def test_every_route_that_honours_idempotency_key_documents_the_header_and_its_problems() -> None:
     # Whether a route honours the key is read from its code, not from the document under test.
-    honouring = {
-        (method, path) for method, path, route in _routes() if "@idempotent(" in inspect.getsource(route.func)
-    }
+    honouring = {(method, path) for method, path, route in _routes() if "@idempotent(" in inspect.getsource(route.func)}
     assert len(honouring) >= 4  # create and submit a registration, decide it, file a grievance
     for path, method, operation in _operations():
         headers = {p["name"].lower() for p in operation.get("parameters", []) if p["in"] == "header"}

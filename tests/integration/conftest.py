@@ -14,14 +14,10 @@ from moto import mock_aws
 
 from admin import handler as admin_handler
 from admin import importer as admin_importer
-from admin import settings as admin_settings
 from auditor import handler as auditor_handler
-from auditor import settings as auditor_settings
 from auth import challenge as auth_challenge
 from auth import handler as auth_handler
-from auth import settings as auth_settings
 from certificates import handler as certificates_handler
-from certificates import settings as certificates_settings
 from core.clock import SettableClock, SystemClock, install_clock
 from core.store.directory import DirectoryStore
 from core.store.dynamo import transact_write
@@ -29,7 +25,6 @@ from core.store.programmes import ProgrammeStore
 from core.store.roll import RollStore
 from core.wiring import Wiring
 from grievance import handler as grievance_handler
-from grievance import settings as grievance_settings
 from infra.local.events import LocalLambdaContext
 from infra.local.functions import FunctionRunner
 from infra.local.moto_fidelity import (
@@ -46,17 +41,13 @@ from infra.local.template import LocalContext, function_environment, function_ha
 from register import handler as register_handler
 from register import settings as register_settings
 from reminders import planner as reminders_planner
-from reminders import settings as reminders_settings
 from reminders import worker as reminders_worker
 from roll import handler as roll_handler
-from roll import settings as roll_settings
 from tests import factories
 from tests.integration.moto_snapshot import MotoSnapshot
 from transparency import handler as transparency_handler
 from transparency import log as transparency_log
-from transparency import settings as transparency_settings
 from verify import handler as verify_handler
-from verify import settings as verify_settings
 
 
 @pytest.fixture
@@ -92,28 +83,6 @@ JOB_FUNCTIONS = {
 def _reset_functions() -> None:
     """A fresh cold start for every test: settings, clients and services are built again."""
     Wiring.reset_all()
-    for cached in (
-        register_settings.get_settings,
-        verify_settings.get_settings,
-        grievance_settings.get_settings,
-        admin_settings.get_settings,
-        admin_settings.get_import_settings,
-        reminders_settings.get_planner_settings,
-        reminders_settings.get_worker_settings,
-        reminders_planner.planner,
-        reminders_planner._aws,
-        reminders_worker.worker,
-        reminders_worker._aws,
-        reminders_worker.checkpoint_requests,
-        auth_settings.get_settings,
-        auth_settings.get_trigger_settings,
-        auth_challenge._sign_in,
-        roll_settings.get_settings,
-        certificates_settings.get_settings,
-        transparency_settings.get_settings,
-        auditor_settings.get_settings,
-    ):
-        cached.cache_clear()
 
 
 _PROVISIONED: list[tuple[LocalContext, MotoSnapshot]] = []  # per test process

@@ -51,5 +51,5 @@ def test_the_summary_and_the_registration_reminders_show_the_backlog(
     drain(stack)
     assert len([p for p in sends.sms if p["PhoneNumber"] == "+919876500101"]) == 1
     # And the state metrics carry the programme's backlog (planned only: publishing is the dashboard test's)
-    totals = planner.planner().run(JobRequest(job=JobName.STATE_METRICS)).actions
+    totals = planner.wiring.table.run(JobRequest(job=JobName.STATE_METRICS)).actions
     assert totals["corrections.PENDING"] == 2

@@ -125,13 +125,8 @@ def extend(**windows: Any) -> None:
 def _fresh_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """No settings cache: an extension made in a test reaches the next invocation at once."""
     monkeypatch.setenv("SETTINGS_CACHE_SECONDS", "0")
-    for cached in (
-        reminders_settings.get_planner_settings,
-        reminders_settings.get_worker_settings,
-        planner.planner,
-        worker.worker,
-    ):
-        cached.cache_clear()
+    planner.wiring.reset()
+    worker.wiring.reset()
 
 
 def a_draft(as_: dict[str, str] | None = None) -> str:
@@ -459,7 +454,7 @@ def touched_first(monkeypatch: pytest.MonkeyPatch, times: int) -> list[str]:
 
     def racing(recorder: Any, registration: Any, now: datetime, **told: Any) -> Any:
         if len(touched) < times:
-            fresh = worker.worker()._registrations.get(registration.registration_id)
+            fresh = worker.wiring.worker._registrations.get(registration.registration_id)
             recorder.record(before=fresh, after=fresh, event_type="test.touched", actor=Actor(id="u", role="x"), at=now)
             touched.append(registration.registration_id)
         return real(recorder, registration, now, **told)
@@ -539,7 +534,7 @@ class Reads:
 
 def planner_reads() -> Reads:
     reads = Reads()
-    aws = planner._aws()
+    aws = planner.wiring.aws
     for client in (aws.dynamodb, aws.resource("dynamodb").meta.client):
         client.meta.events.register("after-call.dynamodb", reads)
     return reads
@@ -565,8 +560,7 @@ def test_work_is_queued_in_batches_of_one_ddo_and_a_bounded_size(
     # Given two drafts of DDO-PKL-001 and one of DDO-HSR-001, and batches of at most one record
     drafts = [a_draft(), a_draft(as_=OTHER), a_draft(as_=HISAR)]
     monkeypatch.setenv("WORK_BATCH_SIZE", "1")
-    reminders_settings.get_planner_settings.cache_clear()
-    planner.planner.cache_clear()
+    planner.wiring.reset()
     clock.set(AFTER_REGISTRATION, frozen=True)
     # When the job runs
     plan = run_job("close-registration")

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.usefixtures("seeded", _fresh_settings.__name__)
 def sends() -> Sends:
     """Every SMS the worker publishes (SNS), with its real parameters."""
     recorded = Sends()
-    worker._aws().client("sns").meta.events.register("before-parameter-build.sns.Publish", recorded.on_sms)
+    worker.wiring.aws.client("sns").meta.events.register("before-parameter-build.sns.Publish", recorded.on_sms)
     return recorded
 
 

@@ -117,7 +117,7 @@ def sends(seeded: Any) -> Iterator[Sends]:
 
     put_programme()
     recorded = Sends()
-    aws = worker._aws()
+    aws = worker.wiring.aws
     aws.client("sns").meta.events.register("before-parameter-build.sns.Publish", recorded.on_sms)
     yield recorded
 

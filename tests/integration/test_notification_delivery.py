@@ -47,7 +47,7 @@ class Sends:
 @pytest.fixture
 def sends() -> Iterator[Sends]:
     recorded = Sends()
-    aws = worker._aws()
+    aws = worker.wiring.aws
     aws.client("sns").meta.events.register("before-parameter-build.sns.Publish", recorded.on_sms)
     aws.client("ses").meta.events.register("before-parameter-build.ses.SendTemplatedEmail", recorded.on_email)
     yield recorded
@@ -151,11 +151,9 @@ def _queued(stack: Any) -> list[dict[str, Any]]:
 def test_the_deployments_dlt_entity_id_overrides_the_programme_data(
     stack: Any, sends: Sends, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from reminders import settings as reminders_settings  # noqa: PLC0415
 
     monkeypatch.setenv("DLT_ENTITY_ID", "1101999999999999999")
-    reminders_settings.get_worker_settings.cache_clear()
-    worker.worker.cache_clear()
+    worker.wiring.reset("settings", "worker")  # the SNS client (with the test's hook) stays
     filed()
     run_job("deliver-notifications")
     drain(stack)

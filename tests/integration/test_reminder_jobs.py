@@ -50,7 +50,7 @@ def sends(seeded: Any) -> Iterator[Sends]:
 
     put_programme()
     recorded = Sends()
-    aws = worker._aws()
+    aws = worker.wiring.aws
     aws.client("sns").meta.events.register("before-parameter-build.sns.Publish", recorded.on_sms)
     aws.client("ses").meta.events.register("before-parameter-build.ses.SendTemplatedEmail", recorded.on_email)
     yield recorded

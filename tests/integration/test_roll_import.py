@@ -15,7 +15,6 @@ import requests
 
 from admin import importer
 from admin import roll_import as roll_import_module
-from admin import settings as admin_settings
 from core.store.roll import RollStore
 from infra.local.events import LocalLambdaContext
 from infra.local.functions import FunctionRunner
@@ -304,7 +303,6 @@ def test_only_an_admin_imports_and_the_filename_must_be_a_csv() -> None:
 def test_the_upload_grant_allows_only_a_csv_up_to_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     # S3 enforces the POST policy (moto does not), so the test reads the policy the grant carries.
     monkeypatch.setenv("ROLL_IMPORT_MAX_BYTES", "100")
-    admin_settings.get_settings.cache_clear()
     started = start()
     fields = started.body["upload"]["fields"]
     policy = json.loads(base64.b64decode(fields["policy"]))

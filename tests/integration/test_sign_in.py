@@ -310,7 +310,7 @@ def calls(seeded: LocalContext, phone: Phone) -> Calls:
     aws = auth_handler.wiring.aws
     for service in ("dynamodb", "cognito-idp", "sns", "sqs", "secretsmanager"):
         aws.client(service).meta.events.register("before-call", counted)
-    auth_challenge._sign_in()._client.meta.events.register("before-call", counted)
+    auth_challenge.wiring.sign_in._client.meta.events.register("before-call", counted)
     return counted
 
 

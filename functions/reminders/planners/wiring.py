@@ -8,18 +8,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cached_property, partial
 
-from core.aws import AwsClients
 from core.clock import current_clock
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
 from core.store.grievances import GrievanceStore
 from core.store.job_runs import JobRunStore
 from core.store.notifications import NotificationStore
-from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.reports import ReportStore
 from core.store.roll import RollStore
 from core.store.work_queue import WorkQueue
+from core.wiring import Wiring
 from reminders.models import JobName
 from reminders.planners.base import Batches, Planner, PlannerTable, Scope
 from reminders.planners.deadlines import ClosePlanner
@@ -30,13 +29,13 @@ from reminders.planners.sweeps import GrievanceSla, NotificationDelivery, StateM
 from reminders.settings import PlannerSettings
 
 
-class Needs:
-    """The planner's clients and stores, each built when a job first needs it: a cold start of one
-    job builds its own family's few, not every store of every job."""
+class PlannerWiring(Wiring[PlannerSettings]):
+    """The planner function's clients and stores, each built when a job first needs it: a cold start
+    of one job builds its own family's few, not every store of every job."""
 
-    def __init__(self, settings: PlannerSettings, aws: AwsClients) -> None:
-        self.settings = settings
-        self.aws = aws
+    @cached_property
+    def table(self) -> PlannerTable:
+        return PlannerTable({job: partial(build, self) for job, build in PLANNERS.items()})
 
     @cached_property
     def scope(self) -> Scope:
@@ -46,10 +45,6 @@ class Needs:
     def batches(self) -> Batches:
         queue = WorkQueue(self.aws.client("sqs"), self.settings.work_queue_url)
         return Batches(queue=queue, size=self.settings.work_batch_size)
-
-    @cached_property
-    def programmes(self) -> ProgrammeStore:
-        return ProgrammeStore.for_function(self.aws, self.settings)
 
     @cached_property
     def registrations(self) -> RegistrationStore:
@@ -72,7 +67,7 @@ class Needs:
         return CounterStore(self.settings.counters_table, self.aws.dynamodb)
 
 
-def _closes(n: Needs) -> Planner:
+def _closes(n: PlannerWiring) -> Planner:
     return ClosePlanner(
         scope=n.scope,
         batches=n.batches,
@@ -85,7 +80,7 @@ def _closes(n: Needs) -> Planner:
     )
 
 
-def _window_reminders(n: Needs) -> Planner:
+def _window_reminders(n: PlannerWiring) -> Planner:
     return WindowReminders(
         scope=n.scope,
         batches=n.batches,
@@ -96,11 +91,11 @@ def _window_reminders(n: Needs) -> Planner:
     )
 
 
-def _superannuation(n: Needs) -> Planner:
+def _superannuation(n: PlannerWiring) -> Planner:
     return SuperannuationNotice(scope=n.scope, batches=n.batches, roll=n.roll)
 
 
-def _digest(n: Needs) -> Planner:
+def _digest(n: PlannerWiring) -> Planner:
     officials = DirectoryStore(n.aws.dynamodb, n.settings.directory_table)
     return OfficerDigest(
         scope=n.scope,
@@ -112,21 +107,21 @@ def _digest(n: Needs) -> Planner:
     )
 
 
-def _grievance_sla(n: Needs) -> Planner:
+def _grievance_sla(n: PlannerWiring) -> Planner:
     return GrievanceSla(scope=n.scope, batches=n.batches, programmes=n.programmes, grievances=n.grievances)
 
 
-def _delivery(n: Needs) -> Planner:
+def _delivery(n: PlannerWiring) -> Planner:
     return NotificationDelivery(scope=n.scope, batches=n.batches, notifications=n.notifications)
 
 
-def _state_metrics(n: Needs) -> Planner:
+def _state_metrics(n: PlannerWiring) -> Planner:
     return StateMetrics(scope=n.scope, counters=n.counters)
 
 
 # Each job's planner, by family: the deadline closes; reminders, superannuation and the digest;
 # sweeps, delivery and metrics. A planner is built on its job's first run.
-PLANNERS: dict[JobName, Callable[[Needs], Planner]] = {
+PLANNERS: dict[JobName, Callable[[PlannerWiring], Planner]] = {
     JobName.CLOSE_REGISTRATION: _closes,
     JobName.CLOSE_VERIFICATION: _closes,
     JobName.REGISTRATION_REMINDERS: _window_reminders,
@@ -137,8 +132,3 @@ PLANNERS: dict[JobName, Callable[[Needs], Planner]] = {
     JobName.DELIVER_NOTIFICATIONS: _delivery,
     JobName.STATE_METRICS: _state_metrics,
 }
-
-
-def planner_table(settings: PlannerSettings, aws: AwsClients) -> PlannerTable:
-    needs = Needs(settings, aws)
-    return PlannerTable({job: partial(build, needs) for job, build in PLANNERS.items()})
