@@ -69,7 +69,7 @@ class AdminWiring(HttpWiring[AdminSettings]):
         return ReportService(
             programme_id=settings.programme_id,
             programmes=self.programmes,
-            counters=CounterStore(settings.counters_table, self.aws.dynamodb),
+            counters=CounterStore(self.aws.dynamodb, settings.counters_table),
             reports=ReportStore(self.aws.s3, settings.reports_bucket),
             clock=current_clock(),
         )
@@ -79,7 +79,7 @@ class AdminWiring(HttpWiring[AdminSettings]):
         settings = self.settings
         return PublicStatsService(
             programme_id=settings.programme_id,
-            counters=CounterStore(settings.counters_table, self.aws.dynamodb),
+            counters=CounterStore(self.aws.dynamodb, settings.counters_table),
             clock=current_clock(),
         )
 

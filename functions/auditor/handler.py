@@ -61,7 +61,7 @@ class AuditorWiring(Wiring[AuditorSettings]):
             key=KmsSigningKey(lambda: self.aws.client("kms"), settings.transparency_key_id),
             audits=AuditStore(dynamodb, settings.transparency_audits_table),
             officials=officials,
-            notifications=NotificationStore(settings.notifications_table, dynamodb),
+            notifications=NotificationStore(dynamodb, settings.notifications_table),
             dynamodb=dynamodb,
             clock=current_clock(),
             sample_size=settings.audit_sample_records,

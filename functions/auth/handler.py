@@ -82,7 +82,7 @@ class AuthWiring(HttpWiring[AuthSettings]):
             otp_key=otp_key,
             queue=WorkQueue(self.aws.client("sqs"), settings.otp_queue_url),
             deliverer=Deliverer(
-                notifications=NotificationStore(settings.notifications_table, dynamodb),
+                notifications=NotificationStore(dynamodb, settings.notifications_table),
                 roll=roll,
                 sms=SmsSender(self.aws.client("sns")),
                 email=None,  # an OTP goes by SMS only
@@ -90,7 +90,7 @@ class AuthWiring(HttpWiring[AuthSettings]):
             ),
             corrections=CorrectionStore(dynamodb, settings.corrections_table),
             events=EventStore(dynamodb, settings.events_table),
-            counters=CounterStore(settings.counters_table, dynamodb),
+            counters=CounterStore(dynamodb, settings.counters_table),
             clock=current_clock(),
             limits=settings.limits(),
         )

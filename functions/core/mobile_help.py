@@ -58,7 +58,7 @@ def open_mobile_correction(
             roll=RollStore(dynamodb, settings.roll_table),
             corrections=CorrectionStore(dynamodb, settings.corrections_table),
             events=EventStore(dynamodb, settings.events_table),
-            counters=CounterStore(settings.counters_table, dynamodb),
+            counters=CounterStore(dynamodb, settings.counters_table),
         )
         return 202, same body whatever `outcome` is
 

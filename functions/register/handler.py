@@ -91,7 +91,7 @@ class RegisterWiring(IdempotentWiring[RegisterSettings]):
             roll=RollStore(dynamodb, settings.roll_table),
             registrations=registrations,
             events=events,
-            recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(settings.counters_table)),
+            recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(dynamodb, settings.counters_table)),
             objects=ObjectStore(self.aws.s3, settings.documents_bucket),
             document_retention=timedelta(days=settings.document_retention_days),
             dynamodb=dynamodb,

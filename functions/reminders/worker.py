@@ -45,9 +45,9 @@ class WorkerWiring(Wiring[WorkerSettings]):
         registrations = RegistrationStore(dynamodb, settings.registrations_table)
         grievances = GrievanceStore(dynamodb, settings.grievances_table)
         events = EventStore(dynamodb, settings.events_table)
-        counters = CounterStore(settings.counters_table)
+        counters = CounterStore(dynamodb, settings.counters_table)
         programmes = self.programmes
-        notifications = NotificationStore(settings.notifications_table, dynamodb)
+        notifications = NotificationStore(dynamodb, settings.notifications_table)
         return JobWorker(
             programmes=programmes,
             registrations=registrations,

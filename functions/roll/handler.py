@@ -53,8 +53,8 @@ class RollWiring(HttpWiring[RollSettings]):
             roll=RollStore(dynamodb, settings.roll_table),
             corrections=CorrectionStore(dynamodb, settings.corrections_table),
             events=EventStore(dynamodb, settings.events_table),
-            counters=CounterStore(settings.counters_table, dynamodb),
-            notifications=NotificationStore(settings.notifications_table),
+            counters=CounterStore(dynamodb, settings.counters_table),
+            notifications=NotificationStore(dynamodb, settings.notifications_table),
             clock=current_clock(),
         )
 

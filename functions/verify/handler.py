@@ -65,7 +65,7 @@ class VerifyWiring(IdempotentWiring[VerifySettings]):
         dynamodb = self.aws.dynamodb
         registrations = RegistrationStore(dynamodb, settings.registrations_table)
         events = EventStore(dynamodb, settings.events_table)
-        counters = CounterStore(settings.counters_table, dynamodb)
+        counters = CounterStore(dynamodb, settings.counters_table)
         return VerificationService(
             programme_id=settings.programme_id,
             programmes=self.programmes,
@@ -73,7 +73,7 @@ class VerifyWiring(IdempotentWiring[VerifySettings]):
             events=events,
             recorder=ChangeRecorder(dynamodb, registrations, events, counters),
             counters=counters,
-            notifications=NotificationStore(settings.notifications_table),
+            notifications=NotificationStore(dynamodb, settings.notifications_table),
             objects=ObjectStore(self.aws.s3, settings.documents_bucket),
             signer=ReceiptSigner(lambda: self.aws.client("kms"), settings.signing_key_id),
             clock=current_clock(),

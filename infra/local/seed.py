@@ -359,7 +359,7 @@ def seed(
         roll=roll,
         corrections=CorrectionStore(dynamodb, tables.corrections),
         events=events,
-        counters=CounterStore(tables.counters, dynamodb),
+        counters=CounterStore(dynamodb, tables.counters),
     )
 
 

@@ -243,7 +243,7 @@ def start(config: StackConfig) -> RunningStack:
             jobs=scheduled_jobs(template),
             runner=runner,
             drain=lambda timeout: wait_until_drained(pollers, timeout),
-            ledger=NotificationStore(os.environ["NOTIFICATIONS_TABLE"], dynamodb),
+            ledger=NotificationStore(dynamodb, os.environ["NOTIFICATIONS_TABLE"]),
             functions={
                 context.physical[function_id]["Ref"]: (function_id, handler)
                 for function_id, handler in function_handlers(template).items()

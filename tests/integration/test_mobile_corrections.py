@@ -63,7 +63,7 @@ def ask(code: str = "EMP-0001", now: datetime = factories.DURING_REGISTRATION, *
         roll=RollStore(dynamodb, settings.roll_table),
         corrections=CorrectionStore(dynamodb, settings.corrections_table),
         events=EventStore(dynamodb, settings.events_table),
-        counters=CounterStore(settings.counters_table, dynamodb),
+        counters=CounterStore(dynamodb, settings.counters_table),
     )
 
 
@@ -107,7 +107,7 @@ def outbox(pk: str) -> list[dict[str, Any]]:
 
 def pending_counts(scope: str, value: str) -> dict[str, int]:
     settings = roll_settings.get_settings()
-    counters = CounterStore(settings.counters_table, boto3.client("dynamodb"))
+    counters = CounterStore(boto3.client("dynamodb"), settings.counters_table)
     return counters.totals(kind="corrections", programme_id=settings.programme_id, scope=scope, value=value)
 
 

@@ -33,7 +33,7 @@ T0 = datetime(2026, 1, 10, 10, 0, tzinfo=IST)
 
 
 def counters() -> CounterStore:
-    return CounterStore(admin_settings.get_settings().counters_table, boto3.client("dynamodb"))
+    return CounterStore(boto3.client("dynamodb"), admin_settings.get_settings().counters_table)
 
 
 def scopes(department: str, ddo: str, district: str) -> dict[str, str]:

@@ -223,7 +223,7 @@ def test_index_keys_are_sparse_and_sort_by_when_the_sla_breaks() -> None:
 def test_counters_move_between_groups_when_a_grievance_changes_level() -> None:
     before = grievance()
     after = act(before, Action.ESCALATE)
-    items = CounterStore("counters").transition(
+    items = CounterStore(None, "counters").transition(
         kind="grievances",
         programme_id="HR-2026",
         shard_key=before.grievance_id,
@@ -242,7 +242,7 @@ def test_counters_move_between_groups_when_a_grievance_changes_level() -> None:
 def test_an_overdue_grievance_is_counted_overdue_until_it_is_escalated_or_closed() -> None:
     escalated = act(grievance(), Action.ESCALATE)
     marked = mark_overdue(escalated, now=escalated.due_at + timedelta(seconds=1)).after
-    items = CounterStore("counters").transition(
+    items = CounterStore(None, "counters").transition(
         kind="grievances",
         programme_id="HR-2026",
         shard_key=marked.grievance_id,

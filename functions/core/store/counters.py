@@ -36,7 +36,7 @@ def _add_into(totals: Counts, item: Mapping[str, Any]) -> None:
 
 
 class CounterStore:
-    def __init__(self, table: str, client: Any = None) -> None:
+    def __init__(self, client: Any, table: str) -> None:
         self._table = table
         self._client = client
 

@@ -84,7 +84,7 @@ class LedgerKey:
 
 
 class NotificationStore:
-    def __init__(self, table: str, client: Any = None) -> None:
+    def __init__(self, client: Any, table: str) -> None:
         self._table = table
         self._client = client  # needed by delivery only; changes write through transactions
 

@@ -60,11 +60,11 @@ class PlannerWiring(Wiring[PlannerSettings]):
 
     @cached_property
     def notifications(self) -> NotificationStore:
-        return NotificationStore(self.settings.notifications_table, self.aws.dynamodb)
+        return NotificationStore(self.aws.dynamodb, self.settings.notifications_table)
 
     @cached_property
     def counters(self) -> CounterStore:
-        return CounterStore(self.settings.counters_table, self.aws.dynamodb)
+        return CounterStore(self.aws.dynamodb, self.settings.counters_table)
 
 
 def _closes(n: PlannerWiring) -> Planner:
