@@ -14,13 +14,13 @@ oldest first, so a queue is one Query whose cost follows its own pending request
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
 from core.audit import RecordHead
 from core.corrections import Correction, CorrectionStatus
 from core.store.dynamo import (
+    Page,
     TxItem,
     exclusive_start,
     head_items,
@@ -51,10 +51,7 @@ def queue_attributes(correction: Correction) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class CorrectionPage:
-    items: list[Correction]
-    last_key: dict[str, Any] | None
+CorrectionPage = Page[Correction]
 
 
 class CorrectionStore:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -58,6 +58,7 @@ def unmarshal(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 Position = dict[str, Any] | None
 
 
@@ -113,8 +114,29 @@ def put_if_version(name: str, table: str, item: dict[str, Any], expected_version
     )
 
 
-def query_partition(client: Any, table: str, pk: str) -> list[dict[str, Any]]:
-    """Every item of one partition, read consistently (a record with its documents or attachments)."""
+@dataclass(frozen=True)
+class Page(Generic[Item]):
+    """One page of a Query: its items, where the next page starts (None: this was the last), and how
+    many items DynamoDB read for it (a filter can read more than it returns)."""
+
+    items: list[Item]
+    last_key: dict[str, Any] | None
+    items_read: int = 0
+
+
+def record_with_children(
+    client: Any, table: str, pk: str, *, record_sk: str, child_prefix: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """A record and its child items (a registration's documents, a grievance's attachments), read
+    consistently in one Query of their partition; None when there is no record."""
+    items = _query_partition(client, table, pk)
+    record = next((i for i in items if i["sk"] == record_sk), None)
+    if record is None:
+        return None
+    return record, [i for i in items if i["sk"].startswith(child_prefix)]
+
+
+def _query_partition(client: Any, table: str, pk: str) -> list[dict[str, Any]]:
     request: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "pk = :pk",

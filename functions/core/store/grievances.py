@@ -25,14 +25,15 @@ from core.grievance import Attachment, Grievance, GrievanceStatus, Level, utc_ke
 from core.registration import DocumentStatus
 from core.store.counters import shard_of
 from core.store.dynamo import (
+    Page,
     TxItem,
     exclusive_start,
     head_items,
     marshal,
     put_if_version,
     put_new,
-    query_partition,
     record_head,
+    record_with_children,
     unmarshal,
 )
 
@@ -88,11 +89,7 @@ class ListFilter:
     overdue_at: datetime | None = None  # only those whose SLA broke by then
 
 
-@dataclass(frozen=True)
-class GrievancePage:
-    items: list[Grievance]
-    last_key: dict[str, Any] | None
-    items_read: int
+GrievancePage = Page[Grievance]
 
 
 class GrievanceStore:
@@ -103,12 +100,13 @@ class GrievanceStore:
     # ------------------------------------------------------------------ reads
     def get(self, grievance_id: str) -> Grievance | None:
         """The record and its attachments in one consistent Query."""
-        items = query_partition(self._client, self._table, grievance_id)
-        record = next((i for i in items if i["sk"] == RECORD_SK), None)
-        if record is None:
+        found = record_with_children(
+            self._client, self._table, grievance_id, record_sk=RECORD_SK, child_prefix=ATTACHMENT_PREFIX
+        )
+        if found is None:
             return None
-        attachments = [Attachment.model_validate(i) for i in items if i["sk"].startswith(ATTACHMENT_PREFIX)]
-        return Grievance.model_validate({**record, "attachments": attachments})
+        record, attachments = found
+        return Grievance.model_validate({**record, "attachments": [Attachment.model_validate(a) for a in attachments]})
 
     def heads(self) -> Iterator[RecordHead]:
         """Every grievance's version and chain head, for the transparency auditor: a Scan that reads

@@ -15,14 +15,15 @@ from core.audit import RecordHead
 from core.registration import Document, Registration, RegistrationStatus
 from core.store.counters import SHARDS, shard_of
 from core.store.dynamo import (
+    Page,
     TxItem,
     exclusive_start,
     head_items,
     marshal,
     put_if_version,
     put_new,
-    query_partition,
     record_head,
+    record_with_children,
     unmarshal,
 )
 
@@ -89,10 +90,7 @@ class SweepItem:
     district: str
 
 
-@dataclass(frozen=True)
-class SweepPage:
-    items: list[SweepItem]
-    last_key: dict[str, Any] | None
+SweepPage = Page[SweepItem]
 
 
 @dataclass(frozen=True)
@@ -103,11 +101,7 @@ class QueueFilter:
     ineligible_only: bool = False
 
 
-@dataclass(frozen=True)
-class QueuePage:
-    items: list[Registration]
-    last_key: dict[str, Any] | None
-    items_read: int
+QueuePage = Page[Registration]
 
 
 class RegistrationStore:
@@ -117,12 +111,13 @@ class RegistrationStore:
 
     def get(self, registration_id: str) -> Registration | None:
         """The record and all its documents in one consistent Query."""
-        items = query_partition(self._client, self._table, registration_id)
-        record = next((i for i in items if i["sk"] == RECORD_SK), None)
-        if record is None:
+        found = record_with_children(
+            self._client, self._table, registration_id, record_sk=RECORD_SK, child_prefix=DOC_PREFIX
+        )
+        if found is None:
             return None
-        documents = [Document.model_validate(i) for i in items if i["sk"].startswith(DOC_PREFIX)]
-        return Registration.model_validate({**record, "documents": documents})
+        record, documents = found
+        return Registration.model_validate({**record, "documents": [Document.model_validate(d) for d in documents]})
 
     def heads(self) -> Iterator[RecordHead]:
         """Every registration's version and chain head, for the transparency auditor: a Scan that reads
