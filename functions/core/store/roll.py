@@ -85,6 +85,18 @@ class RollEntry(BaseModel):
     def entity(self) -> str:
         return f"roll#{self.employee_code}"
 
+    def with_certified(self, certified: CertifiedMobile, *, event_head: str) -> RollEntry:
+        """The entry as `certify_mobile` leaves it (and as `get` then reads it)."""
+        personal = self.record.personal.model_copy(update={"mobile": certified.mobile})
+        return self.model_copy(
+            update={
+                "record": self.record.model_copy(update={"personal": personal}),
+                "version": self.version + 1,
+                "event_head": event_head,
+                "certified_mobile": certified,
+            }
+        )
+
 
 # What seeding and imports write: the department's data, never the version, chain or certification.
 _IMPORTED_FIELDS = {"employee_code", "programme_id", "record"}
