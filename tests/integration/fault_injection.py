@@ -167,9 +167,10 @@ IDEMPOTENCY_TABLE = re.compile(r"idempotency", re.IGNORECASE)
 NOTED_REGARDLESS = "activity#"
 
 
-# Stamped with real time on purpose (a sign-out's cut-off is compared with Cognito's `iat`): no run
-# stamps it alike, so it reads as its name.
-REAL_TIME = frozenset({"tokens_valid_after"})
+# Fields no two runs can agree on, read as their names: a sign-out's cut-off (real time on purpose: it is
+# compared with Cognito's `iat`), the id SNS or SES gave a message (moto's, drawn as it goes), and how
+# many invocations worked on an import (a redelivery is one more, rightly).
+NOT_COMPARED = frozenset({"tokens_valid_after", "message_id", "invocations"})
 
 
 def _plain(value: Any) -> Any:
@@ -177,7 +178,7 @@ def _plain(value: Any) -> Any:
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):
         return {
-            k: ("<signature>" if _SIGNATURE.search(k) else f"<{k}>" if k in REAL_TIME else _plain(v))
+            k: ("<signature>" if _SIGNATURE.search(k) else f"<{k}>" if k in NOT_COMPARED else _plain(v))
             for k, v in value.items()
         }
     if isinstance(value, list | tuple):
@@ -214,13 +215,19 @@ def _tables() -> dict[str, list[str]]:
 
 
 def _objects() -> dict[str, list[str]]:
+    """Each object's key and lock. A COMPLIANCE lock is the bucket's default retention, dated from real
+    time when the object is written: its date is left out. Versions alike (a checkpoint archived again,
+    identical) read as one."""
     dumped = {}
     for name, bucket in s3_backends[DEFAULT_ACCOUNT_ID]["aws"].buckets.items():
-        found = []
+        found = set()
         for key, versions in bucket.keys.lists():
             for version in versions:
-                lock = f"{version.lock_mode}:{version.lock_until}" if version.lock_mode else "unlocked"
-                found.append(f"{key} {lock}")
+                if version.lock_mode == "COMPLIANCE":
+                    lock = "COMPLIANCE"
+                else:
+                    lock = f"{version.lock_mode}:{version.lock_until}" if version.lock_mode else "unlocked"
+                found.add(f"{key} {lock}")
         dumped[name] = sorted(found)
     return dumped
 
@@ -235,7 +242,10 @@ def _sent() -> dict[str, list[str]]:
     mail = ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
     return {
         "sms": sorted(f"{phone} {text}" for phone, text in sms),
-        "email": sorted(json.dumps(_plain(vars(m)), sort_keys=True, default=repr) for m in mail),
+        "email": sorted(
+            json.dumps(_plain({k: v for k, v in vars(m).items() if k != "id"}), sort_keys=True, default=repr)
+            for m in mail
+        ),
     }
 
 
@@ -268,6 +278,24 @@ def state() -> dict[str, Any]:
 AHEAD = "ahead"
 
 
+# A notification that went out but whose ledger entry could not then be confirmed (SENT): failing the
+# work would send it again once the claim's lease ends, so the work carries on and the ledger keeps the
+# claim (core.delivery). Nothing else may differ from the clean run's state.
+UNCONFIRMED = "unconfirmed"
+
+
+def _confirmed(found: dict[str, Any]) -> dict[str, Any]:
+    """The state with every ledger entry's claim read as its confirmation."""
+
+    def confirmed(item: str) -> str:
+        entry = json.loads(item)
+        if not (str(entry.get("pk", "")).startswith("ledger#") and entry.get("status") in ("CLAIMED", "SENT")):
+            return item
+        return json.dumps({k: v for k, v in entry.items() if k not in ("status", "message_id", "sent_at")})
+
+    return {**found, "dynamodb": {t: sorted(map(confirmed, items)) for t, items in found["dynamodb"].items()}}
+
+
 def _settled(found: dict[str, Any]) -> dict[str, Any]:
     return {
         **found,
@@ -286,15 +314,45 @@ def _ahead(table: str, item: str) -> bool:
 
 
 def differences(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    """Where two states differ, item by item (for an assertion's message)."""
+    """Where two states differ (for an assertion's message): an item changed shows its changed fields."""
     found = []
     for part, first in a.items():
         second = b[part]
         for name in sorted(set(first) | set(second)):
-            left, right = Counter(first.get(name, [])), Counter(second.get(name, []))
-            found += [f"{part}/{name} only in first: {x[:300]}" for x in (left - right)]
-            found += [f"{part}/{name} only in second: {x[:300]}" for x in (right - left)]
+            left = list((Counter(first.get(name, [])) - Counter(second.get(name, []))).elements())
+            right = list((Counter(second.get(name, [])) - Counter(first.get(name, []))).elements())
+            for old in left:
+                new = _counterpart(old, right)
+                if new is None:
+                    found.append(f"{part}/{name} only in the first: {old[:200]}")
+                    continue
+                right.remove(new)
+                was, now = json.loads(old), json.loads(new)
+                changed = {k: (was.get(k), now.get(k)) for k in sorted(set(was) | set(now)) if was.get(k) != now.get(k)}
+                same = {k: v for k, v in was.items() if k in ("pk", "sk", "employee_code")}
+                found.append(f"{part}/{name} {same} changed: {str(changed)[:400]}")
+            found += [f"{part}/{name} only in the second: {x[:200]}" for x in right]
     return found
+
+
+def _counterpart(item: str, candidates: list[str]) -> str | None:
+    """The candidate sharing most fields with `item`, if both are JSON objects sharing any."""
+    try:
+        mine = json.loads(item)
+    except ValueError:
+        return None
+    best, score = None, 0
+    for candidate in candidates:
+        try:
+            theirs = json.loads(candidate)
+        except ValueError:
+            continue
+        if not isinstance(mine, dict) or not isinstance(theirs, dict):
+            continue
+        shared = sum(1 for k, v in mine.items() if theirs.get(k) == v)
+        if shared > score:
+            best, score = candidate, shared
+    return best
 
 
 # ---------------------------------------------------------------- the same random draws every run
@@ -384,7 +442,7 @@ class Position:
     call: AwsCall
     fault: Fault
     answer: Answer
-    left: str  # "before", "after", AHEAD or "torn": the state the fault left, against the clean run's
+    left: str  # "before", "after", AHEAD, UNCONFIRMED or "torn": the state the fault left, against the clean run's
     torn: list[str]
     retried: Answer | None = None  # the client's (or SQS's) retry, after a failure
     after_retry: list[str] = field(default_factory=list)  # how the state then differs from the clean run's
@@ -433,8 +491,8 @@ class Lab:
     ) -> Sweep:
         """The action clean, then with a fault at each of its calls in turn. After a failure, `retry`
         (the action again, by default) is what the client, or SQS, does next."""
+        before = state()  # first: it makes every backend the state reads, so that the snapshot has them all
         snapshot = MotoSnapshot.take()
-        before = state()
         clean, calls = self._run(action)
         assert clean.succeeded, f"{name}: the clean run failed: {clean} {clean.body}"
         after = state()
@@ -450,6 +508,8 @@ class Lab:
             left = "before" if found == before else "after" if found == after else "torn"
             if left == "torn" and _settled(found) == _settled(before):
                 left = AHEAD
+            elif left == "torn" and _confirmed(found) == _confirmed(after):
+                left = UNCONFIRMED
             position = Position(index, call, fault, answer, left, differences(before, found) if left == "torn" else [])
             if not answer.succeeded:
                 position.retried, _ = self._run(retry or action)
