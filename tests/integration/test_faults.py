@@ -31,7 +31,7 @@ from certificates import handler as certificates_handler
 from core.clock import IST, SettableClock
 from grievance import handler as grievance_handler
 from infra.local.events import LocalLambdaContext, api_gateway_claims
-from infra.local.template import LocalContext
+from infra.local.template import LocalContext, http_routes, load_template
 from register import handler as register_handler
 from roll import handler as roll_handler
 from tests import factories
@@ -42,8 +42,6 @@ from tests.integration.test_deadline_jobs import drain
 from tests.integration.test_registration_journey import PDF, put_object, upload
 from transparency import log as transparency_log
 from verify import handler as verify_handler
-
-pytestmark = pytest.mark.usefixtures("seeded")
 
 FUNCTIONS = (
     register_handler,
@@ -64,7 +62,9 @@ DECIDED_AT = datetime(2026, 2, 10, 12, 0, tzinfo=IST)
 
 
 @pytest.fixture
-def lab(monkeypatch: pytest.MonkeyPatch, record_property: Callable[[str, object], None]) -> Iterator[Lab]:
+def lab(
+    seeded: LocalContext, monkeypatch: pytest.MonkeyPatch, record_property: Callable[[str, object], None]
+) -> Iterator[Lab]:
     # The programme's settings are read again on every use, not once a minute: a cache may expire between
     # any two calls of a request, so no read of them, before or after the change, goes unfaulted.
     monkeypatch.setenv("SETTINGS_CACHE_SECONDS", "0")
@@ -128,8 +128,48 @@ def defects(sweep: Sweep) -> list[str]:
     return found
 
 
+# What the journeys below sweep: every route of the template that is not a GET, and the GETs that write.
+SWEPT = frozenset(
+    {
+        "POST /v1/registrations",
+        "PATCH /v1/registrations/{id}",
+        "POST /v1/registrations/{id}/documents",
+        "POST /v1/registrations/{id}/documents/{doc}/confirm",
+        "POST /v1/registrations/{id}/submit",
+        "POST /v1/verifications/{id}/decision",
+        "GET /v1/registrations/{id}/certificate",  # issues the certificate on its first reading
+        "POST /v1/certificates/verify",  # settles a certificate whose facts changed
+        "POST /v1/certificates/{serial}/revoke",
+        "POST /v1/grievances",
+        "POST /v1/grievances/{id}/actions",
+        "POST /v1/grievances/{id}/attachments",
+        "POST /v1/grievances/{id}/attachments/{attachment_id}/confirm",
+        "POST /v1/grievances/{id}/reply",
+        "POST /v1/grievances/{id}/feedback",
+        "PUT /v1/admin/windows",
+        "POST /v1/admin/roll-imports",
+        "GET /v1/admin/reports/export",  # writes the CSV to the reports bucket
+        "POST /v1/auth/otp",
+        "POST /v1/auth/otp/verify",
+        "POST /v1/auth/refresh",
+        "POST /v1/auth/help",
+        "POST /v1/auth/sign-out",
+        "POST /v1/roll/corrections/{id}/decision",
+        "PATCH /v1/roll/{employee_code}/mobile",
+    }
+)
+
+
+def test_every_write_route_of_the_template_is_swept() -> None:
+    routes = {f"{r.method} {r.path}" for r in http_routes(load_template())}
+    writes = {route for route in routes if not route.startswith("GET ")}
+    assert writes <= SWEPT, f"not swept: {sorted(writes - SWEPT)}"
+    assert routes >= SWEPT, f"no such route: {sorted(SWEPT - routes)}"
+
+
 def sweep(lab: Lab, name: str, action: Callable[[], Answer], expect: int, *, changes: bool = True) -> dict[str, Any]:
     """Sweeps the route's calls and returns the clean run's answer; `nothing_lost` judges them all."""
+    assert name.partition(" (")[0] in SWEPT, f"{name} is not in SWEPT"
     done = lab.sweep(name, action, changes=changes)
     assert done.clean.status == expect, f"{name}: the clean run answered {done.clean} {done.clean.body}"
     assert done.injected > 0, f"{name}: made no AWS call"
@@ -213,6 +253,14 @@ def test_registration_routes_verification_and_certificate(lab: Lab, clock: Setta
         "GET /v1/registrations/{id}/certificate",
         request("GET", f"/v1/registrations/{reg}/certificate", as_=me),
         200,
+    )
+    checked = {"credential": issued["credential"]}
+    sweep(
+        lab,
+        "POST /v1/certificates/verify",
+        request("POST", "/v1/certificates/verify", as_=None, body=checked),
+        200,
+        changes=False,  # nothing to settle: the facts it attests have not changed
     )
     sweep(
         lab,

@@ -45,8 +45,6 @@ from tests.integration.test_roll_import import roll_file, roll_line
 from transparency import handler as transparency_handler
 from transparency import log as transparency_log
 
-pytestmark = pytest.mark.usefixtures("seeded")
-
 WORKERS = (*FUNCTIONS, reminders_worker, admin_importer, transparency_handler)
 MESSAGE = "message-1"
 UNIT_CONTACT = Contact(mobile="9876500001", email="cell.panchkula@example.gov.in")
@@ -55,7 +53,9 @@ AFTER_VERIFICATION = datetime(2026, 3, 1, 9, 0, tzinfo=IST)
 
 
 @pytest.fixture
-def lab(monkeypatch: pytest.MonkeyPatch, record_property: Callable[[str, object], None]) -> Iterator[Lab]:
+def lab(
+    seeded: LocalContext, monkeypatch: pytest.MonkeyPatch, record_property: Callable[[str, object], None]
+) -> Iterator[Lab]:
     monkeypatch.setenv("SETTINGS_CACHE_SECONDS", "0")  # as in test_faults: no read of them goes unfaulted
     draws = Draws(monkeypatch)
     yield Lab(Edge(monkeypatch), draws, lambda: fresh_environment(*WORKERS), record_property)
@@ -77,6 +77,22 @@ def delivered(function_id: str, handler: Any, body: dict[str, Any] | str) -> Cal
         return Answer(body=response, failed_messages=[f["itemIdentifier"] for f in failures or []])
 
     return deliver
+
+
+# Every SQS consumer of the template, by function and queue: each is swept below.
+SWEPT = frozenset(
+    {
+        ("RegisterFunction", "UploadEventsQueue"),
+        ("AuthFunction", "OtpQueue"),
+        ("RollImportFunction", "RollImportQueue"),
+        ("RemindersWorkerFunction", "JobWorkQueue"),
+        ("TransparencyLogFunction", "CheckpointRequestQueue"),
+    }
+)
+
+
+def test_every_queue_consumer_of_the_template_is_swept() -> None:
+    assert {(s.function_id, s.queue_id) for s in sqs_sources(load_template())} == SWEPT
 
 
 def defects(sweep: Sweep) -> list[str]:
