@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
-from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import BotoCoreError, ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as BotoConnectionError
 
@@ -77,25 +75,29 @@ def transient_cancellation(error: ClientError) -> bool:
     return bool(reasons) and all(str(r.get("Code", "None")) in TRANSIENT_CANCELLATIONS for r in reasons)
 
 
-# Powertools wraps the AWS error of its idempotency store (`raise ... from`) and of its parameter
-# providers (raised while handling it: the AWS error is the context).
-WRAPPERS = (IdempotencyPersistenceLayerError, GetParameterError)
-
-
 def _wrapped(error: BaseException) -> BaseException | None:
-    return error.__cause__ or error.__context__
+    """The AWS error inside a Powertools error: its idempotency store's (`raise ... from` it) or its
+    parameter providers' (raised while handling it: the AWS error is the context)."""
+    # Imported here, on a failure's path only: a function that never uses Powertools' idempotency or
+    # parameters (the user pool's trigger) does not load them at its cold start.
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415
+        IdempotencyPersistenceLayerError,
+    )
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError  # noqa: PLC0415
+
+    if isinstance(error, IdempotencyPersistenceLayerError | GetParameterError):
+        return error.__cause__ or error.__context__
+    return None
 
 
 def fault_kind(error: BaseException) -> FaultKind | None:
     """THROTTLED or UNAVAILABLE if `error` (or the AWS error a Powertools utility wrapped in it) is a
     transient AWS failure; None for anything else."""
-    if isinstance(error, WRAPPERS):
-        cause = _wrapped(error)
-        return fault_kind(cause) if cause is not None else None
     if isinstance(error, BotoConnectionError | HTTPClientError):  # timeouts, refused or dropped connections
         return FaultKind.UNAVAILABLE
     if not isinstance(error, ClientError):
-        return None
+        cause = None if isinstance(error, BotoCoreError) else _wrapped(error)
+        return fault_kind(cause) if cause is not None else None
     code = error_code(error)
     if code in _THROTTLING:
         return FaultKind.THROTTLED
@@ -110,7 +112,7 @@ def fault_kind(error: BaseException) -> FaultKind | None:
 
 def describe(error: BaseException) -> dict[str, str]:
     """What a log line says of the failure: its type, and the AWS code and operation if it has them."""
-    cause = (_wrapped(error) or error) if isinstance(error, WRAPPERS) else error
+    cause = error if isinstance(error, AWS_ERRORS) else (_wrapped(error) or error)
     described = {"error_type": type(cause).__name__}
     if isinstance(cause, ClientError):
         described |= {"error_code": error_code(cause), "operation": cause.operation_name}

@@ -19,8 +19,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupp
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
@@ -171,7 +173,7 @@ def create_resolver() -> APIGatewayHttpResolver:
     def _not_json(_: RequestUnsupportedContentType) -> Response:
         return problem(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", language=request_language(app))
 
-    @app.exception_handler([ClientError, BotoCoreError, *aws_faults.WRAPPERS])
+    @app.exception_handler([ClientError, BotoCoreError, IdempotencyPersistenceLayerError, GetParameterError])
     def _aws_fault(error: Exception) -> Response:
         unavailable = aws_faults.service_unavailable(error)
         if unavailable is None:  # not transient: a defect, for the last-resort handler (if any) to answer

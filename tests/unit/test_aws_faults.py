@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnec
 from core import aws_faults, errors
 from core.aws_faults import FaultKind, fault_kind
 from core.http import PROBLEM_JSON, create_resolver
+from core.store import dynamo
 from infra.local.events import http_api_event
 
 
@@ -202,3 +203,35 @@ def test_a_503_that_no_retry_mends_says_no_retry_after() -> None:
     # An operator must fix the programme data first
     answer = _resolve_raising(errors.NoGrievanceUnit())
     assert answer["statusCode"] == 503 and "Retry-After" not in answer["headers"]
+
+
+# ---------------------------------------------------------------- a transaction that stays cancelled
+class _Cancelling:
+    """A DynamoDB client whose every transaction is cancelled for `reasons`."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        self.reasons = reasons
+        self.attempts = 0
+
+    def transact_write_items(self, **_: Any) -> None:
+        self.attempts += 1
+        raise client_error("TransactionCanceledException", reasons=self.reasons)
+
+
+@pytest.mark.parametrize(
+    ("reasons", "answer"),
+    [
+        (["TransactionConflict"], errors.Busy),  # contended: busy, try again in 2 s
+        (["ThrottlingError"], ClientError),  # throttled: service_unavailable (throttled), in 5 s
+    ],
+)
+def test_a_transaction_that_stays_cancelled_is_busy_if_contended_and_throttled_if_throttled(
+    monkeypatch: pytest.MonkeyPatch, reasons: list[str], answer: type[Exception]
+) -> None:
+    monkeypatch.setattr(dynamo.time, "sleep", lambda _: None)
+    client = _Cancelling(reasons)
+    with pytest.raises(answer) as raised:
+        dynamo.transact_write(client, [dynamo.put_new("record", "t", {"pk": {"S": "a"}})])
+    assert client.attempts == dynamo.TRANSACTION_ATTEMPTS
+    unavailable = aws_faults.service_unavailable(raised.value)
+    assert (unavailable is not None) == (answer is ClientError)
