@@ -62,6 +62,9 @@ SERVICE_BUDGETS: Mapping[str, RetryBudget] = {
 }
 # The user pool's trigger Lambda times out at 5 s: 2 x (0.5 s + 1 s) + 1 s = 4 s.
 TRIGGER_BUDGET = RetryBudget(attempts=2, connect_timeout=0.5, read_timeout=1.0)
+# The local stack (AWS_ENDPOINT_URL): one moto process, its DynamoDB serialised, on a laptop's cores
+# shared with everything else. A slow answer there is load, not an outage: wait longer, retry the same.
+LOCAL_BUDGET = RetryBudget(attempts=3, connect_timeout=2.0, read_timeout=20.0)
 
 
 class AwsClients:
@@ -80,7 +83,8 @@ class AwsClients:
 
     @classmethod
     def for_function(cls, settings: FunctionSettings, *, budget: RetryBudget | None = None) -> AwsClients:
-        return cls(path_style=bool(settings.aws_endpoint_url), budget=budget)
+        local = bool(settings.aws_endpoint_url)
+        return cls(path_style=local, budget=LOCAL_BUDGET if local else budget)
 
     def budget(self, service: str) -> RetryBudget:
         return self._budget or SERVICE_BUDGETS.get(service, DEFAULT_BUDGET)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from core.aws import DEFAULT_BUDGET, SERVICE_BUDGETS, TRIGGER_BUDGET, AwsClients, RetryBudget
+from core.aws import DEFAULT_BUDGET, LOCAL_BUDGET, SERVICE_BUDGETS, TRIGGER_BUDGET, AwsClients, RetryBudget
+from core.settings import FunctionSettings
 
 
 def test_the_default_budget_is_pinned() -> None:
@@ -57,3 +58,12 @@ def test_the_clients_of_a_function_share_one_session(monkeypatch: pytest.MonkeyP
     assert made == []  # nothing is built until a client is asked for
     clients.client("dynamodb"), clients.client("sqs"), clients.resource("dynamodb")
     assert len(made) == 1
+
+
+def test_the_local_stack_waits_longer_for_moto_and_only_it_does() -> None:
+    # A moto server on a busy laptop is slow, not down; the cloud's clients keep their budgets
+    local = FunctionSettings(programme_id="HR-2026", settings_table="s", aws_endpoint_url="http://127.0.0.1:5000")
+    cloud = FunctionSettings(programme_id="HR-2026", settings_table="s")
+    assert AwsClients.for_function(local, budget=TRIGGER_BUDGET).budget("dynamodb") == LOCAL_BUDGET
+    assert AwsClients.for_function(cloud).budget("dynamodb") == DEFAULT_BUDGET
+    assert AwsClients.for_function(cloud, budget=TRIGGER_BUDGET).budget("dynamodb") == TRIGGER_BUDGET
