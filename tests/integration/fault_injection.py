@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -47,6 +47,7 @@ from moto.sqs.models import sqs_backends
 
 from core import ids
 from core.clock import current_clock
+from core.wiring import Wiring
 from tests.integration.moto_snapshot import MotoSnapshot
 
 REGION = "ap-south-1"
@@ -393,17 +394,15 @@ class Draws:
         mock_random.seed()  # unpredictable again, as moto keeps it
 
 
-KEPT = frozenset({"_aws", "_sign_in"})  # what holds a function's boto3 clients
-
-
-def fresh_environment(*modules: ModuleType) -> None:
-    """A new execution environment for each function, but with its AWS clients kept: every cache
-    (the caller's directory entry, the programme's settings, keys, secrets) is read again, so those
-    calls are among the ones faulted; building the clients again would cost more than the request."""
-    for module in modules:
-        for name, value in vars(module).items():
-            if name not in KEPT and callable(getattr(value, "cache_clear", None)):
-                value.cache_clear()
+def fresh_environments() -> None:
+    """A new execution environment for every function, but with its AWS clients kept: everything else
+    its wiring built (the caller's directory entry, the programme's settings, keys, secrets, services) is
+    read again, so those calls are among the ones faulted; building the clients again would cost more
+    than the request."""
+    for wiring in Wiring.every:
+        built = [name for name in vars(wiring) if name not in ("_load_settings", "aws")]
+        if built:
+            wiring.reset(*built)
 
 
 # ---------------------------------------------------------------- one sweep of an action's calls

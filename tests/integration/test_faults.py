@@ -24,35 +24,17 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from admin import handler as admin_handler
-from auth import challenge as auth_challenge
-from auth import handler as auth_handler
-from certificates import handler as certificates_handler
 from core.clock import IST, SettableClock
-from grievance import handler as grievance_handler
 from infra.local.events import LocalLambdaContext, api_gateway_claims
 from infra.local.template import LocalContext, http_routes, load_template
-from register import handler as register_handler
-from roll import handler as roll_handler
 from tests import factories
 from tests.factories import PKL_UNIT, employee, officer
 from tests.integration.conftest import HANDLERS, _ensure_in_directory, _route_of, call
-from tests.integration.fault_injection import AHEAD, Answer, Draws, Edge, Lab, Sweep, fresh_environment
+from tests.integration.fault_injection import AHEAD, Answer, Draws, Edge, Lab, Sweep, fresh_environments
 from tests.integration.test_deadline_jobs import drain
 from tests.integration.test_registration_journey import PDF, put_object, upload
 from transparency import log as transparency_log
-from verify import handler as verify_handler
 
-FUNCTIONS = (
-    register_handler,
-    verify_handler,
-    grievance_handler,
-    admin_handler,
-    auth_handler,
-    auth_challenge,
-    roll_handler,
-    certificates_handler,
-)
 # Answers that tell the client to send the same request again later.
 RETRY_LATER = {"service_unavailable", "busy", "programme_unavailable", "document_not_retained"}
 DDO = factories.ddo("DDO-PKL-001")
@@ -69,7 +51,7 @@ def lab(
     # any two calls of a request, so no read of them, before or after the change, goes unfaulted.
     monkeypatch.setenv("SETTINGS_CACHE_SECONDS", "0")
     draws = Draws(monkeypatch)
-    yield Lab(Edge(monkeypatch), draws, lambda: fresh_environment(*FUNCTIONS), record_property)
+    yield Lab(Edge(monkeypatch), draws, fresh_environments, record_property)
     draws.close()
 
 

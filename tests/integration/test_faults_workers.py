@@ -37,15 +37,13 @@ from reminders import worker as reminders_worker
 from tests import factories
 from tests.factories import PKL_UNIT, employee
 from tests.integration.conftest import call
-from tests.integration.fault_injection import UNCONFIRMED, Answer, Draws, Edge, Lab, Sweep, fresh_environment
-from tests.integration.test_faults import ADMIN, FUNCTIONS
+from tests.integration.fault_injection import UNCONFIRMED, Answer, Draws, Edge, Lab, Sweep, fresh_environments
+from tests.integration.test_faults import ADMIN
 from tests.integration.test_grievances import DUE_L1, filed
 from tests.integration.test_registration_journey import PDF, complete_draft, put_object, submit
 from tests.integration.test_roll_import import roll_file, roll_line
-from transparency import handler as transparency_handler
 from transparency import log as transparency_log
 
-WORKERS = (*FUNCTIONS, reminders_worker, admin_importer, transparency_handler)
 MESSAGE = "message-1"
 UNIT_CONTACT = Contact(mobile="9876500001", email="cell.panchkula@example.gov.in")
 AFTER_REGISTRATION = datetime(2026, 2, 1, 9, 0, tzinfo=IST)
@@ -58,7 +56,7 @@ def lab(
 ) -> Iterator[Lab]:
     monkeypatch.setenv("SETTINGS_CACHE_SECONDS", "0")  # as in test_faults: no read of them goes unfaulted
     draws = Draws(monkeypatch)
-    yield Lab(Edge(monkeypatch), draws, lambda: fresh_environment(*WORKERS), record_property)
+    yield Lab(Edge(monkeypatch), draws, fresh_environments, record_property)
     draws.close()
 
 
@@ -204,7 +202,7 @@ def test_the_deadline_jobs_worker(lab: Lab, clock: SettableClock) -> None:
 
 def test_the_grievance_and_notice_workers(lab: Lab, clock: SettableClock) -> None:
     # Given the Panchkula cell has a mobile and an e-mail, and a grievance filed there
-    settings, aws = register_settings.get_settings(), register_handler._aws()
+    settings, aws = register_settings.get_settings(), register_handler.wiring.aws
     programme = factories.programme(notices=NoticePolicy(contacts={f"unit:{PKL_UNIT}": UNIT_CONTACT}))
     ProgrammeStore(aws.dynamodb, aws.resource("dynamodb"), settings.settings_table, 0).put(programme)
     gid, _ = filed()

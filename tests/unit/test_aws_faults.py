@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 import pytest
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyPersistenceLayerError
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
@@ -136,13 +135,8 @@ def test_a_transient_fault_becomes_service_unavailable_with_its_retry_after() ->
 
 
 # ---------------------------------------------------------------- the resolver's one handler
-def _resolve_raising(error: Exception, *, last_resort: bool = False) -> dict[str, Any]:
+def _resolve_raising(error: Exception) -> dict[str, Any]:
     app = create_resolver()
-    if last_resort:
-
-        @app.exception_handler(Exception)
-        def _internal(_: Exception) -> Response:
-            return Response(status_code=500, content_type=PROBLEM_JSON, body='{"code": "internal_error"}')
 
     @app.get("/boom")
     def boom() -> dict[str, Any]:
@@ -175,11 +169,10 @@ def test_a_route_that_meets_a_transient_fault_answers_503_problem_with_retry_aft
 
 
 def test_any_other_aws_error_is_left_to_the_last_resort_handler() -> None:
-    not_transient = client_error("ValidationException")
-    with pytest.raises(ClientError):
-        _resolve_raising(not_transient)  # no last-resort handler: Lambda's error, as before
-    answer = _resolve_raising(not_transient, last_resort=True)
-    assert answer["statusCode"] == 500 and json.loads(answer["body"])["code"] == "internal_error"
+    # A defect or a misconfiguration, not something to retry: 500 internal_error, no Retry-After
+    answer = _resolve_raising(client_error("ValidationException"))
+    assert answer["statusCode"] == 500 and "Retry-After" not in answer["headers"]
+    assert json.loads(answer["body"])["code"] == "internal_error"
 
 
 @pytest.mark.parametrize(
