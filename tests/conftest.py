@@ -32,3 +32,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         per_role = ", ".join(f"{role} {value}" for role, value in counts)
         total = sum(value for _, value in counts)
         terminalreporter.write_line(f"contract fuzz: {total} cases ({per_role}), every check passed")
+    faults = [
+        (name.removeprefix("faults "), int(value))
+        for report in terminalreporter.getreports("passed")
+        for name, value in report.user_properties
+        if name.startswith("faults ")
+    ]
+    if faults:
+        per_action = ", ".join(f"{action} {count}" for action, count in faults)
+        total = sum(count for _, count in faults)
+        terminalreporter.write_line(f"fault injection: {total} faults over {len(faults)} actions ({per_action})")

@@ -179,6 +179,7 @@ class RollImportWorker:
             segment = lines[run.next_line : run.next_line + SEGMENT_LINES]
             counts, notes = self._import_segment(
                 segment,
+                import_id=run.import_id,
                 first_line=first_line,
                 ddo_codes=frozenset(programme.ddo_codes),
                 superannuation_age=programme.eligibility.superannuation_age,
@@ -203,6 +204,7 @@ class RollImportWorker:
         self,
         segment: Sequence[Line],
         *,
+        import_id: str,
         first_line: dict[str, int],
         ddo_codes: frozenset[str],
         superannuation_age: int,
@@ -220,7 +222,9 @@ class RollImportWorker:
                 else:
                     notes.extend((e.line, e.employee_code, "error", e.column, e.message) for e in parsed)
                     counts += ImportCounts(errors=1)
-            outcomes = self._roll.upsert_batch([entry for _, entry in valid], superannuation_age=superannuation_age)
+            outcomes = self._roll.upsert_batch(
+                [entry for _, entry in valid], superannuation_age=superannuation_age, import_id=import_id
+            )
             for line, entry in valid:
                 upserted = outcomes[entry.employee_code]
                 counts += ImportCounts(**{upserted.outcome.value: 1})

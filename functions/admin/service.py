@@ -50,6 +50,9 @@ class AdminService:
         stored = self._programmes.read(self._programme_id)
         if version is not None and version != stored.version:
             raise VersionConflict("stale", sent_version=version, current_version=stored.version)
+        # Read before the change, not after: a read that failed after it would answer 503 for a change
+        # that was made, and the client's retry would then find its version stale.
+        history = self._events.history(stored.entity)
         now = self._clock.now()
         updated, changes = change_windows(stored.programme, change, now)
         event = AuditEvent.create(
@@ -68,10 +71,11 @@ class AdminService:
             record_name="programme",
             what="programme",
         )
-        return self._view(StoredProgramme(programme=updated, version=stored.version + 1, event_head=event.hash))
+        changed = StoredProgramme(programme=updated, version=stored.version + 1, event_head=event.hash)
+        return self._view(changed, [*history, event])
 
-    def _view(self, stored: StoredProgramme) -> WindowsView:
-        events = self._events.history(stored.entity)
+    def _view(self, stored: StoredProgramme, events: list[AuditEvent] | None = None) -> WindowsView:
+        events = self._events.history(stored.entity) if events is None else events
         return WindowsView(
             stored=stored,
             events=events,

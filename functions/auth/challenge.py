@@ -20,6 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from auth.settings import ChallengeTriggerSettings, get_trigger_settings
+from core.aws import TRIGGER_BUDGET, AwsClients
 from core.clock import current_clock
 from core.observability import logger, observed
 from core.otp import proof_digest
@@ -30,6 +31,11 @@ CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 
 
 class ChallengeWiring(Wiring[ChallengeTriggerSettings]):
+    @cached_property
+    def aws(self) -> AwsClients:
+        # Cognito gives a trigger 5 s: a tighter retry budget than the HTTP functions' (core.aws).
+        return AwsClients.for_function(self.settings, budget=TRIGGER_BUDGET)
+
     @cached_property
     def sign_in(self) -> SignInStore:
         return SignInStore(self.aws.dynamodb, self.settings.sign_in_table)

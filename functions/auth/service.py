@@ -10,16 +10,18 @@ through the custom challenge, answered with a one-time proof (see auth/challenge
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from core.auth import Principal, Role
+from core.aws_faults import AWS_ERRORS, describe
 from core.clock import IST, Clock, SystemClock
 from core.corrections import HelpRequest
 from core.delivery import Channel, Deliverer
-from core.errors import Busy, OtpExpired, OtpInvalid, OtpLocked, OtpUsed, TooManyRequests
+from core.errors import Busy, DomainError, OtpExpired, OtpInvalid, OtpLocked, OtpUsed, TooManyRequests
 from core.identity import Directory, IdentityLink
 from core.ids import new_challenge_id
 from core.mobile_help import open_mobile_correction
@@ -43,7 +45,7 @@ from core.store.directory import DirectoryStore
 from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
 from core.store.roll import RollStore
-from core.store.sign_in import SignInStore
+from core.store.sign_in import SignInStore, Slot
 from core.store.work_queue import WorkQueue
 from core.user_pool import Tokens, UserPool, employee_username
 
@@ -98,25 +100,59 @@ class SignInService:
         self._clock = clock
         self._limits = limits
 
-    def _take(self, kind: str, key: str, limit: SendLimits | BurstLimit, now: datetime) -> None:
-        allowance = self._sign_in.take(kind, key, limit, now)
-        if not allowance.allowed:
+    def _take(self, kind: str, key: str, limit: SendLimits | BurstLimit, now: datetime) -> Slot:
+        allowance, slot = self._sign_in.take(kind, key, limit, now)
+        if slot is None:
             metrics.add_metric(name="SignInRateLimited", unit=MetricUnit.Count, value=1)
             logger.info("sign-in request limited", extra={"limit": kind, "why": allowance.why})
             raise _refuse(allowance, now)
+        return slot
+
+    @contextmanager
+    def _limited(self, now: datetime, *limits: tuple[str, str, SendLimits | BurstLimit]) -> Iterator[None]:
+        """Counts the request against each limit, in order (a refusal raises 429), for the work inside.
+        If that work fails for a reason the client is told to retry (an AWS fault, 503), the request did
+        nothing, so it counts for nothing: its slots are given back, and the retry is not refused."""
+        slots: list[Slot] = []
+        try:
+            for kind, key, limit in limits:
+                slots.append(self._take(kind, key, limit, now))
+            yield
+        except (*AWS_ERRORS, DomainError) as error:
+            if isinstance(error, DomainError) and error.retry_after_seconds is None:
+                raise  # refused (429 included): it counts
+            for slot in reversed(slots):
+                self._give_back(slot)
+            raise
+
+    def _give_back(self, slot: Slot) -> None:
+        try:
+            self._sign_in.give_back(slot)
+        except AWS_ERRORS as error:  # the request's own failure is what the client hears of
+            logger.warning("sign-in limit slot not given back", extra=describe(error))
 
     # ------------------------------------------------------------------ OTP
     def request_otp(self, employee_code: str, source_ip: str) -> tuple[Challenge, datetime]:
         """A new challenge and when the next may be asked for. The same work whether or not the code is on the roll."""
         now = self._clock.now()
-        self._take("ip", source_ip, self._limits.burst, now)
-        self._take("otp", employee_code, self._limits.otp, now)
-        entry = self._roll.get(employee_code, self._programme_id)
-        challenge = Challenge.issue(new_challenge_id(), entry.employee_code if entry else None, now)
-        self._sign_in.put_challenge(challenge)
-        self._queue.send([{"challenge_id": challenge.challenge_id}])
+        with self._limited(now, ("ip", source_ip, self._limits.burst), ("otp", employee_code, self._limits.otp)):
+            entry = self._roll.get(employee_code, self._programme_id)
+            challenge = Challenge.issue(new_challenge_id(), entry.employee_code if entry else None, now)
+            self._sign_in.put_challenge(challenge)
+            try:
+                self._queue.send([{"challenge_id": challenge.challenge_id}])
+            except AWS_ERRORS:
+                self._forget(challenge)
+                raise
         metrics.add_metric(name="OtpRequested", unit=MetricUnit.Count, value=1)
         return challenge, now + self._limits.otp.resend_after
+
+    def _forget(self, challenge: Challenge) -> None:
+        """A challenge whose SMS was never queued (the client hears 503 and asks again): nobody knows its id."""
+        try:
+            self._sign_in.forget_challenge(challenge.challenge_id)
+        except AWS_ERRORS as error:  # then it expires unanswered; the client hears of the first failure
+            logger.warning("unqueued OTP challenge not removed", extra=describe(error))
 
     def send_otp(self, challenge_id: str) -> bool:
         """The queued SMS: once per challenge (the ledger), only while it can still be answered."""
@@ -145,6 +181,14 @@ class SignInService:
         now = self._clock.now()
         for _ in range(VERIFY_ATTEMPTS):
             challenge = self._sign_in.challenge(challenge_id)
+            if challenge is not None and challenge.resumable(now):
+                # An earlier answer stopped before Cognito issued the tokens: the same OTP finishes it.
+                if challenge.employee_code is None or not otp_matches(self._otp_key(), challenge_id, otp):
+                    raise OtpUsed()
+                proof = secrets.token_urlsafe(32)
+                if not self._sign_in.answer_again(challenge, proof_digest=digest_of(proof), at=now):
+                    continue
+                return self._signed_in(challenge.employee_code, f"{challenge_id}.{proof}")
             refused = refusal_of(challenge, now)
             if refused is not None:
                 raise _REFUSALS[refused]()
@@ -158,10 +202,13 @@ class SignInService:
             proof = secrets.token_urlsafe(32)
             if not self._sign_in.mark_answered(challenge, proof_digest=digest_of(proof), username=username, at=now):
                 continue
-            tokens = self._issue(challenge.employee_code, f"{challenge_id}.{proof}")
-            metrics.add_metric(name="SignInCompleted", unit=MetricUnit.Count, value=1)
-            return tokens
+            return self._signed_in(challenge.employee_code, f"{challenge_id}.{proof}")
         raise Busy("otp_being_checked")
+
+    def _signed_in(self, employee_code: str, answer: str) -> Tokens:
+        tokens = self._issue(employee_code, answer)
+        metrics.add_metric(name="SignInCompleted", unit=MetricUnit.Count, value=1)
+        return tokens
 
     @staticmethod
     def _wrong(spent: Challenge) -> OtpInvalid:
@@ -184,17 +231,18 @@ class SignInService:
         """When the OTP cannot reach the employee: a mobile-correction request in their DDO's queue if
         the details match the roll. Limited like the OTP; nothing about the outcome reaches the caller."""
         now = self._clock.now()
-        self._take("ip", source_ip, self._limits.burst, now)
-        self._take("help", request.employee_code, self._limits.help, now)
-        outcome = open_mobile_correction(
-            request,
-            now=now,
-            programme_id=self._programme_id,
-            roll=self._roll,
-            corrections=self._corrections,
-            events=self._events,
-            counters=self._counters,
-        )
+        with self._limited(
+            now, ("ip", source_ip, self._limits.burst), ("help", request.employee_code, self._limits.help)
+        ):
+            outcome = open_mobile_correction(
+                request,
+                now=now,
+                programme_id=self._programme_id,
+                roll=self._roll,
+                corrections=self._corrections,
+                events=self._events,
+                counters=self._counters,
+            )
         metrics.add_metric(name="HelpRequests", unit=MetricUnit.Count, value=1)
         logger.info("help request handled", extra={"outcome": outcome.value})
 

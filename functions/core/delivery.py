@@ -12,8 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.aws_faults import AWS_ERRORS, describe
 from core.errors import Busy
 from core.masking import mask_email, mask_mobile
 from core.notices import Contact, RenderedNotice, render
@@ -153,24 +155,42 @@ class Deliverer:
                 continue
             if claim == Claim.IN_FLIGHT:
                 raise Busy(campaign=campaign, channel=channel)
-            if channel == Channel.SMS:
-                message_id = self._sms.send(
-                    mobile=address,
-                    text=notice.sms,
-                    sender_id=policy.sender_id,
-                    entity_id=entity_id,
-                    template_id=template.dlt_template_id,
-                )
-            else:
-                assert self._email is not None  # an e-mail channel without a sender was skipped above
-                message_id = self._email.send(to=address, source=policy.email_from, notice=notice)
-            self._notifications.confirm(key, at=now, message_id=message_id)
+            try:
+                if channel == Channel.SMS:
+                    message_id = self._sms.send(
+                        mobile=address,
+                        text=notice.sms,
+                        sender_id=policy.sender_id,
+                        entity_id=entity_id,
+                        template_id=template.dlt_template_id,
+                    )
+                else:
+                    assert self._email is not None  # an e-mail channel without a sender was skipped above
+                    message_id = self._email.send(to=address, source=policy.email_from, notice=notice)
+            except ClientError:
+                # SNS or SES answered with an error (throttled, say): nothing went out, so the retry may
+                # send at once rather than wait out the claim's lease (an OTP lives five minutes). A send
+                # that got no answer (a timeout) keeps its claim: it may have gone out.
+                self._notifications.release(key, claimed_at=now)
+                raise
+            self._confirm(key, now=now, message_id=message_id)
             logger.info(
                 "notification sent",
                 extra={"channel": channel.value, "to": masked, "template": template.code, "campaign": campaign},
             )
             sent.append(channel)
         return DeliveryOutcome(recipient=recipient, sent=sent, already_sent=already)
+
+    def _confirm(self, key: LedgerKey, *, now: datetime, message_id: str) -> None:
+        try:
+            self._notifications.confirm(key, at=now, message_id=message_id)
+        except AWS_ERRORS as error:
+            # It went out: failing the work now would send it again once the claim's lease ends. The
+            # ledger keeps the claim, which holds off a duplicate message meanwhile; the id is logged.
+            logger.warning(
+                "notification sent but its ledger entry not confirmed",
+                extra={"campaign": key.campaign, "channel": key.channel, "message_id": message_id, **describe(error)},
+            )
 
     def _contact(self, programme: Programme, recipient: str) -> Contact | None:
         kind, _, key = recipient.partition(":")

@@ -27,8 +27,13 @@ def machine_value(value: Any) -> Any:
 class DomainError(Exception):
     code: ClassVar[str] = "domain_error"
     status: ClassVar[int] = 400
+    # Set on an error the client may simply send again later: it then carries `retry_after_seconds`
+    # (this, unless the raise site gives one), which core.http also sends as a Retry-After header.
+    retry_after_seconds: ClassVar[int | None] = None
 
     def __init__(self, reason: str = "", /, **params: Any) -> None:
+        if self.retry_after_seconds is not None:
+            params.setdefault("retry_after_seconds", self.retry_after_seconds)
         super().__init__(self.code if not reason else f"{self.code}.{reason}")
         self.reason = reason
         self.params = params
@@ -146,6 +151,7 @@ class DocumentNotRetained(DomainError):
 
     code = "document_not_retained"
     status = 503
+    retry_after_seconds = 60  # its text: "in a minute"
 
 
 class RequestInProgress(DomainError):
@@ -206,6 +212,7 @@ class InvalidCursor(DomainError):
 class ProgrammeUnavailable(DomainError):
     code = "programme_unavailable"
     status = 503
+    retry_after_seconds = 60  # its text: "in a minute"
 
 
 class Busy(DomainError):
@@ -213,6 +220,16 @@ class Busy(DomainError):
 
     code = "busy"
     status = 503
+    retry_after_seconds = 2  # its text: "in a few seconds"
+
+
+class ServiceUnavailable(DomainError):
+    """An AWS service stayed throttled or unavailable through botocore's retries (core.aws_faults says
+    which errors are such); reason `throttled` or `unavailable`."""
+
+    code = "service_unavailable"
+    status = 503
+    retry_after_seconds = 5
 
 
 class InvalidTransition(DomainError):
@@ -292,6 +309,7 @@ class RefreshRefused(DomainError):
 class SignInUnavailable(DomainError):
     code = "sign_in_unavailable"
     status = 503
+    retry_after_seconds = 5  # the same OTP may be sent again while it lives (core.otp.Challenge.resumable)
 
 
 class AlreadyDecided(DomainError):

@@ -19,11 +19,15 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupp
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
+from core import aws_faults
 from core.audit import canonical_json
 from core.auth import Principal
 from core.errors import (
@@ -33,6 +37,7 @@ from core.errors import (
     InvalidCursor,
     InvalidRequest,
     RequestInProgress,
+    ServiceUnavailable,
     SessionRevoked,
     Unauthenticated,
 )
@@ -167,6 +172,17 @@ def create_resolver() -> APIGatewayHttpResolver:
     @app.exception_handler(RequestUnsupportedContentType)
     def _not_json(_: RequestUnsupportedContentType) -> Response:
         return problem(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", language=request_language(app))
+
+    @app.exception_handler([ClientError, BotoCoreError, IdempotencyPersistenceLayerError, GetParameterError])
+    def _aws_fault(error: Exception) -> Response:
+        unavailable = aws_faults.service_unavailable(error)
+        if unavailable is None:  # not transient: a defect, for the last-resort handler (if any) to answer
+            fallback = app.exception_handler_manager.lookup_exception_handler(Exception)
+            if fallback is None:
+                raise error
+            return fallback(error)
+        logger.warning("AWS fault: answered 503", extra={"reason": unavailable.reason, **aws_faults.describe(error)})
+        return domain_problem(unavailable, request_language(app))
 
     @app.exception_handler(IdempotencyAlreadyInProgressError)
     def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
@@ -316,6 +332,9 @@ EVERY_ROUTE_PROBLEMS: dict[int, tuple[str, ...]] = {500: ("internal_error",)}
 
 # Every route authenticated by the gateway can answer these, before its own code runs.
 SIGNED_IN: tuple[type[DomainError], ...] = (Unauthenticated, SessionRevoked, AccountDisabled)
+# Every route reads or writes AWS (the directory, the settings, its records): a throttle or an outage
+# that outlasts botocore's retries answers 503 with Retry-After (core.aws_faults).
+EVERY_ROUTE: tuple[type[DomainError], ...] = (ServiceUnavailable,)
 
 
 def _english_title(code: str) -> str:
@@ -371,11 +390,12 @@ def contract(
 ) -> dict[str, Any]:
     """A route's decorator arguments from one declaration: its success status, its problem responses
     and its description (who may call it, what it changes, what else to know, and the problem codes,
-    written from the same errors as the responses). A signed-in route answers SIGNED_IN's codes too.
+    written from the same errors as the responses). A signed-in route answers SIGNED_IN's codes too, and
+    every route EVERY_ROUTE's.
 
         @app.post("/v1/x", summary="...", **contract(NotFound, InvalidRequest, callers="`employee`", success=201))
     """
-    declared = tuple(dict.fromkeys(problems if public else (*SIGNED_IN, *problems)))
+    declared = tuple(dict.fromkeys((*problems, *EVERY_ROUTE) if public else (*SIGNED_IN, *problems, *EVERY_ROUTE)))
     parts = [
         f"**Callers:** {'public (no token): ' if public else ''}{callers}",
         f"**Changes:** {changes or 'nothing (read-only).'}",

@@ -15,8 +15,25 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
+from core import aws_faults
+from core.observability import logger
 from core.settings import IdempotentFunctionSettings
+
+
+class _AnswerFirst(DynamoDBPersistenceLayer):
+    """Powertools' DynamoDB store, except that a failure to keep the answer of an action that is done
+    does not turn the done change into an error (Powertools would raise, and the client would be told
+    to retry a change that was made). The client gets its answer; the key's record stays in progress
+    until the invocation's time is up, and a retry after that finds the change made (the route's own
+    refusal, such as 409 `registration_exists`), never a second change."""
+
+    def save_success(self, data: dict[str, Any], result: dict[str, Any]) -> None:
+        try:
+            super().save_success(data, result)
+        except (ClientError, BotoCoreError) as error:
+            logger.warning("idempotency: the answer of a done action was not kept", extra=aws_faults.describe(error))
 
 
 class IdempotentRunner:
@@ -26,7 +43,7 @@ class IdempotentRunner:
             payload_validation_jmespath="payload",
             expires_after_seconds=expires_after_seconds,
         )
-        persistence = DynamoDBPersistenceLayer(table_name=table, boto3_client=client)
+        persistence = _AnswerFirst(table_name=table, boto3_client=client)
 
         @idempotent_function(data_keyword_argument="request", persistence_store=persistence, config=self.config)
         def once(request: dict[str, Any], action: Callable[[], dict[str, Any]]) -> dict[str, Any]:

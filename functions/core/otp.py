@@ -57,6 +57,12 @@ class Challenge(BaseModel):
     expires_at: AwareDatetime
     attempts_left: int = Field(default=OTP_ATTEMPTS, ge=0)
     status: ChallengeStatus = ChallengeStatus.PENDING
+    proof_digest: str | None = None  # once answered: the digest of the proof Cognito's trigger may redeem
+
+    def resumable(self, now: datetime) -> bool:
+        """Answered, but its proof never redeemed: the sign-in stopped before Cognito issued the tokens
+        (a throttled call, a timeout). While the OTP lives, the same OTP may answer it again."""
+        return self.status == ChallengeStatus.VERIFIED and now <= self.expires_at
 
     @classmethod
     def issue(cls, challenge_id: str, employee_code: str | None, now: datetime) -> Challenge:

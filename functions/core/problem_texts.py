@@ -313,6 +313,22 @@ TEXTS: tuple[ProblemText, ...] = (
     _r("busy.sign_in",
        "Too many sign-in requests at this moment; try again in a few seconds.",
        "इस समय बहुत अधिक साइन-इन अनुरोध हैं; कुछ सेकंड बाद फिर प्रयास करें।"),
+    _c("service_unavailable", "The portal could not finish this just now; try again shortly",
+       "पोर्टल अभी यह पूरा नहीं कर सका; थोड़ी देर बाद फिर प्रयास करें",
+       "A service the portal relies on did not answer in time, and nothing was changed. Send the same request "
+       "again in {retry_after_seconds} seconds (with the same Idempotency-Key, if you sent one).",
+       "पोर्टल जिस सेवा पर निर्भर है, उसने समय पर उत्तर नहीं दिया, और कुछ भी नहीं बदला गया। {retry_after_seconds} "
+       "सेकंड बाद वही अनुरोध फिर भेजें (यदि आपने Idempotency-Key भेजी थी, तो वही)।"),
+    _r("service_unavailable.throttled",
+       "The portal is receiving more requests than it can serve this moment, and nothing was changed. Send the "
+       "same request again in {retry_after_seconds} seconds (with the same Idempotency-Key, if you sent one).",
+       "पोर्टल पर इस समय क्षमता से अधिक अनुरोध आ रहे हैं, और कुछ भी नहीं बदला गया। {retry_after_seconds} सेकंड "
+       "बाद वही अनुरोध फिर भेजें (यदि आपने Idempotency-Key भेजी थी, तो वही)।"),
+    _r("service_unavailable.unavailable",
+       "A service the portal relies on did not answer in time, and nothing was changed. Send the same request "
+       "again in {retry_after_seconds} seconds (with the same Idempotency-Key, if you sent one).",
+       "पोर्टल जिस सेवा पर निर्भर है, उसने समय पर उत्तर नहीं दिया, और कुछ भी नहीं बदला गया। {retry_after_seconds} "
+       "सेकंड बाद वही अनुरोध फिर भेजें (यदि आपने Idempotency-Key भेजी थी, तो वही)।"),
     # ------------------------------------------------------------------ grievances
     _c("invalid_transition", "This action is not allowed in the grievance's current state",
        "शिकायत की वर्तमान स्थिति में यह कार्रवाई संभव नहीं",
@@ -384,8 +400,10 @@ TEXTS: tuple[ProblemText, ...] = (
        "This session has ended or was signed out. Sign in again with an OTP.",
        "यह सत्र समाप्त हो गया या साइन-आउट हो गया। OTP से फिर साइन-इन करें।"),
     _c("sign_in_unavailable", "Sign-in is not available right now", "साइन-इन अभी उपलब्ध नहीं है",
-       "Sign-in could not be completed just now. Request a new OTP.",
-       "साइन-इन अभी पूरा नहीं हो सका। नया OTP मंगाएं।"),
+       "Sign-in could not be completed just now. Send the same OTP again in a few seconds; if it has expired, "
+       "request a new one.",
+       "साइन-इन अभी पूरा नहीं हो सका। कुछ सेकंड बाद वही OTP फिर भेजें; यदि उसकी समय-सीमा बीत गई हो, तो नया OTP "
+       "मंगाएं।"),
     # ------------------------------------------------------------------ mobile corrections
     _c("correction_pending", "A mobile-correction request of this employee is pending",
        "इस कर्मचारी का मोबाइल सुधार अनुरोध लंबित है",

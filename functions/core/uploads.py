@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from core.aws_faults import fault_kind
 from core.errors import DocumentNotRetained, UploadNotAccepted
 from core.observability import logger
 from core.registration import ContentType, DocumentStatus
@@ -118,6 +119,8 @@ class ObjectStore:
                 Retention={"Mode": RETENTION_MODE, "RetainUntilDate": until},
             )
         except ClientError as error:
+            if fault_kind(error) is not None:
+                raise  # throttled or down: core.http answers 503 service_unavailable; the retry locks again
             code = _error_code(error)
             locked_until = self.retained_until(key=key, version_id=version_id) if code == "AccessDenied" else None
             if locked_until is None or locked_until < until:

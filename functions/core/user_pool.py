@@ -14,9 +14,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
+from core.aws_faults import fault_kind
 from core.errors import RefreshRefused, SignInUnavailable
 
 EMPLOYEE_GROUP = "employee"
+CONFIRMED = "CONFIRMED"
 
 
 def employee_username(employee_code: str) -> str:
@@ -56,10 +58,16 @@ class UserPool:
         """(username, sub) of the employee's user, creating it on the first sign-in."""
         username = employee_username(employee_code)
         try:
-            return username, self._sub(self._cognito.admin_get_user(UserPoolId=self._pool, Username=username))
+            user = self._cognito.admin_get_user(UserPoolId=self._pool, Username=username)
         except ClientError as error:
             if _code(error) != "UserNotFoundException":
                 raise
+            user = self._create(username)
+        if user["UserStatus"] != CONFIRMED:
+            self._finish(username)
+        return username, self._sub(user)
+
+    def _create(self, username: str) -> dict[str, Any]:
         try:
             created = self._cognito.admin_create_user(
                 UserPoolId=self._pool, Username=username, MessageAction="SUPPRESS"
@@ -67,13 +75,17 @@ class UserPool:
         except ClientError as error:
             if _code(error) != "UsernameExistsException":  # a concurrent first sign-in made it
                 raise
-            return username, self._sub(self._cognito.admin_get_user(UserPoolId=self._pool, Username=username))
-        # A password nobody knows makes the user CONFIRMED; employees never sign in with a password.
+            return dict(self._cognito.admin_get_user(UserPoolId=self._pool, Username=username))
+        return {"UserStatus": created["UserStatus"], "UserAttributes": created["Attributes"]}
+
+    def _finish(self, username: str) -> None:
+        """The rest of a first sign-in: the group, then a password nobody knows, which makes the user
+        CONFIRMED (employees never sign in with a password). In this order, CONFIRMED means both are
+        done: a sign-in that stopped between them (a throttled call) is finished by the next one."""
+        self._cognito.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=EMPLOYEE_GROUP)
         self._cognito.admin_set_user_password(
             UserPoolId=self._pool, Username=username, Password=f"{secrets.token_urlsafe(24)}aA1!", Permanent=True
         )
-        self._cognito.admin_add_user_to_group(UserPoolId=self._pool, Username=username, GroupName=EMPLOYEE_GROUP)
-        return username, self._sub({"UserAttributes": created["Attributes"]})
 
     @staticmethod
     def _sub(user: dict[str, Any]) -> str:
@@ -96,6 +108,8 @@ class UserPool:
                 ChallengeResponses={"USERNAME": username, "ANSWER": answer},
             )
         except ClientError as error:
+            if fault_kind(error) is not None:
+                raise  # throttled or down: core.http answers 503 service_unavailable; the same OTP works again
             raise SignInUnavailable() from error
         if "AuthenticationResult" not in answered:
             raise SignInUnavailable()

@@ -45,6 +45,7 @@ from core.errors import (
 from core.history import HistoryEvent
 from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
 from core.observability import logger, observed, tracer
+from core.programme import Programme
 from core.record_proofs import RecordProver
 from core.recorder import ChangeRecorder
 from core.signing import ReceiptSigner
@@ -105,8 +106,14 @@ wiring = RegisterWiring(get_settings)
 caller = Caller(app, lambda: wiring.directory)
 
 
-def _registration(registration: Any) -> RegistrationResponse:
-    return RegistrationResponse.of(registration, wiring.service.programme().programme)
+def _programme() -> Programme:
+    return wiring.service.programme().programme
+
+
+def _registration(registration: Any, programme: Programme | None = None) -> RegistrationResponse:
+    """The registration's view. A write passes the programme it read before the change: a read after it
+    that failed would answer 503 for a change that was made (the settings' cache may expire in between)."""
+    return RegistrationResponse.of(registration, programme or _programme())
 
 
 # ---------------------------------------------------------------- programme and me
@@ -165,7 +172,8 @@ def get_me() -> MeResponse:
 def create_registration(
     request: Annotated[CreateRegistrationRequest, Body()], key: IdempotencyKey = None
 ) -> RegistrationResponse:
-    return _registration(wiring.service.create(caller(), request))
+    principal, programme = caller(), _programme()
+    return _registration(wiring.service.create(principal, request), programme)
 
 
 @app.get(
@@ -205,8 +213,8 @@ def get_registration(id: str) -> RegistrationResponse:
     ),
 )
 def update_registration(id: str, request: Annotated[UpdateRegistrationRequest, Body()]) -> RegistrationResponse:
-    updated = wiring.service.update(caller(), id, request, request.version)
-    return _registration(updated)
+    principal, programme = caller(), _programme()
+    return _registration(wiring.service.update(principal, id, request, request.version), programme)
 
 
 @app.post(
@@ -304,12 +312,13 @@ def get_document(id: str, doc: str) -> DownloadResponse:
 def submit_registration(
     id: str, request: Annotated[SubmitRequest, Body()], key: IdempotencyKey = None
 ) -> SubmitResponse:
-    submitted = wiring.service.submit(caller(), id, request.version)
+    principal, programme = caller(), _programme()
+    submitted = wiring.service.submit(principal, id, request.version)
     # Both set by every submission; a retry with the same Idempotency-Key gets this same receipt back.
     assert submitted.acknowledgement_number is not None and submitted.submission_receipt is not None
     return SubmitResponse(
         acknowledgement_number=submitted.acknowledgement_number,
-        registration=_registration(submitted),
+        registration=_registration(submitted, programme),
         signed_receipt=submitted.submission_receipt,
     )
 

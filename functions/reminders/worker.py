@@ -87,8 +87,10 @@ def _work(record: SQSRecord) -> None:
         result = wiring.worker.remind(batch)
     else:
         result = wiring.worker.work(batch)
-        if result.done:  # records lapsed or escalated: a signed checkpoint should cover them at once
-            wiring.checkpoint_requests.send([{"after": result.job.value}])
+        # Records lapsed or escalated: a signed checkpoint should cover them at once. Asked after every
+        # batch, not only one that changed records: a redelivery, after a request that failed, finds the
+        # records done (skipped) and must ask again. One checkpoint covers any number of requests.
+        wiring.checkpoint_requests.send([{"after": result.job.value}])
     logger.info(
         "work batch done",
         extra={

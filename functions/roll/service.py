@@ -9,6 +9,7 @@ the outbox: one to the old number (explicitly, it is no longer the roll's), one 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -152,7 +153,7 @@ class RollService:
             roll_version = entry.version + 1
             extra = self._mobile_change(
                 entry, correction.claim.mobile, actor=actor, role=role, at=now, reason=reason, correction=correction
-            )
+            ).items
         else:
             extra = [
                 self._notifications.request(
@@ -192,11 +193,15 @@ class RollService:
         reason = checked_remarks(remarks)
         if ten_digits(mobile) == ten_digits(entry.record.personal.mobile):
             raise MobileUnchanged()
+        # Read before the change, not after: a read that failed after it would answer 503 for a change
+        # that was made, and the caller's retry would then find its version stale.
+        history = self._events.history(entry.entity)
         now = self._clock.now()
         actor = Actor(id=principal.actor_id, role=role.value)
+        change = self._mobile_change(entry, ten_digits(mobile), actor=actor, role=role, at=now, reason=reason)
         items = [
             self._corrections.none_pending(self._programme_id, employee_code),
-            *self._mobile_change(entry, ten_digits(mobile), actor=actor, role=role, at=now, reason=reason),
+            *change.items,
             *self._counters.transition(
                 kind=CORRECTIONS,
                 programme_id=self._programme_id,
@@ -212,7 +217,13 @@ class RollService:
                 raise
             pending = (failed.current or {}).get("correction_id")
             raise CorrectionPending(correction_id=pending) from failed
-        return self.view(principal, employee_code)
+        events = [*history, change.event]
+        return EntryView(
+            entry=change.entry,
+            events=events,
+            verdict=verify_chain(events, expected_head=change.entry.event_head),
+            pending_correction_id=None,  # the change was made only if none was pending
+        )
 
     def _mobile_change(
         self,
@@ -224,7 +235,7 @@ class RollService:
         at: datetime,
         reason: str,
         correction: Correction | None = None,
-    ) -> list[TxItem]:
+    ) -> MobileChange:
         """The roll entry's new certified mobile, its chain's next event and the SMS to both numbers."""
         old = ten_digits(entry.record.personal.mobile)
         correction_id = correction.correction_id if correction else None
@@ -261,17 +272,30 @@ class RollService:
             )
             for index, (template, number) in enumerate((("mobile_changed_old", old), ("mobile_changed_new", new)))
         ]
-        return [
-            self._roll.certify_mobile(entry, certified, event_head=event.hash),
-            self._events.append(event),
-            *notices,
-        ]
+        return MobileChange(
+            items=[
+                self._roll.certify_mobile(entry, certified, event_head=event.hash),
+                self._events.append(event),
+                *notices,
+            ],
+            entry=entry.with_certified(certified, event_head=event.hash),
+            event=event,
+        )
 
     def _entry(self, employee_code: str) -> RollEntry:
         entry = self._roll.get(employee_code, self._programme_id)
         if entry is None:
             raise NotFound("roll_entry", employee_code=employee_code)
         return entry
+
+
+@dataclass(frozen=True)
+class MobileChange:
+    """A mobile correction's writes, and the roll entry and event they make."""
+
+    items: list[TxItem]
+    entry: RollEntry
+    event: AuditEvent
 
 
 def _acting_on(principal: Principal, entry: RollEntry) -> Role:

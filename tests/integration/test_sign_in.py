@@ -331,8 +331,8 @@ def test_what_a_sign_in_costs(seeded: LocalContext, phone: Phone, calls: Calls) 
     assert [c for c in first if c.startswith("cognito-idp:")] == [
         "cognito-idp:AdminGetUser",
         "cognito-idp:AdminCreateUser",
+        "cognito-idp:AdminAddUserToGroup",  # then the password, which confirms the user: CONFIRMED means both done
         "cognito-idp:AdminSetUserPassword",
-        "cognito-idp:AdminAddUserToGroup",
         "cognito-idp:AdminInitiateAuth",
         "cognito-idp:AdminRespondToAuthChallenge",
     ]

@@ -19,6 +19,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from core.audit import RecordHead
+from core.aws_faults import FaultKind, fault_kind
 from core.errors import Busy, InvalidCursor
 
 _serializer = TypeSerializer()
@@ -234,7 +235,9 @@ class ConditionFailed(Exception):
 
 
 def transact_write(client: Any, items: Sequence[TxItem], *, idempotency_token: str | None = None) -> None:
-    """All of it or none of it. Conflicts with concurrent transactions are retried with jitter."""
+    """All of it or none of it. A transaction cancelled for a reason other than a condition (a conflict
+    with a concurrent one, throttling) is tried again with jitter; if it stays so, a conflict is Busy and
+    throttling propagates (both answer 503 with Retry-After)."""
     request: dict[str, Any] = {"TransactItems": [item.to_api() for item in items]}
     if idempotency_token:
         request["ClientRequestToken"] = idempotency_token
@@ -251,6 +254,8 @@ def transact_write(client: Any, items: Sequence[TxItem], *, idempotency_token: s
                     old = reason.get("Item")
                     raise ConditionFailed(item.name, unmarshal(old) if old else None) from error
             if attempt == TRANSACTION_ATTEMPTS:
+                if fault_kind(error) == FaultKind.THROTTLED:
+                    raise  # throttled, not contended: core.http answers 503 service_unavailable (throttled)
                 raise Busy() from error
             time.sleep(random.uniform(0.01, 0.05) * attempt)
 

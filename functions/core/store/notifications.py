@@ -244,6 +244,21 @@ class NotificationStore:
             return Claim.SENT if sent else Claim.IN_FLIGHT
         return Claim.CLAIMED
 
+    def release(self, key: LedgerKey, *, claimed_at: datetime) -> None:
+        """Gives up a claim whose send was refused (nothing went out), so a retry may send at once rather
+        than wait for the lease; only if it is still this claim."""
+        try:
+            self._client.delete_item(
+                TableName=self._table,
+                Key=key.item_key,
+                ConditionExpression="#status = :claimed AND claimed_at = :at",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":claimed": {"S": "CLAIMED"}, ":at": {"S": claimed_at.isoformat()}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+
     def confirm(self, key: LedgerKey, *, at: datetime, message_id: str) -> None:
         self._client.update_item(
             TableName=self._table,

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.audit import GENESIS_HASH, RecordHead
 from core.aws import AwsClients
+from core.aws_faults import fault_kind
 from core.errors import ProgrammeUnavailable
 from core.programme import Programme
 from core.settings import FunctionSettings
@@ -58,6 +59,8 @@ class ProgrammeStore:
         try:
             raw = self._provider.get(programme_key(programme_id), max_age=self._max_age, transform="json")
         except GetParameterError as error:
+            if fault_kind(error) is not None:
+                raise  # throttled or down: core.http answers 503 service_unavailable, retry in seconds
             # Powertools folds "missing" and "unreachable" into one error; both leave us unable to act.
             raise ProgrammeUnavailable(programme_id=programme_id) from error
         return Programme.model_validate(raw)

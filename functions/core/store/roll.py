@@ -85,6 +85,18 @@ class RollEntry(BaseModel):
     def entity(self) -> str:
         return f"roll#{self.employee_code}"
 
+    def with_certified(self, certified: CertifiedMobile, *, event_head: str) -> RollEntry:
+        """The entry as `certify_mobile` leaves it (and as `get` then reads it)."""
+        personal = self.record.personal.model_copy(update={"mobile": certified.mobile})
+        return self.model_copy(
+            update={
+                "record": self.record.model_copy(update={"personal": personal}),
+                "version": self.version + 1,
+                "event_head": event_head,
+                "certified_mobile": certified,
+            }
+        )
+
 
 # What seeding and imports write: the department's data, never the version, chain or certification.
 _IMPORTED_FIELDS = {"employee_code", "programme_id", "record"}
@@ -97,6 +109,19 @@ def _entry(item: dict[str, Any]) -> RollEntry:
         record = item["record"]
         item = {**item, "record": {**record, "personal": {**record["personal"], "mobile": certified["mobile"]}}}
     return RollEntry.model_validate(item)
+
+
+# Which import last wrote an entry, and how (inserted or updated): see RollStore.upsert_batch.
+LAST_IMPORT, LAST_IMPORT_OUTCOME = "last_import", "last_import_outcome"
+
+
+def _marked(item: dict[str, Any], import_id: str | None, outcome: UpsertOutcome) -> dict[str, Any]:
+    return item if import_id is None else {**item, LAST_IMPORT: import_id, LAST_IMPORT_OUTCOME: outcome.value}
+
+
+def _same(found: dict[str, Any], item: dict[str, Any]) -> bool:
+    """The stored entry already says what the import's line says."""
+    return all(found.get(name) == value for name, value in item.items())
 
 
 def _overruled(found: dict[str, Any], entry: RollEntry) -> CertifiedMobile | None:
@@ -170,7 +195,9 @@ class RollStore:
                 },
             )
 
-    def upsert_batch(self, entries: Sequence[RollEntry], *, superannuation_age: int) -> dict[str, Upserted]:
+    def upsert_batch(
+        self, entries: Sequence[RollEntry], *, superannuation_age: int, import_id: str | None = None
+    ) -> dict[str, Upserted]:
         """An import's batch (at most 100 entries, distinct codes): one BatchGetItem, then BatchWriteItem
         for the new entries and a conditional UpdateItem for each changed one.
 
@@ -178,6 +205,10 @@ class RollStore:
         update's condition holds that even against an employee registering between read and write.
         A certified mobile stays whatever the file says (the update writes only the department's
         record); where the file's mobile differs from it, the outcome says which one was kept.
+
+        Each entry written keeps `import_id` and its outcome: a batch of the same import done again (its
+        checkpoint failed after the writes) finds them and reports what the first attempt did, rather
+        than "unchanged" for what that attempt inserted or updated.
         """
         if not entries:
             return {}
@@ -190,15 +221,18 @@ class RollStore:
             found = existing.get(entry.employee_code)
             if found is None:
                 unregistered = unregistered_partition(entry.programme_id, entry.employee_code)
-                new_items.append(marshal({**item, "unregistered_pk": unregistered}))
+                marked = _marked(item, import_id, UpsertOutcome.INSERTED)
+                new_items.append(marshal({**marked, "unregistered_pk": unregistered}))
                 outcomes[entry.employee_code] = Upserted(UpsertOutcome.INSERTED)
                 continue
             if found.get("registration_id"):
                 outcome = UpsertOutcome.REGISTERED
-            elif all(found.get(name) == value for name, value in item.items()):
+            elif import_id is not None and found.get(LAST_IMPORT) == import_id and _same(found, item):
+                outcome = UpsertOutcome(found[LAST_IMPORT_OUTCOME])  # written by this import already
+            elif _same(found, item):
                 outcome = UpsertOutcome.UNCHANGED
             else:
-                outcome = self._update_unregistered(entry, item)
+                outcome = self._update_unregistered(entry, _marked(item, import_id, UpsertOutcome.UPDATED))
             kept = None if outcome == UpsertOutcome.REGISTERED else _overruled(found, entry)
             outcomes[entry.employee_code] = Upserted(outcome, kept)
         for start in range(0, len(new_items), WRITE_BATCH):

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +22,15 @@ from core.store.dynamo import marshal, put_if_version, put_new, put_once, unmars
 KEEP_FOR = timedelta(days=1)  # after expiry: long enough to answer "expired", short enough to forget
 PROOF_LIFETIME = timedelta(minutes=2)  # between the OTP check and the Cognito challenge answer
 LIMIT_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One request counted in a limit's window: the item as it was, and the version this request wrote."""
+
+    pk: str
+    previous: dict[str, Any] | None
+    version: int
 
 
 def _conditional_failed(error: ClientError) -> bool:
@@ -99,6 +109,29 @@ class SignInStore:
             },
         )
 
+    def answer_again(self, challenge: Challenge, *, proof_digest: str, at: datetime) -> bool:
+        """A resumable challenge (`Challenge.resumable`) answered again: a new proof replaces the one never
+        redeemed. False if it changed meanwhile (redeemed, or answered again by another request)."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key=self._challenge_key(challenge.challenge_id),
+                UpdateExpression="SET proof_digest = :proof, proof_expires_at = :until",
+                ConditionExpression="#status = :verified AND proof_digest = :previous",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={
+                    ":verified": {"S": ChallengeStatus.VERIFIED.value},
+                    ":previous": {"S": challenge.proof_digest or ""},
+                    ":proof": {"S": proof_digest},
+                    ":until": {"S": (at + PROOF_LIFETIME).isoformat()},
+                },
+            )
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
+
     def redeem(self, challenge_id: str, *, proof_digest: str, username: str, at: datetime) -> bool:
         """Called by the Cognito trigger: true exactly once, for the user and proof the challenge holds."""
         try:
@@ -124,10 +157,15 @@ class SignInStore:
             raise
         return True
 
+    def forget_challenge(self, challenge_id: str) -> None:
+        """A challenge whose SMS could not be queued: nobody was told its id, so it goes."""
+        self._client.delete_item(TableName=self._table, Key=self._challenge_key(challenge_id))
+
     # ------------------------------------------------------------------ limits
-    def take(self, kind: str, key: str, limit: SendLimits | BurstLimit, now: datetime) -> Allowance:
+    def take(self, kind: str, key: str, limit: SendLimits | BurstLimit, now: datetime) -> tuple[Allowance, Slot | None]:
         """Counts this request against `limit` if it allows it. Read, check, then a put conditioned on
-        the version read: of two concurrent requests for the last allowed send, one is refused."""
+        the version read: of two concurrent requests for the last allowed send, one is refused. The slot
+        taken (None if refused) lets a request that then failed give it back (`give_back`)."""
         pk = {"S": f"limit#{kind}#{key}"}
         for attempt in range(LIMIT_ATTEMPTS):
             raw = self._client.get_item(TableName=self._table, Key={"pk": pk}, ConsistentRead=True).get("Item")
@@ -135,7 +173,7 @@ class SignInStore:
             seen = [datetime.fromisoformat(t) for t in item.get("seen", [])]
             allowance = limit.check(seen, now)
             if not allowance.allowed:
-                return allowance
+                return allowance, None
             version = int(item.get("version", 0))
             stored = {
                 "pk": pk["S"],
@@ -149,6 +187,24 @@ class SignInStore:
                 else put_if_version("limit", self._table, marshal(stored), version)
             )
             if put_once(self._client, put):
-                return allowance
+                return allowance, Slot(pk=pk["S"], previous=raw, version=version + 1)
             time.sleep(0.005 * (attempt + 1))
         raise Busy("sign_in")
+
+    def give_back(self, slot: Slot) -> bool:
+        """The limit's window as it was before `slot` was taken, unless another request has taken one
+        since (then False, and this request keeps counting)."""
+        condition = {
+            "ConditionExpression": "version = :taken",
+            "ExpressionAttributeValues": {":taken": {"N": str(slot.version)}},
+        }
+        try:
+            if slot.previous is None:
+                self._client.delete_item(TableName=self._table, Key={"pk": {"S": slot.pk}}, **condition)
+            else:
+                self._client.put_item(TableName=self._table, Item=slot.previous, **condition)
+        except ClientError as error:
+            if _conditional_failed(error):
+                return False
+            raise
+        return True
