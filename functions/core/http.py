@@ -327,7 +327,11 @@ BODY_PROBLEMS: dict[int, tuple[str, ...]] = {
     413: ("body_too_large",),
     415: ("unsupported_media_type",),
 }
-EVERY_ROUTE_PROBLEMS: dict[int, tuple[str, ...]] = {500: ("internal_error",)}
+EVERY_ROUTE_PROBLEMS: dict[int, tuple[str, ...]] = {
+    414: ("uri_too_long",),  # the gateway, before any function: a request line over 64 KB
+    431: ("headers_too_large",),  # the gateway: request line and headers over API Gateway's 10 KB
+    500: ("internal_error",),
+}
 
 
 # Every route authenticated by the gateway can answer these, before its own code runs.

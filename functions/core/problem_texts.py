@@ -461,6 +461,16 @@ TEXTS: tuple[ProblemText, ...] = (
     _c("invalid_encoding", "The request body is not UTF-8 text", "अनुरोध का body UTF-8 text नहीं है",
        "Send the JSON body encoded as UTF-8 (what every JSON library writes by default), then send again.",
        "JSON body को UTF-8 में encode करके भेजें (हर JSON library यही करती है), फिर दोबारा भेजें।"),
+    _c("uri_too_long", "The address is too long", "पता (URL) बहुत लंबा है",
+       "The request's address is longer than the API accepts. Send shorter query values; a list's cursor "
+       "is the only long one, and it fits.",
+       "अनुरोध का पता API की सीमा से लंबा है। query के मान छोटे भेजें; सूची का cursor ही लंबा होता है, और "
+       "वह सीमा में आता है।"),
+    _c("headers_too_large", "The request headers are too large", "अनुरोध के header बहुत बड़े हैं",
+       "The address and headers together may be at most 10 KB. Send fewer or shorter headers (a large "
+       "cookie, say) and try again.",
+       "पता और header मिलकर अधिकतम 10 KB हो सकते हैं। कम या छोटे header भेजें (जैसे बड़ी cookie हटाएँ) और "
+       "फिर कोशिश करें।"),
     _c("internal_error", "Something went wrong on our side", "हमारी ओर से कुछ गड़बड़ हो गई",
        "A change is saved whole or not at all: open the record to see whether yours was, and if not, try "
        "again in a minute. If it happens again, tell the helpdesk the correlation id {correlation_id}.",
@@ -469,7 +479,14 @@ TEXTS: tuple[ProblemText, ...] = (
 )  # fmt: skip
 
 # Answered by core.http itself, not by a DomainError.
-CODES_OF_HTTP = ("validation_error", "route_not_found", "unsupported_media_type", "internal_error")
+CODES_OF_HTTP = (
+    "validation_error",
+    "route_not_found",
+    "unsupported_media_type",
+    "internal_error",
+    "uri_too_long",  # these two by the gateway, before any function
+    "headers_too_large",
+)
 
 _BY_KEY = {text.key: text for text in TEXTS}
 if len(_BY_KEY) != len(TEXTS):  # pragma: no cover - a typo in the data above

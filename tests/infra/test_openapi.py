@@ -29,6 +29,7 @@ CODES = {
 # Answered by core.http's resolver itself: on every route with a body, and (the last resort) on every route.
 CODES["unsupported_media_type"] = 415
 CODES["internal_error"] = 500  # the last resort, on every route
+CODES.update(uri_too_long=414, headers_too_large=431)  # the gateway's, on every route
 SIGNED_IN_CODES = {"unauthenticated", "session_revoked", "account_disabled"}
 IDEMPOTENCY_CODES = {"request_in_progress", "idempotency_key_reused"}
 
