@@ -32,14 +32,64 @@ from core.audit import canonical_json
 from core.auth import Principal
 from core.errors import (
     AccountDisabled,
+    AlreadyDecided,
+    AttachmentNotReady,
+    BodyTooLarge,
+    Busy,
+    CertificateNotValid,
+    CertificatePending,
+    CertificateRevoked,
+    CheckpointNotFound,
+    CorrectionPending,
+    DecisionNotAllowed,
+    DocumentNotOk,
+    DocumentNotRetained,
+    DocumentNotUploaded,
     DomainError,
+    Forbidden,
+    GrievanceLimit,
     IdempotencyKeyReused,
+    Incomplete,
     InvalidCursor,
+    InvalidEncoding,
+    InvalidProofRange,
+    InvalidReasonCode,
+    InvalidRecord,
     InvalidRequest,
+    InvalidState,
+    InvalidTransition,
+    InvalidWindow,
+    MismatchUncertified,
+    MobileUnchanged,
+    NoDecision,
+    NoGrievanceUnit,
+    NoReceipt,
+    NotFound,
+    NotOnRoll,
+    NotVerified,
+    OtpExpired,
+    OtpInvalid,
+    OtpLocked,
+    OtpUsed,
+    ProgrammeUnavailable,
+    ReassignLimit,
+    RefreshRefused,
+    RegistrationClosed,
+    RegistrationExists,
+    RegistrationNotOpen,
+    RemarksRequired,
     RequestInProgress,
     ServiceUnavailable,
     SessionRevoked,
+    SignInUnavailable,
+    TooManyRequests,
     Unauthenticated,
+    UnknownCategory,
+    UnknownDocument,
+    UnknownUnit,
+    UploadNotAccepted,
+    VerificationClosed,
+    VersionConflict,
 )
 from core.idempotency import IdempotentRunner
 from core.identity import Directory
@@ -50,6 +100,76 @@ from core.request_body import BodyRefused, read_json_body
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://anubandh.example.gov.in/problems/"
+
+
+# The HTTP status of each domain error: the one place where the domain meets HTTP (a unit test
+# checks that every DomainError of core.errors has one).
+STATUS_OF: dict[type[DomainError], int] = {
+    InvalidCursor: 400,
+    InvalidEncoding: 400,
+    OtpExpired: 401,
+    OtpInvalid: 401,
+    OtpLocked: 401,
+    OtpUsed: 401,
+    RefreshRefused: 401,
+    SessionRevoked: 401,
+    Unauthenticated: 401,
+    AccountDisabled: 403,
+    Forbidden: 403,
+    NotOnRoll: 403,
+    RegistrationClosed: 403,
+    RegistrationNotOpen: 403,
+    VerificationClosed: 403,
+    CheckpointNotFound: 404,
+    NoDecision: 404,
+    NoReceipt: 404,
+    NotFound: 404,
+    AlreadyDecided: 409,
+    AttachmentNotReady: 409,
+    CertificateNotValid: 409,
+    CertificatePending: 409,
+    CertificateRevoked: 409,
+    CorrectionPending: 409,
+    DocumentNotUploaded: 409,
+    InvalidState: 409,
+    InvalidTransition: 409,
+    NotVerified: 409,
+    ReassignLimit: 409,
+    RegistrationExists: 409,
+    RequestInProgress: 409,
+    VersionConflict: 409,
+    BodyTooLarge: 413,
+    DecisionNotAllowed: 422,
+    DocumentNotOk: 422,
+    IdempotencyKeyReused: 422,
+    Incomplete: 422,
+    InvalidProofRange: 422,
+    InvalidReasonCode: 422,
+    InvalidRecord: 422,
+    InvalidRequest: 422,
+    InvalidWindow: 422,
+    MismatchUncertified: 422,
+    MobileUnchanged: 422,
+    RemarksRequired: 422,
+    UnknownCategory: 422,
+    UnknownDocument: 422,
+    UnknownUnit: 422,
+    UploadNotAccepted: 422,
+    GrievanceLimit: 429,
+    TooManyRequests: 429,
+    Busy: 503,
+    DocumentNotRetained: 503,
+    NoGrievanceUnit: 503,
+    ProgrammeUnavailable: 503,
+    ServiceUnavailable: 503,
+    SignInUnavailable: 503,
+}
+
+
+def status_of(error: DomainError | type[DomainError]) -> int:
+    """The status of an error (or of its nearest ancestor in the table)."""
+    kind = error if isinstance(error, type) else type(error)
+    return next(STATUS_OF[cls] for cls in kind.__mro__ if cls in STATUS_OF)
 
 
 def problem(
@@ -83,7 +203,7 @@ def problem(
 
 def domain_problem(error: DomainError, language: Language = DEFAULT_LANGUAGE) -> Response:
     response = problem(
-        error.status, error.code, reason=error.reason, params=error.params, extra=error.extra, language=language
+        status_of(error), error.code, reason=error.reason, params=error.params, extra=error.extra, language=language
     )
     if "retry_after_seconds" in error.extra:  # RFC 9110 Retry-After, for clients that read headers only
         response.headers["Retry-After"] = str(error.extra["retry_after_seconds"])
@@ -157,13 +277,13 @@ def create_resolver() -> APIGatewayHttpResolver:
 
     @app.exception_handler(DomainError)
     def _domain(error: DomainError) -> Response:
-        logger.info("request refused", extra={"code": error.code, "reason": error.reason, "status": error.status})
+        logger.info("request refused", extra={"code": error.code, "reason": error.reason, "status": status_of(error)})
         return domain_problem(error, request_language(app))
 
     @app.exception_handler(RequestValidationError)
     def _invalid(error: RequestValidationError) -> Response:
         return problem(
-            InvalidRequest.status,
+            status_of(InvalidRequest),
             InvalidRequest.code,
             extra={"errors": _field_errors(error)},
             language=request_language(app),
@@ -379,7 +499,7 @@ def problem_responses(*problems: type[DomainError], success: int = 200, descript
 def _by_status(problems: Iterable[type[DomainError]]) -> dict[int, list[str]]:
     by_status: dict[int, list[str]] = {}
     for error in problems:
-        by_status.setdefault(error.status, []).append(error.code)
+        by_status.setdefault(status_of(error), []).append(error.code)
     return by_status
 
 

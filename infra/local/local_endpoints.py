@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from core.clock import IST, SettableClock
 from core.errors import DomainError
+from core.http import status_of
 from core.language import DEFAULT_LANGUAGE
 from core.problem_texts import render_problem
 from core.store.notifications import NotificationStore
@@ -116,7 +117,7 @@ class LocalEndpoints:
             plan = self._runner.invoke(job.function_id, job.handler, event)
         except DomainError as error:
             words = render_problem(error.code, error.reason, error.params, DEFAULT_LANGUAGE)
-            return gateway_problem(error.status, error.code, words.title, words.detail)
+            return gateway_problem(status_of(error), error.code, words.title, words.detail)
         drained = None
         if options.get("wait") and self._drain is not None:
             drained = self._drain(DRAIN_TIMEOUT_SECONDS)

@@ -17,12 +17,13 @@ from aws_lambda_powertools.event_handler.api_gateway import Route
 
 from core import errors
 from core.auth import Role
+from core.http import status_of
 from infra.local.template import http_routes, load_template
 from infra.openapi import OUTPUT, render
 
 PROBLEM_JSON = "application/problem+json"
 CODES = {
-    cls.code: cls.status
+    cls.code: status_of(cls)
     for cls in vars(errors).values()
     if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError
 }

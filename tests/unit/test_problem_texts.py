@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from core import errors
-from core.http import domain_problem, problem
+from core.http import STATUS_OF, domain_problem, problem
 from core.language import Language, instant_for_people, preferred_language
 from core.problem_texts import CODES_OF_HTTP, TEXTS, render_problem, text_for
 
@@ -151,3 +151,10 @@ def test_validation_and_routing_problems_are_bilingual_and_keep_their_machine_me
     assert body["code"] == "validation_error" and DEVANAGARI.search(body["detail"])
     assert body["errors"] == [{"loc": ["body", "mobile"]}]
     assert render_problem("route_not_found", "", {}, Language.HI).title == "ऐसा कोई route नहीं है"
+
+
+def test_every_domain_error_has_its_http_status_in_core_http_and_only_there() -> None:
+    domain = {cls for cls in _error_classes().values() if cls.__module__ == errors.__name__}
+    assert domain == set(STATUS_OF)
+    assert all("status" not in vars(cls) for cls in domain)  # the domain knows nothing of HTTP
+    assert all(400 <= status < 600 for status in STATUS_OF.values())
