@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from core.aws_faults import fault_kind
 from core.errors import DocumentNotRetained, UploadNotAccepted
 from core.observability import logger
-from core.registration import ContentType, DocumentStatus
+from core.registration import ContentType, DocumentStatus, StoredFile
 
 PRESIGN_TTL = timedelta(minutes=15)
 DOWNLOAD_TTL = timedelta(minutes=5)
@@ -199,3 +199,43 @@ class ObjectStore:
                 **found, reason=f"The file's content is {what}, but {declared_type.value} was declared."
             )
         return ObjectInspection(**found, accepted=True)
+
+
+Stored = TypeVar("Stored", bound=StoredFile)
+
+
+class UploadSlots:
+    """The flow a registration document and a grievance attachment both follow: a slot's pre-signed
+    POST, the check of what arrived (size and type by its bytes, SHA-256), and the lock on an accepted
+    file, then short-lived download links."""
+
+    def __init__(self, objects: ObjectStore, retention: timedelta) -> None:
+        self._objects = objects
+        self._retention = retention
+
+    def grant(self, slot: StoredFile, *, now: datetime, expires_at: datetime) -> UploadGrant:
+        return self._objects.presign_post(
+            key=slot.object_key,
+            content_type=slot.content_type,
+            size_bytes=slot.declared_size,
+            now=now,
+            expires_at=expires_at,
+        )
+
+    def check(self, slot: Stored, *, max_bytes: int, now: datetime, refused: str | None = None) -> Stored | None:
+        """The slot as the check found its file (None: nothing has arrived yet); `refused` turns away a
+        file that is fine in itself. An accepted file is locked before any record names it, so no
+        record points at a deletable file; a retry locks again, harmlessly (a lock only extends). A
+        refused file is never locked."""
+        inspection = self._objects.inspect(
+            key=slot.object_key, declared_type=slot.content_type, declared_size=slot.declared_size, max_bytes=max_bytes
+        )
+        if not inspection.present:
+            return None
+        checked = slot.model_copy(update=inspection.checked_fields(now, refused=refused))
+        if checked.status == DocumentStatus.UPLOADED:
+            self._objects.retain(key=slot.object_key, version_id=inspection.version_id, until=now + self._retention)
+        return checked
+
+    def download_url(self, stored: StoredFile, *, now: datetime) -> tuple[str, datetime]:
+        return self._objects.download_url(key=stored.object_key, version_id=stored.object_version, now=now)

@@ -55,7 +55,7 @@ from core.store.roll import RollStore
 from core.store.transparency import TransparencyStore
 from core.transparency import RecordProof
 from core.types import CategoryCode
-from core.uploads import ObjectStore
+from core.uploads import ObjectStore, UploadSlots
 from core.wiring import IdempotentWiring
 from grievance.models import (
     ActionRequest,
@@ -99,8 +99,9 @@ class GrievanceWiring(IdempotentWiring[GrievanceSettings]):
                 NotificationStore(dynamodb, settings.notifications_table),
             ),
             dynamodb=dynamodb,
-            objects=ObjectStore(self.aws.s3, settings.documents_bucket),
-            document_retention=timedelta(days=settings.document_retention_days),
+            uploads=UploadSlots(
+                ObjectStore(self.aws.s3, settings.documents_bucket), timedelta(days=settings.document_retention_days)
+            ),
             signer=ReceiptSigner(lambda: self.aws.client("kms"), settings.signing_key_id),
             clock=current_clock(),
             prover=RecordProver(events, TransparencyStore(dynamodb, settings.transparency_table), current_clock()),

@@ -4,7 +4,7 @@ attachments. Nothing here knows about HTTP; the state machine itself is core.gri
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -64,7 +64,7 @@ from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
 from core.transparency import RecordProof
-from core.uploads import PRESIGN_TTL, ObjectStore, UploadGrant, require_within_limit
+from core.uploads import PRESIGN_TTL, UploadGrant, UploadSlots, require_within_limit
 
 MAX_ATTACHMENTS = 10
 
@@ -116,8 +116,7 @@ class GrievanceService:
         events: EventStore,
         recorder: GrievanceRecorder,
         dynamodb: Any,
-        objects: ObjectStore,
-        document_retention: timedelta,
+        uploads: UploadSlots,
         signer: ReceiptSigner,
         clock: Clock,
         prover: RecordProver,
@@ -131,8 +130,7 @@ class GrievanceService:
         self._events = events
         self._recorder = recorder
         self._dynamodb = dynamodb
-        self._objects = objects
-        self._document_retention = document_retention
+        self._uploads = uploads
         self._signer = signer
         self._clock = clock
         # Officers whose visit this warm container already recorded, by hour: saves a write a request.
@@ -398,14 +396,7 @@ class GrievanceService:
             raise InvalidTransition(
                 "no_more_attachments", current_status=(failed.current or {}).get("status"), level=grievance.level
             ) from failed
-        grant = self._objects.presign_post(
-            key=attachment.object_key,
-            content_type=content_type,
-            size_bytes=size_bytes,
-            now=now,
-            expires_at=now + PRESIGN_TTL,
-        )
-        return attachment, grant
+        return attachment, self._uploads.grant(attachment, now=now, expires_at=now + PRESIGN_TTL)
 
     def confirm_attachment(self, principal: Principal, grievance_id: str, attachment_id: str) -> Attachment:
         """Checks the uploaded file (size, magic bytes, SHA-256); confirming again changes nothing."""
@@ -415,21 +406,9 @@ class GrievanceService:
         if attachment.status != DocumentStatus.PENDING_UPLOAD:
             return attachment
         programme = self._programmes.get(self._programme_id)
-        inspection = self._objects.inspect(
-            key=attachment.object_key,
-            declared_type=attachment.content_type,
-            declared_size=attachment.declared_size,
-            max_bytes=programme.max_upload_bytes,
-        )
-        if not inspection.present:
+        checked = self._uploads.check(attachment, max_bytes=programme.max_upload_bytes, now=self._clock.now())
+        if checked is None:
             raise DocumentNotUploaded()
-        now = self._clock.now()
-        checked = attachment.model_copy(update=inspection.checked_fields(now))
-        if checked.status == DocumentStatus.UPLOADED:
-            # Locked before the record names it; repeating the lock on a retry only extends it.
-            self._objects.retain(
-                key=attachment.object_key, version_id=inspection.version_id, until=now + self._document_retention
-            )
         try:
             self._grievances.record_attachment_check(grievance_id, checked)
         except self._dynamodb.exceptions.ConditionalCheckFailedException:
@@ -445,9 +424,7 @@ class GrievanceService:
         attachment = _attachment(grievance, attachment_id)
         if attachment.status != DocumentStatus.UPLOADED:
             raise DocumentNotUploaded("attachment")
-        url, expires = self._objects.download_url(
-            key=attachment.object_key, version_id=attachment.object_version, now=self._clock.now()
-        )
+        url, expires = self._uploads.download_url(attachment, now=self._clock.now())
         return attachment, url, expires
 
     def now(self) -> datetime:

@@ -55,7 +55,7 @@ from core.store.registrations import RegistrationStore
 from core.store.roll import RollStore
 from core.store.transparency import TransparencyStore
 from core.transparency import RecordProof
-from core.uploads import ObjectStore
+from core.uploads import ObjectStore, UploadSlots
 from core.wiring import IdempotentWiring
 from register.models import (
     CreateRegistrationRequest,
@@ -93,8 +93,9 @@ class RegisterWiring(IdempotentWiring[RegisterSettings]):
             registrations=registrations,
             events=events,
             recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(dynamodb, settings.counters_table)),
-            objects=ObjectStore(self.aws.s3, settings.documents_bucket),
-            document_retention=timedelta(days=settings.document_retention_days),
+            uploads=UploadSlots(
+                ObjectStore(self.aws.s3, settings.documents_bucket), timedelta(days=settings.document_retention_days)
+            ),
             dynamodb=dynamodb,
             signer=ReceiptSigner(lambda: self.aws.client("kms"), settings.signing_key_id),
             clock=current_clock(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -51,7 +51,7 @@ from core.store.programmes import ProgrammeStore
 from core.store.registrations import RegistrationStore
 from core.store.roll import RollEntry, RollStore
 from core.transparency import RecordProof
-from core.uploads import ObjectInspection, ObjectStore, UploadGrant, require_within_limit, upload_expiry
+from core.uploads import UploadGrant, UploadSlots, require_within_limit, upload_expiry
 
 UPLOAD_CHECK_ACTOR = Actor(id="system:upload-check", role="system")
 _OBJECT_KEY = re.compile(r"^registrations/(REG-[0-9A-Z]{26})/(DOC-[0-9A-Z]{26})$")
@@ -110,8 +110,7 @@ class RegistrationService:
         registrations: RegistrationStore,
         events: EventStore,
         recorder: ChangeRecorder,
-        objects: ObjectStore,
-        document_retention: timedelta,
+        uploads: UploadSlots,
         dynamodb: Any,
         signer: ReceiptSigner,
         clock: Clock,
@@ -124,8 +123,7 @@ class RegistrationService:
         self._registrations = registrations
         self._events = events
         self._recorder = recorder
-        self._objects = objects
-        self._document_retention = document_retention
+        self._uploads = uploads
         self._dynamodb = dynamodb
         self._signer = signer
         self._clock = clock
@@ -181,9 +179,7 @@ class RegistrationService:
         document = self._document(registration, document_id)
         if document.status not in (DocumentStatus.UPLOADED, DocumentStatus.SUPERSEDED):
             raise DocumentNotUploaded("no_file", document_id=document_id, document_status=document.status)
-        url, expires_at = self._objects.download_url(
-            key=document.object_key, version_id=document.object_version, now=self._clock.now()
-        )
+        url, expires_at = self._uploads.download_url(document, now=self._clock.now())
         return document, url, expires_at
 
     # ------------------------------------------------------------------ writes
@@ -308,14 +304,7 @@ class RegistrationService:
             )
         except ConditionFailed as failed:
             raise self._why_not_uploadable(failed.current, principal, programme) from failed
-        grant = self._objects.presign_post(
-            key=document.object_key,
-            content_type=content_type,
-            size_bytes=size_bytes,
-            now=now,
-            expires_at=expires_at,
-        )
-        return document, grant
+        return document, self._uploads.grant(document, now=now, expires_at=expires_at)
 
     def confirm_document(self, principal: Principal, registration_id: str, document_id: str) -> Registration:
         registration = self._load(registration_id)
@@ -466,50 +455,33 @@ class RegistrationService:
             if document is None or document.status != DocumentStatus.PENDING_UPLOAD:
                 return registration
             programme = self._programmes.get(self._programme_id)
-            inspection = self._objects.inspect(
-                key=document.object_key,
-                declared_type=document.content_type,
-                declared_size=document.declared_size,
-                max_bytes=programme.max_upload_bytes,
-            )
-            if not inspection.present:
+            now = self._clock.now()
+            # No check of the upload time against the window: the POST policy expires with the window
+            # and S3 enforces it, so a file that exists arrived in time, however late it is confirmed.
+            late = None
+            if registration.status not in EDITABLE:
+                late = f"The file arrived after the registration became {registration.status.value}."
+            checked = self._uploads.check(document, max_bytes=programme.max_upload_bytes, now=now, refused=late)
+            if checked is None:
                 return None
             try:
-                return self._record_check(registration, document, inspection, actor)
+                return self._record_check(registration, checked, actor, now)
             except VersionConflict:
                 if attempt == CHECK_ATTEMPTS:
                     raise
         return None
 
-    def _record_check(
-        self,
-        registration: Registration,
-        document: Document,
-        inspection: ObjectInspection,
-        actor: Actor,
-    ) -> Registration:
-        now = self._clock.now()
-        # No check of the upload time against the window: the POST policy expires with the window and
-        # S3 enforces it, so a file that exists arrived in time, however late it is confirmed.
-        late = None
-        if registration.status not in EDITABLE:
-            late = f"The file arrived after the registration became {registration.status.value}."
-        checked = document.model_copy(update=inspection.checked_fields(now, refused=late))
+    def _record_check(self, registration: Registration, checked: Document, actor: Actor, now: datetime) -> Registration:
+        """The check's outcome in the record (an accepted file is already locked: core.uploads). If this
+        write fails (a lost race, a crash), the retry inspects and locks again."""
         accepted = checked.status == DocumentStatus.UPLOADED
         reason = checked.reject_reason
         superseded = [
-            d.model_copy(update={"status": DocumentStatus.SUPERSEDED, "superseded_by": document.document_id})
+            d.model_copy(update={"status": DocumentStatus.SUPERSEDED, "superseded_by": checked.document_id})
             for d in registration.documents
-            if accepted and d.type == document.type and d.status == DocumentStatus.UPLOADED
+            if accepted and d.type == checked.type and d.status == DocumentStatus.UPLOADED
         ]
         changed = {d.document_id: d for d in (*registration.documents, checked, *superseded)}
-        if accepted:
-            # Locked before the record names it, so no record ever points at a deletable file. If
-            # the write below fails (a lost race, a crash), the retry inspects and locks again: a
-            # lock only ever extends, so repeating it is harmless. A rejected file is never locked.
-            self._objects.retain(
-                key=document.object_key, version_id=inspection.version_id, until=now + self._document_retention
-            )
         return self._recorder.record(
             before=registration,
             after=registration.model_copy(update={"documents": list(changed.values())}),
@@ -518,10 +490,10 @@ class RegistrationService:
             at=now,
             reason=reason,
             data={
-                "document_id": document.document_id,
-                "document_type": document.type.value,
-                "size_bytes": inspection.size_bytes,
-                "sha256": inspection.sha256,
+                "document_id": checked.document_id,
+                "document_type": checked.type.value,
+                "size_bytes": checked.size_bytes,
+                "sha256": checked.sha256,
                 "superseded": [d.document_id for d in superseded],
             },
             documents=[checked, *superseded],
