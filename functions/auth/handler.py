@@ -77,14 +77,14 @@ class AuthWiring(HttpWiring[AuthSettings]):
             directory=DirectoryStore(dynamodb, settings.directory_table),
             principals=self.directory,
             user_pool=UserPool(
-                self.aws.client("cognito-idp"), pool_id=settings.user_pool_id, client_id=settings.user_pool_client_id
+                self.aws.lazy("cognito-idp"), pool_id=settings.user_pool_id, client_id=settings.user_pool_client_id
             ),
             otp_key=otp_key,
-            queue=WorkQueue(self.aws.client("sqs"), settings.otp_queue_url),
+            queue=WorkQueue(self.aws.lazy("sqs"), settings.otp_queue_url),
             deliverer=Deliverer(
                 notifications=NotificationStore(dynamodb, settings.notifications_table),
                 roll=roll,
-                sms=SmsSender(self.aws.client("sns")),
+                sms=SmsSender(self.aws.lazy("sns")),
                 email=None,  # an OTP goes by SMS only
                 dlt_entity_id=settings.dlt_entity_id,
             ),

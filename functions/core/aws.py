@@ -8,7 +8,7 @@ every client at the moto server with no code change; the function's settings say
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +92,11 @@ class AwsClients:
     def config(self, service: str) -> Config:
         return self.budget(service).config(path_style=self._path_style)
 
+    def lazy(self, service: str) -> Any:
+        """The service's client, built only when first used: a store holds it from the cold start, but
+        most requests never touch S3, SQS or SNS, and building a client costs tens of milliseconds."""
+        return _LazyClient(lambda: self.client(service))
+
     def client(self, service: str) -> Any:
         with self._lock:
             if service not in self._clients:
@@ -117,4 +122,13 @@ class AwsClients:
 
     @property
     def s3(self) -> Any:
-        return self.client("s3")
+        return self.lazy("s3")
+
+
+class _LazyClient:
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for what this object lacks: the first use builds (or finds) the real client.
+        return getattr(self._build(), name)

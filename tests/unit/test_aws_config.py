@@ -67,3 +67,18 @@ def test_the_local_stack_waits_longer_for_moto_and_only_it_does() -> None:
     assert AwsClients.for_function(local, budget=TRIGGER_BUDGET).budget("dynamodb") == LOCAL_BUDGET
     assert AwsClients.for_function(cloud).budget("dynamodb") == DEFAULT_BUDGET
     assert AwsClients.for_function(cloud, budget=TRIGGER_BUDGET).budget("dynamodb") == TRIGGER_BUDGET
+
+
+def test_a_lazy_client_is_built_on_first_use_once_and_shared_with_client() -> None:
+    class Session:
+        built: list[str] = []
+
+        def client(self, service: str, config: object) -> object:
+            self.built.append(service)
+            return type("Client", (), {"service": service})()
+
+    aws = AwsClients(Session())  # type: ignore[arg-type]
+    s3 = aws.s3  # what a store holds from the cold start
+    assert Session.built == []
+    assert s3.service == "s3" and aws.client("s3").service == "s3"
+    assert Session.built == ["s3"]
