@@ -18,7 +18,7 @@ from core.clock import Clock
 from core.errors import CheckpointNotFound, InvalidProofRange
 from core.kms_key import KmsSigningKey
 from core.observability import logger
-from core.store.checkpoint_archive import CheckpointArchive
+from core.store.checkpoint_archive import CheckpointArchive, archive_key
 from core.store.dynamo import ConditionFailed, transact_write
 from core.store.events import EventStore
 from core.store.transparency import TransparencyStore
@@ -117,6 +117,10 @@ class TransparencyLog:
         """Sequences what is pending, then signs the tree head and archives it under Object Lock."""
         report = self.sequence()
         state = self._store.state()
+        unserved = self._unserved(state.tree_size)
+        if unserved is not None:
+            self._store.put_checkpoint(unserved)
+            return unserved, report
         checkpoint = Checkpoint(
             log_id=log_id_of(self._key.public_key()),
             tree_size=state.tree_size,
@@ -129,6 +133,17 @@ class TransparencyLog:
         self._archive.put(signed)  # the locked copy first: a checkpoint the public sees is always archived
         self._store.put_checkpoint(signed)
         return signed, report
+
+    def _unserved(self, tree_size: int) -> SignedCheckpoint | None:
+        """The checkpoint of this tree size that a run archived but failed to serve: the next run serves
+        it rather than signing the same tree again (the archive is written first, and is for ever)."""
+        archived = self._archive.newest_key_at(tree_size)
+        if archived is None:
+            return None
+        served = self._store.checkpoint(tree_size)
+        if served is not None and archive_key(served) >= archived:
+            return None
+        return self._archive.get(archived)
 
     def latest(self) -> SignedCheckpoint:
         signed = self._store.latest_checkpoint()

@@ -800,15 +800,16 @@ def test_checkpoints_are_locked_in_compliance_mode_for_a_parameter_of_days(cloud
     assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
     retention = bucket["ObjectLockConfiguration"]["Rule"]["DefaultRetention"]
     assert retention == {"Mode": "COMPLIANCE", "Days": {"Ref": "CheckpointRetentionDays"}}
-    # Only the log writes checkpoints, and it can neither delete one nor touch a retention or legal hold;
-    # the auditor reads them, and nothing else does anything with them.
+    # Only the log writes checkpoints, and it can neither delete one nor touch a retention or legal hold (it
+    # reads its archive for a checkpoint a failed run left unserved); the auditor reads them, and nothing
+    # else does anything with them.
     granted: dict[str, set[str]] = {}
     for role_id in resources(cloudformation, "AWS::IAM::Role"):
         for statement in _statements(cloudformation, role_id):
             if "CheckpointsBucket" in json.dumps(statement.get("Resource")):
                 granted.setdefault(role_id, set()).update(_as_list(statement["Action"]))
     assert granted == {
-        "TransparencyLogRole": {"s3:PutObject"},
+        "TransparencyLogRole": {"s3:PutObject", "s3:ListBucket", "s3:GetObject"},
         "TransparencyAuditRole": {"s3:ListBucket", "s3:GetObject"},
     }
 

@@ -36,6 +36,16 @@ class CheckpointArchive:
         )
         return key
 
+    def newest_key_at(self, tree_size: int) -> str | None:
+        """The key of the newest checkpoint archived at exactly this tree size (one listing of its few keys)."""
+        listed = self._client.list_objects_v2(Bucket=self._bucket, Prefix=f"{PREFIX}{tree_size:012d}/")
+        return max((obj["Key"] for obj in listed.get("Contents", [])), default=None)
+
+    def get(self, key: str) -> SignedCheckpoint:
+        return SignedCheckpoint.model_validate_json(
+            self._client.get_object(Bucket=self._bucket, Key=key)["Body"].read()
+        )
+
     def newest(self, count: int) -> list[SignedCheckpoint]:
         """The newest `count` checkpoints, newest first (keys sort by tree size, then time)."""
         keys: list[str] = []
