@@ -124,34 +124,35 @@ class TransparencyAuditor:
         )
         if dry_run:
             return run
-        run = run.model_copy(update={"notified": self._notify(run, found)})
-        self._audits.put_run(run)
+        notified, told = self._notify(run, found)
+        run = run.model_copy(update={"notified": notified})
+        self._audits.record_run(run, told=told)  # with the findings told: a run never recorded marked none
         if sample:
             self._audits.move_sample_cursor(sample[-1], started)
         return run
 
-    def _notify(self, run: AuditRun, found: list[Finding]) -> list[str]:
+    def _notify(self, run: AuditRun, found: list[Finding]) -> tuple[list[str], list[str]]:
         """Each admin, once per set of findings not told before; the same tampering found again next
-        hour tells nobody (the alarm still pages every hour it persists)."""
+        hour tells nobody (the alarm still pages every hour it persists). Returns the admins told and
+        the findings they were told of (marked with the run, when it is recorded)."""
         keys = [f.key for f in found]
         if not keys:
-            return []
+            return [], []
         told_before = self._audits.notified(keys)
         new = [f for f in found if f.key not in told_before]
         if not new:
-            return []
+            return [], []
         admins = self._officials.members(Role.ADMIN)
         if not admins:
             logger.warning("no active admin to tell of transparency findings", extra={"findings": len(new)})
-            return []  # told nobody: the next run tries again
+            return [], []  # told nobody: the next run tries again
         first = new[0]
         data = {
             "day": run.started_at.astimezone(IST).strftime("%d-%m-%Y"),
             "count": len(new),
             "first": f"{first.entity or 'the log'} #{first.seq if first.seq is not None else first.leaf_index}"
             f" ({first.kind.value})",
-            "run_id": run.run_id,
-        }
+        }  # no run id: a run that dies after telling is never recorded, and its notice would name nothing
         job_run = f"{JOB}#{findings_digest(f.key for f in new)}"
         for admin in admins:
             put_once(  # a rerun after a crash finds the request made: nobody is told twice
@@ -165,5 +166,4 @@ class TransparencyAuditor:
                     contact=Contact(mobile=admin.mobile, email=admin.email),
                 ),
             )
-        self._audits.mark_notified([f.key for f in new], run_id=run.run_id, at=run.started_at)
-        return sorted(admin.username for admin in admins)
+        return sorted(admin.username for admin in admins), [f.key for f in new]

@@ -18,7 +18,7 @@ from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from core.store.dynamo import exclusive_start, marshal
+from core.store.dynamo import TxItem, exclusive_start, marshal, transact_write
 from core.transparency_audit import AuditRun
 
 RUNS = "run"
@@ -26,6 +26,7 @@ CURSOR_KEY = {"pk": {"S": "cursor"}, "sk": {"S": "sample"}}
 NOTIFIED = "notified"
 _BATCH_GET = 100
 _BATCH_WRITE = 25
+_TRANSACTION = 100  # DynamoDB's most items in one transaction
 
 
 def run_sort_key(run: AuditRun) -> str:
@@ -39,18 +40,43 @@ class AuditStore:
 
     # ------------------------------------------------------------------ runs
     def put_run(self, run: AuditRun) -> None:
-        self._client.put_item(
-            TableName=self._table,
-            Item=marshal(
-                {
-                    "pk": RUNS,
-                    "sk": run_sort_key(run),
-                    "verdict": run.verdict.value,
-                    "findings_total": run.findings_total,
-                    "document": run.model_dump_json(),
-                }
-            ),
+        self._client.put_item(TableName=self._table, Item=self._run_item(run))
+
+    def _run_item(self, run: AuditRun) -> dict[str, Any]:
+        return marshal(
+            {
+                "pk": RUNS,
+                "sk": run_sort_key(run),
+                "verdict": run.verdict.value,
+                "findings_total": run.findings_total,
+                "document": run.model_dump_json(),
+            }
         )
+
+    def record_run(self, run: AuditRun, *, told: Collection[str]) -> None:
+        """The run and the findings it told the admins of, in one transaction: a run that dies before it
+        is recorded has marked nothing, so the next run tells (its requests are made once) and records
+        the telling. More findings than a transaction holds are marked first, then the run recorded."""
+        keys = sorted(set(told))
+        if len(keys) >= _TRANSACTION:
+            self.mark_notified(keys, run_id=run.run_id, at=run.started_at)
+            self.put_run(run)
+            return
+        put = {"TableName": self._table}
+        transact_write(
+            self._client,
+            [
+                TxItem(name="audit_run", operation="Put", request={**put, "Item": self._run_item(run)}),
+                *(
+                    TxItem(name=f"notified:{key}", operation="Put", request={**put, "Item": self._mark(key, run)})
+                    for key in keys
+                ),
+            ],
+        )
+
+    @staticmethod
+    def _mark(key: str, run: AuditRun) -> dict[str, Any]:
+        return marshal({"pk": NOTIFIED, "sk": key, "run_id": run.run_id, "at": run.started_at.isoformat()})
 
     def runs(self, *, limit: int, start: dict[str, Any] | None) -> tuple[list[AuditRun], dict[str, Any] | None]:
         """A page of runs, newest first, and where the next page starts (None: this was the last)."""
