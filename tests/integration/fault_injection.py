@@ -472,13 +472,30 @@ class Lab:
         self.sweeps: list[Sweep] = []
 
     def _run(
-        self, action: Callable[[], Answer], fail_at: int | None = None, fault: Fault | None = None
+        self,
+        action: Callable[[], Answer],
+        fail_at: int | None = None,
+        fault: Fault | None = None,
+        *,
+        seed: int | None = None,
     ) -> tuple[Answer, list[AwsCall]]:
-        self._draws.restart(seed=len(self.sweeps) + 1)  # every run of a sweep alike, each sweep its own
+        # Every run of a sweep alike, each sweep its own (unless `seed` asks for other draws: a later run).
+        self._draws.restart(seed=len(self.sweeps) + 1 if seed is None else seed)
         self._fresh()
         with self._edge.open(fail_at, fault) as window:
             answer = action()
         return answer, window.calls
+
+    def run(
+        self,
+        action: Callable[[], Answer],
+        fail_at: int | None = None,
+        fault: Fault | None = None,
+        *,
+        seed: int | None = None,
+    ) -> tuple[Answer, list[AwsCall]]:
+        """The action once, in a fresh environment, with its calls recorded (and the `fail_at`-th failed)."""
+        return self._run(action, fail_at, fault, seed=seed)
 
     def sweep(
         self,
