@@ -22,7 +22,6 @@ from core.errors import (
     AttachmentNotReady,
     DocumentNotUploaded,
     Forbidden,
-    GrievanceLimit,
     InvalidTransition,
     NoGrievanceUnit,
     NoReceipt,
@@ -46,8 +45,6 @@ from core.grievance import (
     apply_action,
     due_after,
     give_feedback,
-    month_key,
-    next_month_opens,
     reply,
     utc_key,
 )
@@ -215,30 +212,17 @@ class GrievanceService:
                 Recipient(address=assignee, template="grievance_assigned"),
             ),
         )
-        month = month_key(now)
         counted = self._grievances.count_filing(
-            employee_code=grievance.employee_code, month=month, limit=policy.monthly_limit, expires_at=now
+            employee_code=grievance.employee_code, limit=policy.monthly_limit, now=now
+        )  # over the month's limit, the transaction raises GrievanceLimit
+        return self._recorder.record(
+            before=None,
+            change=change,
+            actor=_actor(principal, Role.EMPLOYEE),
+            at=now,
+            extra=[counted],
+            seal=lambda event, filed: self._sign_filing(event, filed, assigned_to=assignee),
         )
-        try:
-            return self._recorder.record(
-                before=None,
-                change=change,
-                actor=_actor(principal, Role.EMPLOYEE),
-                at=now,
-                extra=[counted],
-                seal=lambda event, filed: self._sign_filing(event, filed, assigned_to=assignee),
-            )
-        except ConditionFailed as failed:
-            if failed.name != "monthly_limit":
-                raise
-            opens = next_month_opens(now)
-            raise GrievanceLimit(
-                limit=policy.monthly_limit,
-                month=month,
-                opens_on=opens.date(),
-                opens_at=opens,
-                retry_after_seconds=int((opens - now).total_seconds()),
-            ) from failed
 
     def _sign_filing(self, event: AuditEvent, filed: Grievance, *, assigned_to: str) -> Grievance:
         """The filing, signed at the time of the act, naming its event; kept on the record."""

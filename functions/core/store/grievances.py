@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.audit import RecordHead
-from core.grievance import Attachment, Grievance, GrievanceStatus, Level, utc_key
+from core.errors import GrievanceLimit
+from core.grievance import Attachment, Grievance, GrievanceStatus, Level, month_key, next_month_opens, utc_key
 from core.registration import DocumentStatus
 from core.store.counters import shard_of
 from core.store.dynamo import (
@@ -221,8 +222,18 @@ class GrievanceStore:
     def replace(self, grievance: Grievance, *, expected_version: int) -> TxItem:
         return put_if_version("grievance", self._table, self._record_item(grievance), expected_version)
 
-    def count_filing(self, *, employee_code: str, month: str, limit: int, expires_at: datetime) -> TxItem:
-        """+1 to this month's filings, refused once `limit` is reached (same transaction as the filing)."""
+    def count_filing(self, *, employee_code: str, limit: int, now: datetime) -> TxItem:
+        """+1 to this month's filings (the month of `now`), in the same transaction as the filing; once
+        `limit` is reached that transaction raises GrievanceLimit (which says when the next month opens)."""
+        month = month_key(now)
+        opens = next_month_opens(now)
+        refusal = GrievanceLimit(
+            limit=limit,
+            month=month,
+            opens_on=opens.date(),
+            opens_at=opens,
+            retry_after_seconds=int((opens - now).total_seconds()),
+        )
         return TxItem(
             name="monthly_limit",
             operation="Update",
@@ -234,9 +245,10 @@ class GrievanceStore:
                 "ExpressionAttributeValues": {
                     ":one": {"N": "1"},
                     ":limit": {"N": str(limit)},
-                    ":ttl": {"N": str(int((expires_at + LIMIT_KEEP_FOR).timestamp()))},
+                    ":ttl": {"N": str(int((now + LIMIT_KEEP_FOR).timestamp()))},
                 },
             },
+            refusal=lambda _current: refusal,
         )
 
     def _attachment_item(self, grievance_id: str, attachment: Attachment) -> dict[str, Any]:
