@@ -215,20 +215,16 @@ class RegistrationService:
             created_at=now,
             updated_at=now,
         )
-        try:
-            return self._recorder.record(
-                before=None,
-                after=draft,
-                event_type="registration.created",
-                actor=actor_of(principal, Role.EMPLOYEE),
-                at=now,
-                data={"prefilled_from_roll": True, "changes": changed_fields(roll.record, record)},
-                extra=[self._roll.link_registration(roll.employee_code, self._programme_id, draft.registration_id)],
-            )
-        except ConditionFailed as failed:
-            # Another request (a double tap) registered first: answer as a duplicate would be.
-            existing = (failed.current or {}).get("registration_id")
-            raise RegistrationExists(registration_id=existing) from failed
+        # Another request (a double tap) registering first makes this RegistrationExists, as a duplicate.
+        return self._recorder.record(
+            before=None,
+            after=draft,
+            event_type="registration.created",
+            actor=actor_of(principal, Role.EMPLOYEE),
+            at=now,
+            data={"prefilled_from_roll": True, "changes": changed_fields(roll.record, record)},
+            extra=[self._roll.link_registration(roll.employee_code, self._programme_id, draft.registration_id)],
+        )
 
     def update(self, principal: Principal, registration_id: str, changes: RecordChanges, version: int) -> Registration:
         registration = self._load(registration_id)
