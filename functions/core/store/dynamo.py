@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from core.audit import RecordHead
 from core.aws_faults import FaultKind, fault_kind
-from core.errors import Busy, InvalidCursor
+from core.errors import Busy, InvalidCursor, VersionConflict
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -102,6 +102,11 @@ class TxItem:
         if "ConditionExpression" in request:
             request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {self.operation: request}
+
+
+def changed_meanwhile(record: str) -> Refusal:
+    """The refusal of a record's conditioned write, or of its next event's: someone else changed it first."""
+    return lambda current: VersionConflict(record=record, current_version=(current or {}).get("version"))
 
 
 def put_new(name: str, table: str, item: dict[str, Any]) -> TxItem:
