@@ -12,7 +12,7 @@ The order of the reads matters, because records change while the audit runs:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from core.audit import RecordHead
 from core.auth import Role
@@ -24,7 +24,6 @@ from core.observability import logger
 from core.store.audits import AuditStore
 from core.store.checkpoint_archive import CheckpointArchive
 from core.store.directory import DirectoryStore
-from core.store.dynamo import put_once
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
 from core.store.transparency import TransparencyStore
@@ -68,7 +67,6 @@ class TransparencyAuditor:
         audits: AuditStore,
         officials: DirectoryStore,
         notifications: NotificationStore,
-        dynamodb: Any,
         clock: Clock,
         sample_size: int,
     ) -> None:
@@ -80,7 +78,6 @@ class TransparencyAuditor:
         self._audits = audits
         self._officials = officials
         self._notifications = notifications
-        self._dynamodb = dynamodb
         self._clock = clock
         self._sample_size = sample_size
 
@@ -154,16 +151,13 @@ class TransparencyAuditor:
         }
         job_run = f"{JOB}#{findings_digest(f.key for f in new)}"
         for admin in admins:
-            put_once(  # a rerun after a crash finds the request made: nobody is told twice
-                self._dynamodb,
-                self._notifications.job_request(
-                    job_run=job_run,
-                    recipient=f"official:{admin.username}",
-                    template=NOTICE_TEMPLATE,
-                    data=data,
-                    at=run.started_at,
-                    contact=Contact(mobile=admin.mobile, email=admin.email),
-                ),
+            self._notifications.request_for_job(  # a rerun after a crash finds it made: nobody is told twice
+                job_run=job_run,
+                recipient=f"official:{admin.username}",
+                template=NOTICE_TEMPLATE,
+                data=data,
+                at=run.started_at,
+                contact=Contact(mobile=admin.mobile, email=admin.email),
             )
         self._audits.mark_notified([f.key for f in new], run_id=run.run_id, at=run.started_at)
         return sorted(admin.username for admin in admins)
