@@ -50,7 +50,6 @@ from core.kms_key import KmsSigningKey
 from core.recorder import ChangeRecorder
 from core.registration import Registration
 from core.store.certificates import CertificateStore
-from core.store.dynamo import ConditionFailed
 from core.store.events import EventStore
 from core.store.registrations import RegistrationStore
 
@@ -180,7 +179,7 @@ class CertificateService:
                     reason=request.reason.strip(),
                     order_ref=request.order_ref.strip(),
                 )
-            except (VersionConflict, ConditionFailed):
+            except VersionConflict:
                 if attempt == ATTEMPTS:
                     raise VersionConflict() from None
         raise AssertionError("unreachable")
@@ -202,7 +201,7 @@ class CertificateService:
             want = wanted(registration, history)
             try:
                 current = self._apply(registration, chain.issued, current, want)
-            except (VersionConflict, ConditionFailed):
+            except VersionConflict:
                 if attempt == ATTEMPTS:
                     raise VersionConflict() from None
                 continue
