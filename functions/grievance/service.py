@@ -51,15 +51,11 @@ from core.grievance import (
 from core.ids import new_attachment_id, new_grievance_id, new_grievance_number
 from core.receipts import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
-from core.recorder import GrievanceRecorder
 from core.registration import ContentType, DocumentStatus, RegistrationStatus
 from core.signing import ReceiptSigner
 from core.store.dynamo import ConditionFailed, transact_write
-from core.store.events import EventStore
-from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, GrievancePage, GrievanceStore, ListFilter
-from core.store.programmes import ProgrammeStore
-from core.store.registrations import RegistrationStore
-from core.store.roll import RollStore
+from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, GrievancePage, ListFilter
+from core.store.protocols import GrievanceChanges, Grievances, Histories, Programmes, Registrations, RollEntries
 from core.transparency import RecordProof
 from core.uploads import PRESIGN_TTL, UploadGrant, UploadSlots, require_within_limit
 
@@ -106,12 +102,12 @@ class GrievanceService:
         self,
         *,
         programme_id: str,
-        programmes: ProgrammeStore,
-        grievances: GrievanceStore,
-        registrations: RegistrationStore,
-        roll: RollStore,
-        events: EventStore,
-        recorder: GrievanceRecorder,
+        programmes: Programmes,
+        grievances: Grievances,
+        registrations: Registrations,
+        roll: RollEntries,
+        events: Histories,
+        recorder: GrievanceChanges,
         dynamodb: Any,
         uploads: UploadSlots,
         signer: ReceiptSigner,

@@ -19,8 +19,7 @@ from core.errors import CheckpointNotFound, InvalidProofRange, VersionConflict
 from core.kms_key import KmsSigningKey
 from core.observability import logger
 from core.store.checkpoint_archive import CheckpointArchive
-from core.store.events import EventStore
-from core.store.transparency import TransparencyStore
+from core.store.protocols import LogStore, SequencedEvents
 from core.transparency import (
     SEQUENCE_BATCH,
     Checkpoint,
@@ -57,8 +56,8 @@ class TransparencyLog:
     def __init__(
         self,
         *,
-        events: EventStore,
-        store: TransparencyStore,
+        events: SequencedEvents,
+        store: LogStore,
         archive: CheckpointArchive,
         key: KmsSigningKey,
         clock: Clock,

@@ -14,13 +14,15 @@ import json
 import random
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.errors import VersionConflict
 from core.merkle import Node
 from core.store.dynamo import ConditionFailed, TxItem, marshal, transact_write, unmarshal
-from core.store.events import EventStore
 from core.transparency import LogState, SignedCheckpoint, Unsequenced
+
+if TYPE_CHECKING:
+    from core.store.protocols import SequencedEvents
 
 STATE_KEY = {"pk": {"S": "log#state"}, "sk": {"S": "-"}}
 CHECKPOINTS = "checkpoint"
@@ -74,7 +76,7 @@ class TransparencyStore:
         )
 
     def append(
-        self, before: LogState, after: LogState, leaves: Sequence[tuple[Unsequenced, int]], *, events: EventStore
+        self, before: LogState, after: LogState, leaves: Sequence[tuple[Unsequenced, int]], *, events: SequencedEvents
     ) -> Unsequenced | None:
         """One transaction: each event of `leaves` gets its leaf index and the state moves from `before` to
         `after`. Returns None when written; or, writing nothing, the event that the index still listed but

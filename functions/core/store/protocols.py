@@ -1,0 +1,109 @@
+"""What services need of the stores and recorders, as Protocols: a service types its dependencies with
+these, so a unit test can hand it a small in-memory fake instead of moto. The classes of the per-table
+modules (and core.recorder) satisfy them structurally; nothing here reads or writes DynamoDB.
+
+Each Protocol names only the methods its services call. A store's transaction runs inside the store (or
+the recorder that commits a change with its event) and refuses with a typed domain error
+(core.errors), so no service sees a DynamoDB item, a client or a ConditionFailed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # types only: importing this module costs a cold start nothing
+    from core.audit import Actor, AuditEvent, LoggedEvent
+    from core.grievance import Attachment, Grievance, GrievanceChange
+    from core.merkle import Node
+    from core.programme import Programme
+    from core.registration import Registration
+    from core.store.dynamo import Page, TxItem
+    from core.store.grievances import ListFilter
+    from core.store.roll import RollEntry
+    from core.transparency import LogState, SignedCheckpoint, Unsequenced
+
+
+# ------------------------------------------------------------------ shared reads
+class Programmes(Protocol):
+    def get(self, programme_id: str) -> Programme: ...
+
+
+class RollEntries(Protocol):
+    def get(self, employee_code: str, programme_id: str) -> RollEntry | None: ...
+
+
+class Registrations(Protocol):
+    def get(self, registration_id: str) -> Registration | None: ...
+
+
+class Histories(Protocol):
+    """A record's audit chain, as stored and as logged."""
+
+    def history(self, entity: str) -> list[AuditEvent]: ...
+
+    def logged_history(self, entity: str) -> list[LoggedEvent]: ...
+
+
+# ------------------------------------------------------------------ grievances
+class Grievances(Protocol):
+    def get(self, grievance_id: str) -> Grievance | None: ...
+
+    def page(
+        self, *, index: str, partition: str, where: ListFilter, limit: int, start: dict[str, Any] | None
+    ) -> Page[Grievance]: ...
+
+    def touch_activity(self, *, username: str, role: str, scope: str, now: datetime) -> bool: ...
+
+    def count_filing(self, *, employee_code: str, limit: int, now: datetime) -> TxItem:
+        """The filing's +1 to its month, for the filing's transaction, which raises GrievanceLimit at the limit."""
+        ...
+
+    def add_attachment(self, grievance_id: str, attachment: Attachment, *, owner_sub: str) -> list[TxItem]: ...
+
+    def record_attachment_check(self, grievance_id: str, attachment: Attachment) -> None: ...
+
+
+class GrievanceChanges(Protocol):
+    """Commits a grievance's change with its event, counters and notices (core.recorder.GrievanceRecorder)."""
+
+    def record(
+        self,
+        *,
+        before: Grievance | None,
+        change: GrievanceChange,
+        actor: Actor,
+        at: datetime,
+        extra: Sequence[TxItem] = (),
+        seal: Callable[[AuditEvent, Grievance], Grievance] | None = None,
+    ) -> Grievance:
+        """The stored image; VersionConflict if anyone changed it meanwhile, or the refusal of an `extra`."""
+        ...
+
+
+# ------------------------------------------------------------------ the transparency log
+class SequencedEvents(Protocol):
+    def unsequenced(self, limit: int) -> list[Unsequenced]: ...
+
+    def mark_sequenced(self, event: Unsequenced, leaf_index: int) -> TxItem: ...
+
+
+class LogStore(Protocol):
+    def state(self) -> LogState: ...
+
+    def put_nodes(self, nodes: Mapping[tuple[int, int], str]) -> int: ...
+
+    def append(
+        self, before: LogState, after: LogState, leaves: Sequence[tuple[Unsequenced, int]], *, events: SequencedEvents
+    ) -> Unsequenced | None:
+        """None when written; else the already-logged event to leave out. VersionConflict: the log moved."""
+        ...
+
+    def nodes(self, wanted: Iterable[Node]) -> dict[Node, bytes]: ...
+
+    def put_checkpoint(self, signed: SignedCheckpoint) -> None: ...
+
+    def latest_checkpoint(self) -> SignedCheckpoint | None: ...
+
+    def checkpoint(self, tree_size: int) -> SignedCheckpoint | None: ...
