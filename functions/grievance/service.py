@@ -53,7 +53,6 @@ from core.receipts import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
 from core.registration import ContentType, DocumentStatus, RegistrationStatus
 from core.signing import ReceiptSigner
-from core.store.dynamo import ConditionFailed, transact_write
 from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, GrievancePage, ListFilter
 from core.store.protocols import GrievanceChanges, Grievances, Histories, Programmes, Registrations, RollEntries
 from core.transparency import RecordProof
@@ -108,7 +107,6 @@ class GrievanceService:
         roll: RollEntries,
         events: Histories,
         recorder: GrievanceChanges,
-        dynamodb: Any,
         uploads: UploadSlots,
         signer: ReceiptSigner,
         clock: Clock,
@@ -122,7 +120,6 @@ class GrievanceService:
         self._roll = roll
         self._events = events
         self._recorder = recorder
-        self._dynamodb = dynamodb
         self._uploads = uploads
         self._signer = signer
         self._clock = clock
@@ -368,14 +365,8 @@ class GrievanceService:
             status=DocumentStatus.PENDING_UPLOAD,
             requested_at=now,
         )
-        try:
-            transact_write(
-                self._dynamodb, self._grievances.add_attachment(grievance_id, attachment, owner_sub=principal.sub)
-            )
-        except ConditionFailed as failed:  # closed between our read and this write
-            raise InvalidTransition(
-                "no_more_attachments", current_status=(failed.current or {}).get("status"), level=grievance.level
-            ) from failed
+        # Closed between our read and this write: InvalidTransition.
+        self._grievances.add_attachment(grievance, attachment, owner_sub=principal.sub)
         return attachment, self._uploads.grant(attachment, now=now, expires_at=now + PRESIGN_TTL)
 
     def confirm_attachment(self, principal: Principal, grievance_id: str, attachment_id: str) -> Attachment:
@@ -389,9 +380,7 @@ class GrievanceService:
         checked = self._uploads.check(attachment, max_bytes=programme.max_upload_bytes, now=self._clock.now())
         if checked is None:
             raise DocumentNotUploaded()
-        try:
-            self._grievances.record_attachment_check(grievance_id, checked)
-        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+        if not self._grievances.record_attachment_check(grievance_id, checked):
             return _attachment(self._load(grievance_id), attachment_id)  # a concurrent confirm won
         return checked
 
