@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -45,10 +44,9 @@ from core.registration import (
 )
 from core.service_record import RecordChanges, apply_changes, changed_fields, roll_mismatches
 from core.signing import ReceiptSigner
-from core.store.dynamo import ConditionFailed, transact_write
 from core.store.events import EventStore
 from core.store.programmes import ProgrammeStore
-from core.store.registrations import RegistrationStore
+from core.store.registrations import RegistrationStore, SlotRefused
 from core.store.roll import RollEntry, RollStore
 from core.transparency import RecordProof
 from core.uploads import UploadGrant, UploadSlots, require_within_limit, upload_expiry
@@ -111,7 +109,6 @@ class RegistrationService:
         events: EventStore,
         recorder: ChangeRecorder,
         uploads: UploadSlots,
-        dynamodb: Any,
         signer: ReceiptSigner,
         clock: Clock,
         prover: RecordProver,
@@ -124,7 +121,6 @@ class RegistrationService:
         self._events = events
         self._recorder = recorder
         self._uploads = uploads
-        self._dynamodb = dynamodb
         self._signer = signer
         self._clock = clock
 
@@ -291,15 +287,11 @@ class RegistrationService:
             status=DocumentStatus.PENDING_UPLOAD,
             requested_at=now,
         )
-        try:
-            transact_write(
-                self._dynamodb,
-                self._registrations.add_pending_document(
-                    registration_id, document, owner_sub=principal.sub, allowed_statuses=allowed
-                ),
-            )
-        except ConditionFailed as failed:
-            raise self._why_not_uploadable(failed.current, principal, programme) from failed
+        refused = self._registrations.add_pending_document(
+            registration_id, document, owner_sub=principal.sub, allowed_statuses=allowed
+        )
+        if refused is not None:
+            raise self._why_not_uploadable(refused, principal, programme)
         return document, self._uploads.grant(document, now=now, expires_at=expires_at)
 
     def confirm_document(self, principal: Principal, registration_id: str, document_id: str) -> Registration:
@@ -422,14 +414,12 @@ class RegistrationService:
         else:
             self._require_corrections_open(programme, now)
 
-    def _why_not_uploadable(
-        self, current: dict[str, Any] | None, principal: Principal, programme: Programme
-    ) -> Exception:
-        if current is None:
+    def _why_not_uploadable(self, refused: SlotRefused, principal: Principal, programme: Programme) -> Exception:
+        if not refused.found:
             return NotFound()
-        if current.get("owner_sub") != principal.sub:
+        if refused.owner_sub != principal.sub:
             return Forbidden("not_owner_upload")
-        status = RegistrationStatus(current["status"])
+        status = RegistrationStatus(refused.status or "")  # an own record always has one
         if status == RegistrationStatus.DRAFT:
             return RegistrationClosed(closed_at=programme.registration.closes_at)
         if status == RegistrationStatus.SENT_BACK:
