@@ -11,8 +11,8 @@ from core.audit import Actor, AuditEvent, ChainVerdict, verify_chain
 from core.auth import Principal, Role
 from core.clock import Clock
 from core.errors import VersionConflict
-from core.store.events import EventStore
-from core.store.programmes import ProgrammeStore, StoredProgramme
+from core.store.programmes import StoredProgramme
+from core.store.protocols import EventChain, ProgrammeChanges
 
 
 class WindowsView(BaseModel):
@@ -25,7 +25,7 @@ class WindowsView(BaseModel):
 
 
 class AdminService:
-    def __init__(self, *, programme_id: str, programmes: ProgrammeStore, events: EventStore, clock: Clock) -> None:
+    def __init__(self, *, programme_id: str, programmes: ProgrammeChanges, events: EventChain, clock: Clock) -> None:
         self._programme_id = programme_id
         self._programmes = programmes
         self._events = events

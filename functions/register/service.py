@@ -31,7 +31,6 @@ from core.ids import new_acknowledgement_number, new_document_id, new_registrati
 from core.programme import DocumentType, Programme
 from core.receipts import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
-from core.recorder import ChangeRecorder
 from core.registration import (
     EDITABLE,
     ContentType,
@@ -44,10 +43,15 @@ from core.registration import (
 )
 from core.service_record import RecordChanges, apply_changes, changed_fields, roll_mismatches
 from core.signing import ReceiptSigner
-from core.store.events import EventStore
-from core.store.programmes import ProgrammeStore
-from core.store.registrations import RegistrationStore, SlotRefused
-from core.store.roll import RollEntry, RollStore
+from core.store.protocols import (
+    Histories,
+    Programmes,
+    RegistrationChanges,
+    RegistrationSlots,
+    RollLinks,
+)
+from core.store.registrations import SlotRefused
+from core.store.roll import RollEntry
 from core.transparency import RecordProof
 from core.uploads import UploadGrant, UploadSlots, require_within_limit, upload_expiry
 
@@ -103,11 +107,11 @@ class RegistrationService:
         self,
         *,
         programme_id: str,
-        programmes: ProgrammeStore,
-        roll: RollStore,
-        registrations: RegistrationStore,
-        events: EventStore,
-        recorder: ChangeRecorder,
+        programmes: Programmes,
+        roll: RollLinks,
+        registrations: RegistrationSlots,
+        events: Histories,
+        recorder: RegistrationChanges,
         uploads: UploadSlots,
         signer: ReceiptSigner,
         clock: Clock,

@@ -22,7 +22,7 @@ from core.settings import FunctionSettings
 from core.store.dynamo import TxItem, changed_meanwhile, head_items, marshal, put_new, record_head, transact_write
 
 if TYPE_CHECKING:  # only a type here: no function pays the import to read its programme
-    from core.store.events import EventStore
+    from core.store.protocols import EventAppends
 
 
 class StoredProgramme(BaseModel):
@@ -115,7 +115,7 @@ class ProgrammeStore:
             yield record_head(item["pk"]["S"], item)
 
     def change(
-        self, stored: StoredProgramme, programme: Programme, event: AuditEvent, *, events: EventStore
+        self, stored: StoredProgramme, programme: Programme, event: AuditEvent, *, events: EventAppends
     ) -> StoredProgramme:
         """One transaction: the new programme (conditioned on the version of `stored`) and the next link of its
         chain. Raises VersionConflict if anyone changed it since `stored` was read."""

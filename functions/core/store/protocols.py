@@ -15,12 +15,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # types only: importing this module costs a cold start nothing
     from core.audit import Actor, AuditEvent, LoggedEvent
+    from core.certificates import Certificate
     from core.grievance import Attachment, Grievance, GrievanceChange
     from core.merkle import Node
     from core.programme import Programme
-    from core.registration import Registration
+    from core.registration import Document, Registration, RegistrationStatus
     from core.store.dynamo import Page, TxItem
     from core.store.grievances import ListFilter
+    from core.store.programmes import StoredProgramme
+    from core.store.registrations import SlotRefused
     from core.store.roll import RollEntry
     from core.transparency import LogState, SignedCheckpoint, Unsequenced
 
@@ -30,12 +33,72 @@ class Programmes(Protocol):
     def get(self, programme_id: str) -> Programme: ...
 
 
+class ProgrammeChanges(Protocol):
+    def read(self, programme_id: str) -> StoredProgramme: ...
+
+    def change(
+        self, stored: StoredProgramme, programme: Programme, event: AuditEvent, *, events: EventAppends
+    ) -> StoredProgramme:
+        """The new programme with its event, in one transaction; VersionConflict if it changed meanwhile."""
+        ...
+
+
 class RollEntries(Protocol):
     def get(self, employee_code: str, programme_id: str) -> RollEntry | None: ...
 
 
+class RollLinks(RollEntries, Protocol):
+    def link_registration(self, employee_code: str, programme_id: str, registration_id: str) -> TxItem:
+        """For the registration's first transaction, which raises RegistrationExists if the entry has one."""
+        ...
+
+
 class Registrations(Protocol):
     def get(self, registration_id: str) -> Registration | None: ...
+
+
+class RegistrationSlots(Registrations, Protocol):
+    def add_pending_document(
+        self,
+        registration_id: str,
+        document: Document,
+        *,
+        owner_sub: str,
+        allowed_statuses: Sequence[RegistrationStatus],
+    ) -> SlotRefused | None: ...
+
+
+class RegistrationChanges(Protocol):
+    """Commits a registration's change with its event and counters (core.recorder.ChangeRecorder)."""
+
+    def record(
+        self,
+        *,
+        before: Registration | None,
+        after: Registration,
+        event_type: str,
+        actor: Actor,
+        at: datetime,
+        data: dict[str, Any] | None = None,
+        reason: str | None = None,
+        documents: Sequence[Document] = (),
+        extra: Sequence[TxItem] = (),
+        seal: Callable[[AuditEvent, Registration], Registration] | None = None,
+    ) -> Registration:
+        """The stored image; VersionConflict if anyone changed it meanwhile, or the refusal of an `extra`."""
+        ...
+
+
+class Certificates(Protocol):
+    def get(self, serial: str) -> Certificate | None: ...
+
+    def issue(self, certificate: Certificate) -> TxItem:
+        """For the registration's transaction, which raises VersionConflict if the serial is taken."""
+        ...
+
+    def replace(self, certificate: Certificate, *, expected_version: int) -> TxItem:
+        """For the registration's transaction, which raises VersionConflict if the certificate moved."""
+        ...
 
 
 class Histories(Protocol):
@@ -44,6 +107,16 @@ class Histories(Protocol):
     def history(self, entity: str) -> list[AuditEvent]: ...
 
     def logged_history(self, entity: str) -> list[LoggedEvent]: ...
+
+
+class EventAppends(Protocol):
+    def append(self, event: AuditEvent) -> TxItem:
+        """The next link of a chain, for the change's transaction (it fails if that link exists)."""
+        ...
+
+
+class EventChain(Histories, EventAppends, Protocol):
+    """A chain read, and its next link written with the change that makes it."""
 
 
 # ------------------------------------------------------------------ grievances
