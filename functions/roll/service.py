@@ -37,12 +37,12 @@ from core.corrections import (
 from core.errors import Forbidden, MobileUnchanged, NotFound, VersionConflict
 from core.masking import mask_mobile
 from core.notices import Contact
-from core.recorder import CorrectionRecorder
 from core.store.corrections import DDO_QUEUE, HOD_QUEUE, CorrectionStore
 from core.store.counters import CounterStore
 from core.store.dynamo import TxItem
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
+from core.store.protocols import CorrectionChanges
 from core.store.roll import RollEntry, RollStore
 
 
@@ -87,6 +87,7 @@ class RollService:
         events: EventStore,
         counters: CounterStore,
         notifications: NotificationStore,
+        recorder: CorrectionChanges,
         clock: Clock,
     ) -> None:
         self._programme_id = programme_id
@@ -95,7 +96,7 @@ class RollService:
         self._events = events
         self._counters = counters
         self._notifications = notifications
-        self._recorder = CorrectionRecorder(corrections.client, corrections, events, counters)
+        self._recorder = recorder
         self._clock = clock
 
     # ------------------------------------------------------------------ reads

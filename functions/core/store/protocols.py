@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:  # types only: importing this module costs a cold start nothing
     from core.audit import Actor, AuditEvent, LoggedEvent
     from core.certificates import Certificate
+    from core.corrections import Correction
     from core.grievance import Attachment, Grievance, GrievanceChange
     from core.merkle import Node
     from core.programme import Programme
@@ -86,6 +87,25 @@ class RegistrationChanges(Protocol):
         seal: Callable[[AuditEvent, Registration], Registration] | None = None,
     ) -> Registration:
         """The stored image; VersionConflict if anyone changed it meanwhile, or the refusal of an `extra`."""
+        ...
+
+
+class CorrectionChanges(Protocol):
+    """Commits a mobile-correction request's change with its event and counters (core.recorder)."""
+
+    def record(
+        self,
+        *,
+        before: Correction | None,
+        after: Correction,
+        event_type: str,
+        actor: Actor,
+        at: datetime,
+        data: dict[str, Any] | None = None,
+        reason: str | None = None,
+        extra: Sequence[TxItem] = (),
+    ) -> Correction:
+        """The stored image; VersionConflict if the request, the employee's pending one or the roll entry moved."""
         ...
 
 
