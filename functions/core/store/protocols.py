@@ -19,12 +19,13 @@ if TYPE_CHECKING:  # types only: importing this module costs a cold start nothin
     from core.corrections import Correction
     from core.grievance import Attachment, Grievance, GrievanceChange
     from core.merkle import Node
+    from core.notices import Contact
     from core.programme import Programme
     from core.registration import Document, Registration, RegistrationStatus
     from core.store.dynamo import Page, TxItem
     from core.store.grievances import ListFilter
     from core.store.programmes import StoredProgramme
-    from core.store.registrations import SlotRefused
+    from core.store.registrations import QueueFilter, SlotRefused
     from core.store.roll import RollEntry
     from core.transparency import LogState, SignedCheckpoint, Unsequenced
 
@@ -67,6 +68,39 @@ class RegistrationSlots(Registrations, Protocol):
         owner_sub: str,
         allowed_statuses: Sequence[RegistrationStatus],
     ) -> SlotRefused | None: ...
+
+
+class RegistrationQueues(Registrations, Protocol):
+    def queue(
+        self, *, index: str, partition: str, where: QueueFilter, limit: int, start: dict[str, Any] | None
+    ) -> Page[Registration]: ...
+
+
+class Counters(Protocol):
+    def totals(self, *, kind: str, programme_id: str, scope: str, value: str) -> dict[str, int]: ...
+
+    def add(
+        self, *, kind: str, programme_id: str, shard_key: str, scope: str, value: str, amounts: Mapping[str, int]
+    ) -> TxItem | None:
+        """For a change's transaction: one group's counters moved by `amounts` (None: nothing moves)."""
+        ...
+
+
+class NotificationRequests(Protocol):
+    def request(
+        self,
+        *,
+        entity: str,
+        seq: int,
+        recipient: str,
+        template: str,
+        data: dict[str, Any],
+        at: datetime,
+        index: int = 0,
+        contact: Contact | None = None,
+    ) -> TxItem:
+        """For a change's transaction: the notice it asks for (a second one for the same change fails)."""
+        ...
 
 
 class RegistrationChanges(Protocol):
