@@ -21,12 +21,8 @@ from core.ids import ulid
 from core.kms_key import KmsSigningKey
 from core.notices import Contact
 from core.observability import logger
-from core.store.audits import AuditStore
 from core.store.checkpoint_archive import CheckpointArchive
-from core.store.directory import DirectoryStore
-from core.store.events import EventStore
-from core.store.notifications import NotificationStore
-from core.store.transparency import TransparencyStore
+from core.store.protocols import AuditRuns, EventScan, JobNotices, LogReads, Members
 from core.transparency_audit import (
     KEPT_FINDINGS,
     AuditRun,
@@ -59,14 +55,14 @@ class TransparencyAuditor:
     def __init__(
         self,
         *,
-        events: EventStore,
+        events: EventScan,
         records: Sequence[HeadSource],
-        log: TransparencyStore,
+        log: LogReads,
         archive: CheckpointArchive,
         key: KmsSigningKey,
-        audits: AuditStore,
-        officials: DirectoryStore,
-        notifications: NotificationStore,
+        audits: AuditRuns,
+        officials: Members,
+        notifications: JobNotices,
         clock: Clock,
         sample_size: int,
     ) -> None:

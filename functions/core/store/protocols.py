@@ -9,15 +9,17 @@ the recorder that commits a change with its event) and refuses with a typed doma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # types only: importing this module costs a cold start nothing
     from core.audit import Actor, AuditEvent, LoggedEvent
+    from core.auth import Role
     from core.certificates import Certificate
     from core.corrections import Correction
     from core.grievance import Attachment, Grievance, GrievanceChange
+    from core.identity import Official
     from core.merkle import Node
     from core.notices import Contact
     from core.programme import Programme
@@ -28,6 +30,7 @@ if TYPE_CHECKING:  # types only: importing this module costs a cold start nothin
     from core.store.registrations import QueueFilter, SlotRefused
     from core.store.roll import RollEntry
     from core.transparency import LogState, SignedCheckpoint, Unsequenced
+    from core.transparency_audit import AuditRun, StoredEvent
 
 
 # ------------------------------------------------------------------ shared reads
@@ -238,3 +241,45 @@ class LogStore(Protocol):
     def latest_checkpoint(self) -> SignedCheckpoint | None: ...
 
     def checkpoint(self, tree_size: int) -> SignedCheckpoint | None: ...
+
+
+# ------------------------------------------------------------------ the transparency auditor and the jobs
+class EventScan(Protocol):
+    def every_event(self) -> Iterator[StoredEvent]: ...
+
+
+class LogReads(Protocol):
+    def latest_checkpoint(self) -> SignedCheckpoint | None: ...
+
+    def nodes(self, wanted: Iterable[Node]) -> dict[Node, bytes]: ...
+
+
+class AuditRuns(Protocol):
+    def put_run(self, run: AuditRun) -> None: ...
+
+    def sample_cursor(self) -> str | None: ...
+
+    def move_sample_cursor(self, after: str, at: datetime) -> None: ...
+
+    def notified(self, keys: Collection[str]) -> set[str]: ...
+
+    def mark_notified(self, keys: Collection[str], *, run_id: str, at: datetime) -> None: ...
+
+
+class Members(Protocol):
+    def members(self, role: Role) -> list[Official]: ...
+
+
+class JobNotices(Protocol):
+    def request_for_job(
+        self,
+        *,
+        job_run: str,
+        recipient: str,
+        template: str,
+        data: dict[str, Any],
+        at: datetime,
+        contact: Contact | None = None,
+    ) -> bool:
+        """Writes the request once per run of the job: False when this run already made it."""
+        ...

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from core.programme import Programme
 from core.store.job_runs import JobRunStore
-from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
+from core.store.protocols import JobNotices
 from core.store.registrations import RegistrationStore, SweepItem
 from core.store.reports import ReportStore
 from reminders.models import JOBS, SAMPLE_SIZE, DeadlineJob, JobName, JobPlan, JobRequest, Outcome, WorkBatch
@@ -33,7 +33,7 @@ class ClosePlanner:
     registrations: RegistrationStore
     job_runs: JobRunStore
     reports: ReportStore
-    notifications: NotificationStore
+    notifications: JobNotices
 
     def plan(self, request: JobRequest) -> JobPlan:
         job = JOBS[request.job]
