@@ -59,7 +59,6 @@ class AdminWiring(HttpWiring[AdminSettings]):
             programme_id=settings.programme_id,
             programmes=self.programmes,
             events=EventStore(self.aws.dynamodb, settings.events_table),
-            dynamodb=self.aws.dynamodb,
             clock=current_clock(),
         )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -12,9 +11,8 @@ from core.audit import Actor, AuditEvent, ChainVerdict, verify_chain
 from core.auth import Principal, Role
 from core.clock import Clock
 from core.errors import VersionConflict
-from core.recorder import commit
-from core.store.events import EventStore
-from core.store.programmes import ProgrammeStore, StoredProgramme
+from core.store.programmes import StoredProgramme
+from core.store.protocols import EventChain, ProgrammeChanges
 
 
 class WindowsView(BaseModel):
@@ -27,13 +25,10 @@ class WindowsView(BaseModel):
 
 
 class AdminService:
-    def __init__(
-        self, *, programme_id: str, programmes: ProgrammeStore, events: EventStore, dynamodb: Any, clock: Clock
-    ) -> None:
+    def __init__(self, *, programme_id: str, programmes: ProgrammeChanges, events: EventChain, clock: Clock) -> None:
         self._programme_id = programme_id
         self._programmes = programmes
         self._events = events
-        self._dynamodb = dynamodb
         self._clock = clock
 
     def windows(self, principal: Principal) -> WindowsView:
@@ -65,13 +60,7 @@ class AdminService:
             data={"order_ref": change.order_ref, "changes": changes},
             reason=change.reason,
         )
-        commit(
-            self._dynamodb,
-            [self._programmes.replace(stored, updated, event_head=event.hash), self._events.append(event)],
-            record_name="programme",
-            what="programme",
-        )
-        changed = StoredProgramme(programme=updated, version=stored.version + 1, event_head=event.hash)
+        changed = self._programmes.change(stored, updated, event, events=self._events)
         return self._view(changed, [*history, event])
 
     def _view(self, stored: StoredProgramme, events: list[AuditEvent] | None = None) -> WindowsView:

@@ -62,7 +62,6 @@ class AuditorWiring(Wiring[AuditorSettings]):
             audits=AuditStore(dynamodb, settings.transparency_audits_table),
             officials=officials,
             notifications=NotificationStore(dynamodb, settings.notifications_table),
-            dynamodb=dynamodb,
             clock=current_clock(),
             sample_size=settings.audit_sample_records,
         )

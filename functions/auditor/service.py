@@ -12,7 +12,7 @@ The order of the reads matters, because records change while the audit runs:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from core.audit import RecordHead
 from core.auth import Role
@@ -21,13 +21,8 @@ from core.ids import ulid
 from core.kms_key import KmsSigningKey
 from core.notices import Contact
 from core.observability import logger
-from core.store.audits import AuditStore
 from core.store.checkpoint_archive import CheckpointArchive
-from core.store.directory import DirectoryStore
-from core.store.dynamo import put_once
-from core.store.events import EventStore
-from core.store.notifications import NotificationStore
-from core.store.transparency import TransparencyStore
+from core.store.protocols import AuditRuns, EventScan, JobNotices, LogReads, Members
 from core.transparency_audit import (
     KEPT_FINDINGS,
     AuditRun,
@@ -60,15 +55,14 @@ class TransparencyAuditor:
     def __init__(
         self,
         *,
-        events: EventStore,
+        events: EventScan,
         records: Sequence[HeadSource],
-        log: TransparencyStore,
+        log: LogReads,
         archive: CheckpointArchive,
         key: KmsSigningKey,
-        audits: AuditStore,
-        officials: DirectoryStore,
-        notifications: NotificationStore,
-        dynamodb: Any,
+        audits: AuditRuns,
+        officials: Members,
+        notifications: JobNotices,
         clock: Clock,
         sample_size: int,
     ) -> None:
@@ -80,7 +74,6 @@ class TransparencyAuditor:
         self._audits = audits
         self._officials = officials
         self._notifications = notifications
-        self._dynamodb = dynamodb
         self._clock = clock
         self._sample_size = sample_size
 
@@ -155,15 +148,12 @@ class TransparencyAuditor:
         }  # no run id: a run that dies after telling is never recorded, and its notice would name nothing
         job_run = f"{JOB}#{findings_digest(f.key for f in new)}"
         for admin in admins:
-            put_once(  # a rerun after a crash finds the request made: nobody is told twice
-                self._dynamodb,
-                self._notifications.job_request(
-                    job_run=job_run,
-                    recipient=f"official:{admin.username}",
-                    template=NOTICE_TEMPLATE,
-                    data=data,
-                    at=run.started_at,
-                    contact=Contact(mobile=admin.mobile, email=admin.email),
-                ),
+            self._notifications.request_for_job(  # a rerun after a crash finds it made: nobody is told twice
+                job_run=job_run,
+                recipient=f"official:{admin.username}",
+                template=NOTICE_TEMPLATE,
+                data=data,
+                at=run.started_at,
+                contact=Contact(mobile=admin.mobile, email=admin.email),
             )
         return sorted(admin.username for admin in admins), [f.key for f in new]

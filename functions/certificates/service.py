@@ -47,12 +47,8 @@ from core.errors import (
     VersionConflict,
 )
 from core.kms_key import KmsSigningKey
-from core.recorder import ChangeRecorder
 from core.registration import Registration
-from core.store.certificates import CertificateStore
-from core.store.dynamo import ConditionFailed
-from core.store.events import EventStore
-from core.store.registrations import RegistrationStore
+from core.store.protocols import Certificates, Histories, RegistrationChanges, Registrations
 
 ATTEMPTS = 3  # a racing request that issued first is simply read on the next attempt
 SYSTEM = Actor(id=SYSTEM_ACTOR, role="system")
@@ -88,10 +84,10 @@ class CertificateService:
         self,
         *,
         programme_id: str,
-        registrations: RegistrationStore,
-        events: EventStore,
-        certificates: CertificateStore,
-        recorder: ChangeRecorder,
+        registrations: Registrations,
+        events: Histories,
+        certificates: Certificates,
+        recorder: RegistrationChanges,
         signer: KmsSigningKey,
         clock: Clock,
         sequencer_period: timedelta,
@@ -180,7 +176,7 @@ class CertificateService:
                     reason=request.reason.strip(),
                     order_ref=request.order_ref.strip(),
                 )
-            except (VersionConflict, ConditionFailed):
+            except VersionConflict:
                 if attempt == ATTEMPTS:
                     raise VersionConflict() from None
         raise AssertionError("unreachable")
@@ -202,7 +198,7 @@ class CertificateService:
             want = wanted(registration, history)
             try:
                 current = self._apply(registration, chain.issued, current, want)
-            except (VersionConflict, ConditionFailed):
+            except VersionConflict:
                 if attempt == ATTEMPTS:
                     raise VersionConflict() from None
                 continue

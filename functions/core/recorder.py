@@ -47,7 +47,7 @@ class ChangeRecorder:
         seal: Callable[[AuditEvent, Registration], Registration] | None = None,
     ) -> Registration:
         """Returns the stored image. Raises VersionConflict if anyone changed it meanwhile;
-        a failed condition on one of `extra` propagates as ConditionFailed for the caller.
+        a failed condition on one of `extra` raises the refusal its store gave it (else ConditionFailed).
 
         `seal` sees the new event before anything is written and returns the image to store: what
         names the event by its hash (a signed receipt) goes on the record, in the same transaction."""

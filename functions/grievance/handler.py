@@ -98,7 +98,6 @@ class GrievanceWiring(IdempotentWiring[GrievanceSettings]):
                 CounterStore(dynamodb, settings.counters_table),
                 NotificationStore(dynamodb, settings.notifications_table),
             ),
-            dynamodb=dynamodb,
             uploads=UploadSlots(
                 ObjectStore(self.aws.s3, settings.documents_bucket), timedelta(days=settings.document_retention_days)
             ),

@@ -22,7 +22,6 @@ from core.errors import (
     AttachmentNotReady,
     DocumentNotUploaded,
     Forbidden,
-    GrievanceLimit,
     InvalidTransition,
     NoGrievanceUnit,
     NoReceipt,
@@ -46,23 +45,16 @@ from core.grievance import (
     apply_action,
     due_after,
     give_feedback,
-    month_key,
-    next_month_opens,
     reply,
     utc_key,
 )
 from core.ids import new_attachment_id, new_grievance_id, new_grievance_number
 from core.receipts import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
-from core.recorder import GrievanceRecorder
 from core.registration import ContentType, DocumentStatus, RegistrationStatus
 from core.signing import ReceiptSigner
-from core.store.dynamo import ConditionFailed, transact_write
-from core.store.events import EventStore
-from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, GrievancePage, GrievanceStore, ListFilter
-from core.store.programmes import ProgrammeStore
-from core.store.registrations import RegistrationStore
-from core.store.roll import RollStore
+from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, GrievancePage, ListFilter
+from core.store.protocols import GrievanceChanges, Grievances, Histories, Programmes, Registrations, RollEntries
 from core.transparency import RecordProof
 from core.uploads import PRESIGN_TTL, UploadGrant, UploadSlots, require_within_limit
 
@@ -109,13 +101,12 @@ class GrievanceService:
         self,
         *,
         programme_id: str,
-        programmes: ProgrammeStore,
-        grievances: GrievanceStore,
-        registrations: RegistrationStore,
-        roll: RollStore,
-        events: EventStore,
-        recorder: GrievanceRecorder,
-        dynamodb: Any,
+        programmes: Programmes,
+        grievances: Grievances,
+        registrations: Registrations,
+        roll: RollEntries,
+        events: Histories,
+        recorder: GrievanceChanges,
         uploads: UploadSlots,
         signer: ReceiptSigner,
         clock: Clock,
@@ -129,7 +120,6 @@ class GrievanceService:
         self._roll = roll
         self._events = events
         self._recorder = recorder
-        self._dynamodb = dynamodb
         self._uploads = uploads
         self._signer = signer
         self._clock = clock
@@ -215,30 +205,17 @@ class GrievanceService:
                 Recipient(address=assignee, template="grievance_assigned"),
             ),
         )
-        month = month_key(now)
         counted = self._grievances.count_filing(
-            employee_code=grievance.employee_code, month=month, limit=policy.monthly_limit, expires_at=now
+            employee_code=grievance.employee_code, limit=policy.monthly_limit, now=now
+        )  # over the month's limit, the transaction raises GrievanceLimit
+        return self._recorder.record(
+            before=None,
+            change=change,
+            actor=_actor(principal, Role.EMPLOYEE),
+            at=now,
+            extra=[counted],
+            seal=lambda event, filed: self._sign_filing(event, filed, assigned_to=assignee),
         )
-        try:
-            return self._recorder.record(
-                before=None,
-                change=change,
-                actor=_actor(principal, Role.EMPLOYEE),
-                at=now,
-                extra=[counted],
-                seal=lambda event, filed: self._sign_filing(event, filed, assigned_to=assignee),
-            )
-        except ConditionFailed as failed:
-            if failed.name != "monthly_limit":
-                raise
-            opens = next_month_opens(now)
-            raise GrievanceLimit(
-                limit=policy.monthly_limit,
-                month=month,
-                opens_on=opens.date(),
-                opens_at=opens,
-                retry_after_seconds=int((opens - now).total_seconds()),
-            ) from failed
 
     def _sign_filing(self, event: AuditEvent, filed: Grievance, *, assigned_to: str) -> Grievance:
         """The filing, signed at the time of the act, naming its event; kept on the record."""
@@ -388,14 +365,8 @@ class GrievanceService:
             status=DocumentStatus.PENDING_UPLOAD,
             requested_at=now,
         )
-        try:
-            transact_write(
-                self._dynamodb, self._grievances.add_attachment(grievance_id, attachment, owner_sub=principal.sub)
-            )
-        except ConditionFailed as failed:  # closed between our read and this write
-            raise InvalidTransition(
-                "no_more_attachments", current_status=(failed.current or {}).get("status"), level=grievance.level
-            ) from failed
+        # Closed between our read and this write: InvalidTransition.
+        self._grievances.add_attachment(grievance, attachment, owner_sub=principal.sub)
         return attachment, self._uploads.grant(attachment, now=now, expires_at=now + PRESIGN_TTL)
 
     def confirm_attachment(self, principal: Principal, grievance_id: str, attachment_id: str) -> Attachment:
@@ -409,9 +380,7 @@ class GrievanceService:
         checked = self._uploads.check(attachment, max_bytes=programme.max_upload_bytes, now=self._clock.now())
         if checked is None:
             raise DocumentNotUploaded()
-        try:
-            self._grievances.record_attachment_check(grievance_id, checked)
-        except self._dynamodb.exceptions.ConditionalCheckFailedException:
+        if not self._grievances.record_attachment_check(grievance_id, checked):
             return _attachment(self._load(grievance_id), attachment_id)  # a concurrent confirm won
         return checked
 

@@ -96,7 +96,6 @@ class RegisterWiring(IdempotentWiring[RegisterSettings]):
             uploads=UploadSlots(
                 ObjectStore(self.aws.s3, settings.documents_bucket), timedelta(days=settings.document_retention_days)
             ),
-            dynamodb=dynamodb,
             signer=ReceiptSigner(lambda: self.aws.client("kms"), settings.signing_key_id),
             clock=current_clock(),
             prover=RecordProver(events, TransparencyStore(dynamodb, settings.transparency_table), current_clock()),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -32,7 +31,6 @@ from core.ids import new_acknowledgement_number, new_document_id, new_registrati
 from core.programme import DocumentType, Programme
 from core.receipts import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
-from core.recorder import ChangeRecorder
 from core.registration import (
     EDITABLE,
     ContentType,
@@ -45,11 +43,15 @@ from core.registration import (
 )
 from core.service_record import RecordChanges, apply_changes, changed_fields, roll_mismatches
 from core.signing import ReceiptSigner
-from core.store.dynamo import ConditionFailed, transact_write
-from core.store.events import EventStore
-from core.store.programmes import ProgrammeStore
-from core.store.registrations import RegistrationStore
-from core.store.roll import RollEntry, RollStore
+from core.store.protocols import (
+    Histories,
+    Programmes,
+    RegistrationChanges,
+    RegistrationSlots,
+    RollLinks,
+)
+from core.store.registrations import SlotRefused
+from core.store.roll import RollEntry
 from core.transparency import RecordProof
 from core.uploads import UploadGrant, UploadSlots, require_within_limit, upload_expiry
 
@@ -105,13 +107,12 @@ class RegistrationService:
         self,
         *,
         programme_id: str,
-        programmes: ProgrammeStore,
-        roll: RollStore,
-        registrations: RegistrationStore,
-        events: EventStore,
-        recorder: ChangeRecorder,
+        programmes: Programmes,
+        roll: RollLinks,
+        registrations: RegistrationSlots,
+        events: Histories,
+        recorder: RegistrationChanges,
         uploads: UploadSlots,
-        dynamodb: Any,
         signer: ReceiptSigner,
         clock: Clock,
         prover: RecordProver,
@@ -124,7 +125,6 @@ class RegistrationService:
         self._events = events
         self._recorder = recorder
         self._uploads = uploads
-        self._dynamodb = dynamodb
         self._signer = signer
         self._clock = clock
 
@@ -215,20 +215,16 @@ class RegistrationService:
             created_at=now,
             updated_at=now,
         )
-        try:
-            return self._recorder.record(
-                before=None,
-                after=draft,
-                event_type="registration.created",
-                actor=actor_of(principal, Role.EMPLOYEE),
-                at=now,
-                data={"prefilled_from_roll": True, "changes": changed_fields(roll.record, record)},
-                extra=[self._roll.link_registration(roll.employee_code, self._programme_id, draft.registration_id)],
-            )
-        except ConditionFailed as failed:
-            # Another request (a double tap) registered first: answer as a duplicate would be.
-            existing = (failed.current or {}).get("registration_id")
-            raise RegistrationExists(registration_id=existing) from failed
+        # Another request (a double tap) registering first makes this RegistrationExists, as a duplicate.
+        return self._recorder.record(
+            before=None,
+            after=draft,
+            event_type="registration.created",
+            actor=actor_of(principal, Role.EMPLOYEE),
+            at=now,
+            data={"prefilled_from_roll": True, "changes": changed_fields(roll.record, record)},
+            extra=[self._roll.link_registration(roll.employee_code, self._programme_id, draft.registration_id)],
+        )
 
     def update(self, principal: Principal, registration_id: str, changes: RecordChanges, version: int) -> Registration:
         registration = self._load(registration_id)
@@ -295,15 +291,11 @@ class RegistrationService:
             status=DocumentStatus.PENDING_UPLOAD,
             requested_at=now,
         )
-        try:
-            transact_write(
-                self._dynamodb,
-                self._registrations.add_pending_document(
-                    registration_id, document, owner_sub=principal.sub, allowed_statuses=allowed
-                ),
-            )
-        except ConditionFailed as failed:
-            raise self._why_not_uploadable(failed.current, principal, programme) from failed
+        refused = self._registrations.add_pending_document(
+            registration_id, document, owner_sub=principal.sub, allowed_statuses=allowed
+        )
+        if refused is not None:
+            raise self._why_not_uploadable(refused, principal, programme)
         return document, self._uploads.grant(document, now=now, expires_at=expires_at)
 
     def confirm_document(self, principal: Principal, registration_id: str, document_id: str) -> Registration:
@@ -426,14 +418,12 @@ class RegistrationService:
         else:
             self._require_corrections_open(programme, now)
 
-    def _why_not_uploadable(
-        self, current: dict[str, Any] | None, principal: Principal, programme: Programme
-    ) -> Exception:
-        if current is None:
+    def _why_not_uploadable(self, refused: SlotRefused, principal: Principal, programme: Programme) -> Exception:
+        if not refused.found:
             return NotFound()
-        if current.get("owner_sub") != principal.sub:
+        if refused.owner_sub != principal.sub:
             return Forbidden("not_owner_upload")
-        status = RegistrationStatus(current["status"])
+        status = RegistrationStatus(refused.status or "")  # an own record always has one
         if status == RegistrationStatus.DRAFT:
             return RegistrationClosed(closed_at=programme.registration.closes_at)
         if status == RegistrationStatus.SENT_BACK:

@@ -24,6 +24,7 @@ from core.errors import (
 )
 from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor
 from core.observability import observed
+from core.recorder import CorrectionRecorder
 from core.store.corrections import CorrectionStore
 from core.store.counters import CounterStore
 from core.store.events import EventStore
@@ -48,13 +49,17 @@ class RollWiring(HttpWiring[RollSettings]):
     def service(self) -> RollService:
         settings = self.settings
         dynamodb = self.aws.dynamodb
+        corrections = CorrectionStore(dynamodb, settings.corrections_table)
+        events = EventStore(dynamodb, settings.events_table)
+        counters = CounterStore(dynamodb, settings.counters_table)
         return RollService(
             programme_id=settings.programme_id,
             roll=RollStore(dynamodb, settings.roll_table),
-            corrections=CorrectionStore(dynamodb, settings.corrections_table),
-            events=EventStore(dynamodb, settings.events_table),
-            counters=CounterStore(dynamodb, settings.counters_table),
+            corrections=corrections,
+            events=events,
+            counters=counters,
             notifications=NotificationStore(dynamodb, settings.notifications_table),
+            recorder=CorrectionRecorder(dynamodb, corrections, events, counters),
             clock=current_clock(),
         )
 

@@ -34,15 +34,15 @@ from core.corrections import (
     mobile_change,
     ten_digits,
 )
-from core.errors import CorrectionPending, Forbidden, MobileUnchanged, NotFound, VersionConflict
+from core.errors import Forbidden, MobileUnchanged, NotFound, VersionConflict
 from core.masking import mask_mobile
 from core.notices import Contact
-from core.recorder import CorrectionRecorder, commit
 from core.store.corrections import DDO_QUEUE, HOD_QUEUE, CorrectionStore
 from core.store.counters import CounterStore
-from core.store.dynamo import ConditionFailed, TxItem
+from core.store.dynamo import TxItem
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
+from core.store.protocols import CorrectionChanges
 from core.store.roll import RollEntry, RollStore
 
 
@@ -87,6 +87,7 @@ class RollService:
         events: EventStore,
         counters: CounterStore,
         notifications: NotificationStore,
+        recorder: CorrectionChanges,
         clock: Clock,
     ) -> None:
         self._programme_id = programme_id
@@ -95,7 +96,7 @@ class RollService:
         self._events = events
         self._counters = counters
         self._notifications = notifications
-        self._recorder = CorrectionRecorder(corrections.client, corrections, events, counters)
+        self._recorder = recorder
         self._clock = clock
 
     # ------------------------------------------------------------------ reads
@@ -199,24 +200,20 @@ class RollService:
         now = self._clock.now()
         actor = Actor(id=principal.actor_id, role=role.value)
         change = self._mobile_change(entry, ten_digits(mobile), actor=actor, role=role, at=now, reason=reason)
-        items = [
-            self._corrections.none_pending(self._programme_id, employee_code),
-            *change.items,
-            *self._counters.transition(
-                kind=CORRECTIONS,
-                programme_id=self._programme_id,
-                shard_key=employee_code,
-                before=None,
-                after=(Office.of(self._programme_id, entry.record).counter_scopes(), (DIRECT,)),
-            ),
-        ]
-        try:
-            commit(self._corrections.client, items, record_name="roll", what="roll entry")
-        except ConditionFailed as failed:
-            if failed.name != "pending":
-                raise
-            pending = (failed.current or {}).get("correction_id")
-            raise CorrectionPending(correction_id=pending) from failed
+        self._corrections.commit_direct(  # refused while a request is pending: CorrectionPending
+            self._programme_id,
+            employee_code,
+            [
+                *change.items,
+                *self._counters.transition(
+                    kind=CORRECTIONS,
+                    programme_id=self._programme_id,
+                    shard_key=employee_code,
+                    before=None,
+                    after=(Office.of(self._programme_id, entry.record).counter_scopes(), (DIRECT,)),
+                ),
+            ],
+        )
         events = [*history, change.event]
         return EntryView(
             entry=change.entry,

@@ -39,7 +39,6 @@ class TransparencyWiring(Wiring[TransparencySettings]):
             store=TransparencyStore(dynamodb, settings.transparency_table),
             archive=CheckpointArchive(self.aws.s3, settings.checkpoints_bucket),
             key=KmsSigningKey(lambda: self.aws.client("kms"), settings.transparency_key_id),
-            dynamodb=dynamodb,
             clock=current_clock(),
         )
 

@@ -15,13 +15,11 @@ from pydantic import BaseModel, ConfigDict
 
 from core import merkle
 from core.clock import Clock
-from core.errors import CheckpointNotFound, InvalidProofRange
+from core.errors import CheckpointNotFound, InvalidProofRange, VersionConflict
 from core.kms_key import KmsSigningKey
 from core.observability import logger
 from core.store.checkpoint_archive import CheckpointArchive, archive_key
-from core.store.dynamo import ConditionFailed, transact_write
-from core.store.events import EventStore
-from core.store.transparency import TransparencyStore
+from core.store.protocols import LogStore, SequencedEvents
 from core.transparency import (
     SEQUENCE_BATCH,
     Checkpoint,
@@ -58,18 +56,16 @@ class TransparencyLog:
     def __init__(
         self,
         *,
-        events: EventStore,
-        store: TransparencyStore,
+        events: SequencedEvents,
+        store: LogStore,
         archive: CheckpointArchive,
         key: KmsSigningKey,
-        dynamodb: Any,
         clock: Clock,
     ) -> None:
         self._events = events
         self._store = store
         self._archive = archive
         self._key = key
-        self._dynamodb = dynamodb
         self._clock = clock
 
     # ------------------------------------------------------------------ the sequencer
@@ -94,16 +90,16 @@ class TransparencyLog:
         while pending:
             batch = sequence(state, pending)
             self._store.put_nodes(batch.nodes)
-            items = [self._events.mark_sequenced(event, index) for event, index in batch.leaves]
             try:
-                transact_write(self._dynamodb, [*items, self._store.commit_state(state, batch.state)])
-            except ConditionFailed as failed:
+                logged = self._store.append(state, batch.state, batch.leaves, events=self._events)
+            except VersionConflict:  # another sequencer moved the log: start from its state
                 retries += 1
-                if failed.name == "log_state":  # another sequencer moved the log: start from its state
-                    logger.warning("log state moved under the sequencer", extra={"tree_size": state.tree_size})
-                    state = self._store.state()
-                else:  # the index lags: this event is already in the log (or was changed); leave it out
-                    pending = [e for e in pending if f"event:{e.entity}#{e.seq}" != failed.name]
+                logger.warning("log state moved under the sequencer", extra={"tree_size": state.tree_size})
+                state = self._store.state()
+                continue
+            if logged is not None:  # the index lags: this event is already in the log (or was changed); leave it out
+                retries += 1
+                pending = [e for e in pending if (e.entity, e.seq) != (logged.entity, logged.seq)]
                 continue
             return batch.state, len(batch.leaves), retries
         return state, 0, retries

@@ -15,15 +15,18 @@ from core.errors import Forbidden, NoDecision, NotFound
 from core.fairness import DECISION_SCOPE, DECISIONS, decision_amounts
 from core.outcomes import REGISTRATION_OUTCOMES, decision_outcome, stats_scopes
 from core.receipts import ReceiptEvent, receipt_event
-from core.recorder import ChangeRecorder
 from core.registration import DECISION_OUTCOME, Decision, Document, Receipt, Registration, Review, SignedReceipt
 from core.signing import ReceiptSigner
-from core.store.counters import CounterStore
 from core.store.dynamo import TxItem
-from core.store.events import EventStore
-from core.store.notifications import NotificationStore
-from core.store.programmes import ProgrammeStore
-from core.store.registrations import DDO_QUEUE, HOD_QUEUE, QueueFilter, RegistrationStore
+from core.store.protocols import (
+    Counters,
+    Histories,
+    NotificationRequests,
+    Programmes,
+    RegistrationChanges,
+    RegistrationQueues,
+)
+from core.store.registrations import DDO_QUEUE, HOD_QUEUE, QueueFilter
 from core.uploads import ObjectStore
 from verify.rules import DecisionRequest, check_decision
 
@@ -72,12 +75,12 @@ class VerificationService:
         self,
         *,
         programme_id: str,
-        programmes: ProgrammeStore,
-        registrations: RegistrationStore,
-        events: EventStore,
-        recorder: ChangeRecorder,
-        counters: CounterStore,
-        notifications: NotificationStore,
+        programmes: Programmes,
+        registrations: RegistrationQueues,
+        events: Histories,
+        recorder: RegistrationChanges,
+        counters: Counters,
+        notifications: NotificationRequests,
         objects: ObjectStore,
         signer: ReceiptSigner,
         clock: Clock,

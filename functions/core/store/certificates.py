@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.certificates import Certificate
-from core.store.dynamo import TxItem, marshal, put_if_version, put_new, unmarshal
+from core.store.dynamo import TxItem, changed_meanwhile, marshal, put_if_version, put_new, unmarshal
 
 NAME = "certificate"
 
@@ -32,8 +32,11 @@ class CertificateStore:
         return marshal({"pk": certificate.serial, **certificate.model_dump(mode="json")})
 
     def issue(self, certificate: Certificate) -> TxItem:
-        return put_new(NAME, self._table, self._item(certificate))
+        """A new certificate; its transaction raises VersionConflict if the serial is taken (a concurrent issue)."""
+        return put_new(NAME, self._table, self._item(certificate)).refused_as(changed_meanwhile(NAME))
 
     def replace(self, certificate: Certificate, *, expected_version: int) -> TxItem:
-        """The new image (revoked or superseded) of a certificate nobody changed since it was read."""
-        return put_if_version(NAME, self._table, self._item(certificate), expected_version)
+        """The new image (revoked or superseded) of a certificate nobody changed since it was read; its
+        transaction raises VersionConflict if someone did."""
+        item = put_if_version(NAME, self._table, self._item(certificate), expected_version)
+        return item.refused_as(changed_meanwhile(NAME))

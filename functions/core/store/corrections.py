@@ -13,21 +13,24 @@ oldest first, so a queue is one Query whose cost follows its own pending request
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC
 from typing import Any
 
 from core.audit import RecordHead
 from core.corrections import Correction, CorrectionStatus
+from core.errors import CorrectionPending
 from core.store.dynamo import (
     Page,
     TxItem,
+    changed_meanwhile,
     exclusive_start,
     head_items,
     marshal,
     put_if_version,
     put_new,
     record_head,
+    transact_write,
     unmarshal,
 )
 
@@ -127,8 +130,21 @@ class CorrectionStore:
             )
         return items
 
-    def none_pending(self, programme_id: str, employee_code: str) -> TxItem:
-        """Holds only while the employee has no pending request (a direct correction would race it)."""
+    def commit_direct(self, programme_id: str, employee_code: str, writes: Sequence[TxItem]) -> None:
+        """A direct correction of the employee's roll entry (`writes`: the entry's, its event's, the notices
+        and counters), in one transaction that holds only while the employee has no pending request (it would
+        race it). Raises CorrectionPending naming that request, or VersionConflict if the roll entry or its
+        chain moved since it was read."""
+        moved = changed_meanwhile("roll entry")
+        transact_write(
+            self._client,
+            [
+                self._none_pending(programme_id, employee_code),
+                *(write.refused_as(moved) if write.name in ("roll", "event") else write for write in writes),
+            ],
+        )
+
+    def _none_pending(self, programme_id: str, employee_code: str) -> TxItem:
         return TxItem(
             name="pending",
             operation="ConditionCheck",
@@ -137,6 +153,7 @@ class CorrectionStore:
                 "Key": pending_key(programme_id, employee_code),
                 "ConditionExpression": "attribute_not_exists(pk)",
             },
+            refusal=lambda current: CorrectionPending(correction_id=(current or {}).get("correction_id")),
         )
 
     def queue(self, *, index: str, partition: str, limit: int, start: dict[str, Any] | None) -> CorrectionPage:

@@ -1,8 +1,10 @@
 """DynamoDB plumbing shared by the per-table modules: marshalling and the one transaction.
 
-Every state change is one TransactWriteItems. A cancelled transaction is turned into a
-`ConditionFailed` naming the item whose condition failed (with its current image, so the caller
-can say *why* without another read), or retried when DynamoDB reports a transaction conflict.
+Every state change is one TransactWriteItems. A cancelled transaction is turned into the typed domain
+error that the store gave the item whose condition failed (`TxItem.refusal`, which sees the item's
+current image, so it can say *why* without another read), else into a `ConditionFailed` naming that
+item for the recorder that wrote it; or retried when DynamoDB reports a transaction conflict. Nothing
+above the stores and recorders sees a ConditionFailed or an item.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
@@ -20,7 +22,7 @@ from botocore.exceptions import ClientError
 
 from core.audit import RecordHead
 from core.aws_faults import FaultKind, fault_kind
-from core.errors import Busy, InvalidCursor
+from core.errors import Busy, InvalidCursor, VersionConflict
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -77,19 +79,34 @@ def across_shards(shards: int, fetch: Callable[[int, Position], tuple[Sequence[T
                 break
 
 
+Refusal = Callable[[dict[str, Any] | None], Exception]
+
+
 @dataclass(frozen=True)
 class TxItem:
-    """One write of a transaction; `name` says which item failed when a condition fails."""
+    """One write of a transaction; `name` says which item failed when a condition fails, and `refusal`
+    (set by the store that built it) turns that failure, given the item as it stands (None: absent),
+    into the domain error the transaction raises instead of ConditionFailed."""
 
     name: str
     operation: str  # "Put" | "Update" | "ConditionCheck" | "Delete"
     request: dict[str, Any]
+    refusal: Refusal | None = field(default=None, compare=False)
+
+    def refused_as(self, refusal: Refusal) -> TxItem:
+        """This write, failing with `refusal(current)` when its condition does not hold."""
+        return replace(self, refusal=refusal)
 
     def to_api(self) -> dict[str, Any]:
         request = dict(self.request)
         if "ConditionExpression" in request:
             request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return {self.operation: request}
+
+
+def changed_meanwhile(record: str) -> Refusal:
+    """The refusal of a record's conditioned write, or of its next event's: someone else changed it first."""
+    return lambda current: VersionConflict(record=record, current_version=(current or {}).get("version"))
 
 
 def put_new(name: str, table: str, item: dict[str, Any]) -> TxItem:
@@ -235,9 +252,10 @@ class ConditionFailed(Exception):
 
 
 def transact_write(client: Any, items: Sequence[TxItem], *, idempotency_token: str | None = None) -> None:
-    """All of it or none of it. A transaction cancelled for a reason other than a condition (a conflict
-    with a concurrent one, throttling) is tried again with jitter; if it stays so, a conflict is Busy and
-    throttling propagates (both answer 503 with Retry-After)."""
+    """All of it or none of it. A failed condition raises its item's `refusal`, else ConditionFailed.
+    A transaction cancelled for a reason other than a condition (a conflict with a concurrent one,
+    throttling) is tried again with jitter; if it stays so, a conflict is Busy and throttling propagates
+    (both answer 503 with Retry-After)."""
     request: dict[str, Any] = {"TransactItems": [item.to_api() for item in items]}
     if idempotency_token:
         request["ClientRequestToken"] = idempotency_token
@@ -252,7 +270,10 @@ def transact_write(client: Any, items: Sequence[TxItem], *, idempotency_token: s
             for item, reason in zip(items, reasons, strict=False):
                 if reason.get("Code") == "ConditionalCheckFailed":
                     old = reason.get("Item")
-                    raise ConditionFailed(item.name, unmarshal(old) if old else None) from error
+                    current = unmarshal(old) if old else None
+                    if item.refusal is not None:
+                        raise item.refusal(current) from error
+                    raise ConditionFailed(item.name, current) from error
             if attempt == TRANSACTION_ATTEMPTS:
                 if fault_kind(error) == FaultKind.THROTTLED:
                     raise  # throttled, not contended: core.http answers 503 service_unavailable (throttled)

@@ -21,7 +21,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from core.audit import RecordHead
-from core.grievance import Attachment, Grievance, GrievanceStatus, Level, utc_key
+from core.errors import GrievanceLimit, InvalidTransition
+from core.grievance import Attachment, Grievance, GrievanceStatus, Level, month_key, next_month_opens, utc_key
 from core.registration import DocumentStatus
 from core.store.counters import shard_of
 from core.store.dynamo import (
@@ -34,6 +35,7 @@ from core.store.dynamo import (
     put_new,
     record_head,
     record_with_children,
+    transact_write,
     unmarshal,
 )
 
@@ -221,8 +223,18 @@ class GrievanceStore:
     def replace(self, grievance: Grievance, *, expected_version: int) -> TxItem:
         return put_if_version("grievance", self._table, self._record_item(grievance), expected_version)
 
-    def count_filing(self, *, employee_code: str, month: str, limit: int, expires_at: datetime) -> TxItem:
-        """+1 to this month's filings, refused once `limit` is reached (same transaction as the filing)."""
+    def count_filing(self, *, employee_code: str, limit: int, now: datetime) -> TxItem:
+        """+1 to this month's filings (the month of `now`), in the same transaction as the filing; once
+        `limit` is reached that transaction raises GrievanceLimit (which says when the next month opens)."""
+        month = month_key(now)
+        opens = next_month_opens(now)
+        refusal = GrievanceLimit(
+            limit=limit,
+            month=month,
+            opens_on=opens.date(),
+            opens_at=opens,
+            retry_after_seconds=int((opens - now).total_seconds()),
+        )
         return TxItem(
             name="monthly_limit",
             operation="Update",
@@ -234,54 +246,72 @@ class GrievanceStore:
                 "ExpressionAttributeValues": {
                     ":one": {"N": "1"},
                     ":limit": {"N": str(limit)},
-                    ":ttl": {"N": str(int((expires_at + LIMIT_KEEP_FOR).timestamp()))},
+                    ":ttl": {"N": str(int((now + LIMIT_KEEP_FOR).timestamp()))},
                 },
             },
+            refusal=lambda _current: refusal,
         )
 
     def _attachment_item(self, grievance_id: str, attachment: Attachment) -> dict[str, Any]:
         body = attachment.model_dump(mode="json")
         return marshal({"pk": grievance_id, "sk": f"{ATTACHMENT_PREFIX}{attachment.attachment_id}", **body})
 
-    def add_attachment(self, grievance_id: str, attachment: Attachment, *, owner_sub: str) -> list[TxItem]:
-        """An upload slot, only on the owner's grievance while it is not final (no version bump:
-        the upload itself changes nothing the office sees until a reply cites it)."""
-        return [
-            TxItem(
-                name="grievance",
-                operation="ConditionCheck",
-                request={
-                    "TableName": self._table,
-                    "Key": {"pk": {"S": grievance_id}, "sk": {"S": RECORD_SK}},
-                    "ConditionExpression": "owner_sub = :owner AND NOT #status IN (:closed, :rejected)",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {
-                        ":owner": {"S": owner_sub},
-                        ":closed": {"S": GrievanceStatus.CLOSED.value},
-                        ":rejected": {"S": GrievanceStatus.REJECTED.value},
-                    },
-                },
-            ),
-            TxItem(
-                name="attachment",
-                operation="Put",
-                request={
-                    "TableName": self._table,
-                    "Item": self._attachment_item(grievance_id, attachment),
-                    "ConditionExpression": "attribute_not_exists(pk)",
-                },
-            ),
-        ]
+    def add_attachment(self, grievance: Grievance, attachment: Attachment, *, owner_sub: str) -> None:
+        """An upload slot, written only on the owner's grievance while it is not final (no version bump:
+        the upload itself changes nothing the office sees until a reply cites it). Raises
+        InvalidTransition if the grievance was closed (or is not the owner's) since it was read."""
 
-    def record_attachment_check(self, grievance_id: str, attachment: Attachment) -> None:
-        """The outcome of the check, written once: a second confirm finds it no longer pending."""
-        self._client.put_item(
-            TableName=self._table,
-            Item=self._attachment_item(grievance_id, attachment),
-            ConditionExpression="#status = :pending",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":pending": {"S": DocumentStatus.PENDING_UPLOAD.value}},
+        def closed(current: dict[str, Any] | None) -> InvalidTransition:
+            status = (current or {}).get("status")
+            return InvalidTransition("no_more_attachments", current_status=status, level=grievance.level)
+
+        grievance_id = grievance.grievance_id
+        transact_write(
+            self._client,
+            [
+                TxItem(
+                    name="grievance",
+                    operation="ConditionCheck",
+                    request={
+                        "TableName": self._table,
+                        "Key": {"pk": {"S": grievance_id}, "sk": {"S": RECORD_SK}},
+                        "ConditionExpression": "owner_sub = :owner AND NOT #status IN (:closed, :rejected)",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": {
+                            ":owner": {"S": owner_sub},
+                            ":closed": {"S": GrievanceStatus.CLOSED.value},
+                            ":rejected": {"S": GrievanceStatus.REJECTED.value},
+                        },
+                    },
+                    refusal=closed,
+                ),
+                TxItem(
+                    name="attachment",
+                    operation="Put",
+                    request={
+                        "TableName": self._table,
+                        "Item": self._attachment_item(grievance_id, attachment),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    },
+                    refusal=closed,
+                ),
+            ],
         )
+
+    def record_attachment_check(self, grievance_id: str, attachment: Attachment) -> bool:
+        """The outcome of the check, written once: False, writing nothing, when it is no longer pending
+        (a concurrent confirm won)."""
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=self._attachment_item(grievance_id, attachment),
+                ConditionExpression="#status = :pending",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues={":pending": {"S": DocumentStatus.PENDING_UPLOAD.value}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     def touch_activity(self, *, username: str, role: str, scope: str, now: datetime) -> bool:
         """Records `last_seen` unless it was already recorded this hour; True if it wrote."""

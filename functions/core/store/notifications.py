@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 
 from core.notices import Contact, deadline_data
 from core.registration import Registration
-from core.store.dynamo import TxItem, marshal, unmarshal
+from core.store.dynamo import TxItem, marshal, put_once, unmarshal
 
 KEEP_FOR = timedelta(days=400)
 LEDGER_KEEP_FOR = timedelta(days=35)
@@ -86,7 +86,7 @@ class LedgerKey:
 class NotificationStore:
     def __init__(self, client: Any, table: str) -> None:
         self._table = table
-        self._client = client  # needed by delivery only; changes write through transactions
+        self._client = client  # delivery and the jobs' own requests; changes write through transactions
 
     def request(
         self,
@@ -117,7 +117,7 @@ class NotificationStore:
             at=at,
         )
 
-    def job_request(
+    def request_for_job(
         self,
         *,
         job_run: str,
@@ -126,11 +126,14 @@ class NotificationStore:
         data: dict[str, Any],
         at: datetime,
         contact: Contact | None = None,
-    ) -> TxItem:
-        """A job's request to `recipient`, once per run of the job (`job_run` names the job, programme
-        and deadline): a second put for the same recipient fails its condition. `contact` sends to that
-        address (an official's, from the directory) rather than looking the recipient up."""
-        return self._put(f"request#job#{job_run}", recipient, recipient, template, data, at, contact)
+    ) -> bool:
+        """Writes a job's request to `recipient` (one conditional Put, no transaction), once per run of the
+        job (`job_run` names the job, programme and deadline): False, writing nothing, when this run already
+        made it (a rerun after a crash). `contact` sends to that address (an official's, from the directory)
+        rather than looking the recipient up."""
+        return put_once(
+            self._client, self._put(f"request#job#{job_run}", recipient, recipient, template, data, at, contact)
+        )
 
     def _put(
         self,

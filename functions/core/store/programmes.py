@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.parameters import DynamoDBProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from pydantic import BaseModel, ConfigDict
 
-from core.audit import GENESIS_HASH, RecordHead
+from core.audit import GENESIS_HASH, AuditEvent, RecordHead
 from core.aws import AwsClients
 from core.aws_faults import fault_kind
 from core.errors import ProgrammeUnavailable
 from core.programme import Programme
 from core.settings import FunctionSettings
-from core.store.dynamo import TxItem, head_items, marshal, put_new, record_head
+from core.store.dynamo import TxItem, changed_meanwhile, head_items, marshal, put_new, record_head, transact_write
+
+if TYPE_CHECKING:  # only a type here: no function pays the import to read its programme
+    from core.store.protocols import EventAppends
 
 
 class StoredProgramme(BaseModel):
@@ -110,6 +113,21 @@ class ProgrammeStore:
         )
         for item in found:
             yield record_head(item["pk"]["S"], item)
+
+    def change(
+        self, stored: StoredProgramme, programme: Programme, event: AuditEvent, *, events: EventAppends
+    ) -> StoredProgramme:
+        """One transaction: the new programme (conditioned on the version of `stored`) and the next link of its
+        chain. Raises VersionConflict if anyone changed it since `stored` was read."""
+        conflict = changed_meanwhile("programme")
+        transact_write(
+            self._client,
+            [
+                self.replace(stored, programme, event_head=event.hash).refused_as(conflict),
+                events.append(event).refused_as(conflict),
+            ],
+        )
+        return StoredProgramme(programme=programme, version=stored.version + 1, event_head=event.hash)
 
     def replace(self, stored: StoredProgramme, programme: Programme, *, event_head: str) -> TxItem:
         """The new programme, only if nobody changed it since `stored` was read."""

@@ -15,6 +15,7 @@ from core.audit import RecordHead
 from core.registration import Document, Registration, RegistrationStatus
 from core.store.counters import SHARDS, shard_of
 from core.store.dynamo import (
+    ConditionFailed,
     Page,
     TxItem,
     exclusive_start,
@@ -24,8 +25,20 @@ from core.store.dynamo import (
     put_new,
     record_head,
     record_with_children,
+    transact_write,
     unmarshal,
 )
+
+
+@dataclass(frozen=True)
+class SlotRefused:
+    """Why a record took no upload slot, as the write found it: no record (`found` False), or its owner
+    and status (a record of someone else, or in a state that takes no uploads)."""
+
+    found: bool
+    owner_sub: str | None = None
+    status: str | None = None
+
 
 RECORD_SK = "REGISTRATION"
 DOC_PREFIX = "DOC#"
@@ -232,15 +245,16 @@ class RegistrationStore:
         *,
         owner_sub: str,
         allowed_statuses: Sequence[RegistrationStatus],
-    ) -> list[TxItem]:
-        """An upload slot: the owner's record must be in an allowed state; no version bump.
+    ) -> SlotRefused | None:
+        """Writes an upload slot if the owner's record is in an allowed state (no version bump): None when
+        written, else the record as the refused write found it.
 
         Requesting an upload changes nothing the DDO sees, so it is not an audited change; the
         check that accepts or rejects the file is.
         """
         statuses = {f":s{i}": {"S": s.value} for i, s in enumerate(allowed_statuses)}
         status_test = f"#status IN ({', '.join(statuses)})" if statuses else "attribute_not_exists(pk)"
-        return [
+        items = [
             TxItem(
                 name="registration",
                 operation="ConditionCheck",
@@ -262,3 +276,11 @@ class RegistrationStore:
                 },
             ),
         ]
+        try:
+            transact_write(self._client, items)
+        except ConditionFailed as failed:
+            current = failed.current
+            if current is None:
+                return SlotRefused(found=False)
+            return SlotRefused(found=True, owner_sub=current.get("owner_sub"), status=current.get("status"))
+        return None

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from core.audit import GENESIS_HASH, RecordHead
 from core.corrections import CertifiedMobile, ten_digits
 from core.eligibility import superannuation_date
-from core.errors import Busy
+from core.errors import Busy, RegistrationExists
 from core.service_record import ServiceRecord
 from core.store.dynamo import TxItem, head_items, marshal, record_head, unmarshal
 
@@ -350,7 +350,8 @@ class RollStore:
         )
 
     def link_registration(self, employee_code: str, programme_id: str, registration_id: str) -> TxItem:
-        """Binds the roll entry to its one registration; fails if it already has one."""
+        """Binds the roll entry to its one registration. If it has one already (a double tap registered
+        first), the transaction raises RegistrationExists naming it."""
         return TxItem(
             name="roll",
             operation="Update",
@@ -361,4 +362,5 @@ class RollStore:
                 "ConditionExpression": "attribute_exists(employee_code) AND attribute_not_exists(registration_id)",
                 "ExpressionAttributeValues": {":id": {"S": registration_id}},
             },
+            refusal=lambda current: RegistrationExists(registration_id=(current or {}).get("registration_id")),
         )

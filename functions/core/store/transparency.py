@@ -13,12 +13,16 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+from core.errors import VersionConflict
 from core.merkle import Node
-from core.store.dynamo import TxItem, marshal, unmarshal
-from core.transparency import LogState, SignedCheckpoint
+from core.store.dynamo import ConditionFailed, TxItem, marshal, transact_write, unmarshal
+from core.transparency import LogState, SignedCheckpoint, Unsequenced
+
+if TYPE_CHECKING:
+    from core.store.protocols import SequencedEvents
 
 STATE_KEY = {"pk": {"S": "log#state"}, "sk": {"S": "-"}}
 CHECKPOINTS = "checkpoint"
@@ -62,7 +66,33 @@ class TransparencyStore:
         else:
             request["ConditionExpression"] = "version = :expected"
             request["ExpressionAttributeValues"] = {":expected": {"N": str(before.version)}}
-        return TxItem(name="log_state", operation="Put", request=request)
+        return TxItem(
+            name="log_state",
+            operation="Put",
+            request=request,
+            refusal=lambda current: VersionConflict(
+                record="transparency log state", current_version=(current or {}).get("version")
+            ),
+        )
+
+    def append(
+        self, before: LogState, after: LogState, leaves: Sequence[tuple[Unsequenced, int]], *, events: SequencedEvents
+    ) -> Unsequenced | None:
+        """One transaction: each event of `leaves` gets its leaf index and the state moves from `before` to
+        `after`. Returns None when written; or, writing nothing, the event that the index still listed but
+        that is already in the log (or was changed). Raises VersionConflict if another sequencer moved the
+        log meanwhile."""
+        marks = {f"event:{event.entity}#{event.seq}": event for event, _ in leaves}
+        try:
+            transact_write(
+                self._client,
+                [*(events.mark_sequenced(event, index) for event, index in leaves), self.commit_state(before, after)],
+            )
+        except ConditionFailed as failed:
+            if failed.name not in marks:
+                raise
+            return marks[failed.name]
+        return None
 
     # ------------------------------------------------------------------ tree nodes
     def put_nodes(self, nodes: Mapping[tuple[int, int], str]) -> int:

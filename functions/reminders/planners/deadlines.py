@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.programme import Programme
-from core.store.dynamo import put_once
 from core.store.job_runs import JobRunStore
-from core.store.notifications import NotificationStore
 from core.store.programmes import ProgrammeStore
+from core.store.protocols import JobNotices
 from core.store.registrations import RegistrationStore, SweepItem
 from core.store.reports import ReportStore
 from reminders.models import JOBS, SAMPLE_SIZE, DeadlineJob, JobName, JobPlan, JobRequest, Outcome, WorkBatch
@@ -34,8 +33,7 @@ class ClosePlanner:
     registrations: RegistrationStore
     job_runs: JobRunStore
     reports: ReportStore
-    notifications: NotificationStore
-    dynamodb: object
+    notifications: JobNotices
 
     def plan(self, request: JobRequest) -> JobPlan:
         job = JOBS[request.job]
@@ -124,22 +122,19 @@ class ClosePlanner:
         notified = []
         for department, defaulters in sorted(by_department.items()):
             recipient = f"hod:{department}"
-            put_once(
-                self.dynamodb,
-                self.notifications.job_request(
-                    job_run=f"{job.name.value}#{programme_id}#{deadline.isoformat()}",
-                    recipient=recipient,
-                    template="verification_defaulters",
-                    data={
-                        "programme_id": programme_id,
-                        "department": department,
-                        "deadline": deadline.isoformat(),
-                        "escalated": sum(defaulters.values()),
-                        "defaulters": [{"ddo_code": d, "escalated": n} for d, n in sorted(defaulters.items())],
-                        "report": {"bucket": self.reports.bucket, "key": key},
-                    },
-                    at=now,
-                ),
+            self.notifications.request_for_job(
+                job_run=f"{job.name.value}#{programme_id}#{deadline.isoformat()}",
+                recipient=recipient,
+                template="verification_defaulters",
+                data={
+                    "programme_id": programme_id,
+                    "department": department,
+                    "deadline": deadline.isoformat(),
+                    "escalated": sum(defaulters.values()),
+                    "defaulters": [{"ddo_code": d, "escalated": n} for d, n in sorted(defaulters.items())],
+                    "report": {"bucket": self.reports.bucket, "key": key},
+                },
+                at=now,
             )
             notified.append(recipient)
         return notified

@@ -76,7 +76,6 @@ def _closes(n: PlannerWiring) -> Planner:
         job_runs=JobRunStore(n.aws.dynamodb, n.settings.job_runs_table),
         reports=ReportStore(n.aws.s3, n.settings.reports_bucket),
         notifications=n.notifications,
-        dynamodb=n.aws.dynamodb,
     )
 
 

@@ -1,0 +1,282 @@
+"""What services need of the stores and recorders, as Protocols: a service types its dependencies with
+these, so a unit test can hand it a small in-memory fake instead of moto. The classes of the per-table
+modules (and core.recorder) satisfy them structurally; nothing here reads or writes DynamoDB.
+
+Each Protocol names only the methods its services call. A store's transaction runs inside the store (or
+the recorder that commits a change with its event) and refuses with a typed domain error
+(core.errors), so no service sees a DynamoDB item, a client or a ConditionFailed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:  # types only: importing this module costs a cold start nothing
+    from core.audit import Actor, AuditEvent, LoggedEvent
+    from core.auth import Role
+    from core.certificates import Certificate
+    from core.corrections import Correction
+    from core.grievance import Attachment, Grievance, GrievanceChange
+    from core.identity import Official
+    from core.merkle import Node
+    from core.notices import Contact
+    from core.programme import Programme
+    from core.registration import Document, Registration, RegistrationStatus
+    from core.store.dynamo import Page, TxItem
+    from core.store.grievances import ListFilter
+    from core.store.programmes import StoredProgramme
+    from core.store.registrations import QueueFilter, SlotRefused
+    from core.store.roll import RollEntry
+    from core.transparency import LogState, SignedCheckpoint, Unsequenced
+    from core.transparency_audit import AuditRun, StoredEvent
+
+
+# ------------------------------------------------------------------ shared reads
+class Programmes(Protocol):
+    def get(self, programme_id: str) -> Programme: ...
+
+
+class ProgrammeChanges(Protocol):
+    def read(self, programme_id: str) -> StoredProgramme: ...
+
+    def change(
+        self, stored: StoredProgramme, programme: Programme, event: AuditEvent, *, events: EventAppends
+    ) -> StoredProgramme:
+        """The new programme with its event, in one transaction; VersionConflict if it changed meanwhile."""
+        ...
+
+
+class RollEntries(Protocol):
+    def get(self, employee_code: str, programme_id: str) -> RollEntry | None: ...
+
+
+class RollLinks(RollEntries, Protocol):
+    def link_registration(self, employee_code: str, programme_id: str, registration_id: str) -> TxItem:
+        """For the registration's first transaction, which raises RegistrationExists if the entry has one."""
+        ...
+
+
+class Registrations(Protocol):
+    def get(self, registration_id: str) -> Registration | None: ...
+
+
+class RegistrationSlots(Registrations, Protocol):
+    def add_pending_document(
+        self,
+        registration_id: str,
+        document: Document,
+        *,
+        owner_sub: str,
+        allowed_statuses: Sequence[RegistrationStatus],
+    ) -> SlotRefused | None: ...
+
+
+class RegistrationQueues(Registrations, Protocol):
+    def queue(
+        self, *, index: str, partition: str, where: QueueFilter, limit: int, start: dict[str, Any] | None
+    ) -> Page[Registration]: ...
+
+
+class Counters(Protocol):
+    def totals(self, *, kind: str, programme_id: str, scope: str, value: str) -> dict[str, int]: ...
+
+    def add(
+        self, *, kind: str, programme_id: str, shard_key: str, scope: str, value: str, amounts: Mapping[str, int]
+    ) -> TxItem | None:
+        """For a change's transaction: one group's counters moved by `amounts` (None: nothing moves)."""
+        ...
+
+
+class NotificationRequests(Protocol):
+    def request(
+        self,
+        *,
+        entity: str,
+        seq: int,
+        recipient: str,
+        template: str,
+        data: dict[str, Any],
+        at: datetime,
+        index: int = 0,
+        contact: Contact | None = None,
+    ) -> TxItem:
+        """For a change's transaction: the notice it asks for (a second one for the same change fails)."""
+        ...
+
+
+class RegistrationChanges(Protocol):
+    """Commits a registration's change with its event and counters (core.recorder.ChangeRecorder)."""
+
+    def record(
+        self,
+        *,
+        before: Registration | None,
+        after: Registration,
+        event_type: str,
+        actor: Actor,
+        at: datetime,
+        data: dict[str, Any] | None = None,
+        reason: str | None = None,
+        documents: Sequence[Document] = (),
+        extra: Sequence[TxItem] = (),
+        seal: Callable[[AuditEvent, Registration], Registration] | None = None,
+    ) -> Registration:
+        """The stored image; VersionConflict if anyone changed it meanwhile, or the refusal of an `extra`."""
+        ...
+
+
+class CorrectionChanges(Protocol):
+    """Commits a mobile-correction request's change with its event and counters (core.recorder)."""
+
+    def record(
+        self,
+        *,
+        before: Correction | None,
+        after: Correction,
+        event_type: str,
+        actor: Actor,
+        at: datetime,
+        data: dict[str, Any] | None = None,
+        reason: str | None = None,
+        extra: Sequence[TxItem] = (),
+    ) -> Correction:
+        """The stored image; VersionConflict if the request, the employee's pending one or the roll entry moved."""
+        ...
+
+
+class Certificates(Protocol):
+    def get(self, serial: str) -> Certificate | None: ...
+
+    def issue(self, certificate: Certificate) -> TxItem:
+        """For the registration's transaction, which raises VersionConflict if the serial is taken."""
+        ...
+
+    def replace(self, certificate: Certificate, *, expected_version: int) -> TxItem:
+        """For the registration's transaction, which raises VersionConflict if the certificate moved."""
+        ...
+
+
+class Histories(Protocol):
+    """A record's audit chain, as stored and as logged."""
+
+    def history(self, entity: str) -> list[AuditEvent]: ...
+
+    def logged_history(self, entity: str) -> list[LoggedEvent]: ...
+
+
+class EventAppends(Protocol):
+    def append(self, event: AuditEvent) -> TxItem:
+        """The next link of a chain, for the change's transaction (it fails if that link exists)."""
+        ...
+
+
+class EventChain(Histories, EventAppends, Protocol):
+    """A chain read, and its next link written with the change that makes it."""
+
+
+# ------------------------------------------------------------------ grievances
+class Grievances(Protocol):
+    def get(self, grievance_id: str) -> Grievance | None: ...
+
+    def page(
+        self, *, index: str, partition: str, where: ListFilter, limit: int, start: dict[str, Any] | None
+    ) -> Page[Grievance]: ...
+
+    def touch_activity(self, *, username: str, role: str, scope: str, now: datetime) -> bool: ...
+
+    def count_filing(self, *, employee_code: str, limit: int, now: datetime) -> TxItem:
+        """The filing's +1 to its month, for the filing's transaction, which raises GrievanceLimit at the limit."""
+        ...
+
+    def add_attachment(self, grievance: Grievance, attachment: Attachment, *, owner_sub: str) -> None:
+        """InvalidTransition if the grievance was closed since it was read."""
+        ...
+
+    def record_attachment_check(self, grievance_id: str, attachment: Attachment) -> bool:
+        """False when a concurrent confirm recorded it first."""
+        ...
+
+
+class GrievanceChanges(Protocol):
+    """Commits a grievance's change with its event, counters and notices (core.recorder.GrievanceRecorder)."""
+
+    def record(
+        self,
+        *,
+        before: Grievance | None,
+        change: GrievanceChange,
+        actor: Actor,
+        at: datetime,
+        extra: Sequence[TxItem] = (),
+        seal: Callable[[AuditEvent, Grievance], Grievance] | None = None,
+    ) -> Grievance:
+        """The stored image; VersionConflict if anyone changed it meanwhile, or the refusal of an `extra`."""
+        ...
+
+
+# ------------------------------------------------------------------ the transparency log
+class SequencedEvents(Protocol):
+    def unsequenced(self, limit: int) -> list[Unsequenced]: ...
+
+    def mark_sequenced(self, event: Unsequenced, leaf_index: int) -> TxItem: ...
+
+
+class LogStore(Protocol):
+    def state(self) -> LogState: ...
+
+    def put_nodes(self, nodes: Mapping[tuple[int, int], str]) -> int: ...
+
+    def append(
+        self, before: LogState, after: LogState, leaves: Sequence[tuple[Unsequenced, int]], *, events: SequencedEvents
+    ) -> Unsequenced | None:
+        """None when written; else the already-logged event to leave out. VersionConflict: the log moved."""
+        ...
+
+    def nodes(self, wanted: Iterable[Node]) -> dict[Node, bytes]: ...
+
+    def put_checkpoint(self, signed: SignedCheckpoint) -> None: ...
+
+    def latest_checkpoint(self) -> SignedCheckpoint | None: ...
+
+    def checkpoint(self, tree_size: int) -> SignedCheckpoint | None: ...
+
+
+# ------------------------------------------------------------------ the transparency auditor and the jobs
+class EventScan(Protocol):
+    def every_event(self) -> Iterator[StoredEvent]: ...
+
+
+class LogReads(Protocol):
+    def latest_checkpoint(self) -> SignedCheckpoint | None: ...
+
+    def nodes(self, wanted: Iterable[Node]) -> dict[Node, bytes]: ...
+
+
+class AuditRuns(Protocol):
+    def record_run(self, run: AuditRun, *, told: Collection[str]) -> None: ...
+
+    def sample_cursor(self) -> str | None: ...
+
+    def move_sample_cursor(self, after: str, at: datetime) -> None: ...
+
+    def notified(self, keys: Collection[str]) -> set[str]: ...
+
+class Members(Protocol):
+    def members(self, role: Role) -> list[Official]: ...
+
+
+class JobNotices(Protocol):
+    def request_for_job(
+        self,
+        *,
+        job_run: str,
+        recipient: str,
+        template: str,
+        data: dict[str, Any],
+        at: datetime,
+        contact: Contact | None = None,
+    ) -> bool:
+        """Writes the request once per run of the job: False when this run already made it."""
+        ...
