@@ -53,7 +53,7 @@ def _handler_modules() -> set[str]:
 
 def test_the_layer_holds_the_run_time_dependencies_under_python(built: package.Package) -> None:
     names = set(_names(built.layer.path))
-    for module in ("aws_lambda_powertools", "boto3", "cryptography", "pydantic", "pydantic_core", "pydantic_settings"):
+    for module in ("aws_lambda_powertools", "boto3", "cryptography", "pydantic", "pydantic_core"):
         assert f"python/{module}/__init__.py" in names, module
     assert all(name.startswith("python/") for name in names)
     assert not any(name.startswith("python/bin/") for name in names)
