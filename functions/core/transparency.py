@@ -11,15 +11,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from core import merkle
 from core.audit import AuditEvent, LoggedEvent, canonical_json
 from core.kms_key import ALGORITHM, signature_verifies
 from core.merkle import CompactRange, Node
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 # A sequencer batch: one DynamoDB transaction marks the events and moves the log's state (100 items).
 SEQUENCE_BATCH = 99
@@ -32,6 +34,8 @@ def event_leaf(event_hash: str) -> bytes:
 
 def log_id_of(public_key: ec.EllipticCurvePublicKey) -> str:
     """As in Certificate Transparency, a log is named by the SHA-256 of its public key (DER SPKI)."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()
 
