@@ -1,5 +1,5 @@
 """Cold import of every function, measured on the packaged artifact, against `import boto3, pydantic`
-+ one client in the same run.
++ one client in the same run; then the first request after a cold start, on a moto server.
 
 `make package`'s own code builds the two zips twice, with and without byte code, for this machine's
 platform (Lambda's is arm64; pydantic_core and cryptography must load here) and the template's
@@ -8,19 +8,30 @@ in a task root, layer.zip under /opt. Every sample is a fresh interpreter with o
 sys.path (`-I -S`: no site-packages of its own), that writes no byte code (`-B`: Lambda's code is
 read-only), in the function's environment from the template with the variables Lambda sets. The
 processes run round-robin over the cases, so that a burst of load on the shared machine spreads
-over all of them rather than landing on one.
+over all of them rather than landing on one. Each sample gives its wall time and its CPU time (user +
+system, of the process): another load on the machine stretches the first, much less the second.
+
+The first request: a fresh process imports the handler from the zips with byte code, in the function's
+environment resolved against a moto server this bench provisions from the template and seeds with the
+demo data, and handles one API Gateway event; its time is the handler call's.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from infra import package  # noqa: E402
-from infra.local.template import load_template, resources_of_type  # noqa: E402
+from infra.local.events import http_api_event  # noqa: E402
+from infra.local.template import LocalContext, function_environment, load_template, resources_of_type  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_COLD_RUNS", "9"))
 REGION = "ap-south-1"
@@ -41,10 +53,32 @@ _TIMER = (
     "import sys, time\n"
     "sys.path[:0] = sys.argv[3].split(':')\n"
     "exec(sys.argv[2])\n"
-    "t = time.perf_counter()\n"
+    "t, c = time.perf_counter(), time.process_time()\n"
     "exec(sys.argv[1])\n"
-    "print((time.perf_counter() - t) * 1000)\n"
+    "print((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000)\n"
 )
+# The first request: import the handler (timed as above), then one event through it (timed alone).
+_FIRST_REQUEST = (
+    "import importlib, json, sys, time\n"
+    "sys.path[:0] = sys.argv[3].split(':')\n"
+    "class Context:\n"
+    "    function_name = function_version = invoked_function_arn = aws_request_id = 'bench'\n"
+    "    memory_limit_in_mb = 512\n"
+    "    def get_remaining_time_in_millis(self): return 29000\n"
+    "t = time.perf_counter()\n"
+    "handler = importlib.import_module(sys.argv[1]).lambda_handler\n"
+    "imported = time.perf_counter()\n"
+    "answer = handler(json.loads(sys.argv[2]), Context())\n"
+    "done = time.perf_counter()\n"
+    "assert answer['statusCode'] == 200, answer\n"
+    "print((imported - t) * 1000, (done - imported) * 1000)\n"
+)
+# One request per HTTP function that reads what the demo data holds, as a signed-in employee.
+FIRST_REQUESTS = {
+    "register": ("GET", "/v1/programme", "/v1/programme"),
+    "grievance": ("GET", "/v1/grievances", "/v1/grievances"),
+}
+DEMO_EMPLOYEE = "employee1"
 
 
 @dataclass(frozen=True)
@@ -120,7 +154,8 @@ def _lambda_environment(layout: Layout, own: dict[str, str]) -> dict[str, str]:
     }
 
 
-def _once(python: Path, layout: Layout, case: Case) -> float:
+def _once(python: Path, layout: Layout, case: Case) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one sample."""
     completed = subprocess.run(
         [str(python), "-I", "-S", "-B", "-c", _TIMER, case.statement, case.setup, layout.path],
         capture_output=True,
@@ -131,15 +166,119 @@ def _once(python: Path, layout: Layout, case: Case) -> float:
     )
     if completed.returncode != 0:
         raise RuntimeError(f"{case.name}: exit {completed.returncode}\n{completed.stderr.strip()}")
-    return float(completed.stdout.strip().splitlines()[-1])
+    wall, cpu = completed.stdout.strip().splitlines()[-1].split()
+    return float(wall), float(cpu)
 
 
-def _medians(python: Path, runs: list[tuple[str, Layout, Case]]) -> dict[tuple[str, str], float]:
-    samples: dict[tuple[str, str], list[float]] = {(kind, case.name): [] for kind, _, case in runs}
+def _medians(python: Path, runs: list[tuple[str, Layout, Case]]) -> dict[tuple[str, str], tuple[float, float]]:
+    """(median wall ms, median CPU ms) of each case, its samples taken round-robin."""
+    samples: dict[tuple[str, str], list[tuple[float, float]]] = {(kind, case.name): [] for kind, _, case in runs}
     for _ in range(RUNS):
         for kind, layout, case in runs:
             samples[(kind, case.name)].append(_once(python, layout, case))
-    return {key: statistics.median(values) for key, values in samples.items()}
+    return {
+        key: (statistics.median(wall for wall, _ in values), statistics.median(cpu for _, cpu in values))
+        for key, values in samples.items()
+    }
+
+
+# ---------------------------------------------------------------------------- the first request
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _seeded_moto() -> Iterator[tuple[str, LocalContext, dict[str, str]]]:
+    """A moto server on loopback with the template's resources and the demo data: (its URL, the
+    provisioned stack, the demo employee's claims as API Gateway hands them to the function)."""
+    import boto3  # noqa: PLC0415 - the local stack's own dependencies, for this part only
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415
+
+    from infra.local.provision import provision  # noqa: PLC0415
+    from infra.local.seed import Tables, demo_users, seed  # noqa: PLC0415
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the moto server's line per request
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    saved = dict(os.environ)
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": REGION})
+    os.environ.pop("AWS_PROFILE", None)
+    try:
+        template = load_template()
+        context = provision(template, endpoint_url=url, region=REGION, stack_name="cold")
+        tables = {k: context.physical[k]["Ref"] for k in resources_of_type(template, "AWS::DynamoDB::Table")}
+        pool = next(iter(resources_of_type(template, "AWS::Cognito::UserPool")))
+        cognito = boto3.client("cognito-idp", endpoint_url=url)
+        seed(
+            dynamodb=boto3.client("dynamodb", endpoint_url=url),
+            dynamodb_resource=boto3.resource("dynamodb", endpoint_url=url),
+            cognito=cognito,
+            tables=Tables(
+                settings=tables["SettingsTable"],
+                roll=tables["RollTable"],
+                directory=tables["DirectoryTable"],
+                corrections=tables["CorrectionsTable"],
+                events=tables["EventsTable"],
+                counters=tables["CountersTable"],
+            ),
+            user_pool_id=context.physical[pool]["Ref"],
+            now=datetime.now(UTC),
+        )
+        username = next(u for u in demo_users() if u.username == DEMO_EMPLOYEE).cognito_username
+        user = cognito.admin_get_user(UserPoolId=context.physical[pool]["Ref"], Username=username)
+        sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+        yield url, context, {"sub": sub, "cognito:username": username, "token_use": "id"}
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        server.stop()
+
+
+def _first_requests(python: Path, layout: Layout) -> dict[str, tuple[float, float]]:
+    """Per function of FIRST_REQUESTS: (median ms of the import, median ms of the first request)."""
+    template = load_template()
+    ids = {
+        v.get("Properties", {}).get("Environment", {}).get("Variables", {}).get("POWERTOOLS_SERVICE_NAME"): k
+        for k, v in resources_of_type(template, "AWS::Serverless::Function").items()
+    }
+    every = functions()
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in FIRST_REQUESTS}
+    with _seeded_moto() as (url, context, claims):
+        runs = []
+        for name, (method, route, path) in FIRST_REQUESTS.items():
+            environment = {
+                **function_environment(template, ids[name], context),
+                **every[name][1],
+                "AWS_ENDPOINT_URL": url,
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_LOG_LEVEL": "WARNING",
+            }
+            event = http_api_event(method=method, route=route, path=path, claims=claims)
+            runs.append((name, every[name][0], json.dumps(event), _lambda_environment(layout, environment)))
+        for _ in range(RUNS):
+            for name, module, event_json, environment in runs:
+                completed = subprocess.run(
+                    [str(python), "-I", "-S", "-B", "-c", _FIRST_REQUEST, module, event_json, layout.path],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                    env=environment,
+                    cwd=layout.task,
+                )
+                if completed.returncode != 0:
+                    raise RuntimeError(f"{name}: exit {completed.returncode}\n{completed.stderr.strip()}")
+                imported, first = completed.stdout.strip().splitlines()[-1].split()
+                samples[name].append((float(imported), float(first)))
+    return {
+        name: (statistics.median(i for i, _ in values), statistics.median(f for _, f in values))
+        for name, values in samples.items()
+    }
 
 
 def _load() -> str:
@@ -184,34 +323,49 @@ def run() -> str:
         runs = [("bytecode", with_bytecode, case) for case in cases + pieces]
         runs += [("source", without, case) for case in cases]
         medians = _medians(compiled.compiler, runs)
+        first = _first_requests(compiled.compiler, with_bytecode)
     load_after = _load()
 
-    baseline, baseline_source = medians[("bytecode", "baseline")], medians[("source", "baseline")]
+    (baseline, baseline_cpu), (baseline_source, _) = medians[("bytecode", "baseline")], medians[("source", "baseline")]
     lines = [
         f"## Cold import of the packaged functions (fresh process each, median of {RUNS})\n",
         f"The zips `make package` builds (for {HOST_PLATFORM} here, Python {version}), unzipped as Lambda "
         "lays them out; each sample a fresh interpreter with only the task root and the layer on its path, "
         "writing no byte code, in the function's environment from the template. The baseline is "
-        f"`{BASELINE}` from the same layer. Load average (1, 5, 15 min) before: {load_before}; after: {load_after}.\n",
-        "| function (handler module) | byte code, ms | ratio to baseline | source only, ms | ratio (source only) |",
-        "|---|---:|---:|---:|---:|",
-        f"| baseline: `import boto3, pydantic` + one client | {baseline:.0f} | 1.00 | {baseline_source:.0f} | 1.00 |",
+        f"`{BASELINE}` from the same layer. Wall and CPU (user + system) time of the import; the ratios are "
+        "to the baseline of the same zips and clock. Load average (1, 5, 15 min) before: "
+        f"{load_before}; after: {load_after}.\n",
+        "| function (handler module) | byte code: wall ms | ratio | CPU ms | ratio | source only: wall ms | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| baseline: `import boto3, pydantic` + one client | {baseline:.0f} | 1.00 | {baseline_cpu:.0f} | 1.00 "
+        f"| {baseline_source:.0f} | 1.00 |",
     ]
     for name, (module, _) in every.items():
-        ms, source = medians[("bytecode", name)], medians[("source", name)]
+        (ms, cpu), (source, _) = medians[("bytecode", name)], medians[("source", name)]
         lines.append(
-            f"| {name} (`{module}`) | {ms:.0f} | {ms / baseline:.2f} | {source:.0f} | {source / baseline_source:.2f} |"
+            f"| {name} (`{module}`) | {ms:.0f} | {ms / baseline:.2f} | {cpu:.0f} | {cpu / baseline_cpu:.2f} "
+            f"| {source:.0f} | {source / baseline_source:.2f} |"
         )
-    traced = medians[("bytecode", "register, tracing on")]
+    traced, untraced = medians[("bytecode", "register, tracing on")][0], medians[("bytecode", "register")][0]
     lines += [
         "",
-        "| with byte code | ms | added |",
+        "| with byte code | wall ms | added |",
         "|---|---:|---:|",
         f"| register, tracing on (`TRACING=Active`: the X-Ray SDK, its patches) | {traced:.0f} | "
-        f"{traced - medians[('bytecode', 'register')]:+.0f} |",
+        f"{traced - untraced:+.0f} |",
     ]
     for piece in pieces[1:]:
-        lines.append(f"| {piece.name} | | {medians[('bytecode', piece.name)]:+.0f} |")
+        lines.append(f"| {piece.name} | | {medians[('bytecode', piece.name)][0]:+.0f} |")
+    lines += [
+        "",
+        f"First request after a cold start (zips with byte code, moto server; median of {RUNS}):",
+        "",
+        "| function: request | import ms | first request ms |",
+        "|---|---:|---:|",
+    ]
+    for name, (method, _, path) in FIRST_REQUESTS.items():
+        imported, first_ms = first[name]
+        lines.append(f"| {name}: {method} {path} | {imported:.0f} | {first_ms:.0f} |")
     return "\n".join(lines) + "\n"
 
 

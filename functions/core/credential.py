@@ -95,7 +95,7 @@ class CertificateClaims(BaseModel):
     """What the certificate attests. The JWS carries the short names (the aliases) to keep the QR code
     small; everything else (the API, the CLI's output) uses the long ones."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", populate_by_name=True)
 
     issuer: str = Field(alias="iss", min_length=1, max_length=64)  # the programme, e.g. HR-2026
     serial: str = Field(alias="sn", min_length=1, max_length=64)
@@ -159,7 +159,7 @@ VERDICT_TEXT: dict[Verdict, tuple[str, str]] = {
 
 
 class CredentialCheck(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     verdict: Verdict
     detail: str

@@ -58,7 +58,7 @@ def due_ids(grievances: GrievanceStore, kind: SweepKind, programme: Programme, n
 
 
 class SweepReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     action: SweepKind
     dry_run: bool

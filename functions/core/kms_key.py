@@ -26,7 +26,7 @@ def _int_b64url(text: str) -> int:
 
 
 class JsonWebKey(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     kty: str
     crv: str
@@ -40,7 +40,7 @@ class JsonWebKey(BaseModel):
 class KeySet(BaseModel):
     """A JWKS: the public keys, each named by `kid`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     keys: list[JsonWebKey]
 

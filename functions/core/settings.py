@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 
 class EnvironmentSettings(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="ignore")
 
     @classmethod
     def from_environment(cls) -> Self:

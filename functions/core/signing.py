@@ -33,7 +33,7 @@ class ReceiptKind(StrEnum):
 class SignedBase(BaseModel):
     """A receipt with its signature; each kind's subclass names its receipt model."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     receipt: BaseModel
     algorithm: str

@@ -47,7 +47,7 @@ def next_checkpoint_at(now: datetime) -> datetime:
 
 
 class Checkpoint(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     log_id: str
     tree_size: int = Field(ge=0)
@@ -60,7 +60,7 @@ class Checkpoint(BaseModel):
 
 
 class SignedCheckpoint(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     checkpoint: Checkpoint
     algorithm: str = ALGORITHM
@@ -76,7 +76,7 @@ class SignedCheckpoint(BaseModel):
 class LogState(BaseModel):
     """The sequencer's state: the tree's size and right border (one hash per set bit of the size)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     tree_size: int = Field(default=0, ge=0)
     border: list[str] = Field(default_factory=list)
@@ -90,7 +90,7 @@ class LogState(BaseModel):
 
 
 class Unsequenced(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     entity: str
     seq: int
@@ -100,7 +100,7 @@ class Unsequenced(BaseModel):
 class SequencedBatch(BaseModel):
     """The leaves a batch appends, the tree nodes they complete, and the state after them."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     leaves: list[tuple[Unsequenced, int]]
     nodes: dict[tuple[int, int], str]
@@ -123,7 +123,7 @@ def sequence(state: LogState, events: Sequence[Unsequenced]) -> SequencedBatch:
 class ProvenEvent(BaseModel):
     """One event of a record: `body` is exactly the text its `hash` is the SHA-256 of."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     seq: int
     type: str
@@ -140,7 +140,7 @@ class ProvenEvent(BaseModel):
 
 
 class RecordProof(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     entity: str
     checkpoint: SignedCheckpoint | None

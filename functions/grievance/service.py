@@ -63,7 +63,7 @@ MAX_ATTACHMENTS = 10
 
 
 class GrievanceDetail(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     grievance: Grievance
     events: list[AuditEvent]
@@ -71,7 +71,7 @@ class GrievanceDetail(BaseModel):
 
 
 class FilingReceiptCheck(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     signed_receipt: SignedFilingReceipt
     verified: bool
@@ -79,7 +79,7 @@ class FilingReceiptCheck(BaseModel):
 
 
 class FileRequest(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     category: str
     subject: str
@@ -88,7 +88,7 @@ class FileRequest(BaseModel):
 
 
 class ActionCommand(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     action: Action
     remarks: str
