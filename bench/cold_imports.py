@@ -14,6 +14,10 @@ system, of the process): another load on the machine stretches the first, much l
 The first request: a fresh process imports the handler from the zips with byte code, in the function's
 environment resolved against a moto server this bench provisions from the template and seeds with the
 demo data, and handles one API Gateway event; its time is the handler call's.
+
+With BENCH_COLD_INSTRUCTIONS=1 (and valgrind), each import with byte code is also counted in
+instructions by callgrind, once: a count that stays the same whatever else the machine is doing
+(less an empty process's, so only the import is counted).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import json
 import logging
 import os
 import platform
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -43,6 +49,8 @@ from infra.local.events import http_api_event  # noqa: E402
 from infra.local.template import LocalContext, function_environment, load_template, resources_of_type  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_COLD_RUNS", "9"))
+COUNT_INSTRUCTIONS = os.environ.get("BENCH_COLD_INSTRUCTIONS") == "1"
+_CALLGRIND = ("valgrind", "--tool=callgrind")
 REGION = "ap-south-1"
 BASELINE = f"import boto3, pydantic; boto3.client('dynamodb', region_name='{REGION}')"
 HOST_PLATFORM = f"manylinux2014_{platform.machine()}"
@@ -281,6 +289,34 @@ def _first_requests(python: Path, layout: Layout) -> dict[str, tuple[float, floa
     }
 
 
+def _instructions(python: Path, layout: Layout, case: Case) -> float:
+    """Millions of instructions of one fresh process, counted by callgrind."""
+    with tempfile.TemporaryDirectory(prefix="callgrind-") as out:
+        valgrind = [*_CALLGRIND, f"--callgrind-out-file={out}/callgrind.out"]
+        completed = subprocess.run(
+            [*valgrind, str(python), "-I", "-S", "-B", "-c", _TIMER, case.statement, case.setup, layout.path],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=_lambda_environment(layout, case.environment),
+            cwd=layout.task,
+        )
+    collected = re.search(r"Collected : (\d+)", completed.stderr)
+    if completed.returncode != 0 or collected is None:
+        raise RuntimeError(f"{case.name}: callgrind failed (exit {completed.returncode})\n{completed.stderr[-2000:]}")
+    return int(collected[1]) / 1e6
+
+
+def _instruction_lines(python: Path, layout: Layout, cases: list[Case]) -> list[str]:
+    empty = _instructions(python, layout, Case("empty", "pass"))
+    counted = {case.name: _instructions(python, layout, case) - empty for case in cases}
+    baseline = counted["baseline"]
+    lines = ["", "Instructions of the import with byte code (callgrind, once each; the same at any load):", ""]
+    lines += ["| function | M instructions | ratio to baseline |", "|---|---:|---:|"]
+    lines += [f"| {name} | {count:,.0f} | {count / baseline:.2f} |" for name, count in counted.items()]
+    return lines
+
+
 def _load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f}, {five:.2f}, {fifteen:.2f}"
@@ -324,6 +360,11 @@ def run() -> str:
         runs += [("source", without, case) for case in cases]
         medians = _medians(compiled.compiler, runs)
         first = _first_requests(compiled.compiler, with_bytecode)
+        counted = (
+            _instruction_lines(compiled.compiler, with_bytecode, cases)
+            if COUNT_INSTRUCTIONS and shutil.which("valgrind")
+            else []
+        )
     load_after = _load()
 
     (baseline, baseline_cpu), (baseline_source, _) = medians[("bytecode", "baseline")], medians[("source", "baseline")]
@@ -366,7 +407,7 @@ def run() -> str:
     for name, (method, _, path) in FIRST_REQUESTS.items():
         imported, first_ms = first[name]
         lines.append(f"| {name}: {method} {path} | {imported:.0f} | {first_ms:.0f} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + counted) + "\n"
 
 
 if __name__ == "__main__":
