@@ -48,7 +48,6 @@ from core.grievance import (
     reply,
     utc_key,
 )
-from core.grievance_recorder import GrievanceRecorder
 from core.ids import new_attachment_id, new_grievance_id, new_grievance_number
 from core.receipts import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
