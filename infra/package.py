@@ -1,10 +1,16 @@
 """`make package`: the deployable artifact in build/, ready for `sam deploy` without `sam build`.
 
 * build/layer.zip — the run-time dependencies (infra/layer/requirements.txt) as one Lambda layer,
-  installed by pip from manylinux2014 aarch64 wheels for CPython 3.12: what Lambda runs (arm64,
-  python3.12), whatever machine packages it. Only wheels, so nothing is compiled for the host.
+  installed by pip from manylinux2014 aarch64 wheels for the template's runtime (python3.12): what
+  Lambda runs (arm64), whatever machine packages it. Only wheels, so no C is compiled for the host.
 * build/functions.zip — the functions/ tree (every function folder and the shared `core` package
   with its data files, such as core/openapi.json): the one code root every function imports from.
+* Both hold their byte code, compiled by an interpreter of the runtime's version (found on this
+  machine, or --python) with `--invalidation-mode unchecked-hash`. Lambda's code and layers are
+  read-only, so without it every cold start compiles every module it imports (about 1.3 s for
+  register, bench/RESULTS.md); with timestamps, the zips' fixed ones would not match the source's.
+  A .pyc of another version has another magic number, which the runtime silently ignores: the
+  compiler's version is checked against the template's Runtime, and every .pyc's magic against it.
 * build/template.yaml — infra/template.yaml with Globals.Function.CodeUri at functions.zip and the
   layer's ContentUri at layer.zip, without the layer's build metadata.
 
@@ -22,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import glob
 import os
 import re
 import shutil
@@ -42,7 +49,6 @@ LAYER_REQUIREMENTS = ROOT / "infra" / "layer" / "requirements.txt"
 DEFAULT_OUTPUT_DIR = ROOT / "build"
 
 LAMBDA_PLATFORM = "manylinux2014_aarch64"
-LAMBDA_PYTHON_VERSION = "3.12"
 UNZIPPED_LIMIT_BYTES = 262_144_000
 DIRECT_UPLOAD_ZIPPED_LIMIT_BYTES = 50 * 1024 * 1024
 
@@ -50,11 +56,21 @@ LAYER_ZIP = "layer.zip"
 FUNCTIONS_ZIP = "functions.zip"
 PACKAGED_TEMPLATE = "template.yaml"
 
-# Byte code is written for the packaging interpreter's version, not Lambda's: dead weight. The
-# dependencies' own folders are otherwise kept whole (a package may import its "tests" module).
-_BYTE_CODE_DIRS = frozenset({"__pycache__"})
-_NEVER_PACKAGED_CODE_DIRS = _BYTE_CODE_DIRS | {"tests", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
-_NEVER_PACKAGED_SUFFIXES = frozenset({".pyc", ".pyo"})
+# The functions' source tree as it is checked out: its byte code (if any) is this machine's, and
+# its test and tool caches are not code. The dependencies' own folders are kept whole (a package
+# may import its "tests" module).
+_NEVER_PACKAGED_CODE_DIRS = frozenset({"__pycache__", "tests", ".pytest_cache", ".mypy_cache", ".ruff_cache"})
+_BYTE_CODE_SUFFIXES = frozenset({".pyc", ".pyo"})
+# What the runtime's importer checks first in a .pyc (importlib.util.MAGIC_NUMBER): a mismatch makes
+# it ignore the file and compile the source again, silently. Fixed for a release from its first rc.
+MAGIC_NUMBERS = {"3.11": 3495, "3.12": 3531, "3.13": 3571}
+# The .pyc header's flags: bit 0 = hash-based, bit 1 = check the source. unchecked-hash is 0b01.
+_UNCHECKED_HASH_FLAGS = 0b01
+_UNCHECKED = ("--invalidation-mode", "unchecked-hash")
+# Where Lambda unpacks each zip: compiled into the code objects, so that a traceback names the file
+# where it is and the byte code does not depend on the directory it was built in.
+_FUNCTIONS_ROOT = "/var/task"
+_LAYER_ROOT = "/opt"
 # Every entry gets this timestamp, so unchanged code zips to identical bytes: `sam deploy` names
 # uploads by content hash and then finds nothing to update.
 _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
@@ -62,6 +78,25 @@ _ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 
 class PackagingError(Exception):
     """The artifact could not be built, or would not deploy (too large, template not as expected)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the artifact is built for: Lambda's Python and platform, and the interpreter (of that
+    Python's version) that compiles its byte code; None ships source only."""
+
+    python_version: str
+    platform: str = LAMBDA_PLATFORM
+    compiler: Path | None = None
+
+    @property
+    def cache_tag(self) -> str:
+        """The name part of its .pyc files (sys.implementation.cache_tag): cpython-312."""
+        return "cpython-" + self.python_version.replace(".", "")
+
+    @property
+    def magic_number(self) -> bytes:
+        return MAGIC_NUMBERS[self.python_version].to_bytes(2, "little") + b"\r\n"
 
 
 @dataclass(frozen=True)
@@ -86,24 +121,110 @@ class Package:
         return self.layer.zipped_bytes + self.functions.zipped_bytes
 
 
+# ---------------------------------------------------------------------------- the target
+
+
+def runtime_python_version(template_path: Path = TEMPLATE_PATH) -> str:
+    """ "3.12" for the template's `Runtime: python3.12`: the one runtime of every function."""
+    template = load_template(template_path)
+    runtimes = {template.get("Globals", {}).get("Function", {}).get("Runtime")} | {
+        resource["Properties"]["Runtime"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::Serverless::Function" and "Runtime" in resource.get("Properties", {})
+    }
+    runtimes.discard(None)
+    if len(runtimes) != 1 or not re.fullmatch(r"python3\.\d+", str(next(iter(runtimes)))):
+        raise PackagingError(
+            f"{template_path.name}: expected one pythonX.Y Runtime for every function, found {runtimes}"
+        )
+    version = str(runtimes.pop()).removeprefix("python")
+    if version not in MAGIC_NUMBERS:
+        raise PackagingError(f"no known .pyc magic number for Python {version}: add it to MAGIC_NUMBERS")
+    return version
+
+
+def _version_of(python: Path) -> str | None:
+    """ "3.12" for an interpreter that runs and reports itself, else None."""
+    try:
+        completed = subprocess.run(
+            [str(python), "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    except OSError:
+        return None
+    return completed.stdout.strip() if completed.returncode == 0 else None
+
+
+def _candidates(version: str) -> list[Path]:
+    """Where an interpreter of `version` usually is: this one, PATH, pyenv, uv."""
+    found = [Path(sys.executable)]
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        found.append(Path(on_path))
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    found += [Path(p) for p in sorted(glob.glob(f"{pyenv_root}/versions/{version}*/bin/python{version}"), reverse=True)]
+    uv = shutil.which("uv")
+    if uv:
+        completed = subprocess.run(
+            [uv, "python", "find", "--no-project", version], check=False, capture_output=True, text=True, timeout=60
+        )
+        if completed.returncode == 0 and completed.stdout.strip():
+            found.append(Path(completed.stdout.strip()))
+    return found
+
+
+def find_compiler(version: str) -> Path | None:
+    """An interpreter of exactly `version` on this machine, to compile the runtime's byte code."""
+    return next((python for python in _candidates(version) if _version_of(python) == version), None)
+
+
+def lambda_target(python: Path | None = None, *, bytecode: bool = True, platform: str = LAMBDA_PLATFORM) -> Target:
+    """The template's runtime, with `python` (or one found here) to compile for it."""
+    version = runtime_python_version()
+    if not bytecode:
+        return Target(version, platform)
+    compiler = python or find_compiler(version)
+    if compiler is None:
+        raise PackagingError(
+            f"the functions run on Python {version} (the template's Runtime) and their byte code must be "
+            f"compiled by Python {version}, which is not on this machine: install it (pyenv install {version}, "
+            f"uv python install {version}, or the system's python{version}) or name it with --python; "
+            "--no-bytecode ships source only, which every cold start then compiles (about 1.3 s)"
+        )
+    found = _version_of(compiler)
+    if found != version:
+        raise PackagingError(f"{compiler} is Python {found}, not {version}: its byte code would be ignored")
+    return Target(version, platform, compiler)
+
+
 # ---------------------------------------------------------------------------- files and zips
 
 
-def _packaged_files(root: Path, excluded_dirs: frozenset[str]) -> list[Path]:
-    """Every file under `root` that belongs in a zip, sorted so the zip's order is stable."""
+def _packaged_files(root: Path, excluded_dirs: frozenset[str], cache_tag: str | None) -> list[Path]:
+    """Every file under `root` that belongs in a zip, sorted so the zip's order is stable: byte code
+    only in __pycache__ and of `cache_tag` (none if None)."""
     files: list[Path] = []
     for directory, subdirectories, names in os.walk(root):
         subdirectories[:] = sorted(d for d in subdirectories if d not in excluded_dirs)
-        files.extend(Path(directory) / name for name in names if Path(name).suffix not in _NEVER_PACKAGED_SUFFIXES)
+        for name in names:
+            path = Path(directory) / name
+            ours = bool(cache_tag) and path.parent.name == "__pycache__" and name.endswith(f".{cache_tag}.pyc")
+            if path.suffix not in _BYTE_CODE_SUFFIXES or ours:
+                files.append(path)
     return sorted(files)
 
 
-def _zip_tree(source: Path, archive: Path, excluded_dirs: frozenset[str]) -> Artifact:
+def _zip_tree(
+    source: Path, archive: Path, cache_tag: str | None, excluded_dirs: frozenset[str] = frozenset()
+) -> Artifact:
     """Zip the packaged files under `source`, with paths relative to it."""
     archive.unlink(missing_ok=True)
     unzipped = 0
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as bundle:
-        for path in _packaged_files(source, excluded_dirs):
+        for path in _packaged_files(source, excluded_dirs, cache_tag):
             entry = zipfile.ZipInfo(path.relative_to(source).as_posix(), date_time=_ZIP_TIMESTAMP)
             entry.compress_type = zipfile.ZIP_DEFLATED
             # Lambda runs the code as another user than the one who unpacks it: world-readable,
@@ -116,11 +237,41 @@ def _zip_tree(source: Path, archive: Path, excluded_dirs: frozenset[str]) -> Art
     return Artifact(path=archive, zipped_bytes=archive.stat().st_size, unzipped_bytes=unzipped)
 
 
+def compile_tree(tree: Path, target: Target, shown_as: str) -> None:
+    """Compile every .py under `tree` with the target's interpreter into __pycache__, as unchecked-hash
+    .pyc files whose code objects name the file under `shown_as` (where Lambda unpacks it)."""
+    if target.compiler is None:
+        return
+    completed = subprocess.run(
+        [str(target.compiler), "-I", "-m", "compileall", "-q", "-j", "0", "-d", shown_as, *_UNCHECKED, str(tree)],
+        check=False,
+        capture_output=True,
+        text=True,
+        # A frozenset constant's order follows the string hash: one seed, the same bytes every build.
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    if completed.returncode != 0:
+        raise PackagingError(
+            f"Python {target.python_version} could not compile {tree.name}/ (exit {completed.returncode}):\n"
+            f"{(completed.stdout + completed.stderr).strip()}"
+        )
+    check_byte_code(tree, target)
+
+
+def check_byte_code(tree: Path, target: Target) -> None:
+    """Every .py under `tree` has its .pyc, of the target's magic number and unchecked."""
+    for source in tree.rglob("*.py"):
+        compiled = source.parent / "__pycache__" / f"{source.stem}.{target.cache_tag}.pyc"
+        header = compiled.read_bytes()[:8] if compiled.is_file() else b""
+        if header[:4] != target.magic_number or int.from_bytes(header[4:8], "little") != _UNCHECKED_HASH_FLAGS:
+            raise PackagingError(f"{compiled}: not unchecked-hash byte code of Python {target.python_version}")
+
+
 # ---------------------------------------------------------------------------- layer
 
 
-def build_layer(output_dir: Path) -> Artifact:
-    """pip-install the layer's requirements for Lambda into output_dir/layer/python and zip it."""
+def build_layer(output_dir: Path, target: Target) -> Artifact:
+    """pip-install the layer's requirements for the target into output_dir/layer/python, compile, zip."""
     layer_root = output_dir / "layer"
     shutil.rmtree(layer_root, ignore_errors=True)
     # Lambda puts a layer's python/ directory on the import path.
@@ -136,11 +287,11 @@ def build_layer(output_dir: Path) -> Artifact:
         "--target",
         str(site_packages),
         "--platform",
-        LAMBDA_PLATFORM,
+        target.platform,
         "--implementation",
         "cp",
         "--python-version",
-        LAMBDA_PYTHON_VERSION,
+        target.python_version,
         "--only-binary=:all:",
         "-r",
         str(LAYER_REQUIREMENTS),
@@ -148,20 +299,29 @@ def build_layer(output_dir: Path) -> Artifact:
     completed = subprocess.run(command, check=False, capture_output=True, text=True)
     if completed.returncode != 0:
         raise PackagingError(
-            f"pip could not install {LAYER_REQUIREMENTS.relative_to(ROOT)} for {LAMBDA_PLATFORM}, "
-            f"CPython {LAMBDA_PYTHON_VERSION} (exit {completed.returncode}):\n{completed.stderr.strip()}"
+            f"pip could not install {LAYER_REQUIREMENTS.relative_to(ROOT)} for {target.platform}, "
+            f"CPython {target.python_version} (exit {completed.returncode}):\n{completed.stderr.strip()}"
         )
     # Console scripts carry this machine's interpreter in their shebang; Lambda never runs them.
     shutil.rmtree(site_packages / "bin", ignore_errors=True)
-    return _zip_tree(layer_root, output_dir / LAYER_ZIP, _BYTE_CODE_DIRS)
+    compile_tree(layer_root, target, _LAYER_ROOT)
+    return _zip_tree(layer_root, output_dir / LAYER_ZIP, target.cache_tag if target.compiler else None)
 
 
 # ---------------------------------------------------------------------------- functions
 
 
-def build_functions(output_dir: Path) -> Artifact:
-    """Zip functions/ as the code root: handlers import `core` and their own folder from it."""
-    return _zip_tree(FUNCTIONS_DIR, output_dir / FUNCTIONS_ZIP, _NEVER_PACKAGED_CODE_DIRS)
+def build_functions(output_dir: Path, target: Target) -> Artifact:
+    """Zip functions/ as the code root (handlers import `core` and their own folder from it), with
+    the target's byte code: a copy without this machine's caches is compiled, then zipped."""
+    staged = output_dir / "functions"
+    shutil.rmtree(staged, ignore_errors=True)
+    for path in _packaged_files(FUNCTIONS_DIR, _NEVER_PACKAGED_CODE_DIRS, None):
+        copy_to = staged / path.relative_to(FUNCTIONS_DIR)
+        copy_to.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, copy_to)
+    compile_tree(staged, target, _FUNCTIONS_ROOT)
+    return _zip_tree(staged, output_dir / FUNCTIONS_ZIP, target.cache_tag if target.compiler else None)
 
 
 # ---------------------------------------------------------------------------- template
@@ -255,13 +415,15 @@ def write_packaged_template(output_dir: Path, source: Path = TEMPLATE_PATH) -> P
 # ---------------------------------------------------------------------------- all of it
 
 
-def build(output_dir: Path = DEFAULT_OUTPUT_DIR) -> Package:
-    """Build the three outputs into `output_dir`. Other files there (samconfig.toml, which
-    `sam deploy --guided` saves next to the template) are left alone."""
+def build(output_dir: Path = DEFAULT_OUTPUT_DIR, target: Target | None = None) -> Package:
+    """Build the three outputs into `output_dir` for `target` (Lambda's, with byte code, by default).
+    Other files there (samconfig.toml, which `sam deploy --guided` saves next to the template) are
+    left alone."""
+    target = target or lambda_target()
     output_dir.mkdir(parents=True, exist_ok=True)
     return Package(
-        layer=build_layer(output_dir),
-        functions=build_functions(output_dir),
+        layer=build_layer(output_dir, target),
+        functions=build_functions(output_dir, target),
         template=write_packaged_template(output_dir),
     )
 
@@ -291,10 +453,15 @@ def _megabytes(size: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.package", description="Build the artifact sam deploys.")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT_DIR, help="directory for the artifact")
+    parser.add_argument("--python", type=Path, help="an interpreter of the runtime's version, to compile with")
+    parser.add_argument(
+        "--no-bytecode", action="store_true", help="ship source only: every cold start then compiles it (slower)"
+    )
     arguments = parser.parse_args(argv)
     started = time.monotonic()
     try:
-        package = build(arguments.output)
+        target = lambda_target(arguments.python, bytecode=not arguments.no_bytecode)
+        package = build(arguments.output, target)
     except PackagingError as error:
         print(f"package: {error}", file=sys.stderr)
         return 1
@@ -304,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{artifact.path.name:<24} {_megabytes(artifact.zipped_bytes)} {_megabytes(artifact.unzipped_bytes)}")
     print(f"{'layer + functions':<24} {_megabytes(package.zipped_bytes)} {_megabytes(package.unzipped_bytes)}")
     print(f"unzipped limit: {package.unzipped_bytes:,} of {UNZIPPED_LIMIT_BYTES:,} bytes")
+    compiled = f"byte code of {target.compiler}" if target.compiler else "no byte code"
+    print(f"for python{target.python_version} on {target.platform}, {compiled}")
     print(f"template: {package.template}  ({time.monotonic() - started:.1f} s)")
 
     errors, warnings = limit_problems(package)

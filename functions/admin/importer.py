@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from admin.roll_import import RollImportWorker, import_id_of
 from admin.settings import RollImportSettings, get_import_settings
 from core.clock import current_clock
-from core.observability import logger, metrics, observed, tracer
+from core.observability import logger, metrics, observed, traced
 from core.store.job_runs import ImportRunStore, ImportStatus
 from core.store.reports import ReportStore
 from core.store.roll import RollStore
@@ -56,7 +56,7 @@ def imports_named(body: str) -> list[str]:
 
 
 def _handler(context: LambdaContext) -> Any:
-    @tracer.capture_method
+    @traced
     def work(record: SQSRecord) -> None:
         for import_id in imports_named(record.body):
             run = wiring.importer.run(import_id, context.get_remaining_time_in_millis)

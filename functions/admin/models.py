@@ -20,6 +20,7 @@ from core.uploads import UploadGrant
 
 class WindowChangeRequest(WindowChange):
     model_config = ConfigDict(
+        defer_build=True,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -50,6 +51,8 @@ class WindowChangeRequest(WindowChange):
 
 
 class WindowsResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     programme_id: str
     version: int
     registration_opens_at: AwareDatetime
@@ -97,6 +100,8 @@ class PublicStatsResponse(PublicStats):
 
 
 class ExportResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     by: str
     rows: int
     url: str = Field(description="A pre-signed GET of the CSV; it works until expires_at.")
@@ -110,6 +115,7 @@ class ExportResponse(BaseModel):
 # ---------------------------------------------------------------- roll imports
 class RollImportRequest(BaseModel):
     model_config = ConfigDict(
+        defer_build=True,
         extra="forbid",
         json_schema_extra={"examples": [{"filename": "roll-health-2026-01.csv"}, {"filename": "रोल-स्वास्थ्य-2026.csv"}]},
     )
@@ -124,6 +130,8 @@ class RollImportRequest(BaseModel):
 
 
 class RollImportResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     import_id: str
     filename: str
     status: ImportStatus
@@ -164,6 +172,8 @@ class RollImportResponse(BaseModel):
 
 
 class RollImportStarted(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     import_id: str
     status: ImportStatus
     upload: UploadGrant = Field(description="POST the file to url with these fields (multipart), the file last.")
@@ -174,5 +184,7 @@ class RollImportStarted(BaseModel):
 
 
 class AuditRunsResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     items: list[AuditRun] = Field(description="The auditor's runs, newest first, each with its verdict and findings")
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")

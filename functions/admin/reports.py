@@ -36,7 +36,7 @@ class GroupBy(StrEnum):
 
 
 class SummaryRow(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     group: str
     department: str | None
@@ -80,7 +80,7 @@ class SummaryRow(BaseModel):
 
 
 class Summary(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     programme_id: str
     by: GroupBy
@@ -93,7 +93,7 @@ class Summary(BaseModel):
 
 
 class Export(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     by: GroupBy
     rows: int
@@ -103,7 +103,7 @@ class Export(BaseModel):
 
 
 class Fairness(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     programme_id: str
     generated_at: AwareDatetime

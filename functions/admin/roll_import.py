@@ -51,7 +51,7 @@ KEPT_CERTIFIED_MOBILE = "kept_certified_mobile"
 class ImportView(BaseModel):
     """An import as its owner sees it, with a download link to the report once there is one."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     run: ImportRun
     report_url: str | None = None
@@ -59,7 +59,7 @@ class ImportView(BaseModel):
 
 
 class StartedImport(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     run: ImportRun
     upload: UploadGrant

@@ -14,7 +14,7 @@ from core.programme import Programme, Window
 class WindowChange(BaseModel):
     """What an admin asks for: a new close for either window, under a government order."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     registration_closes_at: AwareDatetime | None = None
     verification_closes_at: AwareDatetime | None = None

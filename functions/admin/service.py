@@ -16,7 +16,7 @@ from core.store.protocols import EventChain, ProgrammeChanges
 
 
 class WindowsView(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     stored: StoredProgramme
     events: list[AuditEvent]

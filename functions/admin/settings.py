@@ -23,8 +23,8 @@ class RollImportSettings(FunctionSettings):
 
 
 def get_settings() -> AdminSettings:
-    return AdminSettings()  # filled from the environment
+    return AdminSettings.from_environment()
 
 
 def get_import_settings() -> RollImportSettings:
-    return RollImportSettings()  # filled from the environment
+    return RollImportSettings.from_environment()

@@ -39,7 +39,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 class RegistrationFigures(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     total: int
     by_state: dict[RegistrationStatus, int]
@@ -65,7 +65,7 @@ class RegistrationFigures(BaseModel):
 
 
 class GrievanceFigures(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     filed: int
     resolved: int = Field(description="Resolved, or closed after a resolution")
@@ -86,7 +86,7 @@ class GrievanceFigures(BaseModel):
 
 
 class StatsGroup(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     group: str
     department: str | None = Field(description="The DDO's department (by=ddo)")
@@ -95,7 +95,7 @@ class StatsGroup(BaseModel):
 
 
 class Suppression(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     min_records: int
     groups_withheld: int = Field(description="Groups left out: neither part has enough records")
@@ -105,7 +105,7 @@ class Suppression(BaseModel):
 
 
 class PublicStats(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     programme_id: str
     by: GroupBy
@@ -116,7 +116,7 @@ class PublicStats(BaseModel):
 
 
 class CachedStats(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     stats: PublicStats
     fresh_for_seconds: int

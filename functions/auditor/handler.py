@@ -34,7 +34,7 @@ from core.wiring import Wiring
 
 
 class AuditJobRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     job: Literal["transparency-audit"]
     dry_run: bool = False

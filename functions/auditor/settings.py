@@ -20,4 +20,4 @@ class AuditorSettings(FunctionSettings):
 
 
 def get_settings() -> AuditorSettings:
-    return AuditorSettings()  # filled from the environment
+    return AuditorSettings.from_environment()

@@ -42,7 +42,7 @@ from core.errors import (
     TooManyRequests,
 )
 from core.http import Caller, contract, create_resolver
-from core.observability import logger, observed, tracer
+from core.observability import logger, observed, traced
 from core.store.corrections import CorrectionStore
 from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
@@ -223,7 +223,7 @@ def sign_out() -> Response[None]:
 
 
 # ---------------------------------------------------------------- the OTP SMS
-@tracer.capture_method
+@traced
 def _send_otp(record: Any) -> None:  # a Powertools SQSRecord
     challenge_id = str(json.loads(record.body)["challenge_id"])
     sent = wiring.service.send_otp(challenge_id)

@@ -12,17 +12,19 @@ Otp = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 class OtpRequest(_Request):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"employee_code": "EMP-0031"}]})
+    model_config = ConfigDict(defer_build=True, json_schema_extra={"examples": [{"employee_code": "EMP-0031"}]})
 
     employee_code: EmployeeCode = Field(description="Your employee code as on the roll", examples=["EMP-0001"])
 
 
 class OtpChallengeResponse(BaseModel):
     """The same shape and timing whether or not the code is on the roll."""
+
+    model_config = ConfigDict(defer_build=True)
 
     challenge_id: ChallengeId = Field(examples=["OTP-01JH3Q8R5T6Y7V8K9M0P1A2S3D"])
     expires_at: AwareDatetime = Field(description="The OTP can be used until then (5 minutes)")
@@ -31,7 +33,8 @@ class OtpChallengeResponse(BaseModel):
 
 class OtpVerifyRequest(_Request):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"challenge_id": "OTP-01JH3Q8R5T6Y7V8K9M0P1A2S3D", "otp": "482913"}]}
+        defer_build=True,
+        json_schema_extra={"examples": [{"challenge_id": "OTP-01JH3Q8R5T6Y7V8K9M0P1A2S3D", "otp": "482913"}]},
     )
 
     challenge_id: ChallengeId
@@ -40,6 +43,8 @@ class OtpVerifyRequest(_Request):
 
 class TokensResponse(BaseModel):
     """Cognito's tokens for the employee's user; send the id or the access token as `Bearer`."""
+
+    model_config = ConfigDict(defer_build=True)
 
     id_token: str
     access_token: str
@@ -50,6 +55,7 @@ class TokensResponse(BaseModel):
 
 class RefreshRequest(_Request):
     model_config = ConfigDict(
+        defer_build=True,
         json_schema_extra={
             "examples": [
                 {
@@ -57,13 +63,15 @@ class RefreshRequest(_Request):
                     "Xk2LkV9pQ4mZrW1sT3dY6bN0cF8gH5jA.e7fP2qR9sT1uV3wX.Zm9yIGxvY2FsIHRlc3Rpbmc.Qk3v8XyZ1wR4tU7m"
                 }
             ]
-        }
+        },
     )
 
     refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 
 
 class RefreshResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     id_token: str
     access_token: str
     expires_in: int = Field(examples=[3600])
@@ -72,6 +80,8 @@ class RefreshResponse(BaseModel):
 
 class HelpReceived(BaseModel):
     """The same answer whatever the details matched: the roll is never revealed."""
+
+    model_config = ConfigDict(defer_build=True)
 
     status: Literal["received"] = "received"
     detail: str = (

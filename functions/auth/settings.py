@@ -49,8 +49,8 @@ class ChallengeTriggerSettings(FunctionSettings):
 
 
 def get_settings() -> AuthSettings:
-    return AuthSettings()  # filled from the environment
+    return AuthSettings.from_environment()
 
 
 def get_trigger_settings() -> ChallengeTriggerSettings:
-    return ChallengeTriggerSettings()  # filled from the environment
+    return ChallengeTriggerSettings.from_environment()

@@ -20,6 +20,8 @@ class CertificateFormat(StrEnum):
 class AttestedFields(BaseModel):
     """What the certificate attests, with long names (the credential carries short ones)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     serial: str
     issuer: str
     name: str
@@ -45,6 +47,8 @@ class AttestedFields(BaseModel):
 
 
 class CertificateResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     serial: str
     status: CertificateStatus
     credential: str = Field(description="The compact JWS (ES256): what the QR code holds.")
@@ -72,6 +76,8 @@ class PublicStatus(StrEnum):
 
 
 class StatusResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     serial: str
     status: PublicStatus
     issued_at: AwareDatetime
@@ -103,6 +109,7 @@ class VerifyBody(BaseModel):
     """`{credential}`: the compact JWS, as the QR code or the certificate's JSON holds it."""
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -119,6 +126,8 @@ class VerifyBody(BaseModel):
 
 
 class VerifyResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     verdict: Verdict
     valid: bool
     title_hi: str
@@ -132,6 +141,7 @@ class RevokeBody(BaseModel):
     """`{reason, order_ref}`: an admin's revocation of a certificate issued in error."""
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="forbid",
         json_schema_extra={
             "examples": [

@@ -22,7 +22,7 @@ PNG_SCALE = 4  # pixels a module: about 370 px, sharp printed up to 30 mm at 300
 
 
 class QrCode(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     png: bytes
     version: int

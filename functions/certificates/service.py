@@ -57,7 +57,7 @@ SYSTEM = Actor(id=SYSTEM_ACTOR, role="system")
 class Settled(BaseModel):
     """A registration's current certificate after settling, and what it should attest."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     current: Certificate | None
     want: Wanted | Pending | None
@@ -65,7 +65,7 @@ class Settled(BaseModel):
 
 
 class CredentialVerdict(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     check: CredentialCheck
     verdict: Verdict
@@ -73,7 +73,7 @@ class CredentialVerdict(BaseModel):
 
 
 class RevokeRequest(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     reason: str
     order_ref: str

@@ -14,4 +14,4 @@ class CertificatesSettings(HttpFunctionSettings):
 
 
 def get_settings() -> CertificatesSettings:
-    return CertificatesSettings()  # filled from the environment
+    return CertificatesSettings.from_environment()

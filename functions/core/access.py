@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.auth import Principal, Role
 from core.errors import Forbidden
-from core.grievance import Grievance, Level
 from core.registration import Registration
+
+if TYPE_CHECKING:  # the registration functions never load the grievance models
+    from core.grievance import Grievance
 
 
 def may_read(principal: Principal, registration: Registration) -> bool:
@@ -38,6 +42,8 @@ def require_owner(principal: Principal, registration: Registration) -> None:
 
 def may_act_on_grievance(principal: Principal, grievance: Grievance) -> Role | None:
     """The role in which the caller may act: the L1 unit's officer, or the department's HoD at L2."""
+    from core.grievance import Level  # noqa: PLC0415 - loaded already: the caller holds a Grievance
+
     if grievance.level == Level.L1 and principal.has(Role.OFFICER) and principal.unit == grievance.unit:
         return Role.OFFICER
     if grievance.level == Level.L2 and principal.has(Role.HOD) and principal.department == grievance.department:

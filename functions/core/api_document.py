@@ -1,4 +1,8 @@
-"""The whole API's OpenAPI document (built by `make openapi` from every function) and its Swagger UI."""
+"""The whole API's OpenAPI document (built by `make openapi` from every function) and its Swagger UI.
+
+Powertools' Swagger UI package loads its OpenAPI models (about 50 ms of a cold start), so it is
+imported on the first GET /docs only, never when the register function starts.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from aws_lambda_powertools.event_handler.openapi import swagger_ui
-from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html
-
 _DOCUMENT = Path(__file__).with_name("openapi.json")
-_SWAGGER = Path(swagger_ui.__file__).parent
 
 
 @lru_cache(maxsize=1)
@@ -22,11 +22,15 @@ def openapi_json() -> str:
 
 @lru_cache(maxsize=1)
 def swagger_html() -> str:
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui  # noqa: PLC0415 - /docs only
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import generate_swagger_html  # noqa: PLC0415
+
     # The UI's script and style are inlined from Powertools' bundle: no CDN, works offline.
+    bundle = Path(swagger_ui.__file__).parent
     return generate_swagger_html(
         openapi_json().replace("</", "<\\/"),
-        (_SWAGGER / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
-        (_SWAGGER / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        (bundle / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        (bundle / "swagger-ui.min.css").read_text(encoding="utf-8"),
         "",
         None,
         False,

@@ -27,7 +27,7 @@ def sha256_hex(text: str) -> str:
 
 
 class Actor(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     id: str  # "user:<username>" or "system:<job>"
     role: str
@@ -36,7 +36,7 @@ class Actor(BaseModel):
 class AuditEvent(BaseModel):
     """One link of a record's chain. `body` is exactly what was hashed."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     entity: str
     seq: int = Field(ge=1)
@@ -99,14 +99,14 @@ class LoggedEvent(BaseModel):
     """An event with its place in the transparency log: `leaf_index` is None until the sequencer
     has appended it, and never changes after."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     event: AuditEvent
     leaf_index: int | None = Field(default=None, ge=0)
 
 
 class ChainVerdict(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     valid: bool
     length: int
@@ -146,7 +146,7 @@ class RecordHead(BaseModel):
     """What a record keeps of its chain: `version` is the seq of its last event and `event_head` that
     event's hash (version 0 and no head: a record written without an audit trail, such as a seeded one)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     entity: str
     version: int = 0  # as found: an edited record may hold any number

@@ -18,7 +18,7 @@ class Role(StrEnum):
 
 
 class Principal(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     sub: str
     username: str

@@ -56,7 +56,7 @@ class CertificateStatus(StrEnum):
 class AttestedFields(BaseModel):
     """The facts a certificate attests (its claims without serial, issuer and issue time)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     name: str
     employee_code: str
@@ -95,7 +95,7 @@ class AttestedFields(BaseModel):
 class Certificate(BaseModel):
     """One issued certificate, as the certificates table keeps it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     serial: str
     registration_id: str
@@ -119,7 +119,7 @@ class Certificate(BaseModel):
 class Pending(BaseModel):
     """The VERIFIED event is not in the transparency log yet."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     event_at: datetime
 
@@ -127,7 +127,7 @@ class Pending(BaseModel):
 class Wanted(BaseModel):
     """What the registration would have a certificate attest now, and from which event."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     fields: AttestedFields
     verified_event_seq: int
@@ -170,7 +170,7 @@ def wanted(registration: Registration, history: Sequence[LoggedEvent]) -> Wanted
 class ChainCertificates(BaseModel):
     """What the registration's chain says of its certificates."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     current: str | None  # the serial of the latest certificate issued, whatever its status
     issued: int  # how many were issued: the next serial's number is issued + 1

@@ -63,6 +63,7 @@ class HelpRequest(BaseModel):
     """What the public help route takes: `{employee_code, family_id, date_of_birth, new_mobile, message?}`."""
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="forbid",
         frozen=True,
         json_schema_extra={
@@ -112,7 +113,7 @@ def match_roll(record: ServiceRecord | None, request: HelpRequest) -> Verdict:
 class Claim(BaseModel):
     """What the person asking claims, shown to the DDO beside the roll entry."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     date_of_birth: date
     family_id: str
@@ -130,7 +131,7 @@ class Claim(BaseModel):
 
 
 class Ruling(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     decision: CorrectionDecision
     remarks: str
@@ -142,7 +143,7 @@ class Ruling(BaseModel):
 class Office(BaseModel):
     """Whose queue a request is in, and the groups it is counted in."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     programme_id: str
     ddo_code: str
@@ -174,7 +175,7 @@ class Office(BaseModel):
 class Correction(BaseModel):
     """One mobile-correction request, with its own version and audit chain (`correction#<id>`)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     correction_id: str
     employee_code: str
@@ -266,7 +267,7 @@ def decided(correction: Correction, ruling: Ruling) -> Correction:
 class CertifiedMobile(BaseModel):
     """A mobile a DDO or HoD certified: it stands over the department's data until another correction."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     mobile: str  # ten digits
     certified_by: str

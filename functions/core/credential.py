@@ -25,16 +25,15 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.clock import IST
 from core.kms_key import public_key_from_jwk
+
+if TYPE_CHECKING:  # `cryptography` is imported where a signature is made or checked
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 ALGORITHM = "ES256"
 COORDINATE_BYTES = 32  # P-256: r, s, x and y are 32-byte integers
@@ -58,6 +57,8 @@ def b64url_decode(text: str) -> bytes:
 
 def der_to_raw(der: bytes, size: int = COORDINATE_BYTES) -> bytes:
     """A DER ECDSA signature (what KMS and `cryptography` give) as JWS's r || s."""
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+
     r, s = decode_dss_signature(der)
     return r.to_bytes(size, "big") + s.to_bytes(size, "big")
 
@@ -65,6 +66,8 @@ def der_to_raw(der: bytes, size: int = COORDINATE_BYTES) -> bytes:
 def raw_to_der(raw: bytes, size: int = COORDINATE_BYTES) -> bytes:
     if len(raw) != 2 * size:
         raise ValueError(f"an ES256 signature is {2 * size} bytes, not {len(raw)}")
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+
     return encode_dss_signature(int.from_bytes(raw[:size], "big"), int.from_bytes(raw[size:], "big"))
 
 
@@ -92,7 +95,7 @@ class CertificateClaims(BaseModel):
     """What the certificate attests. The JWS carries the short names (the aliases) to keep the QR code
     small; everything else (the API, the CLI's output) uses the long ones."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid", populate_by_name=True)
 
     issuer: str = Field(alias="iss", min_length=1, max_length=64)  # the programme, e.g. HR-2026
     serial: str = Field(alias="sn", min_length=1, max_length=64)
@@ -156,7 +159,7 @@ VERDICT_TEXT: dict[Verdict, tuple[str, str]] = {
 
 
 class CredentialCheck(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     verdict: Verdict
     detail: str
@@ -210,6 +213,10 @@ def verify(credential: str, jwks: Mapping[str, Any], *, now: datetime) -> Creden
         return CredentialCheck(
             verdict=Verdict.UNKNOWN_KEY, detail="The key that signed it is not among the published keys.", key_id=key_id
         )
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+
     try:
         key.verify(raw_to_der(signature), f"{parts[0]}.{parts[1]}".encode("ascii"), ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, ValueError):

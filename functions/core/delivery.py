@@ -77,7 +77,7 @@ class EmailSender:
 
 
 class DeliveryOutcome(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     recipient: str
     sent: list[Channel] = Field(default_factory=list)

@@ -30,7 +30,7 @@ RuleName = Literal[
 
 # The models carry no docstrings: they are published in openapi.json, which a docstring would change.
 class _Result(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class RuleOutcome(_Result):

@@ -46,7 +46,7 @@ def decision_amounts(decision: Decision, *, submitted_at: datetime, decided_at: 
 class DdoTally(BaseModel):
     """One DDO's decisions, read back from the counters."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     department: str
     ddo_code: str
@@ -79,7 +79,7 @@ class DdoTally(BaseModel):
 
 
 class DdoFairness(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     ddo_code: str
     department: str
@@ -98,7 +98,7 @@ class DdoFairness(BaseModel):
 
 
 class DepartmentFairness(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     department: str
     decisions: int

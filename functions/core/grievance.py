@@ -89,7 +89,7 @@ class Attachment(StoredFile):
 
 
 class Feedback(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     level: Level
     satisfied: bool
@@ -103,7 +103,7 @@ class FilingReceipt(BaseModel):
     SHA-256), whom it went to and by when, and the filing's audit event (entity `grievance#<id>`,
     seq = `version`) by its hash, so it is kept on the record, not in that event."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     kind: Literal[ReceiptKind.GRIEVANCE_FILING] = ReceiptKind.GRIEVANCE_FILING
     grievance_id: str
@@ -130,7 +130,7 @@ class SignedFilingReceipt(SignedBase):
 
 
 class Grievance(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     grievance_id: str
     number: str
@@ -204,7 +204,7 @@ class Grievance(BaseModel):
 
 
 class Recipient(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     address: str  # "employee:<code>", "unit:<id>" or "hod:<department>"
     template: str
@@ -213,7 +213,7 @@ class Recipient(BaseModel):
 class GrievanceChange(BaseModel):
     """One step of the state machine, ready to be written as one transaction."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     after: Grievance
     event_type: str

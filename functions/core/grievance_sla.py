@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.audit import Actor
 from core.errors import InvalidTransition, VersionConflict
 from core.grievance import GrievanceChange, Level, close_unanswered, escalate_for_breach, mark_overdue
+from core.grievance_recorder import GrievanceRecorder
 from core.programme import Programme
-from core.recorder import GrievanceRecorder
 from core.store.dynamo import across_shards
 from core.store.grievances import AUTOCLOSE_SWEEP, SLA_SWEEP, SWEEP_SHARDS, GrievanceStore
 from core.store.programmes import ProgrammeStore
@@ -58,7 +58,7 @@ def due_ids(grievances: GrievanceStore, kind: SweepKind, programme: Programme, n
 
 
 class SweepReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     action: SweepKind
     dry_run: bool

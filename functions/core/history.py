@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from core.audit import AuditEvent
 
 
 class HistoryEvent(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     seq: int
     type: str
     at: AwareDatetime

@@ -36,7 +36,7 @@ SCOPE_OF_ROLE: dict[Role, str | None] = {
 class IdentityLink(BaseModel):
     """What the directory says about one Cognito user (one `sub`)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     sub: str
     username: str
@@ -64,7 +64,7 @@ class IdentityLink(BaseModel):
 class Official(BaseModel):
     """A DDO, HoD, grievance officer or admin as an operator imports them: one role, its one scope."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     username: OfficialUsername
     name: ShortText

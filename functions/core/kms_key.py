@@ -7,13 +7,12 @@ import base64
 import binascii
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.serialization import load_der_public_key
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:  # `cryptography` (its OpenSSL and Rust bindings) is imported where a key is used
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 ALGORITHM = "ECDSA_SHA_256"  # KMS's name; JOSE calls it ES256 (P-256, SHA-256)
 
@@ -27,7 +26,7 @@ def _int_b64url(text: str) -> int:
 
 
 class JsonWebKey(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     kty: str
     crv: str
@@ -41,7 +40,7 @@ class JsonWebKey(BaseModel):
 class KeySet(BaseModel):
     """A JWKS: the public keys, each named by `kid`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     keys: list[JsonWebKey]
 
@@ -63,6 +62,8 @@ def public_key_from_jwk(jwk: Mapping[str, Any]) -> ec.EllipticCurvePublicKey:
     """The P-256 public key of a JWK; ValueError if it is not one (or not a point on the curve)."""
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
         raise ValueError("not an EC P-256 key")
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+
     try:
         numbers = ec.EllipticCurvePublicNumbers(_int_b64url(str(jwk["x"])), _int_b64url(str(jwk["y"])), ec.SECP256R1())
     except (KeyError, binascii.Error) as error:
@@ -79,6 +80,10 @@ def key_from_jwks(jwks: Mapping[str, Any], key_id: str) -> ec.EllipticCurvePubli
 
 def signature_verifies(public_key: ec.EllipticCurvePublicKey, message: bytes, signature_b64: str) -> bool:
     """Whether `signature_b64` (base64 of a DER ECDSA signature) signs `message`."""
+    from cryptography.exceptions import InvalidSignature  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+    from cryptography.hazmat.primitives import hashes  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+    from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+
     try:
         public_key.verify(base64.b64decode(signature_b64, validate=True), message, ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, ValueError, binascii.Error):
@@ -101,6 +106,9 @@ class KmsSigningKey:
         return base64.b64encode(signature["Signature"]).decode()
 
     def public_key(self) -> ec.EllipticCurvePublicKey:
+        from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+        from cryptography.hazmat.primitives.serialization import load_der_public_key  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+
         with self._lock:
             if self._public_key is None:  # a key's public half never changes: fetch once per process
                 loaded = load_der_public_key(self._kms().get_public_key(KeyId=self.key_id)["PublicKey"])

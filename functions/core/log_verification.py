@@ -20,14 +20,14 @@ from core.transparency import SignedCheckpoint, event_leaf
 
 
 class Finding(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     seq: int | None = None
     problem: str
 
 
 class RecordVerdict(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     entity: str
     events: int

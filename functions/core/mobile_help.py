@@ -11,12 +11,12 @@ from datetime import datetime
 from enum import StrEnum
 
 from core.audit import Actor
+from core.correction_recorder import CorrectionRecorder
 from core.corrections import HelpRequest, match_roll, opened, reclaimed
 from core.errors import VersionConflict
 from core.ids import new_correction_id
 from core.masking import mask_mobile
 from core.observability import logger
-from core.recorder import CorrectionRecorder
 from core.store.corrections import CorrectionStore
 from core.store.counters import CounterStore
 from core.store.events import EventStore

@@ -17,7 +17,7 @@ from core.types import Email, Mobile
 class NoticeTemplate(BaseModel):
     """One message in both languages. `{field}` placeholders come from the notification's data."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     code: str = Field(pattern=r"^[a-z_]{3,60}$")
     dlt_template_id: str = Field(pattern=r"^\d{19}$")  # registered with the operator's DLT platform
@@ -30,7 +30,7 @@ class NoticeTemplate(BaseModel):
 class Contact(BaseModel):
     """Where an official (a DDO, a grievance unit, a HoD) is told things."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     mobile: Mobile | None = None
     email: Email | None = None
@@ -160,7 +160,7 @@ def _default_templates() -> tuple[NoticeTemplate, ...]:
 class NoticePolicy(BaseModel):
     """Templates, the DLT principal entity, the SMS sender id and officials' contacts: programme data."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     dlt_entity_id: str = Field(default="1101000000000000001", pattern=r"^\d{19}$")
     sender_id: str = Field(default="ANBNDH", pattern=r"^[A-Z]{6}$")
@@ -194,7 +194,7 @@ class _Blank(dict[str, Any]):
 
 
 class RenderedNotice(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     template: str
     dlt_template_id: str

@@ -2,10 +2,16 @@
 
 Every function wraps its entry point with `observed(...)`, so the decorator order is the same
 everywhere: logger (correlation id) outermost, then tracer, then metrics.
+
+Tracing is opt-in per stage: the template's `Tracing` parameter (Active or Disabled) sets both the
+functions' X-Ray mode and their TRACING variable. Off, no Tracer is made: Powertools' Tracer imports
+the X-Ray SDK when it is made, even when tracing is disabled, and that costs every cold start.
+On, a cold start loads the SDK and patches boto3 (bench/RESULTS.md gives what it adds).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -32,18 +38,24 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
         return mask_pii(super().serialize(log))
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 logger = Logger(logger_formatter=MaskingFormatter(), utc=True)
 metrics = Metrics(namespace="Anubandh")
-# Powertools imports the X-Ray SDK lazily; it loads only when tracing is enabled.
-tracer = Tracer()
+# Made only where the stage traces (Powertools then still turns it off outside Lambda, or with
+# POWERTOOLS_TRACE_DISABLED): making it imports the X-Ray SDK and patches boto3.
+tracer: Tracer | None = Tracer() if os.environ.get("TRACING") == "Active" else None
 
-F = TypeVar("F", bound=Callable[..., Any])
+
+def traced(method: F) -> F:
+    """A subsegment for each call where the stage traces; `method` itself where it does not."""
+    return method if tracer is None else tracer.capture_method(method)
 
 
 def observed(correlation_id_path: str | None = None) -> Callable[[F], F]:
     def wrap(handler: F) -> F:
         with_metrics = metrics.log_metrics(capture_cold_start_metric=True)(handler)
-        with_tracing = tracer.capture_lambda_handler(with_metrics)
+        with_tracing = with_metrics if tracer is None else tracer.capture_lambda_handler(with_metrics)
         return logger.inject_lambda_context(correlation_id_path=correlation_id_path, log_event=False)(with_tracing)  # type: ignore[return-value]
 
     return wrap

@@ -52,7 +52,7 @@ def _scope_text(scope: dict[str, str]) -> str:
 class OfficialChange(BaseModel):
     """What saving `after` over `before` changes, with the audit trail's account of it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     before: StoredOfficial | None
     after: Official

@@ -49,7 +49,7 @@ class ChallengeStatus(StrEnum):
 
 
 class Challenge(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     challenge_id: str
     employee_code: str | None  # None: the code was not on the roll (nothing was sent)
@@ -96,7 +96,7 @@ def refusal(challenge: Challenge | None, now: datetime) -> Refusal | None:
 
 
 class Allowance(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     allowed: bool
     retry_at: AwareDatetime | None = None  # when a refused request may be made again
@@ -111,7 +111,7 @@ class Allowance(BaseModel):
 class SendLimits(BaseModel):
     """Per employee code: how often an OTP (or a help request) may be sent."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     resend_after: timedelta = timedelta(seconds=30)
     per_hour: int = 5
@@ -141,7 +141,7 @@ class BurstLimit(BaseModel):
     """Per source IP: at most `requests` in any `window`. Mobile carriers put many phones behind one
     address (CGNAT), so this is a burst brake, not the SMS budget (that is the per-code limit)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     requests: int = 30
     window: timedelta = timedelta(minutes=1)
@@ -159,7 +159,7 @@ class BurstLimit(BaseModel):
 class SignInLimits(BaseModel):
     """The limits of the sign-in routes: OTPs and help requests per employee code, requests per IP."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     otp: SendLimits
     help: SendLimits

@@ -19,7 +19,7 @@ from core.language import Language, for_people
 class ProblemText(BaseModel):
     """The words of one code, or of one situation of a code (then the title may come from the code)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     key: str
     title_en: str | None = None
@@ -499,7 +499,7 @@ class _Blank(dict[str, Any]):
 
 
 class RenderedProblem(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     title: str
     detail: str

@@ -24,7 +24,7 @@ class DocumentType(StrEnum):
 class EligibilityRules(BaseModel):
     """Every figure of the eligibility rules, as programme data."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     cutoff_date: date = date(2024, 8, 15)
     min_days_per_year: Annotated[int, Field(ge=1, le=366)] = 240
@@ -39,7 +39,7 @@ class EligibilityRules(BaseModel):
 class Window(BaseModel):
     """[opens_at, closes_at], inclusive to the whole second of closes_at (23:59:59.999 is in)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     opens_at: AwareDatetime
     closes_at: AwareDatetime
@@ -71,7 +71,7 @@ class Window(BaseModel):
 class GrievanceCategory(BaseModel):
     """A kind of grievance and its SLA per level, in days (due at 23:59:59 IST of the last day)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     code: CategoryCode
     name_en: str
@@ -83,7 +83,7 @@ class GrievanceCategory(BaseModel):
 class GrievanceUnit(BaseModel):
     """An L1 office that handles grievances (a grievance cell of a district or a department)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     unit_id: str = Field(pattern=r"^[A-Z0-9-]{3,40}$")
     name: str
@@ -110,7 +110,7 @@ def _default_categories() -> tuple[GrievanceCategory, ...]:
 class GrievancePolicy(BaseModel):
     """Categories, SLAs, routing and limits of grievances: programme data, changed without a deploy."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     categories: tuple[GrievanceCategory, ...] = Field(default_factory=_default_categories)
     units: tuple[GrievanceUnit, ...] = ()
@@ -154,7 +154,7 @@ class GrievancePolicy(BaseModel):
 
 
 class Programme(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     programme_id: ProgrammeId
     name: str

@@ -39,7 +39,7 @@ class Problem(StrEnum):
 
 
 class ReceiptVerdict(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     valid: bool
     problem: Problem | None = None
@@ -50,7 +50,7 @@ class ReceiptVerdict(BaseModel):
 class ReceiptEvent(BaseModel):
     """Where the receipt's act sits in the record's chain and in the transparency log."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     event_recorded: bool  # the chain holds the event the receipt names (a decision: the event holding it)
     event_hash: str | None

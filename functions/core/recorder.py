@@ -1,6 +1,7 @@
-"""Records a change to a registration, a grievance or a mobile-correction request: one transaction with
-the new image (conditioned on the version that was read), the next link of its audit chain, its
-counters and its notification requests."""
+"""Records a change to a registration: one transaction with the new image (conditioned on the version
+that was read), the next link of its audit chain and its counters; and `commit`, which writes such a
+transaction for every kind of record. A grievance's recorder is core/grievance_recorder.py and a
+mobile-correction request's core/correction_recorder.py: each function loads only the models it records."""
 
 from __future__ import annotations
 
@@ -9,17 +10,11 @@ from datetime import datetime
 from typing import Any
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
-from core.corrections import CORRECTIONS, Correction
 from core.errors import InvalidState, VersionConflict
-from core.grievance import Grievance, GrievanceChange
-from core.outcomes import GRIEVANCE_OUTCOMES, grievance_outcome_labels, stats_scopes
 from core.registration import Document, Registration, RegistrationStatus
-from core.store.corrections import CorrectionStore
 from core.store.counters import CounterStore
 from core.store.dynamo import ConditionFailed, TxItem, transact_write
 from core.store.events import EventStore
-from core.store.grievances import GrievanceStore
-from core.store.notifications import NotificationStore
 from core.store.registrations import RegistrationStore
 
 
@@ -124,139 +119,3 @@ def commit(client: Any, items: Sequence[TxItem], *, record_name: str, what: str,
         if failed.name in (record_name, "event", *also):
             raise VersionConflict(record=what, current_version=(failed.current or {}).get("version")) from failed
         raise
-
-
-class GrievanceRecorder:
-    def __init__(
-        self,
-        client: Any,
-        grievances: GrievanceStore,
-        events: EventStore,
-        counters: CounterStore,
-        notifications: NotificationStore,
-    ) -> None:
-        self._client = client
-        self._grievances = grievances
-        self._events = events
-        self._counters = counters
-        self._notifications = notifications
-
-    def record(
-        self,
-        *,
-        before: Grievance | None,
-        change: GrievanceChange,
-        actor: Actor,
-        at: datetime,
-        extra: Sequence[TxItem] = (),
-        seal: Callable[[AuditEvent, Grievance], Grievance] | None = None,
-    ) -> Grievance:
-        """Returns the stored image; VersionConflict if anyone changed it since `before` was read.
-        `seal` as for a registration (ChangeRecorder.record)."""
-        after = change.after
-        version = before.version + 1 if before else 1
-        event = AuditEvent.create(
-            entity=after.entity,
-            seq=version,
-            type=change.event_type,
-            at=at,
-            actor=actor,
-            prev_hash=before.event_head if before else GENESIS_HASH,
-            data={**change.data, "status": after.status.value, "level": after.level.value, "unit": after.unit},
-            reason=change.reason,
-        )
-        stored = after.model_copy(update={"version": version, "event_head": event.hash, "updated_at": at})
-        if seal is not None:
-            stored = seal(event, stored)
-        notifications = [
-            self._notifications.request(
-                entity=stored.entity,
-                seq=version,
-                index=n,
-                recipient=recipient.address,
-                template=recipient.template,
-                data={"grievance_id": stored.grievance_id, "number": stored.number, "status": stored.status.value},
-                at=at,
-            )
-            for n, recipient in enumerate(change.notify)
-        ]
-        items = [
-            self._grievances.create(stored)
-            if before is None
-            else self._grievances.replace(stored, expected_version=before.version),
-            self._events.append(event),
-            *self._counters.transition(
-                kind="grievances",
-                programme_id=stored.programme_id,
-                shard_key=stored.grievance_id,
-                before=(before.counter_scopes(), before.counter_labels()) if before else None,
-                after=(stored.counter_scopes(), stored.counter_labels()),
-            ),
-            # Resolutions (days from filing) and escalations, for the public statistics: written only
-            # when one of them changes.
-            *self._counters.transition(
-                kind=GRIEVANCE_OUTCOMES,
-                programme_id=stored.programme_id,
-                shard_key=stored.grievance_id,
-                before=(stats_scopes(before.counter_scopes()), grievance_outcome_labels(before)) if before else None,
-                after=(stats_scopes(stored.counter_scopes()), grievance_outcome_labels(stored)),
-            ),
-            *notifications,
-            *extra,
-        ]
-        commit(self._client, items, record_name="grievance", what="grievance")
-        return stored
-
-
-class CorrectionRecorder:
-    def __init__(self, client: Any, corrections: CorrectionStore, events: EventStore, counters: CounterStore) -> None:
-        self._client = client
-        self._corrections = corrections
-        self._events = events
-        self._counters = counters
-
-    def record(
-        self,
-        *,
-        before: Correction | None,
-        after: Correction,
-        event_type: str,
-        actor: Actor,
-        at: datetime,
-        data: dict[str, Any] | None = None,
-        reason: str | None = None,
-        extra: Sequence[TxItem] = (),
-    ) -> Correction:
-        """Returns the stored image. VersionConflict if anyone changed the request meanwhile, if another
-        request of the employee became pending first (opening), or if a roll entry in `extra` moved."""
-        version = before.version + 1 if before else 1
-        event = AuditEvent.create(
-            entity=after.entity,
-            seq=version,
-            type=event_type,
-            at=at,
-            actor=actor,
-            prev_hash=before.event_head if before else GENESIS_HASH,
-            data={**(data or {}), "status": after.status.value},
-            reason=reason,
-        )
-        stored = after.model_copy(update={"version": version, "event_head": event.hash})
-        items = [
-            *(
-                self._corrections.open(stored)
-                if before is None
-                else self._corrections.replace(stored, expected_version=before.version)
-            ),
-            self._events.append(event),
-            *self._counters.transition(
-                kind=CORRECTIONS,
-                programme_id=stored.programme_id,
-                shard_key=stored.correction_id,
-                before=(before.office.counter_scopes(), before.counter_labels()) if before else None,
-                after=(stored.office.counter_scopes(), stored.counter_labels()),
-            ),
-            *extra,
-        ]
-        what = "mobile-correction request or the roll entry"
-        commit(self._client, items, record_name="correction", what=what, also=("pending", "roll"))
-        return stored

@@ -54,7 +54,7 @@ class StoredFile(BaseModel):
     """An uploaded file and the outcome of its check: shared by registration documents and
     grievance attachments, which are uploaded and checked the same way (core.uploads)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     content_type: ContentType
     declared_size: int
@@ -89,7 +89,7 @@ DECISION_OUTCOME = {
 
 
 class DocumentCheck(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     document_id: str
     ok: bool
@@ -100,7 +100,7 @@ class Receipt(BaseModel):
     """What a decision's signature covers; canonical JSON of this is what KMS signed. It is recorded
     inside the decision's audit event (so that event's hash covers it) and on the record's review."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     kind: Literal[ReceiptKind.DECISION] = ReceiptKind.DECISION
     registration_id: str
@@ -126,7 +126,7 @@ class SubmissionReceipt(BaseModel):
     submission's audit event (entity `registration#<id>`, seq = `version`) by its hash, so it is
     kept on the record, not in that event."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     kind: Literal[ReceiptKind.SUBMISSION] = ReceiptKind.SUBMISSION
     registration_id: str
@@ -149,7 +149,7 @@ class SignedSubmissionReceipt(SignedBase):
 class Review(BaseModel):
     """The latest decision on the record, shown to the employee (remarks, per-document remarks)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     decision: Decision
     remarks: str
@@ -163,7 +163,7 @@ class Review(BaseModel):
 
 
 class Registration(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     registration_id: str
     programme_id: str

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import BaseModel, ConfigDict
 
 from core.audit import canonical_json
 from core.kms_key import ALGORITHM, KmsSigningKey, signature_verifies
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 
 class ReceiptKind(StrEnum):
@@ -31,7 +33,7 @@ class ReceiptKind(StrEnum):
 class SignedBase(BaseModel):
     """A receipt with its signature; each kind's subclass names its receipt model."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     receipt: BaseModel
     algorithm: str

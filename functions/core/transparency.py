@@ -11,15 +11,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from core import merkle
 from core.audit import AuditEvent, LoggedEvent, canonical_json
 from core.kms_key import ALGORITHM, signature_verifies
 from core.merkle import CompactRange, Node
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric import ec
 
 # A sequencer batch: one DynamoDB transaction marks the events and moves the log's state (100 items).
 SEQUENCE_BATCH = 99
@@ -32,6 +34,8 @@ def event_leaf(event_hash: str) -> bytes:
 
 def log_id_of(public_key: ec.EllipticCurvePublicKey) -> str:
     """As in Certificate Transparency, a log is named by the SHA-256 of its public key (DER SPKI)."""
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415 - cryptography loads where a key is used, not at a cold start
+
     der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(der).hexdigest()
 
@@ -43,7 +47,7 @@ def next_checkpoint_at(now: datetime) -> datetime:
 
 
 class Checkpoint(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     log_id: str
     tree_size: int = Field(ge=0)
@@ -56,7 +60,7 @@ class Checkpoint(BaseModel):
 
 
 class SignedCheckpoint(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     checkpoint: Checkpoint
     algorithm: str = ALGORITHM
@@ -72,7 +76,7 @@ class SignedCheckpoint(BaseModel):
 class LogState(BaseModel):
     """The sequencer's state: the tree's size and right border (one hash per set bit of the size)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     tree_size: int = Field(default=0, ge=0)
     border: list[str] = Field(default_factory=list)
@@ -86,7 +90,7 @@ class LogState(BaseModel):
 
 
 class Unsequenced(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     entity: str
     seq: int
@@ -96,7 +100,7 @@ class Unsequenced(BaseModel):
 class SequencedBatch(BaseModel):
     """The leaves a batch appends, the tree nodes they complete, and the state after them."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     leaves: list[tuple[Unsequenced, int]]
     nodes: dict[tuple[int, int], str]
@@ -119,7 +123,7 @@ def sequence(state: LogState, events: Sequence[Unsequenced]) -> SequencedBatch:
 class ProvenEvent(BaseModel):
     """One event of a record: `body` is exactly the text its `hash` is the SHA-256 of."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     seq: int
     type: str
@@ -136,7 +140,7 @@ class ProvenEvent(BaseModel):
 
 
 class RecordProof(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     entity: str
     checkpoint: SignedCheckpoint | None

@@ -67,7 +67,7 @@ class FindingKind(StrEnum):
 
 
 class Finding(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     kind: FindingKind
     entity: str | None = Field(
@@ -92,7 +92,7 @@ class AuditVerdict(StrEnum):
 
 
 class CheckpointRef(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     tree_size: int
     root_hash: str
@@ -106,7 +106,7 @@ class CheckpointRef(BaseModel):
 class AuditRun(BaseModel):
     """One run of the auditor: what it checked against which checkpoints, its verdict and findings."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     run_id: str
     started_at: AwareDatetime

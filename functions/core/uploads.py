@@ -36,7 +36,7 @@ MAGIC_BYTES: dict[ContentType, tuple[bytes, ...]] = {
 
 
 class UploadGrant(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     url: str
     fields: dict[str, str]
@@ -46,7 +46,7 @@ class UploadGrant(BaseModel):
 class ObjectInspection(BaseModel):
     """What the check found. `present` False means nothing was uploaded (yet)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     present: bool
     accepted: bool = False

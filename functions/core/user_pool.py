@@ -31,7 +31,7 @@ def _code(error: ClientError) -> str:
 
 
 class Tokens(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     id_token: str
     access_token: str

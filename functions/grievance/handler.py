@@ -40,11 +40,11 @@ from core.errors import (
     VersionConflict,
 )
 from core.grievance import GrievanceStatus
+from core.grievance_recorder import GrievanceRecorder
 from core.history import HistoryEvent
 from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
 from core.observability import logger, observed
 from core.record_proofs import RecordProver
-from core.recorder import GrievanceRecorder
 from core.signing import ReceiptSigner
 from core.store.counters import CounterStore
 from core.store.events import EventStore

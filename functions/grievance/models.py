@@ -18,12 +18,13 @@ AttachmentId = Annotated[str, StringConstraints(pattern=r"^ATT-[0-9A-HJKMNP-TV-Z
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 # ---------------------------------------------------------------- requests
 class FileGrievanceRequest(FileRequest):
     model_config = ConfigDict(
+        defer_build=True,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -59,6 +60,7 @@ class FileGrievanceRequest(FileRequest):
 
 class ActionRequest(ActionCommand):
     model_config = ConfigDict(
+        defer_build=True,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -94,6 +96,7 @@ class ActionRequest(ActionCommand):
 
 class ReplyRequest(_Request):
     model_config = ConfigDict(
+        defer_build=True,
         json_schema_extra={
             "examples": [
                 {
@@ -102,7 +105,7 @@ class ReplyRequest(_Request):
                     "version": 4,
                 }
             ]
-        }
+        },
     )
 
     message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -112,12 +115,13 @@ class ReplyRequest(_Request):
 
 class FeedbackRequest(_Request):
     model_config = ConfigDict(
+        defer_build=True,
         json_schema_extra={
             "examples": [
                 {"satisfied": True, "rating": 5, "comment": "Salary received on 14 November, thank you.", "version": 5},
                 {"satisfied": False, "rating": 2, "comment": "केवल आधा वेतन मिला है।", "version": 5},
             ]
-        }
+        },
     )
 
     satisfied: bool
@@ -128,11 +132,12 @@ class FeedbackRequest(_Request):
 
 class AttachmentUploadRequest(_Request):
     model_config = ConfigDict(
+        defer_build=True,
         json_schema_extra={
             "examples": [
                 {"filename": "salary-slip-oct-2025.pdf", "content_type": "application/pdf", "size_bytes": 184320},
             ]
-        }
+        },
     )
 
     filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
@@ -142,6 +147,8 @@ class AttachmentUploadRequest(_Request):
 
 # ---------------------------------------------------------------- responses
 class SlaView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     due_at: AwareDatetime
     seconds_left: int
     breached: bool
@@ -160,6 +167,8 @@ class SlaView(BaseModel):
 
 
 class AttachmentView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     attachment_id: str
     filename: str
     content_type: ContentType
@@ -175,6 +184,8 @@ class AttachmentView(BaseModel):
 
 
 class GrievanceSummary(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     grievance_id: str
     number: str
     employee_code: str
@@ -222,6 +233,8 @@ class GrievanceResponse(GrievanceSummary):
 
 
 class FilingReceiptResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     signed_receipt: SignedFilingReceipt
     verified: bool = Field(description="Whether the signature verifies with the published key")
     event_recorded: bool = Field(description="Whether the grievance's chain holds the event the receipt names")
@@ -235,17 +248,23 @@ class GrievanceDetailResponse(GrievanceResponse):
 
 
 class GrievanceListResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     items: list[GrievanceSummary]
     next_cursor: str | None
     now: AwareDatetime
 
 
 class AttachmentUploadResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     attachment: AttachmentView
     upload: UploadGrant
 
 
 class AttachmentDownloadResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     attachment: AttachmentView
     url: str
     expires_at: AwareDatetime

@@ -62,7 +62,7 @@ MAX_ATTACHMENTS = 10
 
 
 class GrievanceDetail(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     grievance: Grievance
     events: list[AuditEvent]
@@ -70,7 +70,7 @@ class GrievanceDetail(BaseModel):
 
 
 class FilingReceiptCheck(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     signed_receipt: SignedFilingReceipt
     verified: bool
@@ -78,7 +78,7 @@ class FilingReceiptCheck(BaseModel):
 
 
 class FileRequest(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     category: str
     subject: str
@@ -87,7 +87,7 @@ class FileRequest(BaseModel):
 
 
 class ActionCommand(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     action: Action
     remarks: str

@@ -22,4 +22,4 @@ class GrievanceSettings(IdempotentFunctionSettings):
 
 
 def get_settings() -> GrievanceSettings:
-    return GrievanceSettings()  # filled from the environment
+    return GrievanceSettings.from_environment()

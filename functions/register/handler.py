@@ -44,7 +44,7 @@ from core.errors import (
 )
 from core.history import HistoryEvent
 from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
-from core.observability import logger, observed, tracer
+from core.observability import logger, observed, traced
 from core.programme import Programme
 from core.record_proofs import RecordProver
 from core.recorder import ChangeRecorder
@@ -417,7 +417,7 @@ def _history_start(cursor: str | None) -> int:
 
 
 # ---------------------------------------------------------------- upload events
-@tracer.capture_method
+@traced
 def _check_upload_record(record: Any) -> None:  # a Powertools SQSRecord
     body = json.loads(record.body)
     for s3_record in body.get("Records", []):  # S3's own test event has none

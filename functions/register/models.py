@@ -27,7 +27,7 @@ from core.uploads import UploadGrant
 
 
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(defer_build=True, extra="forbid")
 
 
 # ---------------------------------------------------------------- requests
@@ -35,6 +35,7 @@ class CreateRegistrationRequest(RecordChanges):
     """`{}` creates the draft from your roll entry; fields given here replace the roll's."""
 
     model_config = ConfigDict(
+        defer_build=True,
         json_schema_extra={
             "examples": [
                 {},
@@ -54,18 +55,19 @@ class CreateRegistrationRequest(RecordChanges):
                     "bank_account_last4": "4821",
                 },
             ]
-        }
+        },
     )
 
 
 class UpdateRegistrationRequest(RecordChanges):
     model_config = ConfigDict(
+        defer_build=True,
         json_schema_extra={
             "examples": [
                 {"version": 3, "personal": {"email": "ramesh.kumar@example.in"}, "bank_account_last4": "4821"},
                 {"version": 4, "engagement": {"designation": "Staff Nurse", "monthly_pay": 28500}},
             ]
-        }
+        },
     )
 
     version: Version
@@ -73,12 +75,13 @@ class UpdateRegistrationRequest(RecordChanges):
 
 class DocumentUploadRequest(_Request):
     model_config = ConfigDict(
+        defer_build=True,
         json_schema_extra={
             "examples": [
                 {"type": "appointment_letter", "content_type": "application/pdf", "size_bytes": 482133},
                 {"type": "pay_proof", "content_type": "image/jpeg", "size_bytes": 1261406},
             ]
-        }
+        },
     )
 
     type: DocumentType
@@ -87,13 +90,15 @@ class DocumentUploadRequest(_Request):
 
 
 class SubmitRequest(_Request):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"version": 4}]})
+    model_config = ConfigDict(defer_build=True, json_schema_extra={"examples": [{"version": 4}]})
 
     version: Version
 
 
 # ---------------------------------------------------------------- responses
 class ProgrammeResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     programme_id: str
     name: str
     registration_opens_at: AwareDatetime
@@ -124,11 +129,15 @@ class ProgrammeResponse(BaseModel):
 
 
 class RollView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     employee_code: str
     record: ServiceRecord
 
 
 class MeResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     username: str
     roles: list[str]
     employee_code: str | None
@@ -153,6 +162,8 @@ class MeResponse(BaseModel):
 
 
 class DocumentResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     document_id: str
     type: DocumentType
     content_type: ContentType
@@ -172,6 +183,8 @@ class DocumentResponse(BaseModel):
 
 
 class RegistrationResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     registration_id: str
     programme_id: str
     employee_code: str
@@ -220,23 +233,31 @@ class RegistrationResponse(BaseModel):
 
 
 class UploadResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     document_id: str
     upload: UploadGrant
     document: DocumentResponse
 
 
 class DocumentCheckResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     document: DocumentResponse
     registration_version: int
 
 
 class DownloadResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     document: DocumentResponse
     url: str
     expires_at: AwareDatetime
 
 
 class SubmitResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     acknowledgement_number: str
     registration: RegistrationResponse
     signed_receipt: SignedSubmissionReceipt = Field(
@@ -246,6 +267,8 @@ class SubmitResponse(BaseModel):
 
 
 class SubmissionReceiptResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     signed_receipt: SignedSubmissionReceipt
     verified: bool = Field(description="Whether the signature verifies with the published key")
     event_recorded: bool = Field(description="Whether the record's chain holds the event the receipt names")
@@ -254,6 +277,8 @@ class SubmissionReceiptResponse(BaseModel):
 
 
 class HistoryResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     registration_id: str
     events: list[HistoryEvent]
     chain: ChainVerdict

@@ -62,7 +62,7 @@ CHECK_ATTEMPTS = 3
 
 
 class ProgrammeStatus(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     programme: Programme
     now: datetime
@@ -71,14 +71,14 @@ class ProgrammeStatus(BaseModel):
 
 
 class WhoAmI(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     principal: Principal
     roll: RollEntry | None = None
 
 
 class History(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     registration: Registration
     events: list[AuditEvent]
@@ -86,7 +86,7 @@ class History(BaseModel):
 
 
 class SubmissionReceiptCheck(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     signed_receipt: SignedSubmissionReceipt
     verified: bool

@@ -20,4 +20,4 @@ class RegisterSettings(IdempotentFunctionSettings):
 
 
 def get_settings() -> RegisterSettings:
-    return RegisterSettings()  # filled from the environment
+    return RegisterSettings.from_environment()

@@ -43,7 +43,7 @@ class Outcome(StrEnum):
 class DeadlineJob(BaseModel):
     """A job that acts once a programme deadline has passed on every record still in `acts_on`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     name: DeadlineJobName
     acts_on: RegistrationStatus
@@ -83,7 +83,7 @@ JOBS: dict[JobName, DeadlineJob] = {
 class JobRequest(BaseModel):
     """What the schedule (or an operator) sends the planner: `{"job": ..., "dry_run"?: bool}`."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     job: JobName
     dry_run: bool = False
@@ -92,7 +92,7 @@ class JobRequest(BaseModel):
 class WorkBatch(BaseModel):
     """One SQS message: records of one DDO for the worker to act on."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     job: DeadlineJobName
     programme_id: ProgrammeId
@@ -104,7 +104,7 @@ class WorkBatch(BaseModel):
 class GrievanceBatch(BaseModel):
     """One SQS message of the grievance-sla job: grievances for the worker to escalate or close."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     job: Literal[JobName.GRIEVANCE_SLA]
     programme_id: ProgrammeId
@@ -113,7 +113,7 @@ class GrievanceBatch(BaseModel):
 
 
 class RequestKey(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     pk: str
     sk: str
@@ -122,7 +122,7 @@ class RequestKey(BaseModel):
 class NoticeBatch(BaseModel):
     """One SQS message of deliver-notifications: outbox requests for the worker to send."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     job: Literal[JobName.DELIVER_NOTIFICATIONS]
     programme_id: ProgrammeId
@@ -147,7 +147,7 @@ REMINDER_DAYS: dict[JobName, frozenset[int]] = {
 
 
 class ReminderItem(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     recipient: str
     data: dict[str, str | int]
@@ -156,7 +156,7 @@ class ReminderItem(BaseModel):
 class ReminderBatch(BaseModel):
     """One SQS message of a reminder job: whom to remind, in one campaign, on one day."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     job: ReminderJobName
     programme_id: ProgrammeId
@@ -172,7 +172,7 @@ WorkMessage = Annotated[WorkBatch | GrievanceBatch | NoticeBatch | ReminderBatch
 class JobPlan(BaseModel):
     """What a planner run found and did (or, in a dry run, would do)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     job: JobName
     programme_id: str
@@ -193,7 +193,7 @@ class JobPlan(BaseModel):
 
 
 class WorkResult(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     job: JobName
     action: str

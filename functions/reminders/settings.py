@@ -36,8 +36,8 @@ class WorkerSettings(FunctionSettings):
 
 
 def get_planner_settings() -> PlannerSettings:
-    return PlannerSettings()  # filled from the environment
+    return PlannerSettings.from_environment()
 
 
 def get_worker_settings() -> WorkerSettings:
-    return WorkerSettings()  # filled from the environment
+    return WorkerSettings.from_environment()

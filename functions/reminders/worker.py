@@ -17,9 +17,10 @@ from pydantic import TypeAdapter
 
 from core.clock import current_clock
 from core.delivery import Deliverer, EmailSender, SmsSender
+from core.grievance_recorder import GrievanceRecorder
 from core.grievance_sla import GrievanceSweeper
-from core.observability import logger, metrics, observed, tracer
-from core.recorder import ChangeRecorder, GrievanceRecorder
+from core.observability import logger, metrics, observed, traced
+from core.recorder import ChangeRecorder
 from core.store.counters import CounterStore
 from core.store.events import EventStore
 from core.store.grievances import GrievanceStore
@@ -76,7 +77,7 @@ wiring = WorkerWiring(get_worker_settings)
 _MESSAGE: TypeAdapter[WorkMessage] = TypeAdapter(WorkMessage)
 
 
-@tracer.capture_method
+@traced
 def _work(record: SQSRecord) -> None:
     batch = _MESSAGE.validate_json(record.body)  # a malformed message fails alone
     if isinstance(batch, GrievanceBatch):

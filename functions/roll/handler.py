@@ -10,6 +10,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from core.clock import current_clock
+from core.correction_recorder import CorrectionRecorder
 from core.errors import (
     AlreadyDecided,
     Busy,
@@ -24,7 +25,6 @@ from core.errors import (
 )
 from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor
 from core.observability import observed
-from core.recorder import CorrectionRecorder
 from core.store.corrections import CorrectionStore
 from core.store.counters import CounterStore
 from core.store.events import EventStore

@@ -25,6 +25,7 @@ class CorrectionDecisionBody(BaseModel):
     """`{decision: approve|reject, remarks, version}`."""
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -47,6 +48,7 @@ class MobileBody(BaseModel):
     """`{mobile, remarks, version}`: a direct correction."""
 
     model_config = ConfigDict(
+        defer_build=True,
         extra="forbid",
         json_schema_extra={
             "examples": [
@@ -67,6 +69,8 @@ class MobileBody(BaseModel):
 class RollSide(BaseModel):
     """What the roll says now."""
 
+    model_config = ConfigDict(defer_build=True)
+
     name: str
     date_of_birth: date
     family_id: str | None
@@ -84,6 +88,8 @@ class RollSide(BaseModel):
 
 
 class Checks(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     date_of_birth_matches: bool
     family_id_matches: bool | None = Field(description="None: the roll has no Family ID to check against.")
     mobile_differs: bool
@@ -99,6 +105,8 @@ class Checks(BaseModel):
 
 class CorrectionItem(BaseModel):
     """One request: the roll entry and the claim side by side."""
+
+    model_config = ConfigDict(defer_build=True)
 
     correction_id: str
     employee_code: str
@@ -136,6 +144,8 @@ class CorrectionItem(BaseModel):
 
 
 class CorrectionQueueResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     items: list[CorrectionItem]
     next_cursor: str | None
     pending: int | None = Field(description="All pending requests of this queue (first page only).")
@@ -146,6 +156,8 @@ class CorrectionQueueResponse(BaseModel):
 
 
 class CorrectionDecisionResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     correction_id: str
     employee_code: str
     status: CorrectionStatus
@@ -171,6 +183,8 @@ class CorrectionDecisionResponse(BaseModel):
 
 class RollEntryResponse(BaseModel):
     """A roll entry as its DDO or HoD sees it, with the version a correction must send."""
+
+    model_config = ConfigDict(defer_build=True)
 
     employee_code: str
     programme_id: str

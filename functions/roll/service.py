@@ -47,14 +47,14 @@ from core.store.roll import RollEntry, RollStore
 
 
 class QueueItem(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     correction: Correction
     roll: RollEntry | None  # as it stands now (None: no longer on the roll)
 
 
 class QueueView(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     items: list[QueueItem]
     last_key: dict[str, Any] | None
@@ -62,14 +62,14 @@ class QueueView(BaseModel):
 
 
 class DecisionOutcome(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     correction: Correction
     roll_version: int | None  # the roll entry's new version after an approval
 
 
 class EntryView(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     entry: RollEntry
     events: list[AuditEvent]

@@ -12,4 +12,4 @@ class RollSettings(HttpFunctionSettings):
 
 
 def get_settings() -> RollSettings:
-    return RollSettings()  # filled from the environment
+    return RollSettings.from_environment()

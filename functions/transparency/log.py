@@ -26,7 +26,7 @@ class LogJob(StrEnum):
 
 
 class LogJobRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     job: LogJob
     dry_run: bool = False

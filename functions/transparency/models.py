@@ -8,7 +8,7 @@ from core.transparency import SignedCheckpoint
 
 
 class ConsistencyResponse(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     old: SignedCheckpoint = Field(description="The checkpoint at `from`")
     new: SignedCheckpoint = Field(description="The checkpoint at `to`")

@@ -36,7 +36,7 @@ MAX_EVENTS_PER_SWEEP = 50_000
 
 
 class SequenceReport(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     appended: int
     tree_size: int
@@ -45,7 +45,7 @@ class SequenceReport(BaseModel):
 
 
 class ConsistencyProof(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     old: SignedCheckpoint
     new: SignedCheckpoint

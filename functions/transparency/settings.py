@@ -11,4 +11,4 @@ class TransparencySettings(FunctionSettings):
 
 
 def get_settings() -> TransparencySettings:
-    return TransparencySettings()  # filled from the environment
+    return TransparencySettings.from_environment()

@@ -15,6 +15,7 @@ class DecisionBody(DecisionRequest):
     """`{decision, remarks, version, document_checks?, certify_mismatches?, reason_code?}`."""
 
     model_config = ConfigDict(
+        defer_build=True,
         json_schema_extra={
             "examples": [
                 {
@@ -36,11 +37,13 @@ class DecisionBody(DecisionRequest):
                     "reason_code": "part_time_or_scheme",
                 },
             ]
-        }
+        },
     )
 
 
 class QueueItem(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     registration_id: str
     employee_code: str
     name: str
@@ -69,6 +72,8 @@ class QueueItem(BaseModel):
 
 
 class QueueResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     items: list[QueueItem]
     next_cursor: str | None
     counts: dict[str, int] | None
@@ -78,6 +83,8 @@ class QueueResponse(BaseModel):
 
 
 class CaseDocument(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     document_id: str
     type: str
     content_type: str
@@ -102,6 +109,8 @@ class CaseDocument(BaseModel):
 
 
 class CaseFileResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     registration_id: str
     employee_code: str
     status: RegistrationStatus
@@ -119,6 +128,8 @@ class CaseFileResponse(BaseModel):
 
 
 class DecisionResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     registration_id: str
     status: RegistrationStatus
     version: int
@@ -126,6 +137,8 @@ class DecisionResponse(BaseModel):
 
 
 class ReceiptResponse(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     signed_receipt: SignedReceipt
     verified: bool
     event_recorded: bool = Field(description="Whether the decision's audit event holds this very receipt")

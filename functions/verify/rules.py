@@ -26,7 +26,7 @@ MIN_REASONED_REMARKS = 20
 
 
 class DecisionRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     decision: Decision
     remarks: str = Field(default="", max_length=2000)

@@ -32,7 +32,7 @@ from verify.rules import DecisionRequest, check_decision
 
 
 class QueueView(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     items: list[Registration]
     last_key: dict[str, Any] | None
@@ -44,7 +44,7 @@ class QueueView(BaseModel):
 
 
 class DocumentView(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     document: Document
     url: str
@@ -54,7 +54,7 @@ class DocumentView(BaseModel):
 class CaseFile(BaseModel):
     """Everything a DDO needs to decide one record, on one screen."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     registration: Registration
     documents: list[DocumentView]
@@ -63,7 +63,7 @@ class CaseFile(BaseModel):
 
 
 class ReceiptCheck(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     signed_receipt: SignedReceipt
     verified: bool

@@ -13,4 +13,4 @@ class VerifySettings(IdempotentFunctionSettings):
 
 
 def get_settings() -> VerifySettings:
-    return VerifySettings()  # filled from the environment
+    return VerifySettings.from_environment()

@@ -1,5 +1,6 @@
-"""The QR code and PDF libraries load only where they are needed: in the certificates function, and
-there only for a PNG or PDF answer (their cold-import cost is in bench/RESULTS.md)."""
+"""What each function loads when it starts, counted in a fresh interpreter: the heavy libraries load only
+where they are needed, so a cold start pays for none it does not use (the times are in bench/RESULTS.md,
+measured on the packaged zips by bench/cold_imports.py)."""
 
 from __future__ import annotations
 
@@ -7,38 +8,101 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from infra.local.template import load_template
 from tests.api.conftest import ROOT
 
 HEAVY = ("segno", "fpdf", "PIL", "fontTools", "uharfbuzz", "fontpkg_noto_sans_devanagari")
+X_RAY = "aws_xray_sdk"
+SWAGGER_UI = "aws_lambda_powertools.event_handler.openapi.swagger_ui"
+OPENAPI_MODELS = "aws_lambda_powertools.event_handler.openapi.models"
+BATCH = "aws_lambda_powertools.utilities.batch"
+GRIEVANCE = "core.grievance"
 _PROBE = (
     "import importlib, json, sys\n"
-    "for module in sys.argv[1:]: importlib.import_module(module)\n"
-    f"print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))\n"
+    "watched = json.loads(sys.argv[1])\n"
+    "for module in sys.argv[3:]: importlib.import_module(module)\n"
+    "exec(sys.argv[2])\n"
+    "print(json.dumps(sorted(m for m in watched if m in sys.modules)))\n"
 )
+# As Lambda starts a function: LAMBDA_TASK_ROOT set, so Powertools would trace if a Tracer were made.
+_LAMBDA = {"LAMBDA_TASK_ROOT": str(ROOT / "functions"), "AWS_REGION": "ap-south-1", "TRACING": "Disabled"}
 
 
-def _loaded_after(*modules: str) -> list[str]:
+def _loaded_after(
+    *modules: str, watched: tuple[str, ...] = HEAVY, environment: dict[str, str] | None = None, then: str = ""
+) -> list[str]:
+    """Which of `watched` are loaded once `modules` are imported (and `then` has run)."""
     out = subprocess.run(
-        [sys.executable, "-c", _PROBE, *modules],
+        [sys.executable, "-c", _PROBE, json.dumps(watched), then, *modules],
         capture_output=True,
         text=True,
         check=True,
         cwd=ROOT,
-        env={"PYTHONPATH": f"{ROOT / 'functions'}:{ROOT}", "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": f"{ROOT / 'functions'}:{ROOT}", "PATH": "/usr/bin:/bin", **(environment or {})},
     )
     return list(json.loads(out.stdout))
 
 
-def test_no_handler_loads_the_qr_or_pdf_libraries_at_cold_start() -> None:
-    handlers = sorted(
+def _handlers() -> list[str]:
+    """Every function's handler module, as the template names them."""
+    return sorted(
         {
             resource["Properties"]["Handler"].rpartition(".")[0]
             for resource in load_template()["Resources"].values()
             if resource["Type"] == "AWS::Serverless::Function"
         }
     )
-    assert "certificates.handler" in handlers
-    assert _loaded_after(*handlers) == []
+
+
+@pytest.fixture(scope="module")
+def cold_starts() -> dict[str, set[str]]:
+    """Each handler started alone, as Lambda starts it with the stage's tracing off (the default):
+    which of the watched modules it loaded."""
+    watched = (*HEAVY, X_RAY, SWAGGER_UI, OPENAPI_MODELS, BATCH, GRIEVANCE, "pydantic_settings", "dotenv")
+    return {handler: set(_loaded_after(handler, watched=watched, environment=_LAMBDA)) for handler in _handlers()}
+
+
+def test_no_handler_loads_the_qr_or_pdf_libraries_at_cold_start(cold_starts: dict[str, set[str]]) -> None:
+    assert "certificates.handler" in cold_starts
+    assert {handler: loaded & set(HEAVY) for handler, loaded in cold_starts.items() if loaded & set(HEAVY)} == {}
     assert _loaded_after("certificates.qr") == ["segno"]  # a PNG needs no Pillow
     assert set(_loaded_after("certificates.pdf")) == set(HEAVY)  # the probe sees them when they do load
+
+
+def test_tracing_off_loads_no_x_ray_sdk_and_tracing_on_does(cold_starts: dict[str, set[str]]) -> None:
+    # Given every function started with the stage's tracing off, Then none loads the X-Ray SDK
+    assert [handler for handler, loaded in cold_starts.items() if X_RAY in loaded] == []
+    # And a stage that traces (Tracing=Active) does load it: the probe sees it when it is there
+    traced = {**_LAMBDA, "TRACING": "Active"}
+    assert _loaded_after("register.handler", watched=(X_RAY,), environment=traced) == [X_RAY]
+
+
+def test_the_swagger_ui_loads_on_the_first_docs_request_only(cold_starts: dict[str, set[str]]) -> None:
+    watched = (OPENAPI_MODELS, SWAGGER_UI)
+    assert [handler for handler, loaded in cold_starts.items() if loaded & set(watched)] == []
+    # The page is built from Powertools' bundle when asked for (the probe sees the package then)
+    page = "assert 'swagger-ui' in sys.modules['core.api_document'].swagger_html()"
+    assert _loaded_after("register.handler", watched=watched, then=page) == list(watched)
+
+
+def test_only_the_queue_consumers_load_powertools_batch_at_cold_start(cold_starts: dict[str, set[str]]) -> None:
+    # Register and auth also take SQS events; they import the batch utility on such an event only.
+    assert [handler for handler, loaded in cold_starts.items() if BATCH in loaded] == [
+        "admin.importer",
+        "reminders.worker",
+    ]
+
+
+def test_functions_that_record_no_grievance_do_not_load_the_grievance_models(
+    cold_starts: dict[str, set[str]],
+) -> None:
+    for handler in ("auth.handler", "auth.challenge", "roll.handler", "certificates.handler", "admin.importer"):
+        assert GRIEVANCE not in cold_starts[handler], handler
+    assert GRIEVANCE in cold_starts["grievance.handler"]
+
+
+def test_no_function_loads_pydantic_settings(cold_starts: dict[str, set[str]]) -> None:
+    # Settings are plain pydantic models filled from the environment (core/settings.py).
+    assert [handler for handler, loaded in cold_starts.items() if loaded & {"pydantic_settings", "dotenv"}] == []

@@ -1,13 +1,14 @@
 """`make package`: the layer for Lambda arm64 / Python 3.12, the functions' code and the packaged
-template, within Lambda's size limits.
+template, within Lambda's size limits, both zips with the runtime's byte code.
 
-Building the layer runs pip against the package index (about 10 s), so it is built once per
-module (per xdist worker) into a temporary directory.
+Building the layer runs pip against the package index and compiles it (about 15 s), so it is built
+once per module (per xdist worker) into a temporary directory.
 """
 
 from __future__ import annotations
 
 import copy
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from infra.local.template import TEMPLATE_PATH, load_template
 
 FUNCTIONS_DIR = Path(__file__).resolve().parents[2] / "functions"
 LAMBDA_UNZIPPED_LIMIT = 262_144_000
+# importlib.util.MAGIC_NUMBER of each runtime: what Lambda's interpreter accepts in a .pyc.
+MAGIC_NUMBERS = {"python3.12": b"\xcb\r\r\n"}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +53,7 @@ def _handler_modules() -> set[str]:
 
 def test_the_layer_holds_the_run_time_dependencies_under_python(built: package.Package) -> None:
     names = set(_names(built.layer.path))
-    for module in ("aws_lambda_powertools", "boto3", "cryptography", "pydantic", "pydantic_core", "pydantic_settings"):
+    for module in ("aws_lambda_powertools", "boto3", "cryptography", "pydantic", "pydantic_core"):
         assert f"python/{module}/__init__.py" in names, module
     assert all(name.startswith("python/") for name in names)
     assert not any(name.startswith("python/bin/") for name in names)
@@ -80,7 +83,7 @@ def test_every_wheel_in_the_layer_is_pure_python_or_for_aarch64(built: package.P
 
 
 def test_the_functions_zip_holds_every_handler_core_and_its_data_files(built: package.Package) -> None:
-    names = set(_names(built.functions.path))
+    names = {name for name in _names(built.functions.path) if "/__pycache__/" not in name}
     assert _handler_modules() <= names
     assert {"core/__init__.py", "core/openapi.json", "core/store/__init__.py"} <= names
     source_files = {
@@ -91,15 +94,55 @@ def test_the_functions_zip_holds_every_handler_core_and_its_data_files(built: pa
     assert names == source_files
 
 
-def test_neither_zip_holds_byte_code(built: package.Package) -> None:
+def test_both_zips_hold_unchecked_byte_code_of_the_templates_runtime_for_every_module(built: package.Package) -> None:
+    # Given the runtime every function runs on (one, in Globals)
+    runtime = load_template()["Globals"]["Function"]["Runtime"]
+    tag = "cpython-" + runtime.removeprefix("python").replace(".", "")
     for artifact in (built.layer, built.functions):
-        names = _names(artifact.path)
-        assert not [name for name in names if "__pycache__" in name or name.endswith((".pyc", ".pyo"))], artifact
+        with zipfile.ZipFile(artifact.path) as bundle:
+            names = set(bundle.namelist())
+            compiled = {name for name in names if name.endswith((".pyc", ".pyo"))}
+            # Then every module has its .pyc where the importer looks, and no other byte code is there
+            expected = {
+                f"{folder}/__pycache__/{module.removesuffix('.py')}.{tag}.pyc"
+                for folder, _, module in (name.rpartition("/") for name in names if name.endswith(".py"))
+            }
+            assert compiled == {name.removeprefix("/") for name in expected}, artifact
+            for name in sorted(compiled):
+                header = bundle.read(name)[:8]
+                # of the runtime's magic number (another would be ignored, silently), hash-based and unchecked
+                assert header[:4] == MAGIC_NUMBERS[runtime], name
+                assert int.from_bytes(header[4:8], "little") == 0b01, name
+
+
+def test_the_byte_code_names_the_files_where_lambda_unpacks_them(built: package.Package) -> None:
+    with zipfile.ZipFile(built.functions.path) as bundle:
+        byte_code = bundle.read(f"register/__pycache__/handler.{package.lambda_target().cache_tag}.pyc")
+    assert b"/var/task/register/handler.py" in byte_code
+    assert str(FUNCTIONS_DIR).encode() not in byte_code
 
 
 def test_zips_are_reproducible_so_an_unchanged_deploy_uploads_nothing(built: package.Package, tmp_path: Path) -> None:
-    again = package.build_functions(tmp_path)
+    again = package.build_functions(tmp_path, package.lambda_target())
     assert again.path.read_bytes() == built.functions.path.read_bytes()
+
+
+def test_a_compiler_of_another_python_is_refused(tmp_path: Path) -> None:
+    # Given an interpreter that is not the runtime's version
+    other = tmp_path / "python"
+    other.write_text("#!/bin/sh\necho 3.11\n")
+    other.chmod(other.stat().st_mode | stat.S_IXUSR)
+    # Then its byte code is not built at all
+    with pytest.raises(package.PackagingError, match=r"is Python 3\.11, not 3\.12"):
+        package.lambda_target(other)
+
+
+def test_without_a_compiler_packaging_stops_unless_told_to_ship_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(package, "find_compiler", lambda version: None)
+
+    with pytest.raises(package.PackagingError, match=r"Python 3\.12, which is not on this machine"):
+        package.lambda_target()
+    assert package.lambda_target(bytecode=False) == package.Target("3.12", package.LAMBDA_PLATFORM, None)
 
 
 # ---------------------------------------------------------------------------- limits
@@ -129,7 +172,7 @@ def test_over_the_unzipped_limit_fails_and_over_the_direct_upload_limit_only_war
 def test_the_command_exits_non_zero_when_over_the_limit(
     built: package.Package, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(package, "build", lambda output_dir: built)
+    monkeypatch.setattr(package, "build", lambda output_dir, target: built)
     assert package.main([]) == 0
     monkeypatch.setattr(package, "UNZIPPED_LIMIT_BYTES", built.unzipped_bytes - 1)
 

@@ -897,3 +897,37 @@ def test_every_function_logs_as_its_own_powertools_service() -> None:
     # Then each names a service of its own: no line says service_undefined, nor another function's name
     assert None not in services.values(), services
     assert len(set(services.values())) == len(services)
+
+
+def _tracing(cfn: dict[str, Any]) -> dict[str, tuple[Any, Any, bool]]:
+    """Per function: its X-Ray mode, its TRACING variable and whether its role may write to X-Ray when
+    the stage traces (the condition Traced)."""
+    found = {}
+    for function_id, function in resources(cfn, "AWS::Lambda::Function").items():
+        properties = function["Properties"]
+        role = properties["Role"]["Fn::GetAtt"][0]
+        arns = json.dumps(cfn["Resources"][role]["Properties"].get("ManagedPolicyArns", []))
+        x_ray_if_traced = (
+            '{"Fn::If": ["Traced", {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AWSXrayWriteOnlyAccess"}'
+        )
+        found[function_id] = (
+            properties.get("TracingConfig"),
+            properties["Environment"]["Variables"]["TRACING"],
+            x_ray_if_traced in arns and "AWSXrayWriteOnlyAccess" not in arns.replace(x_ray_if_traced, ""),
+        )
+    return found
+
+
+def test_tracing_is_off_unless_the_stage_turns_it_on(cloudformation: dict[str, Any]) -> None:
+    # Given the stage's default: no function is traced, and none makes a Tracer (core/observability.py)
+    assert cloudformation["Parameters"]["Tracing"]["Default"] == "Disabled"
+    assert cloudformation["Conditions"]["Traced"] == {"Fn::Equals": [{"Ref": "Tracing"}, "Active"]}
+    default = _tracing(cloudformation)
+    assert len(default) == 14
+    assert {json.dumps(found) for found in default.values()} == {json.dumps([None, {"Ref": "Tracing"}, True])}
+    # When a stage deploys with Tracing=Active, Then every function is traced, and told so
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_DEFAULT_REGION", REGION)
+        traced = transform(_with_s3_code_uris(load_template()), {"Tracing": "Active"}, None)
+    modes = {json.dumps(mode) for mode, _, _ in _tracing(traced).values()}
+    assert modes == {json.dumps({"Mode": {"Ref": "Tracing"}})}

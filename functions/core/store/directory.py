@@ -41,7 +41,7 @@ def official_key(username: str) -> dict[str, Any]:
 class StoredOfficial(BaseModel):
     """An official as stored. Every save writes one event of the official's chain: event `seq` = `version`."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     official: Official
     sub: str

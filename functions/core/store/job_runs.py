@@ -59,7 +59,7 @@ class ImportStatus(StrEnum):
 
 
 class ImportCounts(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     inserted: int = 0
     updated: int = 0
@@ -80,7 +80,7 @@ class ImportRun(BaseModel):
     errors written to the parts under `imports/<id>/errors/`. A run that stops resumes from it.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     import_id: str
     programme_id: str

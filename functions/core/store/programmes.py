@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # only a type here: no function pays the import to read its p
 
 
 class StoredProgramme(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     programme: Programme
     # 0 for a programme written without an audit trail (the local seed); each audited write (an

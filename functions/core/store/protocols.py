@@ -263,6 +263,7 @@ class AuditRuns(Protocol):
 
     def notified(self, keys: Collection[str]) -> set[str]: ...
 
+
 class Members(Protocol):
     def members(self, role: Role) -> list[Official]: ...
 

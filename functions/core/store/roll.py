@@ -71,7 +71,7 @@ BACKOFF_SECONDS = 0.05
 
 
 class RollEntry(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     employee_code: str
     programme_id: str
