@@ -107,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse(argv)
     if args.quick:
         os.environ.update({k: v for k, v in QUICK_SIZES.items() if k not in os.environ})
+    from bench.replay import on_one_frame_chunk  # noqa: PLC0415 - watches the boto3 clients built from here on
+
     names = args.only.split(",") if args.only else list(BENCHES)
     target = RESULTS if args.update else LATEST
     LATEST.parent.mkdir(exist_ok=True)
@@ -120,7 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for k, name in enumerate(names, start=1):
             print(f"[{k}/{len(names)}] {name} ...", file=progress, flush=True)
             began = time.perf_counter()
-            sections.append(importlib.import_module(f"bench.{name}").run())
+            # From one roomy frame-stack chunk: see bench/replay.py (on_one_frame_chunk).
+            sections.append(on_one_frame_chunk(importlib.import_module(f"bench.{name}").run))
             timings.append((name, time.perf_counter() - began))
             print(f"[{k}/{len(names)}] {name} done in {timings[-1][1]:.0f} s", file=progress, flush=True)
     total = time.perf_counter() - started
