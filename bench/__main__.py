@@ -53,7 +53,9 @@ HEADER = (
     "Produced by `make bench` on the project's 2-core machine. Medians and p95 in milliseconds; ratios are "
     "against a baseline measured in the same run. moto stands in for AWS, so absolute times are moto's; "
     "round trips are what carries over to the cloud. Run alone: another load on the 2 cores inflates the "
-    "medians (round trips are unaffected).\n"
+    "medians (round trips are unaffected). Every bench runs from one frame-stack chunk large enough for all it "
+    "calls (bench/replay.py): CPython's 16 KB chunks otherwise thrash where a handler's deeper stack straddles one, "
+    "and moto's in-process calls then cost up to twice as much inside a handler as the same calls outside it.\n"
 )
 
 
