@@ -1,19 +1,19 @@
 """The certificate routes on moto: the first request (which issues: KMS sign + one transaction), the
-JSON, PNG and PDF answers after it, the public status and verify; medians, p95, AWS calls per request,
-and the QR code's size."""
+JSON, PNG and PDF answers after it, the public status and verify; medians, p95, against the same AWS
+calls replayed (bench/replay.py) and inside them, AWS calls per request, and the QR code's size."""
 
 from __future__ import annotations
 
 import base64
 import json
 import statistics
-from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 
-from bench.register_routes import SAMPLES, Calls, _environment, _p95, _timed, enrol
+from bench.register_routes import SAMPLES, _environment, enrol
+from bench.replay import ALIGN, COLUMNS, NOTE, Comparison
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.auth import Role
 from core.clock import IST, SettableClock, install_clock
@@ -86,6 +86,30 @@ def _verified(n: int) -> tuple[Registration, AuditEvent]:
 
 
 def run() -> str:
+    comparison, credentials, pngs, pdfs, qr = compare(SAMPLES)
+    rows = []
+    for label, measured in comparison.measured.items():
+        per = measured.mean_per_request()
+        made = ", ".join(f"{k.split(':')[1]} x{v:.2g}" for k, v in sorted(per.items()))
+        rows.append(f"| {label} | {measured.cells()} | {made} |")
+    lines = [
+        f"## Certificate routes, in-process on moto ({SAMPLES} samples each)\n",
+        f"| request | {COLUMNS} | AWS calls per request |",
+        f"|---|{ALIGN}|---|",
+        *rows,
+        f"\n{NOTE}\n",
+        f"The credential is {statistics.median(len(c) for c in credentials):.0f} characters (ASCII name); its QR "
+        f"code is version {qr.version} ({qr.modules} modules a side, error correction {qr.error}), a "
+        f"{statistics.median(len(p) for p in pngs):.0f}-byte PNG at 4 pixels a module; the PDF is "
+        f"{statistics.median(len(p) for p in pdfs) / 1000:.0f} KB. A status or verify of a valid certificate "
+        "reads the registration and its chain too, so that a changed record is never reported valid.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def compare(samples: int) -> tuple[Comparison, list[str], list[bytes], list[bytes], Any]:
+    """Each request `samples` times, every sample followed by its replayed baseline; the credentials,
+    PNGs and PDFs answered, and the QR code of the first credential."""
     with _environment():
         clock = SettableClock()
         clock.set(NOW + timedelta(minutes=5), frozen=True)
@@ -97,7 +121,7 @@ def run() -> str:
         registrations = RegistrationStore(raw, settings.registrations_table)
         events = EventStore(raw, settings.events_table)
         ids = []
-        for n in range(SAMPLES):
+        for n in range(samples):
             registration, event = _verified(n)
             transact_write(raw, [registrations.create(registration), events.append(event)])
             raw.update_item(  # what the transparency sequencer does
@@ -108,10 +132,6 @@ def run() -> str:
             )
             ids.append(registration.registration_id)
         admin = enrol("admin-bench", "admin1", Role.ADMIN)
-        calls = Calls()
-        aws = handler.wiring.aws
-        for client in (aws.dynamodb, aws.client("kms")):
-            client.meta.events.register("before-call.*", calls)
 
         def call(method: str, path: str, route: str, query: str = "", body: Any = None) -> dict[str, Any]:
             names = [s[1:-1] for s in route.split("/") if s.startswith("{")]
@@ -132,18 +152,12 @@ def run() -> str:
 
         route = "/v1/registrations/{id}/certificate"
         handler.wiring.service.keys()  # the public key is fetched once a process: not a request's cost
-        calls.take()
-        rows: list[str] = []
+        comparison = Comparison()
         credentials: list[str] = []
 
         def measure(label: str, action: Any) -> None:
-            timings = []
-            calls.take()
-            for index in range(SAMPLES):
-                timings.append(_timed(lambda i=index: action(i)))
-            per = Counter(calls.take())
-            made = ", ".join(f"{k.split(':')[1]} x{v / SAMPLES:.2g}" for k, v in sorted(per.items()))
-            rows.append(f"| {label} | {statistics.median(timings):.1f} | {_p95(timings):.1f} | {made} |")
+            for index in range(samples):
+                comparison.measure(label, lambda i=index: action(i))
 
         def issue(i: int) -> None:
             body = json.loads(call("GET", f"/v1/registrations/{ids[i]}/certificate", route)["body"])
@@ -183,16 +197,4 @@ def run() -> str:
         from certificates.qr import qr_code  # noqa: PLC0415
 
         qr = qr_code(credentials[0])
-
-    lines = [
-        f"## Certificate routes, in-process on moto ({SAMPLES} samples each)\n",
-        "| request | median ms | p95 ms | AWS calls per request |",
-        "|---|---:|---:|---|",
-        *rows,
-        f"\nThe credential is {statistics.median(len(c) for c in credentials):.0f} characters (ASCII name); its QR "
-        f"code is version {qr.version} ({qr.modules} modules a side, error correction {qr.error}), a "
-        f"{statistics.median(len(p) for p in pngs):.0f}-byte PNG at 4 pixels a module; the PDF is "
-        f"{statistics.median(len(p) for p in pdfs) / 1000:.0f} KB. A status or verify of a valid certificate "
-        "reads the registration and its chain too, so that a changed record is never reported valid.",
-    ]
-    return "\n".join(lines) + "\n"
+    return comparison, credentials, pngs, pdfs, qr

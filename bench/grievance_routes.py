@@ -1,19 +1,19 @@
-"""Grievance routes on moto: time against raw boto3, DynamoDB round trips per request, and round
-trips and items read per officer queue page with 50 and with 5,000 open grievances in the unit."""
+"""Grievance routes on moto: time against the same AWS calls replayed (bench/replay.py) and inside them,
+round trips per request, and round trips and items read per officer queue page with 50 and with 5,000
+open grievances in the unit."""
 
 from __future__ import annotations
 
 import json
-import statistics
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 
-from bench.register_routes import SAMPLES, Calls, _environment, _p95, _timed, enrol
-from bench.verify_routes import Items
+from bench.register_routes import SAMPLES, _environment, enrol
+from bench.replay import ALIGN, COLUMNS, NOTE, Comparison
+from bench.verify_routes import items_read
 from core.audit import GENESIS_HASH
 from core.auth import Role
 from core.clock import IST, SettableClock, install_clock
@@ -26,6 +26,8 @@ from infra.local.seed import PROGRAMME, demo_roll
 
 NOW = datetime(2026, 3, 10, 11, 0, tzinfo=IST)
 UNIT = "GRV-PKL-L1"
+SIZES = (50, 5000)  # open grievances in the officer's unit
+OTHERS = 1000  # open grievances of another unit in the same table
 FILING = {
     "category": "salary_not_paid",
     "subject": "Salary not paid",
@@ -69,6 +71,13 @@ def _load(raw: Any, store: GrievanceStore, table: str, grievances: list[Grievanc
 
 
 def run() -> str:
+    return _report(compare(SAMPLES))
+
+
+def compare(samples: int, sizes: tuple[int, int] = SIZES, others: int = OTHERS) -> Comparison:
+    """`samples` filings, details and actions while the table is small, then the officer's queue page
+    with `sizes[0]` and with `sizes[1]` open grievances in the unit, `samples` times each, every sample
+    followed by its replayed baseline; `others` open grievances of another unit share the table."""
     with _environment():
         clock = SettableClock()
         clock.set(NOW, frozen=True)
@@ -82,11 +91,6 @@ def run() -> str:
         for entry in demo_roll():
             roll.put(entry)
         store = GrievanceStore(raw, settings.grievances_table)
-        calls, items = Calls(), Items()
-        aws = handler.wiring.aws
-        for client in (aws.dynamodb, aws.resource("dynamodb").meta.client):
-            client.meta.events.register("before-call.*", calls)
-        aws.dynamodb.meta.events.register("after-call.dynamodb.Query", items)
         officer = enrol("officer1", "officer1", Role.OFFICER, unit=UNIT)
 
         def call(method: str, path: str, route: str, claims: dict[str, str], body: Any = None, query: str = "") -> Any:
@@ -106,177 +110,70 @@ def run() -> str:
             return json.loads(response["body"])
 
         # Another unit's work shares the table; it must not cost this unit anything.
-        _load(raw, store, settings.grievances_table, _open("GRV-HSR-L1", 1000, 900_000))
+        _load(raw, store, settings.grievances_table, _open("GRV-HSR-L1", others, 900_000))
         call("GET", "/v1/grievances", "/v1/grievances", officer)  # warm: programme cache, officer activity
-        rows = _requests(call, calls, raw, settings, officer)
-        _load(raw, store, settings.grievances_table, _open(UNIT, 50 - SAMPLES, 0))
-        first = call("GET", "/v1/grievances", "/v1/grievances", officer, query="limit=25")
-        cursor = first["next_cursor"]
-
-        results: dict[int, tuple[int, list[int]]] = {}
-        for size in (50, 5000):
-            if size == 5000:
-                _load(raw, store, settings.grievances_table, _open(UNIT, 4950, 50))
-            timings, baselines = [], []
-            calls.take()
-            items.read.clear()
-            for _ in range(SAMPLES):
-                timings.append(
-                    _timed(
-                        lambda: call(
-                            "GET", "/v1/grievances", "/v1/grievances", officer, query=f"limit=25&cursor={cursor}"
-                        )
-                    )
+        comparison = Comparison()
+        _requests(comparison, call, samples, officer)
+        _load(raw, store, settings.grievances_table, _open(UNIT, sizes[0] - samples, 0))
+        cursor = call("GET", "/v1/grievances", "/v1/grievances", officer, query="limit=25")["next_cursor"]
+        for size in sizes:
+            if size > sizes[0]:
+                _load(raw, store, settings.grievances_table, _open(UNIT, size - sizes[0], sizes[0]))
+            for _ in range(samples):
+                comparison.measure(
+                    f"officer queue page (limit 25, not the first), {size} open in the unit",
+                    lambda: call("GET", "/v1/grievances", "/v1/grievances", officer, query=f"limit=25&cursor={cursor}"),
                 )
-                baselines.append(
-                    _timed(
-                        lambda: raw.query(
-                            TableName=settings.grievances_table,
-                            IndexName="unit_queue",
-                            KeyConditionExpression="queue_unit = :u",
-                            ExpressionAttributeValues={":u": {"S": UNIT}},
-                            Limit=25,
-                        )
-                    )
-                )
-            made = Counter(calls.take())
-            results[size] = (made["dynamodb:Query"] // SAMPLES, sorted(set(items.read)))
-            rows.append(
-                f"| officer queue page (limit 25, not the first), {size} open in the unit | "
-                f"{statistics.median(timings):.1f} | {_p95(timings):.1f} | {statistics.median(baselines):.1f} | "
-                f"{statistics.median(timings) / statistics.median(baselines):.2f} | "
-                f"Query x{results[size][0]} | {results[size][1]} |"
-            )
+    return comparison
 
-    equal = results[50] == results[5000]
+
+def _report(comparison: Comparison) -> str:
+    rows, pages = [], []
+    for label, measured in comparison.measured.items():
+        made = measured.per_request()
+        calls = ", ".join(f"{k.split(':')[1]} x{v}" for k, v in sorted(made.items()) if k.startswith("dynamodb"))
+        other = " ".join(f"(+ {k} x{v})" for k, v in sorted(made.items()) if not k.startswith("dynamodb"))
+        read = "-"
+        if label.startswith("officer queue page"):
+            pages.append(items_read(measured))
+            read = str(pages[-1][1])
+        rows.append(f"| {label} | {measured.cells()} | {calls}{' ' + other if other else ''} | {read} |")
+    equal = len(set(map(str, pages))) == 1
     lines = [
         f"## Grievance routes, in-process on moto ({SAMPLES} samples each)\n",
-        "| request | median ms | p95 ms | raw boto3 median ms | ratio | DynamoDB calls per request "
-        "| items read per Query |",
-        "|---|---:|---:|---:|---:|---|---|",
+        f"| request | {COLUMNS} | AWS calls per request | items read per Query |",
+        f"|---|{ALIGN}|---|---|",
         *rows,
-        f"\nQueries and items read per officer queue page at 50 and at 5,000 open grievances: "
-        f"{'equal' if equal else 'NOT equal'} ({results[50]} vs {results[5000]}). 1,000 open grievances of another "
-        "unit share the table and cost nothing. An officer's first request in an hour adds one UpdateItem "
+        f"\n{NOTE}\n",
+        f"Queries and items read per officer queue page at {SIZES[0]:,} and at {SIZES[1]:,} open grievances: "
+        f"{'equal' if equal else 'NOT equal'} ({' vs '.join(map(str, pages))}). {OTHERS:,} open grievances of "
+        "another unit share the table and cost nothing. An officer's first request in an hour adds one UpdateItem "
         "(last_seen); the runs above are within one hour. moto's Query time grows with the table, so the medians "
         "are reported, not targeted.",
     ]
     return "\n".join(lines) + "\n"
 
 
-def _requests(call: Callable[..., Any], calls: Calls, raw: Any, settings: Any, officer: dict[str, str]) -> list[str]:
-    """File, read and act on SAMPLES grievances while the table is small (moto copies tables in transactions)."""
-    rows = []
-    filed = []
-    per_route: dict[str, tuple[list[float], list[float], Counter[str]]] = {}
-    kms = boto3.client("kms")  # the baseline of a filing signs its receipt too
-
-    def measure(name: str, action: Callable[[], Any], baseline: Callable[[], Any]) -> Any:
-        timings, baselines, made = per_route.setdefault(name, ([], [], Counter()))
-        calls.take()
-        result: list[Any] = []
-        timings.append(_timed(lambda: result.append(action())))
-        made.update(calls.take())
-        baselines.append(_timed(baseline))
-        return result[0]
-
+def _requests(comparison: Comparison, call: Callable[..., Any], samples: int, officer: dict[str, str]) -> None:
+    """File, read and act on `samples` grievances while the table is small (moto's transactions copy
+    the tables they touch)."""
     # Employees of the Panchkula DDOs, so every filing lands in the measured unit's queue.
     codes = [e.employee_code for e in demo_roll() if e.record.engagement.ddo_code.startswith("DDO-PKL")]
     employees = {code: enrol(f"sub-{code}", code.lower(), Role.EMPLOYEE, employee_code=code) for code in codes}
-    for n in range(SAMPLES):
+    for claims in employees.values():  # each caller's directory link read once, before any timing
+        call("GET", "/v1/grievances", "/v1/grievances", claims)
+    filed = []
+    for n in range(samples):
         employee = employees[codes[n % len(codes)]]
-        created = measure(
-            "file",
-            lambda e=employee: call("POST", "/v1/grievances", "/v1/grievances", e, FILING),
-            lambda n=n: (
-                _raw_sign(kms, settings),  # the filing's receipt
-                _raw_write(raw, settings, f"file-{n}", read=lambda: _raw_roll(raw, settings), counters=6, notices=2),
-            ),
+        filed.append(
+            comparison.measure("file", lambda e=employee: call("POST", "/v1/grievances", "/v1/grievances", e, FILING))
         )
-        filed.append(created)
     for g in filed:
-        gid, path = g["grievance_id"], f"/v1/grievances/{g['grievance_id']}"
-        measure(
-            "detail (with timeline)",
-            lambda p=path: call("GET", p, "/v1/grievances/{id}", officer),
-            lambda gid=gid: (_raw_read(raw, settings, gid), _raw_events(raw, settings, gid)),
-        )
-        measure(
+        path = f"/v1/grievances/{g['grievance_id']}"
+        comparison.measure("detail (with timeline)", lambda p=path: call("GET", p, "/v1/grievances/{id}", officer))
+        comparison.measure(
             "action (accept)",
             lambda p=path, v=g["version"]: call(
                 "POST", f"{p}/actions", "/v1/grievances/{id}/actions", officer, {"action": "accept", "version": v}
             ),
-            lambda gid=gid: _raw_write(
-                raw, settings, f"act-{gid}", read=lambda: _raw_read(raw, settings, gid), counters=5, notices=1
-            ),
         )
-    for name, (timings, baselines, made) in per_route.items():
-        per = {k.split(":")[1]: v // SAMPLES for k, v in sorted(made.items()) if k.startswith("dynamodb") and v}
-        median, base = statistics.median(timings), statistics.median(baselines)
-        rows.append(
-            f"| {name} | {median:.1f} | {_p95(timings):.1f} | {base:.1f} | {median / base:.2f} | "
-            f"{', '.join(f'{k} x{v}' for k, v in per.items())} | - |"
-        )
-    return rows
-
-
-def _raw_sign(kms: Any, settings: Any) -> Any:
-    return kms.sign(
-        KeyId=settings.signing_key_id, Message=b"r" * 700, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
-    )
-
-
-def _raw_roll(raw: Any, settings: Any) -> Any:
-    return raw.get_item(
-        TableName=settings.roll_table, Key={"employee_code": {"S": "EMP-0001"}, "programme_id": {"S": "HR-2026"}}
-    )
-
-
-def _raw_read(raw: Any, settings: Any, grievance_id: str) -> Any:
-    return raw.query(
-        TableName=settings.grievances_table,
-        KeyConditionExpression="pk = :p",
-        ExpressionAttributeValues={":p": {"S": grievance_id}},
-        ConsistentRead=True,
-    )
-
-
-def _raw_events(raw: Any, settings: Any, grievance_id: str) -> Any:
-    return raw.query(
-        TableName=settings.events_table,
-        KeyConditionExpression="pk = :p",
-        ExpressionAttributeValues={":p": {"S": f"grievance#{grievance_id}"}},
-        ConsistentRead=True,
-    )
-
-
-def _raw_write(raw: Any, settings: Any, key: str, read: Callable[[], Any], *, counters: int, notices: int) -> None:
-    """The same shape of work: one read, then one transaction of the record, its event, `counters`
-    counter updates and `notices` notification requests."""
-    read()
-    items: list[dict[str, Any]] = [
-        {"Put": {"TableName": settings.grievances_table, "Item": {"pk": {"S": f"base#{key}"}, "sk": {"S": "G"}}}},
-        {
-            "Put": {
-                "TableName": settings.events_table,
-                "Item": {"pk": {"S": f"base#{key}"}, "seq": {"N": "1"}, "body": {"S": "x" * 1200}},
-            }
-        },
-    ]
-    items += [
-        {
-            "Update": {
-                "TableName": settings.counters_table,
-                "Key": {"pk": {"S": f"base#{key}#{n}"}, "sk": {"S": "shard#0"}},
-                "UpdateExpression": "ADD #c :one",
-                "ExpressionAttributeNames": {"#c": "OPEN"},
-                "ExpressionAttributeValues": {":one": {"N": "1"}},
-            }
-        }
-        for n in range(counters)
-    ]
-    items += [
-        {"Put": {"TableName": settings.notifications_table, "Item": {"pk": {"S": f"base#{key}"}, "sk": {"S": str(n)}}}}
-        for n in range(notices)
-    ]
-    raw.transact_write_items(TransactItems=items)

@@ -1,15 +1,12 @@
-"""In-process handler cost of each registration route on moto, against raw boto3 making the same
-DynamoDB, S3 and KMS calls, with round trips per request counted by a botocore event hook."""
+"""In-process handler cost of each registration route on moto, against its own AWS calls replayed
+verbatim through boto3 (bench/replay.py), and the time spent inside those calls; round trips per request."""
 
 from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
-from collections import Counter
-from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +18,7 @@ sys.path.insert(0, str(ROOT / "functions"))
 import boto3  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
+from bench.replay import ALIGN, COLUMNS, NOTE, Comparison  # noqa: E402
 from core.auth import Role  # noqa: E402
 from core.clock import IST, SettableClock, install_clock  # noqa: E402
 from core.identity import IdentityLink  # noqa: E402
@@ -40,7 +38,7 @@ REQUIRED = ("appointment_letter", "service_certificate", "pay_proof", "identity_
 
 
 class Calls:
-    """DynamoDB / S3 API calls, counted by a botocore `before-call` hook."""
+    """AWS API calls, counted by a botocore `before-call` hook (the scale benches count with it)."""
 
     def __init__(self) -> None:
         self.made: list[str] = []
@@ -68,19 +66,17 @@ class Bench:
         from register import handler  # noqa: PLC0415 - after the environment it reads is set
 
         self.handler = handler
-        aws = handler.wiring.aws
-        self.calls = Calls()
-        for client in (aws.dynamodb, aws.resource("dynamodb").meta.client, aws.s3, aws.client("kms")):
-            client.meta.events.register("before-call.*", self.calls)
         self.raw_ddb = boto3.client("dynamodb")
         self.raw_s3 = boto3.client("s3")
-        self.raw_kms = boto3.client("kms")
         self.settings = handler.get_settings()
         self.callers: dict[str, dict[str, str]] = {}
 
     def enrol(self, codes: list[str]) -> None:
+        """Each caller linked, and known to the handler's directory cache (its first request in a warm
+        process reads the link once: one GetItem, not measured here)."""
         for code in codes:
             self.callers[code] = enrol(f"sub-{code}", code.lower(), Role.EMPLOYEE, employee_code=code)
+            self.call("GET", "/v1/programme", "/v1/programme", code)
 
     def call(
         self, method: str, path: str, route: str, code: str, body: Any = None, headers: dict[str, str] | None = None
@@ -99,16 +95,6 @@ class Bench:
         response = self.handler.lambda_handler(event, LocalLambdaContext("register"))
         assert response["statusCode"] < 300, response
         return json.loads(response["body"])
-
-
-def _timed(action: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    action()
-    return (time.perf_counter() - start) * 1000
-
-
-def _p95(values: list[float]) -> float:
-    return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
 
 
 @contextmanager
@@ -145,6 +131,11 @@ def _roll(count: int) -> list[RollEntry]:
 
 
 def run() -> str:
+    return _report(compare(SAMPLES))
+
+
+def compare(samples: int) -> Comparison:
+    """Each route `samples` times, each sample followed by its replayed baseline."""
     with _environment():
         clock = SettableClock()
         clock.set(datetime(2026, 1, 20, 10, 0, tzinfo=IST), frozen=True)
@@ -153,27 +144,14 @@ def run() -> str:
         settings = bench.settings
         ProgrammeStore(bench.raw_ddb, boto3.resource("dynamodb"), settings.settings_table, 0).put(PROGRAMME)
         roll_store = RollStore(bench.raw_ddb, settings.roll_table)
-        entries = _roll(SAMPLES * 2)
+        entries = _roll(samples * 2)
         for entry in entries:
             roll_store.put(entry)
-        creators, submitters = entries[:SAMPLES], entries[SAMPLES:]
-        bench.enrol([e.employee_code for e in entries])
-        bench.call("GET", "/v1/programme", "/v1/programme", creators[0].employee_code)  # warm the settings cache
-        bench.calls.take()
+        creators, submitters = entries[:samples], entries[samples:]
+        bench.enrol([e.employee_code for e in entries])  # and warms the programme settings cache
 
-        timings: dict[str, list[float]] = {}
-        baseline_timings: dict[str, list[float]] = {}
-        trips: dict[str, Counter[str]] = {}
-        baselines = Baselines(bench)
-
-        def measure(name: str, action: Callable[[], Any]) -> Any:
-            """One handler sample, then one baseline sample at the same table size (moto slows as tables grow)."""
-            bench.calls.take()
-            result: dict[str, Any] = {}
-            timings.setdefault(name, []).append(_timed(lambda: result.setdefault("r", action())))
-            trips.setdefault(name, Counter(bench.calls.take()))
-            baseline_timings.setdefault(name, []).append(_timed(baselines.scenario(name)))
-            return result["r"]
+        comparison = Comparison()
+        measure = comparison.measure
 
         for entry in creators:
             code = entry.employee_code
@@ -248,156 +226,26 @@ def run() -> str:
                 "GET /v1/registrations/{id}/receipt",
                 lambda p=path, c=code: bench.call("GET", f"{p}/receipt", "/v1/registrations/{id}/receipt", c),
             )
-    return _report(timings, trips, baseline_timings)
+    return comparison
 
 
-class Baselines:
-    """Raw boto3 making the same calls with same-sized items: the floor a handler adds to."""
-
-    def __init__(self, bench: Bench) -> None:
-        self._bench = bench
-        self._counter = iter(range(10_000_000))
-        self._images: dict[str, Any] = {}
-
-    def _image(self) -> dict[str, Any]:
-        """A real registration's items, copied once the first one exists (a bench set-up Scan)."""
-        if not self._images:
-            ddb, settings = self._bench.raw_ddb, self._bench.settings
-            registration = ddb.scan(
-                TableName=settings.registrations_table,
-                FilterExpression="sk = :sk",
-                ExpressionAttributeValues={":sk": {"S": "REGISTRATION"}},
-            )["Items"][0]
-            self._images["registration"] = registration
-            self._images["event"] = ddb.query(
-                TableName=settings.events_table,
-                KeyConditionExpression="pk = :p",
-                ExpressionAttributeValues={":p": {"S": f"registration#{registration['pk']['S']}"}},
-            )["Items"][0]
-        return self._images
-
-    def _object_key(self) -> str:
-        if "key" not in self._images:
-            listed = self._bench.raw_s3.list_objects_v2(Bucket=self._bench.settings.documents_bucket, MaxKeys=1)
-            self._images["key"] = listed["Contents"][0]["Key"]
-        return str(self._images["key"])
-
-    def _write(self, counters: bool) -> None:
-        settings, image = self._bench.settings, self._image()
-        n = next(self._counter)
-        items: list[dict[str, Any]] = [
-            {
-                "Put": {
-                    "TableName": settings.registrations_table,
-                    "Item": {**image["registration"], "pk": {"S": f"B-{n}"}},
-                }
-            },
-            {"Put": {"TableName": settings.events_table, "Item": {**image["event"], "pk": {"S": f"b#{n}"}}}},
-        ]
-        if counters:
-            items += [
-                {
-                    "Update": {
-                        "TableName": settings.counters_table,
-                        "Key": {"pk": {"S": f"bench#{i}"}, "sk": {"S": "s"}},
-                        "UpdateExpression": "ADD #d :one",
-                        "ExpressionAttributeNames": {"#d": "DRAFT"},
-                        "ExpressionAttributeValues": {":one": {"N": "1"}},
-                    }
-                }
-                for i in range(4)
-            ]
-        self._bench.raw_ddb.transact_write_items(TransactItems=items)
-
-    def _sign(self) -> None:
-        """What signing a receipt costs: one KMS Sign of a receipt-sized message."""
-        settings = self._bench.settings
-        self._bench.raw_kms.sign(
-            KeyId=settings.signing_key_id, Message=b"r" * 700, MessageType="RAW", SigningAlgorithm="ECDSA_SHA_256"
-        )
-
-    def _events(self) -> None:
-        self._bench.raw_ddb.query(
-            TableName=self._bench.settings.events_table,
-            KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues={":p": self._image()["event"]["pk"]},
-            ConsistentRead=True,
-        )
-
-    def _query(self) -> None:
-        settings, image = self._bench.settings, self._image()
-        self._bench.raw_ddb.query(
-            TableName=settings.registrations_table,
-            KeyConditionExpression="pk = :p",
-            ExpressionAttributeValues={":p": image["registration"]["pk"]},
-            ConsistentRead=True,
-        )
-
-    def scenario(self, route: str) -> Callable[[], Any]:
-        settings = self._bench.settings
-        ddb, s3 = self._bench.raw_ddb, self._bench.raw_s3
-        roll_key = {"employee_code": {"S": "BEN-0000"}, "programme_id": {"S": "HR-2026"}}
-        scenarios: dict[str, Callable[[], Any]] = {
-            "POST /v1/registrations": lambda: (
-                ddb.get_item(TableName=settings.roll_table, Key=roll_key),
-                self._write(counters=True),
-            ),
-            "GET /v1/registrations/{id}": self._query,
-            "PATCH /v1/registrations/{id}": lambda: (self._query(), self._write(counters=False)),
-            "POST /v1/registrations/{id}/documents": lambda: (
-                ddb.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": settings.registrations_table,
-                                "Item": {"pk": {"S": f"B-DOC-{next(self._counter)}"}, "sk": {"S": "DOC#1"}},
-                            }
-                        }
-                    ]
-                ),
-                s3.generate_presigned_post(settings.documents_bucket, "registrations/x/y", ExpiresIn=900),
-            ),
-            "POST .../documents/{doc}/confirm": lambda: (
-                self._query(),
-                s3.head_object(Bucket=settings.documents_bucket, Key=self._object_key()),
-                s3.get_object(Bucket=settings.documents_bucket, Key=self._object_key())["Body"].read(),
-                self._write(counters=False),
-            ),
-            "GET /v1/registrations/{id}/history": lambda: (
-                self._query(),
-                ddb.query(
-                    TableName=settings.events_table,
-                    KeyConditionExpression="pk = :p",
-                    ExpressionAttributeValues={":p": self._image()["event"]["pk"]},
-                ),
-            ),
-            "POST .../submit (Idempotency-Key)": lambda: (self._query(), self._sign(), self._write(counters=True)),
-            "GET /v1/registrations/{id}/receipt": lambda: (self._query(), self._events()),
-        }
-        return scenarios[route]
-
-
-def _report(timings: dict[str, list[float]], trips: dict[str, Counter[str]], baselines: dict[str, list[float]]) -> str:
+def _report(comparison: Comparison) -> str:
     lines = [
         f"## Registration routes, in-process on moto ({SAMPLES} samples each)\n",
-        "| route | median ms | p95 ms | baseline median ms | ratio | DynamoDB round trips | other calls |",
-        "|---|---:|---:|---:|---:|---|---|",
+        f"| route | {COLUMNS} | DynamoDB round trips | other calls |",
+        f"|---|{ALIGN}|---|---|",
     ]
-    for name, samples in timings.items():
-        made = trips[name]
+    for name, measured in comparison.measured.items():
+        made = measured.per_request()
         ddb = {k.split(":")[1]: v for k, v in made.items() if k.startswith("dynamodb:")}
         business = sum(v for k, v in ddb.items() if k not in {"PutItem", "UpdateItem"})
         idem = sum(v for k, v in ddb.items() if k in {"PutItem", "UpdateItem"})
         ddb_text = f"{business}" + (f" + {idem} idempotency" if idem else "") + f" ({', '.join(sorted(ddb))})"
         other = ", ".join(f"{k} x{v}" for k, v in sorted(made.items()) if not k.startswith("dynamodb:")) or "-"
-        base = statistics.median(baselines[name])
-        median = statistics.median(samples)
-        lines.append(
-            f"| {name} | {median:.1f} | {_p95(samples):.1f} | {base:.1f} | {median / base:.2f} | {ddb_text} | {other} |"
-        )
+        lines.append(f"| {name} | {measured.cells()} | {ddb_text} | {other} |")
     lines.append(
-        "\nRound trips: business calls (the read and the one TransactWriteItems) are counted apart from Powertools "
-        "idempotency's own two writes (the in-progress PutItem and the result UpdateItem), which only requests "
-        "with an `Idempotency-Key` pay. S3 pre-signing is local computation: no call."
+        f"\n{NOTE} Round trips: business calls (the read and the one TransactWriteItems) are counted apart from "
+        "Powertools idempotency's own two writes (the in-progress PutItem and the result UpdateItem), which only "
+        "requests with an `Idempotency-Key` pay. S3 pre-signing is local computation: no call."
     )
     return "\n".join(lines) + "\n"

@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from bench.register_routes import _p95
+from bench.replay import _p95
 from core.clock import IST
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,16 +1,17 @@
-"""The DDO's queue page and decision on moto: time against raw boto3, DynamoDB round trips, and
-items read per queue page with 50 and with 5,000 pending records for the DDO."""
+"""The DDO's queue page and decision on moto: time against the same AWS calls replayed (bench/replay.py)
+and inside them, round trips, and items read per queue page with 50 and with 5,000 pending records for
+the DDO."""
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 
-from bench.register_routes import SAMPLES, Calls, _environment, _p95, _timed, enrol
+from bench.register_routes import SAMPLES, _environment, enrol
+from bench.replay import ALIGN, COLUMNS, NOTE, Comparison, Measured
 from core.audit import GENESIS_HASH
 from core.auth import Role
 from core.clock import IST, SettableClock, install_clock
@@ -22,10 +23,12 @@ from infra.local.events import LocalLambdaContext, http_api_event
 from infra.local.seed import PROGRAMME, demo_roll
 
 NOW = datetime(2026, 2, 10, 12, 0, tzinfo=IST)
+SIZES = (50, 5000)  # records pending for the DDO: the decisions run at the first size
+OTHERS = 1000  # records of another DDO in the same table
 
 
 class Items:
-    """Items DynamoDB read (ScannedCount) per Query, from a botocore after-call hook."""
+    """Items DynamoDB read (ScannedCount) per Query, from a botocore after-call hook (the sweep bench's)."""
 
     def __init__(self) -> None:
         self.read: list[int] = []
@@ -71,6 +74,13 @@ def _load(raw: Any, store: RegistrationStore, table: str, registrations: list[Re
 
 
 def run() -> str:
+    return _report(compare(SAMPLES))
+
+
+def compare(samples: int, sizes: tuple[int, int] = SIZES, others: int = OTHERS) -> Comparison:
+    """The queue page with `sizes[0]` records pending for the DDO, decisions on `samples` of them, the
+    queue page with `sizes[1]` pending: `samples` of each, every sample followed by its replayed
+    baseline; `others` records of another DDO share the table."""
     with _environment():
         clock = SettableClock()
         clock.set(NOW, frozen=True)
@@ -82,15 +92,8 @@ def run() -> str:
         ProgrammeStore(raw, boto3.resource("dynamodb"), settings.settings_table, 0).put(PROGRAMME)
         store = RegistrationStore(raw, settings.registrations_table)
         ddo_claims = enrol("ddo1", "ddo1", Role.DDO, ddo_code="DDO-PKL-001")
-        calls, items = Calls(), Items()
-        aws = handler.wiring.aws
-        for client in (aws.dynamodb, aws.resource("dynamodb").meta.client, aws.client("kms")):
-            client.meta.events.register("before-call.*", calls)
-        aws.dynamodb.meta.events.register("after-call.dynamodb.Query", items)
 
         def call(method: str, path: str, route: str, body: Any = None, query: str = "") -> dict[str, Any]:
-            import json  # noqa: PLC0415
-
             event = http_api_event(
                 method=method,
                 route=route,
@@ -106,107 +109,61 @@ def run() -> str:
             return dict(json.loads(response["body"]))
 
         # Other DDOs' work is in the same table; it must not cost this DDO anything.
-        _load(raw, store, settings.registrations_table, _pending("DDO-HSR-001", 1000, 900_000))
-        _load(raw, store, settings.registrations_table, _pending("DDO-PKL-001", 50, 0))
+        _load(raw, store, settings.registrations_table, _pending("DDO-HSR-001", others, 900_000))
+        _load(raw, store, settings.registrations_table, _pending("DDO-PKL-001", sizes[0], 0))
         call("GET", "/v1/verifications", "/v1/verifications", query="limit=25")  # warm the programme cache
-        first_page = call("GET", "/v1/verifications", "/v1/verifications", query="limit=25")
-        cursor = first_page["next_cursor"]
+        comparison = Comparison()
+        cursor = call("GET", "/v1/verifications", "/v1/verifications", query="limit=25")["next_cursor"]
 
-        rows: list[str] = []
-        results: dict[str, Any] = {}
-        for size in (50, 5000):
-            if size == 5000:
-                # Decisions are measured while the table is small: moto's transactions copy whole tables.
-                rows.append(_decisions(call, calls, raw, settings))
-                _load(raw, store, settings.registrations_table, _pending("DDO-PKL-001", 4950, 50))
-            timings, baselines = [], []
-            calls.take()
-            items.read.clear()
-            for _ in range(SAMPLES):
-                timings.append(
-                    _timed(
-                        lambda: call("GET", "/v1/verifications", "/v1/verifications", query=f"limit=25&cursor={cursor}")
-                    )
+        def pages(size: int) -> None:
+            for _ in range(samples):
+                comparison.measure(
+                    f"queue page (limit 25, not the first), {size} pending",
+                    lambda: call("GET", "/v1/verifications", "/v1/verifications", query=f"limit=25&cursor={cursor}"),
                 )
-                baselines.append(
-                    _timed(
-                        lambda: raw.query(
-                            TableName=settings.registrations_table,
-                            IndexName="ddo_queue",
-                            KeyConditionExpression="queue_ddo = :d",
-                            ExpressionAttributeValues={":d": {"S": "DDO-PKL-001"}},
-                            Limit=25,
-                        )
-                    )
-                )
-            made = Counter(calls.take())
-            # The programme settings cache may refresh (a GetItem) during a run; that is not the page's cost.
-            results[size] = (made["dynamodb:Query"] // SAMPLES, sorted(set(items.read)))
-            rows.append(
-                f"| queue page (limit 25, not the first), {size} pending | {statistics.median(timings):.1f} | "
-                f"{_p95(timings):.1f} | {statistics.median(baselines):.1f} | "
-                f"{statistics.median(timings) / statistics.median(baselines):.2f} | "
-                f"{made['dynamodb:Query'] // SAMPLES} Query | {results[size][1]} |"
+
+        pages(sizes[0])
+        # Decisions are measured while the table is small: moto's transactions copy the tables they touch.
+        pending = call("GET", "/v1/verifications", "/v1/verifications", query=f"limit={samples}")["items"]
+        for item in pending:
+            path = f"/v1/verifications/{item['registration_id']}/decision"
+            body = {"decision": "verify", "remarks": "", "version": item["version"]}
+            comparison.measure(
+                f"decision (verify), {sizes[0]} pending",
+                lambda p=path, b=body: call("POST", p, "/v1/verifications/{id}/decision", b),
             )
+        _load(raw, store, settings.registrations_table, _pending("DDO-PKL-001", sizes[1] - sizes[0], sizes[0]))
+        pages(sizes[1])
+    return comparison
 
-    equal = results[50] == results[5000]
+
+def items_read(measured: Measured) -> tuple[int, list[int]]:
+    """Queries per request, and the distinct numbers of items each Query read (its ScannedCount)."""
+    queries = [c for s in measured.samples for c in s.calls if c.name == "dynamodb:Query"]
+    return len(queries) // len(measured.samples), sorted({int(c.response.get("ScannedCount", 0)) for c in queries})
+
+
+def _report(comparison: Comparison) -> str:
+    rows, pages = [], []
+    for label, measured in comparison.measured.items():
+        made = measured.per_request()
+        dynamodb = ", ".join(f"{k.split(':')[1]} x{v}" for k, v in sorted(made.items()) if k.startswith("dynamodb"))
+        other = " ".join(f"(+ {k} x{v})" for k, v in sorted(made.items()) if not k.startswith("dynamodb"))
+        read = "-"
+        if label.startswith("queue page"):
+            pages.append(items_read(measured))
+            read = str(pages[-1][1])
+        rows.append(f"| {label} | {measured.cells()} | {dynamodb}{' ' + other if other else ''} | {read} |")
+    equal = len(set(map(str, pages))) == 1
     lines = [
         f"## Verification queue and decision, in-process on moto ({SAMPLES} samples each)\n",
-        "| request | median ms | p95 ms | raw boto3 median ms | ratio | DynamoDB calls per request "
-        "| items read per Query |",
-        "|---|---:|---:|---:|---:|---|---|",
+        f"| request | {COLUMNS} | AWS calls per request | items read per Query |",
+        f"|---|{ALIGN}|---|---|",
         *rows,
-        f"\nQueries and items read per queue page at 50 and at 5,000 pending: "
-        f"{'equal' if equal else 'NOT equal'} ({results[50]} vs {results[5000]}). 1,000 records of another DDO "
+        f"\n{NOTE}\n",
+        f"Queries and items read per queue page at {SIZES[0]:,} and at {SIZES[1]:,} pending: "
+        f"{'equal' if equal else 'NOT equal'} ({' vs '.join(map(str, pages))}). {OTHERS:,} records of another DDO "
         "share the table and cost nothing. The first page adds one BatchGetItem for the counts. moto's Query time "
         "grows with the table, so the medians are reported, not targeted.",
     ]
     return "\n".join(lines) + "\n"
-
-
-def _decisions(call: Any, calls: Calls, raw: Any, settings: Any) -> str:
-    decision_times, decision_baselines = [], []
-    pending = call("GET", "/v1/verifications", "/v1/verifications", query=f"limit={SAMPLES}")["items"]
-    calls.take()
-    for item in pending:
-        path = f"/v1/verifications/{item['registration_id']}/decision"
-        body = {"decision": "verify", "remarks": "", "version": item["version"]}
-        decision_times.append(_timed(lambda p=path, b=body: call("POST", p, "/v1/verifications/{id}/decision", b)))
-        decision_baselines.append(_timed(lambda r=item["registration_id"]: _raw_decision(raw, settings, r)))
-    per = {k: v // len(pending) for k, v in Counter(calls.take()).items()}
-    dynamodb_calls = ", ".join(
-        f"{k.split(':')[1]} x{v}" for k, v in sorted(per.items()) if k.startswith("dynamodb") and v
-    )
-    median, base = statistics.median(decision_times), statistics.median(decision_baselines)
-    return (
-        f"| decision (verify), 50 pending | {median:.1f} | {_p95(decision_times):.1f} | {base:.1f} | "
-        f"{median / base:.2f} | {dynamodb_calls} (+ kms:Sign x{per.get('kms:Sign', 0)}) | - |"
-    )
-
-
-def _raw_decision(raw: Any, settings: Any, registration_id: str) -> None:
-    """The same two calls a decision makes: read the record, then one transaction."""
-    found = raw.query(
-        TableName=settings.registrations_table,
-        KeyConditionExpression="pk = :p",
-        ExpressionAttributeValues={":p": {"S": registration_id}},
-        ConsistentRead=True,
-    )["Items"]
-    item = {**found[0], "pk": {"S": f"BASE-{registration_id}"}}
-    raw.transact_write_items(
-        TransactItems=[
-            {"Put": {"TableName": settings.registrations_table, "Item": item}},
-            {
-                "Put": {
-                    "TableName": settings.events_table,
-                    "Item": {"pk": {"S": f"base#{registration_id}"}, "seq": {"N": "1"}, "body": {"S": "x" * 1500}},
-                }
-            },
-            {
-                "Put": {
-                    "TableName": settings.notifications_table,
-                    "Item": {"pk": {"S": f"base#{registration_id}"}, "sk": {"S": "1"}},
-                }
-            },
-        ]
-    )
