@@ -293,29 +293,6 @@ def create_resolver() -> APIGatewayHttpResolver:
     def _not_json(_: RequestUnsupportedContentType) -> Response:
         return problem(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", language=request_language(app))
 
-    @app.exception_handler([ClientError, BotoCoreError, IdempotencyPersistenceLayerError, GetParameterError])
-    def _aws_fault(error: Exception) -> Response:
-        unavailable = aws_faults.service_unavailable(error)
-        if unavailable is None:  # not transient: a defect, for the last-resort handler (if any) to answer
-            fallback = app.exception_handler_manager.lookup_exception_handler(Exception)
-            if fallback is None:
-                raise error
-            return fallback(error)
-        logger.warning("AWS fault: answered 503", extra={"reason": unavailable.reason, **aws_faults.describe(error)})
-        return domain_problem(unavailable, request_language(app))
-
-    @app.exception_handler(IdempotencyAlreadyInProgressError)
-    def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
-        return domain_problem(RequestInProgress(), request_language(app))
-
-    @app.exception_handler(IdempotencyValidationError)
-    def _key_reused(_: IdempotencyValidationError) -> Response:
-        return domain_problem(IdempotencyKeyReused(), request_language(app))
-
-    @app.not_found
-    def _no_route(_: NotFoundError) -> Response:
-        return problem(HTTPStatus.NOT_FOUND, "route_not_found", language=request_language(app))
-
     # The last resort, and the one handler that takes any exception: an error no code foresaw still gets
     # an answer the client can read (in the cloud it would be a bare 500 from API Gateway; locally a
     # closed socket), and the log line that explains it carries the id the answer names.
@@ -330,6 +307,26 @@ def create_resolver() -> APIGatewayHttpResolver:
             extra={"correlation_id": correlation_id},
             language=request_language(app),
         )
+
+    @app.exception_handler([ClientError, BotoCoreError, IdempotencyPersistenceLayerError, GetParameterError])
+    def _aws_fault(error: Exception) -> Response:
+        unavailable = aws_faults.service_unavailable(error)
+        if unavailable is None:  # not transient: a defect, answered as the last resort answers it
+            return _unforeseen(error)
+        logger.warning("AWS fault: answered 503", extra={"reason": unavailable.reason, **aws_faults.describe(error)})
+        return domain_problem(unavailable, request_language(app))
+
+    @app.exception_handler(IdempotencyAlreadyInProgressError)
+    def _in_progress(_: IdempotencyAlreadyInProgressError) -> Response:
+        return domain_problem(RequestInProgress(), request_language(app))
+
+    @app.exception_handler(IdempotencyValidationError)
+    def _key_reused(_: IdempotencyValidationError) -> Response:
+        return domain_problem(IdempotencyKeyReused(), request_language(app))
+
+    @app.not_found
+    def _no_route(_: NotFoundError) -> Response:
+        return problem(HTTPStatus.NOT_FOUND, "route_not_found", language=request_language(app))
 
     return app
 
@@ -438,10 +435,13 @@ PROBLEM_SCHEMA = {  # components/schemas/Problem of the merged document (infra/o
 }
 # One model for every error answer (a client generator makes one type); each response's description
 # lists its codes.
-PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
-# What the resolver itself answers, before or around a route's own code: on every route with a body
-# (core.request_body's limits, _JsonBodiesOnly), and on every route (the last resort).
+# What is answered around a route's own code, whatever the route declares: on every route with a body,
+# by the resolver (core.request_body's limits, _JsonBodiesOnly); on every route, by the gateway (414,
+# 431), by the AWS-fault handler (503: every route reads AWS, and a throttle or an outage that outlasts
+# botocore's retries answers 503 with Retry-After, core.aws_faults) and by the last resort (500).
+# infra/openapi.py adds them to every operation of the document.
 BODY_PROBLEMS: dict[int, tuple[str, ...]] = {
     400: ("invalid_encoding",),
     413: ("body_too_large",),
@@ -451,14 +451,12 @@ EVERY_ROUTE_PROBLEMS: dict[int, tuple[str, ...]] = {
     414: ("uri_too_long",),  # the gateway, before any function: a request line over 64 KB
     431: ("headers_too_large",),  # the gateway: request line and headers over API Gateway's 10 KB
     500: ("internal_error",),
+    503: ("service_unavailable",),
 }
 
 
 # Every route authenticated by the gateway can answer these, before its own code runs.
 SIGNED_IN: tuple[type[DomainError], ...] = (Unauthenticated, SessionRevoked, AccountDisabled)
-# Every route reads or writes AWS (the directory, the settings, its records): a throttle or an outage
-# that outlasts botocore's retries answers 503 with Retry-After (core.aws_faults).
-EVERY_ROUTE: tuple[type[DomainError], ...] = (ServiceUnavailable,)
 
 
 def _english_title(code: str) -> str:
@@ -472,7 +470,7 @@ def problem_entry(codes: Iterable[str]) -> dict[str, Any]:
     """The OpenAPI response of one status's problem+json answers: each code with its title."""
     return {
         "description": "; ".join(f"`{code}`: {_english_title(code)}" for code in sorted(set(codes))),
-        "content": {PROBLEM_JSON: {"schema": PROBLEM_REF}},
+        "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
     }
 
 
@@ -514,12 +512,11 @@ def contract(
 ) -> dict[str, Any]:
     """A route's decorator arguments from one declaration: its success status, its problem responses
     and its description (who may call it, what it changes, what else to know, and the problem codes,
-    written from the same errors as the responses). A signed-in route answers SIGNED_IN's codes too, and
-    every route EVERY_ROUTE's.
+    written from the same errors as the responses). A signed-in route answers SIGNED_IN's codes too.
 
         @app.post("/v1/x", summary="...", **contract(NotFound, InvalidRequest, callers="`employee`", success=201))
     """
-    declared = tuple(dict.fromkeys((*problems, *EVERY_ROUTE) if public else (*SIGNED_IN, *problems, *EVERY_ROUTE)))
+    declared = tuple(dict.fromkeys(problems if public else (*SIGNED_IN, *problems)))
     parts = [
         f"**Callers:** {'public (no token): ' if public else ''}{callers}",
         f"**Changes:** {changes or 'nothing (read-only).'}",
