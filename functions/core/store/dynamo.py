@@ -61,7 +61,6 @@ def unmarshal(item: Mapping[str, Any]) -> dict[str, Any]:
 
 
 T = TypeVar("T")
-Item = TypeVar("Item")
 Position = dict[str, Any] | None
 
 
@@ -133,11 +132,11 @@ def put_if_version(name: str, table: str, item: dict[str, Any], expected_version
 
 
 @dataclass(frozen=True)
-class Page(Generic[Item]):
+class Page(Generic[T]):
     """One page of a Query: its items, where the next page starts (None: this was the last), and how
     many items DynamoDB read for it (a filter can read more than it returns)."""
 
-    items: list[Item]
+    items: list[T]
     last_key: dict[str, Any] | None
     items_read: int = 0
 
