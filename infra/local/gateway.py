@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, LocalDevServer, ThreadedHTTPServer
 
+from core.language import DEFAULT_LANGUAGE
+from core.problem_texts import render_problem
 from infra.local import logs
 from infra.local.auth import InvalidToken, JwtVerifier
 from infra.local.events import api_gateway_claims, http_api_event
@@ -35,8 +37,11 @@ def json_response(status: int, body: Any, content_type: str = "application/json"
     }
 
 
-def gateway_problem(status: int, code: str, title: str, detail: str) -> Response:
+def gateway_problem(
+    status: int, code: str, title: str, detail: str, extra: Mapping[str, Any] | None = None
+) -> Response:
     body = {
+        **(extra or {}),  # machine members first, as core.http puts them: they never overwrite the standard ones
         "type": f"https://anubandh.example.gov.in/problems/{code}",
         "title": title,
         "status": status,
@@ -50,6 +55,14 @@ def gateway_problem(status: int, code: str, title: str, detail: str) -> Response
 MAX_HEADER_BYTES = 10 * 1024
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 _SERVER_CODES = {414: "uri_too_long", 431: "headers_too_large", 501: "method_not_allowed"}
+
+
+def documented_problem(status: int, code: str, **params: Any) -> Response:
+    """A gateway answer whose code the API document lists on every route: in the words core.problem_texts
+    gives it there, so the gateway and the document never describe one code two ways."""
+    words = render_problem(code, "", params, DEFAULT_LANGUAGE)
+    return gateway_problem(status, code, words.title, words.detail, extra=params)
+
 
 # The gateway's own answers (404, 401) carry what the functions' answers carry.
 _SAFE_DEFAULTS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
@@ -187,23 +200,13 @@ class GatewayRequestHandler(ChaliceRequestHandler):
         (431), a body over 10 MB (413, never read into memory), a Content-Length that is no length."""
         header_bytes = len(self.requestline) + sum(len(k) + len(v) + 4 for k, v in self.headers.items())
         if header_bytes > MAX_HEADER_BYTES:
-            return gateway_problem(
-                431,
-                "headers_too_large",
-                "Request headers too large",
-                f"The request line and headers may be at most {MAX_HEADER_BYTES} bytes; these are {header_bytes}. "
-                "Send fewer or shorter headers (a large cookie, say).",
-            )
+            return documented_problem(431, "headers_too_large")
         length = self.headers.get("content-length", "0").strip()
         if not length.isdigit():
             return gateway_problem(400, "bad_request", "Bad request", "Content-Length must be a number of bytes.")
         if int(length) > MAX_PAYLOAD_BYTES:
-            return gateway_problem(
-                413,
-                "body_too_large",
-                "The request body is too large",
-                f"A request body may be at most {MAX_PAYLOAD_BYTES} bytes; files go through the upload URL.",
-            )
+            size_kb = -(-int(length) // 1024)
+            return documented_problem(413, "body_too_large", limit_kb=MAX_PAYLOAD_BYTES // 1024, size_kb=size_kb)
         return None
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
@@ -212,6 +215,9 @@ class GatewayRequestHandler(ChaliceRequestHandler):
         self.close_connection = True
         # A line it could not parse leaves http.server at HTTP/0.9, which has no status line or headers.
         self.request_version = "HTTP/1.1"
+        if code in (414, 431):  # codes the document lists on every route
+            self._send_refusal(documented_problem(code, _SERVER_CODES[code]))
+            return
         title = message or "Bad request"
         self._send_refusal(gateway_problem(code, _SERVER_CODES.get(code, "bad_request"), title, explain or title))
 
