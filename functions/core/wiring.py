@@ -21,7 +21,7 @@ from core.store.programmes import ProgrammeStore
 
 S = TypeVar("S", bound=FunctionSettings)
 H = TypeVar("H", bound=HttpFunctionSettings)
-I = TypeVar("I", bound=IdempotentFunctionSettings)  # noqa: E741 - the idempotent function's settings
+IS = TypeVar("IS", bound=IdempotentFunctionSettings)
 
 
 class Wiring(Generic[S]):
@@ -63,7 +63,7 @@ class HttpWiring(Wiring[H]):
         return Directory(DirectoryStore(self.aws.dynamodb, self.settings.directory_table))
 
 
-class IdempotentWiring(HttpWiring[I]):
+class IdempotentWiring(HttpWiring[IS]):
     """An HTTP function whose writes honour an Idempotency-Key."""
 
     @cached_property
