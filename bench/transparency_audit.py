@@ -24,14 +24,14 @@ from typing import Any
 import boto3
 
 from bench.register_routes import Calls, _environment
-from core.audit import Actor, AuditEvent, RecordHead
+from core.audit import Actor, AuditEvent, RecordHead, StoredEvent
 from core.clock import IST, SettableClock, install_clock
 from core.merkle import CompactRange
 from core.observability import logger
 from core.store.dynamo import marshal, transact_write
 from core.store.transparency import TransparencyStore
 from core.transparency import Checkpoint, LogState, event_leaf
-from core.transparency_audit import EventLedger, StoredEvent, chain_findings, tree_findings
+from core.transparency_audit import EventLedger, chain_findings, tree_findings
 from infra.local.events import LocalLambdaContext
 
 SIZES = tuple(int(n) for n in os.environ.get("BENCH_AUDIT_SIZES", "10000,100000").split(","))

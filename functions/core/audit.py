@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -151,3 +152,14 @@ class RecordHead(BaseModel):
     entity: str
     version: int = 0  # as found: an edited record may hold any number
     event_head: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """An event item as the events table holds it, not yet believed."""
+
+    entity: str
+    seq: int
+    body: str | None
+    hash: str | None
+    leaf_index: int | None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -16,16 +17,16 @@ from pydantic import BaseModel, ConfigDict
 from core.language import Language, for_people
 
 
-class ProblemText(BaseModel):
-    """The words of one code, or of one situation of a code (then the title may come from the code)."""
-
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
+@dataclass(frozen=True, slots=True)
+class ProblemText:
+    """The words of one code, or of one situation of a code (then the title may come from the code).
+    A dataclass: 120 of them are made at every cold start, and they are our own literals."""
 
     key: str
-    title_en: str | None = None
-    title_hi: str | None = None
     detail_en: str
     detail_hi: str
+    title_en: str | None = None
+    title_hi: str | None = None
 
     def placeholders(self) -> set[str]:
         texts = (self.title_en or "", self.title_hi or "", self.detail_en, self.detail_hi)

@@ -161,7 +161,8 @@ class Programme(BaseModel):
     acknowledgement_prefix: str = Field(pattern=r"^[A-Z]{2}\d{2}$")
     registration: Window
     verification_closes_at: AwareDatetime
-    eligibility: EligibilityRules = EligibilityRules()
+    # Defaults by factory: an instance here would build these models' validators at every cold start.
+    eligibility: EligibilityRules = Field(default_factory=EligibilityRules)
     required_documents: tuple[DocumentType, ...] = (
         DocumentType.APPOINTMENT_LETTER,
         DocumentType.SERVICE_CERTIFICATE,
@@ -179,8 +180,8 @@ class Programme(BaseModel):
         "duplicate_registration",
         "superannuated",
     )
-    grievances: GrievancePolicy = GrievancePolicy()
-    notices: NoticePolicy = NoticePolicy()
+    grievances: GrievancePolicy = Field(default_factory=GrievancePolicy)
+    notices: NoticePolicy = Field(default_factory=NoticePolicy)
     # The treasury's DDO codes: a roll import refuses a row naming any other (a typo would leave
     # the employee with nobody to verify them).
     ddo_codes: frozenset[DdoCode] = frozenset()

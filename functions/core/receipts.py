@@ -1,5 +1,5 @@
-"""Checking a signed receipt of any kind: pure code, shared by the server (`GET .../receipt`) and the
-offline `anubandh verify receipt FILE`, which trusts nothing but the published JWKS.
+"""Checking a signed receipt of any kind: pure code, for the offline `anubandh verify receipt FILE`,
+which trusts nothing but the published JWKS (and for the tests of what the server signs).
 
 A receipt is checked as it was received: its signature must cover the canonical JSON of exactly the
 receipt object in the file (core.signing), and the receipt must be complete for its `kind`.
@@ -7,17 +7,16 @@ receipt object in the file (core.signing), and the receipt must be complete for 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from core.audit import LoggedEvent
 from core.grievance import FilingReceipt
 from core.kms_key import ALGORITHM, public_key_from_jwk
 from core.registration import Receipt, SubmissionReceipt
-from core.signing import ReceiptKind, SignedBase, signature_valid
+from core.signing import ReceiptKind, signature_valid
 
 RECEIPT_MODELS: dict[ReceiptKind, type[BaseModel]] = {
     ReceiptKind.SUBMISSION: SubmissionReceipt,
@@ -45,16 +44,6 @@ class ReceiptVerdict(BaseModel):
     problem: Problem | None = None
     kind: ReceiptKind | None = None
     receipt: dict[str, Any] | None = None
-
-
-class ReceiptEvent(BaseModel):
-    """Where the receipt's act sits in the record's chain and in the transparency log."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    event_recorded: bool  # the chain holds the event the receipt names (a decision: the event holding it)
-    event_hash: str | None
-    leaf_index: int | None  # None until the sequencer has logged the event
 
 
 def signed_receipt_in(document: Any) -> Mapping[str, Any] | None:
@@ -100,21 +89,3 @@ def check_receipt(document: Any, jwks: Mapping[str, Any]) -> ReceiptVerdict:
         if signature_valid(public_key, receipt, signed["signature"]):
             return verdict(None)
     return verdict(Problem.BAD_SIGNATURE)
-
-
-def receipt_event(logged: Sequence[LoggedEvent], signed: SignedBase) -> ReceiptEvent:
-    """The event a receipt belongs to, read from the record's logged history: the one at seq `version`.
-    A submission or filing receipt names that event's hash; a decision's receipt is inside its event."""
-    receipt = signed.receipt.model_dump(mode="json")
-    found = next((e for e in logged if e.event.seq == receipt["version"]), None)
-    if found is None:
-        return ReceiptEvent(event_recorded=False, event_hash=None, leaf_index=None)
-    event = found.event
-    if receipt["kind"] == ReceiptKind.DECISION:
-        recorded = event.data.get("signed_receipt") == signed.model_dump(mode="json")
-    else:
-        recorded = event.hash == receipt["event_hash"]
-    recorded = recorded and event.computed_hash() == event.hash
-    return ReceiptEvent(
-        event_recorded=recorded, event_hash=event.hash, leaf_index=found.leaf_index if recorded else None
-    )

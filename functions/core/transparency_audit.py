@@ -32,7 +32,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from core import merkle
-from core.audit import GENESIS_HASH, AuditEvent, LoggedEvent, RecordHead
+from core.audit import GENESIS_HASH, AuditEvent, LoggedEvent, RecordHead, StoredEvent
 from core.merkle import CompactRange, Node, Range
 from core.transparency import Checkpoint, SignedCheckpoint, event_leaf, log_id_of, record_proof
 
@@ -123,17 +123,6 @@ class AuditRun(BaseModel):
 
 
 # ------------------------------------------------------------------ what the tables hold
-@dataclass(frozen=True, slots=True)
-class StoredEvent:
-    """An event item as the events table holds it, not yet believed."""
-
-    entity: str
-    seq: int
-    body: str | None
-    hash: str | None
-    leaf_index: int | None
-
-
 @dataclass(frozen=True, slots=True)
 class Link:
     hash: str

@@ -49,7 +49,7 @@ from core.grievance import (
     utc_key,
 )
 from core.ids import new_attachment_id, new_grievance_id, new_grievance_number
-from core.receipts import ReceiptEvent, receipt_event
+from core.receipt_event import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
 from core.registration import ContentType, DocumentStatus, RegistrationStatus
 from core.signing import ReceiptSigner

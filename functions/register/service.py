@@ -29,7 +29,7 @@ from core.errors import (
 )
 from core.ids import new_acknowledgement_number, new_document_id, new_registration_id
 from core.programme import DocumentType, Programme
-from core.receipts import ReceiptEvent, receipt_event
+from core.receipt_event import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
 from core.registration import (
     EDITABLE,

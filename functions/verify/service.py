@@ -14,7 +14,7 @@ from core.clock import Clock
 from core.errors import Forbidden, NoDecision, NotFound
 from core.fairness import DECISION_SCOPE, DECISIONS, decision_amounts
 from core.outcomes import REGISTRATION_OUTCOMES, decision_outcome, stats_scopes
-from core.receipts import ReceiptEvent, receipt_event
+from core.receipt_event import ReceiptEvent, receipt_event
 from core.registration import DECISION_OUTCOME, Decision, Document, Receipt, Registration, Review, SignedReceipt
 from core.signing import ReceiptSigner
 from core.store.dynamo import TxItem

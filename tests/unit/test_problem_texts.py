@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import json
 import re
 from datetime import UTC, datetime
@@ -80,7 +81,7 @@ def test_every_raise_site_names_a_known_situation_and_supplies_every_placeholder
         assert base is not None
         situation = text_for(f"{code}.{reason}") if reason else base
         assert situation is not None, f"{path}:{line}: no text for {code}.{reason}"
-        titles = base.model_copy(update={"detail_en": "", "detail_hi": ""}).placeholders()
+        titles = dataclasses.replace(base, detail_en="", detail_hi="").placeholders()
         missing = (situation.placeholders() | (set() if situation.title_en else titles)) - given
         assert not missing, f"{path}:{line}: {code}.{reason or '(default)'} needs {sorted(missing)}"
 

@@ -19,7 +19,8 @@ from core.audit import GENESIS_HASH, Actor, AuditEvent, LoggedEvent
 from core.clock import IST
 from core.grievance import FilingReceipt, Level, SignedFilingReceipt
 from core.kms_key import public_key_from_jwk
-from core.receipts import Problem, check_receipt, receipt_event, signed_receipt_in
+from core.receipt_event import receipt_event
+from core.receipts import Problem, check_receipt, signed_receipt_in
 from core.registration import (
     Decision,
     Receipt,

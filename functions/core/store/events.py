@@ -12,10 +12,9 @@ from collections.abc import Iterator
 from datetime import UTC
 from typing import Any
 
-from core.audit import AuditEvent, LoggedEvent
+from core.audit import AuditEvent, LoggedEvent, StoredEvent
 from core.store.dynamo import TxItem, marshal, scan, unmarshal, whole_number
 from core.transparency import Unsequenced
-from core.transparency_audit import StoredEvent
 
 UNSEQUENCED = "pending"
 UNSEQUENCED_INDEX = "unsequenced"

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # types only: importing this module costs a cold start nothing
-    from core.audit import Actor, AuditEvent, LoggedEvent
+    from core.audit import Actor, AuditEvent, LoggedEvent, StoredEvent
     from core.auth import Role
     from core.certificates import Certificate
     from core.corrections import Correction
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # types only: importing this module costs a cold start nothin
     from core.store.registrations import QueueFilter, SlotRefused
     from core.store.roll import RollEntry
     from core.transparency import LogState, SignedCheckpoint, Unsequenced
-    from core.transparency_audit import AuditRun, StoredEvent
+    from core.transparency_audit import AuditRun
 
 
 # ------------------------------------------------------------------ shared reads
