@@ -10,12 +10,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
 from botocore.config import Config
 
 from core.settings import FunctionSettings
+
+if TYPE_CHECKING:  # the boto3 stubs are a dev dependency (type checking only): nothing imports them at run time
+    from botocore.client import BaseClient
+    from types_boto3_cognito_idp.client import CognitoIdentityProviderClient
+    from types_boto3_dynamodb.client import DynamoDBClient
+    from types_boto3_dynamodb.service_resource import DynamoDBServiceResource
+    from types_boto3_kms.client import KMSClient
+    from types_boto3_s3.client import S3Client
+    from types_boto3_ses.client import SESClient
+    from types_boto3_sns.client import SNSClient
+    from types_boto3_sqs.client import SQSClient
 
 # botocore's standard retry mode waits rand(0, 1) * min(scale * 2**i, 20 s) before retry i (0-based):
 # a scale of 1 s after a throttling error, 50 ms (DynamoDB: 25 ms) after any other. The worst case is the
@@ -92,23 +103,53 @@ class AwsClients:
     def config(self, service: str) -> Config:
         return self.budget(service).config(path_style=self._path_style)
 
+    # `client` and `lazy` are typed per service (the boto3 stubs' client classes), so mypy checks every
+    # call the stores make. A service not named here is a type error: add its overload (and its stubs).
+    @overload
+    def client(self, service: Literal["dynamodb"]) -> DynamoDBClient: ...
+    @overload
+    def client(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def client(self, service: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    def client(self, service: Literal["kms"]) -> KMSClient: ...
+    @overload
+    def client(self, service: Literal["sns"]) -> SNSClient: ...
+    @overload
+    def client(self, service: Literal["ses"]) -> SESClient: ...
+    @overload
+    def client(self, service: Literal["cognito-idp"]) -> CognitoIdentityProviderClient: ...
+    @overload
+    def client(self, service: Literal["secretsmanager"]) -> BaseClient: ...  # handed to Powertools only
+    def client(self, service: str) -> Any:
+        return self._client(service)
+
+    @overload
+    def lazy(self, service: Literal["s3"]) -> S3Client: ...
+    @overload
+    def lazy(self, service: Literal["sqs"]) -> SQSClient: ...
+    @overload
+    def lazy(self, service: Literal["sns"]) -> SNSClient: ...
+    @overload
+    def lazy(self, service: Literal["cognito-idp"]) -> CognitoIdentityProviderClient: ...
     def lazy(self, service: str) -> Any:
         """The service's client, built only when first used: a store holds it from the cold start, but
-        most requests never touch S3, SQS or SNS, and building a client costs tens of milliseconds."""
-        return _LazyClient(lambda: self.client(service))
+        most requests never touch S3, SQS or SNS, and building a client costs tens of milliseconds. It is a
+        stand-in that passes every attribute to the real client, so it is typed as the client itself."""
+        return _LazyClient(lambda: self._client(service))
 
-    def client(self, service: str) -> Any:
-        with self._lock:
-            if service not in self._clients:
-                self._clients[service] = self._boto3_session().client(service, config=self.config(service))
-            return self._clients[service]
-
-    def resource(self, service: str) -> Any:
+    def resource(self, service: Literal["dynamodb"]) -> DynamoDBServiceResource:
         with self._lock:
             key = f"resource:{service}"
             if key not in self._clients:
                 self._clients[key] = self._boto3_session().resource(service, config=self.config(service))
             return self._clients[key]
+
+    def _client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                self._clients[service] = self._boto3_session().client(service, config=self.config(service))
+            return self._clients[service]
 
     def _boto3_session(self) -> boto3.session.Session:
         # One session for all of the function's clients: each new session loads botocore's data anew.
@@ -117,11 +158,11 @@ class AwsClients:
         return self._session
 
     @property
-    def dynamodb(self) -> Any:
+    def dynamodb(self) -> DynamoDBClient:
         return self.client("dynamodb")
 
     @property
-    def s3(self) -> Any:
+    def s3(self) -> S3Client:
         return self.lazy("s3")
 
 

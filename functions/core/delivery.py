@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +23,11 @@ from core.observability import logger
 from core.programme import Programme
 from core.store.notifications import Claim, LedgerKey, NotificationStore
 from core.store.roll import RollStore
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_ses.client import SESClient
+    from types_boto3_sns.client import SNSClient
+    from types_boto3_sns.type_defs import MessageAttributeValueTypeDef
 
 
 class Channel(StrEnum):
@@ -37,11 +42,11 @@ def e164(mobile: str) -> str:
 class SmsSender:
     """SNS Publish to a phone number, transactional, with the sender id and the DLT entity and template ids."""
 
-    def __init__(self, sns: Any) -> None:
+    def __init__(self, sns: SNSClient) -> None:
         self._sns = sns
 
     def send(self, *, mobile: str, text: str, sender_id: str, entity_id: str, template_id: str) -> str:
-        def attribute(value: str) -> dict[str, str]:
+        def attribute(value: str) -> MessageAttributeValueTypeDef:
             return {"DataType": "String", "StringValue": value}
 
         response = self._sns.publish(
@@ -60,7 +65,7 @@ class SmsSender:
 class EmailSender:
     """SES `SendTemplatedEmail` with the one bilingual notice template declared in the template."""
 
-    def __init__(self, ses: Any, template_name: str) -> None:
+    def __init__(self, ses: SESClient, template_name: str) -> None:
         self._ses = ses
         self._template = template_name
 

@@ -7,7 +7,7 @@ body is refused; a concurrent duplicate is refused while the first is still runn
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
@@ -20,6 +20,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from core import aws_faults
 from core.observability import logger
 from core.settings import IdempotentFunctionSettings
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 
 class _AnswerFirst(DynamoDBPersistenceLayer):
@@ -37,7 +40,7 @@ class _AnswerFirst(DynamoDBPersistenceLayer):
 
 
 class IdempotentRunner:
-    def __init__(self, *, table: str, client: Any, expires_after_seconds: int) -> None:
+    def __init__(self, *, table: str, client: DynamoDBClient, expires_after_seconds: int) -> None:
         self.config = IdempotencyConfig(
             event_key_jmespath="[caller, operation, key]",
             payload_validation_jmespath="payload",
@@ -52,7 +55,7 @@ class IdempotentRunner:
         self._once = once
 
     @classmethod
-    def for_function(cls, settings: IdempotentFunctionSettings, client: Any) -> IdempotentRunner:
+    def for_function(cls, settings: IdempotentFunctionSettings, client: DynamoDBClient) -> IdempotentRunner:
         return cls(
             table=settings.idempotency_table,
             client=client,

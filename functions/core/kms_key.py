@@ -7,14 +7,15 @@ import base64
 import binascii
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:  # `cryptography` (its OpenSSL and Rust bindings) is imported where a key is used
     from cryptography.hazmat.primitives.asymmetric import ec
+    from types_boto3_kms.client import KMSClient
 
-ALGORITHM = "ECDSA_SHA_256"  # KMS's name; JOSE calls it ES256 (P-256, SHA-256)
+ALGORITHM: Final = "ECDSA_SHA_256"  # KMS's name; JOSE calls it ES256 (P-256, SHA-256)
 
 
 def _b64url_int(number: int) -> str:
@@ -94,7 +95,7 @@ def signature_verifies(public_key: ec.EllipticCurvePublicKey, message: bytes, si
 class KmsSigningKey:
     """`kms` builds the client on first use, so a route that signs nothing never pays for it."""
 
-    def __init__(self, kms: Callable[[], Any], key_id: str) -> None:
+    def __init__(self, kms: Callable[[], KMSClient], key_id: str) -> None:
         self._kms = kms
         self.key_id = key_id
         self._public_key: ec.EllipticCurvePublicKey | None = None

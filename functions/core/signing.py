@@ -20,6 +20,7 @@ from core.kms_key import ALGORITHM, KmsSigningKey, signature_verifies
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric import ec
+    from types_boto3_kms.client import KMSClient
 
 
 class ReceiptKind(StrEnum):
@@ -61,7 +62,7 @@ class ReceiptSigner:
     """Signs receipts with the KMS key `key_id`. `kms` builds the client on first use, so a route that
     signs nothing never pays for it."""
 
-    def __init__(self, kms: Callable[[], Any], key_id: str) -> None:
+    def __init__(self, kms: Callable[[], KMSClient], key_id: str) -> None:
         self._key = KmsSigningKey(kms, key_id)
         self.key_id = key_id
 

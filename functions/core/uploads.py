@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict
@@ -20,12 +20,15 @@ from core.errors import DocumentNotRetained, UploadNotAccepted
 from core.observability import logger
 from core.registration import ContentType, DocumentStatus, StoredFile
 
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_s3.client import S3Client
+
 PRESIGN_TTL = timedelta(minutes=15)
 DOWNLOAD_TTL = timedelta(minutes=5)
 # GOVERNANCE, not COMPLIANCE: no role holds s3:BypassGovernanceRetention, so no function can delete
 # or overwrite a locked version, yet an account administrator could still remove a file a court
 # orders removed. COMPLIANCE would make that impossible for anyone until the date passes.
-RETENTION_MODE = "GOVERNANCE"
+RETENTION_MODE: Final = "GOVERNANCE"
 _READ_CHUNK = 256 * 1024
 
 MAGIC_BYTES: dict[ContentType, tuple[bytes, ...]] = {
@@ -93,7 +96,7 @@ def _error_code(error: ClientError) -> str:
 
 
 class ObjectStore:
-    def __init__(self, s3: Any, bucket: str) -> None:
+    def __init__(self, s3: S3Client, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
 
@@ -170,7 +173,7 @@ class ObjectStore:
                 return ObjectInspection(present=False)
             raise
         size = int(head["ContentLength"])
-        found = {
+        found: dict[str, Any] = {
             "present": True,
             "size_bytes": size,
             "uploaded_at": head["LastModified"],

@@ -9,13 +9,17 @@ that the pool's Verify trigger redeems against the sign-in table (auth/challenge
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict
 
 from core.aws_faults import fault_kind
 from core.errors import RefreshRefused, SignInUnavailable
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_cognito_idp.client import CognitoIdentityProviderClient
 
 EMPLOYEE_GROUP = "employee"
 CONFIRMED = "CONFIRMED"
@@ -39,7 +43,7 @@ class Tokens(BaseModel):
     expires_in: int
 
     @classmethod
-    def of(cls, result: dict[str, Any]) -> Tokens:
+    def of(cls, result: Mapping[str, Any]) -> Tokens:
         return cls(
             id_token=result["IdToken"],
             access_token=result["AccessToken"],
@@ -49,7 +53,7 @@ class Tokens(BaseModel):
 
 
 class UserPool:
-    def __init__(self, cognito: Any, *, pool_id: str, client_id: str) -> None:
+    def __init__(self, cognito: CognitoIdentityProviderClient, *, pool_id: str, client_id: str) -> None:
         self._cognito = cognito
         self._pool = pool_id
         self._client = client_id
@@ -58,7 +62,7 @@ class UserPool:
         """(username, sub) of the employee's user, creating it on the first sign-in."""
         username = employee_username(employee_code)
         try:
-            user = self._cognito.admin_get_user(UserPoolId=self._pool, Username=username)
+            user: Mapping[str, Any] = self._cognito.admin_get_user(UserPoolId=self._pool, Username=username)
         except ClientError as error:
             if _code(error) != "UserNotFoundException":
                 raise
@@ -88,7 +92,7 @@ class UserPool:
         )
 
     @staticmethod
-    def _sub(user: dict[str, Any]) -> str:
+    def _sub(user: Mapping[str, Any]) -> str:
         return next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
 
     def answer_custom_challenge(self, username: str, answer: str) -> Tokens:

@@ -16,10 +16,13 @@ import random
 import time
 from collections.abc import Collection
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.store.dynamo import TxItem, exclusive_start, marshal, transact_write
 from core.transparency_audit import AuditRun
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 RUNS = "run"
 CURSOR_KEY = {"pk": {"S": "cursor"}, "sk": {"S": "sample"}}
@@ -34,7 +37,7 @@ def run_sort_key(run: AuditRun) -> str:
 
 
 class AuditStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 

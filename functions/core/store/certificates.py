@@ -11,16 +11,19 @@ put only if its serial is new; a status change only on the version read.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.certificates import Certificate
 from core.store.dynamo import TxItem, changed_meanwhile, marshal, put_if_version, put_new, unmarshal
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 NAME = "certificate"
 
 
 class CertificateStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 

@@ -7,9 +7,12 @@ account's root included, can delete it or shorten its retention. It is the copy 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.transparency import SignedCheckpoint
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_s3.client import S3Client
 
 PREFIX = "checkpoints/"
 
@@ -21,7 +24,7 @@ def archive_key(signed: SignedCheckpoint) -> str:
 
 
 class CheckpointArchive:
-    def __init__(self, client: Any, bucket: str) -> None:
+    def __init__(self, client: S3Client, bucket: str) -> None:
         self._client = client
         self._bucket = bucket
 

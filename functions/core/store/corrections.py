@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.audit import RecordHead
 from core.corrections import Correction, CorrectionStatus
@@ -33,6 +33,9 @@ from core.store.dynamo import (
     transact_write,
     unmarshal,
 )
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 ID_PREFIX = "COR-"
 DDO_QUEUE = "ddo_queue"
@@ -58,12 +61,12 @@ CorrectionPage = Page[Correction]
 
 
 class CorrectionStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 
     @property
-    def client(self) -> Any:
+    def client(self) -> DynamoDBClient:
         """The DynamoDB client the change transactions go through."""
         return self._client
 

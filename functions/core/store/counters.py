@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.store.dynamo import TxItem, unmarshal
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 SHARDS = 8
 GROUPS_INDEX = "groups"
@@ -36,7 +39,7 @@ def _add_into(totals: Counts, item: Mapping[str, Any]) -> None:
 
 
 class CounterStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._table = table
         self._client = client
 

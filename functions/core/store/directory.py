@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,6 +21,9 @@ from core.audit import GENESIS_HASH, RecordHead
 from core.auth import Role
 from core.identity import IdentityLink, Official
 from core.store.dynamo import TxItem, head_items, marshal, put_if_version, put_new, record_head, unmarshal
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 BY_ROLE = "by_role"
 
@@ -54,7 +57,7 @@ class StoredOfficial(BaseModel):
 
 
 class DirectoryStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 

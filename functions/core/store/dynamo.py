@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -23,6 +23,9 @@ from botocore.exceptions import ClientError
 from core.audit import RecordHead
 from core.aws_faults import FaultKind, fault_kind
 from core.errors import Busy, InvalidCursor, VersionConflict
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -142,7 +145,7 @@ class Page(Generic[T]):
 
 
 def record_with_children(
-    client: Any, table: str, pk: str, *, record_sk: str, child_prefix: str
+    client: DynamoDBClient, table: str, pk: str, *, record_sk: str, child_prefix: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     """A record and its child items (a registration's documents, a grievance's attachments), read
     consistently in one Query of their partition; None when there is no record."""
@@ -153,7 +156,7 @@ def record_with_children(
     return record, [i for i in items if i["sk"].startswith(child_prefix)]
 
 
-def _query_partition(client: Any, table: str, pk: str) -> list[dict[str, Any]]:
+def _query_partition(client: DynamoDBClient, table: str, pk: str) -> list[dict[str, Any]]:
     request: dict[str, Any] = {
         "TableName": table,
         "KeyConditionExpression": "pk = :pk",
@@ -169,7 +172,7 @@ def _query_partition(client: Any, table: str, pk: str) -> list[dict[str, Any]]:
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def scan(client: Any, request: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+def scan(client: DynamoDBClient, request: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """Every item a Scan returns, page by page, as DynamoDB gives them (the auditor's read: no request
     path or job that serves people scans)."""
     paging = dict(request)
@@ -182,7 +185,7 @@ def scan(client: Any, request: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def head_items(
-    client: Any, table: str, *, keys: str, where: str, values: Mapping[str, Any] | None = None
+    client: DynamoDBClient, table: str, *, keys: str, where: str, values: Mapping[str, Any] | None = None
 ) -> Iterator[dict[str, Any]]:
     """The items matching `where`, with their `keys`, `version` and `event_head` and nothing else: the
     transparency auditor's Scan, whose role may name no other attribute (so it reads no personal data)."""
@@ -250,7 +253,7 @@ class ConditionFailed(Exception):
         return f"condition failed on {self.name}"
 
 
-def transact_write(client: Any, items: Sequence[TxItem], *, idempotency_token: str | None = None) -> None:
+def transact_write(client: DynamoDBClient, items: Sequence[TxItem], *, idempotency_token: str | None = None) -> None:
     """All of it or none of it. A failed condition raises its item's `refusal`, else ConditionFailed.
     A transaction cancelled for a reason other than a condition (a conflict with a concurrent one,
     throttling) is tried again with jitter; if it stays so, a conflict is Busy and throttling propagates
@@ -280,7 +283,7 @@ def transact_write(client: Any, items: Sequence[TxItem], *, idempotency_token: s
             time.sleep(random.uniform(0.01, 0.05) * attempt)
 
 
-def put_once(client: Any, item: TxItem) -> bool:
+def put_once(client: DynamoDBClient, item: TxItem) -> bool:
     """A conditional Put on its own (not in a transaction): False when its condition did not hold."""
     if item.operation != "Put":
         raise ValueError(f"put_once takes a Put, not {item.operation}")

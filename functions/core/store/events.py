@@ -10,11 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.audit import AuditEvent, LoggedEvent, StoredEvent
 from core.store.dynamo import TxItem, marshal, scan, unmarshal, whole_number
 from core.transparency import Unsequenced
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 UNSEQUENCED = "pending"
 UNSEQUENCED_INDEX = "unsequenced"
@@ -27,7 +30,7 @@ def sequence_key(event: AuditEvent) -> str:
 
 
 class EventStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.audit import RecordHead
 from core.errors import GrievanceLimit, InvalidTransition
@@ -38,6 +38,9 @@ from core.store.dynamo import (
     transact_write,
     unmarshal,
 )
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 RECORD_SK = "GRIEVANCE"
 ATTACHMENT_PREFIX = "ATT#"
@@ -95,7 +98,7 @@ GrievancePage = Page[Grievance]
 
 
 class GrievanceStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 

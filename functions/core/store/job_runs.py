@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from core.language import Language
 from core.store.dynamo import TxItem, marshal, put_once, unmarshal
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 
 def run_key(job: str, programme_id: str) -> str:
@@ -21,7 +24,7 @@ def run_key(job: str, programme_id: str) -> str:
 
 
 class JobRunStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 
@@ -111,7 +114,7 @@ def _import_item(run: ImportRun) -> dict[str, Any]:
 
 
 class ImportRunStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 

@@ -17,13 +17,16 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from core.notices import Contact, deadline_data
 from core.registration import Registration
 from core.store.dynamo import TxItem, marshal, put_once, unmarshal
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 KEEP_FOR = timedelta(days=400)
 LEDGER_KEEP_FOR = timedelta(days=35)
@@ -84,7 +87,7 @@ class LedgerKey:
 
 
 class NotificationStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._table = table
         self._client = client  # delivery and the jobs' own requests; changes write through transactions
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.utilities.parameters import DynamoDBProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
@@ -22,6 +22,9 @@ from core.settings import FunctionSettings
 from core.store.dynamo import TxItem, changed_meanwhile, head_items, marshal, put_new, record_head, transact_write
 
 if TYPE_CHECKING:  # only a type here: no function pays the import to read its programme
+    from types_boto3_dynamodb.client import DynamoDBClient
+    from types_boto3_dynamodb.service_resource import DynamoDBServiceResource
+
     from core.store.protocols import EventAppends
 
 
@@ -48,7 +51,9 @@ def _json(programme: Programme) -> str:
 
 
 class ProgrammeStore:
-    def __init__(self, client: Any, resource: Any, table: str, max_age_seconds: int) -> None:
+    def __init__(
+        self, client: DynamoDBClient, resource: DynamoDBServiceResource, table: str, max_age_seconds: int
+    ) -> None:
         self._client = client
         self._table = table
         self._max_age = max_age_seconds

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.audit import RecordHead
 from core.registration import Document, Registration, RegistrationStatus
@@ -28,6 +28,9 @@ from core.store.dynamo import (
     transact_write,
     unmarshal,
 )
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 
 @dataclass(frozen=True)
@@ -118,7 +121,7 @@ QueuePage = Page[Registration]
 
 
 class RegistrationStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 

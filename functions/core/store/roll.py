@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -27,6 +27,9 @@ from core.eligibility import superannuation_date
 from core.errors import Busy, RegistrationExists
 from core.service_record import ServiceRecord
 from core.store.dynamo import TxItem, head_items, marshal, record_head, unmarshal
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 UNREGISTERED = "unregistered"
 UNREGISTERED_SHARDS = 8
@@ -133,7 +136,7 @@ def _overruled(found: dict[str, Any], entry: RollEntry) -> CertifiedMobile | Non
 
 
 class RollStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 

@@ -11,13 +11,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from core.errors import Busy
 from core.otp import Allowance, BurstLimit, Challenge, ChallengeStatus, SendLimits
 from core.store.dynamo import marshal, put_if_version, put_new, put_once, unmarshal
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_dynamodb.client import DynamoDBClient
 
 KEEP_FOR = timedelta(days=1)  # after expiry: long enough to answer "expired", short enough to forget
 PROOF_LIFETIME = timedelta(minutes=2)  # between the OTP check and the Cognito challenge answer
@@ -38,7 +41,7 @@ def _conditional_failed(error: ClientError) -> bool:
 
 
 class SignInStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 
@@ -194,7 +197,7 @@ class SignInStore:
     def give_back(self, slot: Slot) -> bool:
         """The limit's window as it was before `slot` was taken, unless another request has taken one
         since (then False, and this request keeps counting)."""
-        condition = {
+        condition: dict[str, Any] = {
             "ConditionExpression": "version = :taken",
             "ExpressionAttributeValues": {":taken": {"N": str(slot.version)}},
         }

@@ -22,6 +22,8 @@ from core.store.dynamo import ConditionFailed, TxItem, marshal, transact_write, 
 from core.transparency import LogState, SignedCheckpoint, Unsequenced
 
 if TYPE_CHECKING:
+    from types_boto3_dynamodb.client import DynamoDBClient
+
     from core.store.protocols import SequencedEvents
 
 STATE_KEY = {"pk": {"S": "log#state"}, "sk": {"S": "-"}}
@@ -40,7 +42,7 @@ def _checkpoint_sort(tree_size: int) -> str:
 
 
 class TransparencyStore:
-    def __init__(self, client: Any, table: str) -> None:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
+    from types_boto3_sqs.client import SQSClient
 
 SQS_BATCH = 10
 
@@ -14,7 +17,7 @@ class WorkQueueError(Exception):
 
 
 class WorkQueue:
-    def __init__(self, sqs: Any, url: str) -> None:
+    def __init__(self, sqs: SQSClient, url: str) -> None:
         self._sqs = sqs
         self._url = url
 
