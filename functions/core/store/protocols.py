@@ -38,9 +38,11 @@ class Programmes(Protocol):
     def get(self, programme_id: str) -> Programme: ...
 
 
-class ProgrammeChanges(Protocol):
+class ProgrammeReads(Protocol):
     def read(self, programme_id: str) -> StoredProgramme: ...
 
+
+class ProgrammeChanges(ProgrammeReads, Protocol):
     def change(
         self, stored: StoredProgramme, programme: Programme, event: AuditEvent, *, events: EventAppends
     ) -> StoredProgramme:
@@ -88,6 +90,12 @@ class Counters(CounterTotals, Protocol):
         self, *, kind: str, programme_id: str, shard_key: str, scope: str, value: str, amounts: Mapping[str, int]
     ) -> TxItem | None:
         """For a change's transaction: one group's counters moved by `amounts` (None: nothing moves)."""
+        ...
+
+
+class CounterGroups(Protocol):
+    def groups(self, *, kind: str, programme_id: str, scope: str, prefix: str = "") -> dict[str, dict[str, int]]:
+        """Every group of a scope whose value starts with `prefix`, its shards summed."""
         ...
 
 
@@ -258,6 +266,13 @@ class ChainLinks(EventAppends, Protocol):
     """A chain as stored, and its next link written with the change that makes it."""
 
     def history(self, entity: str) -> list[AuditEvent]: ...
+
+
+# ------------------------------------------------------------------ reports (the admin function)
+class ReportFiles(Protocol):
+    def put_csv(self, key: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str: ...
+
+    def download_url(self, key: str, now: datetime) -> tuple[str, datetime]: ...
 
 
 # ------------------------------------------------------------------ the transparency log
