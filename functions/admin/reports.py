@@ -22,9 +22,8 @@ from core.errors import Forbidden
 from core.fairness import DECISION_SCOPE, DECISIONS, DepartmentFairness, fairness_by_department
 from core.grievance import OPEN_STATUSES, OVERDUE, GrievanceStatus
 from core.registration import RegistrationStatus
-from core.store.counters import CounterStore, Counts
-from core.store.programmes import ProgrammeStore
-from core.store.reports import ReportStore
+from core.store.counters import Counts
+from core.store.protocols import CounterGroups, ProgrammeReads, ReportFiles
 
 _DAY_SECONDS = 86_400
 
@@ -160,9 +159,9 @@ class ReportService:
         self,
         *,
         programme_id: str,
-        programmes: ProgrammeStore,
-        counters: CounterStore,
-        reports: ReportStore,
+        programmes: ProgrammeReads,
+        counters: CounterGroups,
+        reports: ReportFiles,
         clock: Clock,
     ) -> None:
         self._programme_id = programme_id
@@ -240,7 +239,7 @@ class ReportService:
 
 
 def grouped(
-    counters: CounterStore, programme_id: str, kind: str, by: GroupBy, department: str | None = None
+    counters: CounterGroups, programme_id: str, kind: str, by: GroupBy, department: str | None = None
 ) -> dict[tuple[str | None, str], Counts]:
     """Counts keyed by (department, group). Department and DDO groups read their own scope;
     districts are summed over the department/district groups (a district spans departments).

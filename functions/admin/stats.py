@@ -25,7 +25,8 @@ from core.clock import Clock
 from core.grievance import OVERDUE, GrievanceStatus
 from core.outcomes import DECISIONS, ESCALATED, GRIEVANCE_OUTCOMES, REGISTRATION_OUTCOMES, histogram, median_of
 from core.registration import Decision, RegistrationStatus
-from core.store.counters import CounterStore, Counts
+from core.store.counters import Counts
+from core.store.protocols import CounterGroups
 
 MIN_RECORDS = 5
 MAX_AGE = timedelta(minutes=5)
@@ -205,7 +206,7 @@ class PublicStatsService:
     """The statistics per grouping, computed at most once per `max_age` per warm container."""
 
     def __init__(
-        self, *, programme_id: str, counters: CounterStore, clock: Clock, max_age: timedelta = MAX_AGE
+        self, *, programme_id: str, counters: CounterGroups, clock: Clock, max_age: timedelta = MAX_AGE
     ) -> None:
         self._programme_id = programme_id
         self._counters = counters

@@ -37,13 +37,17 @@ from core.corrections import (
 from core.errors import Forbidden, MobileUnchanged, NotFound, VersionConflict
 from core.masking import mask_mobile
 from core.notices import Contact
-from core.store.corrections import DDO_QUEUE, HOD_QUEUE, CorrectionStore
-from core.store.counters import CounterStore
+from core.store.corrections import DDO_QUEUE, HOD_QUEUE
 from core.store.dynamo import TxItem
-from core.store.events import EventStore
-from core.store.notifications import NotificationStore
-from core.store.protocols import CorrectionChanges
-from core.store.roll import RollEntry, RollStore
+from core.store.protocols import (
+    ChainLinks,
+    CorrectionChanges,
+    CorrectionCounters,
+    Corrections,
+    NotificationRequests,
+    RollCertifications,
+)
+from core.store.roll import RollEntry
 
 
 class QueueItem(BaseModel):
@@ -82,11 +86,11 @@ class RollService:
         self,
         *,
         programme_id: str,
-        roll: RollStore,
-        corrections: CorrectionStore,
-        events: EventStore,
-        counters: CounterStore,
-        notifications: NotificationStore,
+        roll: RollCertifications,
+        corrections: Corrections,
+        events: ChainLinks,
+        counters: CorrectionCounters,
+        notifications: NotificationRequests,
         recorder: CorrectionChanges,
         clock: Clock,
     ) -> None:

@@ -23,8 +23,9 @@ from infra.local.poller import QueuePoller, sqs_event
 from infra.local.template import LocalContext, load_template, sqs_sources
 from register import handler as register_handler
 from register import settings as register_settings
-from reminders import appliers, planner, worker
+from reminders import planner, worker
 from reminders import settings as reminders_settings
+from reminders.appliers import records as record_appliers
 from reminders.models import JobName
 from tests import factories
 from tests.factories import employee
@@ -423,20 +424,20 @@ def test_a_worker_that_fails_halfway_resumes_on_the_next_run(
     draft = a_draft()
     hisar_draft = a_draft(as_=HISAR)
     clock.set(AFTER_REGISTRATION, frozen=True)
-    real = appliers.TRANSITIONS[JobName.CLOSE_REGISTRATION]
+    real = record_appliers.TRANSITIONS[JobName.CLOSE_REGISTRATION]
 
     def failing_for_hisar(recorder: Any, registration: Any, now: datetime, **told: Any) -> Any:
         if registration.ddo_code == "DDO-HSR-001":
             raise Busy(simulated="outage")
         return real(recorder, registration, now, **told)
 
-    monkeypatch.setitem(appliers.TRANSITIONS, JobName.CLOSE_REGISTRATION, failing_for_hisar)
+    monkeypatch.setitem(record_appliers.TRANSITIONS, JobName.CLOSE_REGISTRATION, failing_for_hisar)
     assert run_job("close-registration")["messages_sent"] == 2
     # When the worker runs: one message succeeds, the other fails and stays on the queue
     assert drain(stack) == 1
     assert (status_of(draft), status_of(hisar_draft, as_=HISAR)) == ("LAPSED", "DRAFT")
     # And, the outage over, the hourly schedule fires again
-    monkeypatch.setitem(appliers.TRANSITIONS, JobName.CLOSE_REGISTRATION, real)
+    monkeypatch.setitem(record_appliers.TRANSITIONS, JobName.CLOSE_REGISTRATION, real)
     clock.set(datetime(2026, 2, 1, 1, 0, tzinfo=IST), frozen=True)
     again = run_job("close-registration")
     # Then it queues only what is left, and every draft has lapsed exactly once
@@ -449,17 +450,17 @@ def test_a_worker_that_fails_halfway_resumes_on_the_next_run(
 
 def touched_first(monkeypatch: pytest.MonkeyPatch, times: int) -> list[str]:
     """Makes someone else change the record (an audited change) just before the job's first `times` writes."""
-    real = appliers.TRANSITIONS[JobName.CLOSE_REGISTRATION]
+    real = record_appliers.TRANSITIONS[JobName.CLOSE_REGISTRATION]
     touched: list[str] = []
 
     def racing(recorder: Any, registration: Any, now: datetime, **told: Any) -> Any:
         if len(touched) < times:
-            fresh = worker.wiring.worker._registrations.get(registration.registration_id)
+            fresh = worker.wiring.registrations.get(registration.registration_id)
             recorder.record(before=fresh, after=fresh, event_type="test.touched", actor=Actor(id="u", role="x"), at=now)
             touched.append(registration.registration_id)
         return real(recorder, registration, now, **told)
 
-    monkeypatch.setitem(appliers.TRANSITIONS, JobName.CLOSE_REGISTRATION, racing)
+    monkeypatch.setitem(record_appliers.TRANSITIONS, JobName.CLOSE_REGISTRATION, racing)
     return touched
 
 
@@ -484,7 +485,7 @@ def test_a_record_that_keeps_changing_fails_its_message_for_a_retry(
     # Given a draft that changes before every write the worker attempts
     draft = a_draft()
     clock.set(AFTER_REGISTRATION, frozen=True)
-    touched_first(monkeypatch, times=appliers.RECORD_ATTEMPTS)
+    touched_first(monkeypatch, times=record_appliers.RECORD_ATTEMPTS)
     # When the worker handles its message
     result = deliver(("m-1", work_message(draft)))
     # Then the message is reported failed (SQS retries it) and the draft is untouched by the job

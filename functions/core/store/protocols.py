@@ -17,7 +17,7 @@ if TYPE_CHECKING:  # types only: importing this module costs a cold start nothin
     from core.audit import Actor, AuditEvent, LoggedEvent, StoredEvent
     from core.auth import Role
     from core.certificates import Certificate
-    from core.corrections import Correction
+    from core.corrections import CertifiedMobile, Correction
     from core.grievance import Attachment, Grievance, GrievanceChange
     from core.identity import Official
     from core.merkle import Node
@@ -38,9 +38,11 @@ class Programmes(Protocol):
     def get(self, programme_id: str) -> Programme: ...
 
 
-class ProgrammeChanges(Protocol):
+class ProgrammeReads(Protocol):
     def read(self, programme_id: str) -> StoredProgramme: ...
 
+
+class ProgrammeChanges(ProgrammeReads, Protocol):
     def change(
         self, stored: StoredProgramme, programme: Programme, event: AuditEvent, *, events: EventAppends
     ) -> StoredProgramme:
@@ -79,13 +81,21 @@ class RegistrationQueues(Registrations, Protocol):
     ) -> Page[Registration]: ...
 
 
-class Counters(Protocol):
+class CounterTotals(Protocol):
     def totals(self, *, kind: str, programme_id: str, scope: str, value: str) -> dict[str, int]: ...
 
+
+class Counters(CounterTotals, Protocol):
     def add(
         self, *, kind: str, programme_id: str, shard_key: str, scope: str, value: str, amounts: Mapping[str, int]
     ) -> TxItem | None:
         """For a change's transaction: one group's counters moved by `amounts` (None: nothing moves)."""
+        ...
+
+
+class CounterGroups(Protocol):
+    def groups(self, *, kind: str, programme_id: str, scope: str, prefix: str = "") -> dict[str, dict[str, int]]:
+        """Every group of a scope whose value starts with `prefix`, its shards summed."""
         ...
 
 
@@ -214,6 +224,55 @@ class GrievanceChanges(Protocol):
     ) -> Grievance:
         """The stored image; VersionConflict if anyone changed it meanwhile, or the refusal of an `extra`."""
         ...
+
+
+# ------------------------------------------------------------------ mobile corrections (the roll function)
+class RollCertifications(RollEntries, Protocol):
+    def entries(self, codes: Sequence[str], programme_id: str) -> dict[str, RollEntry]: ...
+
+    def certify_mobile(self, entry: RollEntry, certified: CertifiedMobile, *, event_head: str) -> TxItem:
+        """For the change's transaction, which fails if the entry moved since it was read."""
+        ...
+
+
+class Corrections(Protocol):
+    def get(self, correction_id: str) -> Correction | None: ...
+
+    def pending_id(self, programme_id: str, employee_code: str) -> str | None: ...
+
+    def queue(self, *, index: str, partition: str, limit: int, start: dict[str, Any] | None) -> Page[Correction]: ...
+
+    def commit_direct(self, programme_id: str, employee_code: str, writes: Sequence[TxItem]) -> None:
+        """A direct correction's writes in one transaction: CorrectionPending while the employee has a
+        pending request, VersionConflict if the roll entry or its chain moved."""
+        ...
+
+
+class CorrectionCounters(CounterTotals, Protocol):
+    def transition(
+        self,
+        *,
+        kind: str,
+        programme_id: str,
+        shard_key: str,
+        before: tuple[Mapping[str, str], Collection[str]] | None,
+        after: tuple[Mapping[str, str], Collection[str]],
+    ) -> list[TxItem]:
+        """For a change's transaction: the counters of a record moving from `before` to `after`."""
+        ...
+
+
+class ChainLinks(EventAppends, Protocol):
+    """A chain as stored, and its next link written with the change that makes it."""
+
+    def history(self, entity: str) -> list[AuditEvent]: ...
+
+
+# ------------------------------------------------------------------ reports (the admin function)
+class ReportFiles(Protocol):
+    def put_csv(self, key: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str: ...
+
+    def download_url(self, key: str, now: datetime) -> tuple[str, datetime]: ...
 
 
 # ------------------------------------------------------------------ the transparency log
