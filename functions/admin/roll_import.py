@@ -26,8 +26,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict
 from admin.roll_csv import Line, RowError, UnreadableFile, file_problem, parse_line, read_lines
 from admin.roll_messages import message
 from core.auth import Principal, Role
+from core.certified_mobile import CertifiedMobile
 from core.clock import IST, Clock
-from core.corrections import CertifiedMobile
 from core.errors import NotFound
 from core.language import Language, day_for_people
 from core.masking import mask_mobile

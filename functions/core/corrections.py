@@ -21,6 +21,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from core.audit import GENESIS_HASH
 from core.auth import Principal, Role
+from core.certified_mobile import ten_digits
 from core.errors import AlreadyDecided, Forbidden, RemarksRequired, VersionConflict
 from core.masking import mask_mobile
 from core.service_record import ServiceRecord
@@ -35,11 +36,6 @@ REMARKS_MIN = 10
 
 Remarks = Annotated[str, StringConstraints(max_length=1000)]
 Message = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-
-
-def ten_digits(mobile: str) -> str:
-    """A Mobile as stored and compared: the ten digits, without +91."""
-    return mobile[-10:]
 
 
 class CorrectionStatus(StrEnum):
@@ -262,18 +258,6 @@ def decided(correction: Correction, ruling: Ruling) -> Correction:
     return correction.model_copy(
         update={"status": DECISION_OUTCOME[ruling.decision], "ruling": ruling, "updated_at": ruling.decided_at}
     )
-
-
-class CertifiedMobile(BaseModel):
-    """A mobile a DDO or HoD certified: it stands over the department's data until another correction."""
-
-    model_config = ConfigDict(defer_build=True, frozen=True)
-
-    mobile: str  # ten digits
-    certified_by: str
-    certified_role: Role
-    certified_at: AwareDatetime
-    correction_id: str | None = None  # None: corrected directly
 
 
 def mobile_change(old: str, new: str, *, correction_id: str | None) -> dict[str, str | None]:

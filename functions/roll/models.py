@@ -6,8 +6,8 @@ from datetime import date
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from core.certified_mobile import CertifiedMobile
 from core.corrections import (
-    CertifiedMobile,
     Claim,
     Correction,
     CorrectionDecision,

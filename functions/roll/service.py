@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict
 
 from core.audit import Actor, AuditEvent, ChainVerdict, verify_chain
 from core.auth import Principal, Role
+from core.certified_mobile import CertifiedMobile
 from core.clock import IST, Clock
 from core.corrections import (
     CORRECTIONS,
     DIRECT,
-    CertifiedMobile,
     Correction,
     CorrectionDecision,
     CorrectionStatus,

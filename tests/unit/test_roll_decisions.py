@@ -12,8 +12,9 @@ import pytest
 
 from core.audit import Actor, AuditEvent
 from core.auth import Principal, Role
+from core.certified_mobile import CertifiedMobile
 from core.clock import IST, SettableClock
-from core.corrections import CertifiedMobile, Claim, Correction, CorrectionDecision, CorrectionStatus, Office
+from core.corrections import Claim, Correction, CorrectionDecision, CorrectionStatus, Office
 from core.errors import Forbidden
 from core.notices import Contact
 from core.store.corrections import DDO_QUEUE

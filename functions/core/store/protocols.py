@@ -17,7 +17,8 @@ if TYPE_CHECKING:  # types only: importing this module costs a cold start nothin
     from core.audit import Actor, AuditEvent, LoggedEvent, StoredEvent
     from core.auth import Role
     from core.certificates import Certificate
-    from core.corrections import CertifiedMobile, Correction
+    from core.certified_mobile import CertifiedMobile
+    from core.corrections import Correction
     from core.grievance import Attachment, Grievance, GrievanceChange
     from core.identity import Official
     from core.merkle import Node

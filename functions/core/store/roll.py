@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from core.audit import GENESIS_HASH, RecordHead
-from core.corrections import CertifiedMobile, ten_digits
+from core.certified_mobile import CertifiedMobile, ten_digits
 from core.eligibility import superannuation_date
 from core.errors import Busy, RegistrationExists
 from core.service_record import ServiceRecord
