@@ -4,6 +4,7 @@ measured on the packaged zips by bench/cold_imports.py)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -19,6 +20,8 @@ SWAGGER_UI = "aws_lambda_powertools.event_handler.openapi.swagger_ui"
 OPENAPI_MODELS = "aws_lambda_powertools.event_handler.openapi.models"
 BATCH = "aws_lambda_powertools.utilities.batch"
 GRIEVANCE = "core.grievance"
+CORRECTIONS = "core.corrections"
+AUDIT = "core.transparency_audit"
 _PROBE = (
     "import importlib, json, sys\n"
     "watched = json.loads(sys.argv[1])\n"
@@ -60,7 +63,8 @@ def _handlers() -> list[str]:
 def cold_starts() -> dict[str, set[str]]:
     """Each handler started alone, as Lambda starts it with the stage's tracing off (the default):
     which of the watched modules it loaded."""
-    watched = (*HEAVY, X_RAY, SWAGGER_UI, OPENAPI_MODELS, BATCH, GRIEVANCE, "pydantic_settings", "dotenv")
+    watched = (*HEAVY, X_RAY, SWAGGER_UI, OPENAPI_MODELS, BATCH, GRIEVANCE, CORRECTIONS, AUDIT)
+    watched += ("pydantic_settings", "dotenv")
     return {handler: set(_loaded_after(handler, watched=watched, environment=_LAMBDA)) for handler in _handlers()}
 
 
@@ -98,9 +102,52 @@ def test_only_the_queue_consumers_load_powertools_batch_at_cold_start(cold_start
 def test_functions_that_record_no_grievance_do_not_load_the_grievance_models(
     cold_starts: dict[str, set[str]],
 ) -> None:
-    for handler in ("auth.handler", "auth.challenge", "roll.handler", "certificates.handler", "admin.importer"):
+    no_grievances = ("register.handler", "verify.handler", "auth.handler", "auth.challenge", "roll.handler")
+    for handler in (*no_grievances, "certificates.handler", "admin.importer"):
         assert GRIEVANCE not in cold_starts[handler], handler
     assert GRIEVANCE in cold_starts["grievance.handler"]
+
+
+def test_only_the_functions_that_need_them_load_the_corrections_and_the_auditor(
+    cold_starts: dict[str, set[str]],
+) -> None:
+    # Every function reading the roll holds certified mobiles (core.certified_mobile), but only sign-in help
+    # opens corrections, the roll function decides them, the admin's reports and the daily digest count
+    # them and the auditor checks their chains; only the auditor and the admin's audits route audit.
+    assert sorted(handler for handler, loaded in cold_starts.items() if CORRECTIONS in loaded) == [
+        "admin.handler",
+        "auditor.handler",
+        "auth.handler",
+        "reminders.planner",
+        "roll.handler",
+    ]
+    assert sorted(handler for handler, loaded in cold_starts.items() if AUDIT in loaded) == [
+        "admin.handler",
+        "auditor.handler",
+    ]
+
+
+def _imports_outside_the_pause(module: str) -> list[str]:
+    """The top-level imports of an entry module not inside `with cold_start.imports():`."""
+    tree = ast.parse((ROOT / "functions" / (module.replace(".", "/") + ".py")).read_text())
+    return [
+        ast.unparse(node)
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")
+        and ast.unparse(node) != "from core import cold_start"
+    ]
+
+
+def test_every_entry_module_imports_with_the_collector_paused(cold_starts: dict[str, set[str]]) -> None:
+    # Given each function's handler module as the template names it
+    handlers = sorted(cold_starts)
+    # Then each imports inside core.cold_start's pause, and nothing at top level outside it
+    outside = {handler: found for handler in handlers if (found := _imports_outside_the_pause(handler))}
+    assert outside == {}
+    # And a cold start leaves the collector running with the imports frozen (never scanned again)
+    state = "import gc; assert gc.isenabled() and gc.get_freeze_count() > 50_000, gc.get_freeze_count()"
+    assert _loaded_after("register.handler", watched=(), environment=_LAMBDA, then=state) == []
 
 
 def test_no_function_loads_pydantic_settings(cold_starts: dict[str, set[str]]) -> None:
