@@ -92,7 +92,6 @@ class GrievanceWiring(IdempotentWiring[GrievanceSettings]):
             roll=RollStore(dynamodb, settings.roll_table),
             events=events,
             recorder=GrievanceRecorder(
-                dynamodb,
                 grievances,
                 events,
                 CounterStore(dynamodb, settings.counters_table),

@@ -52,12 +52,12 @@ class WorkerWiring(Wiring[WorkerSettings]):
         return JobWorker(
             programmes=programmes,
             registrations=registrations,
-            recorder=ChangeRecorder(dynamodb, registrations, events, counters),
+            recorder=ChangeRecorder(registrations, events, counters),
             sweeper=GrievanceSweeper(
                 programme_id=settings.programme_id,
                 programmes=programmes,
                 grievances=grievances,
-                recorder=GrievanceRecorder(dynamodb, grievances, events, counters, notifications),
+                recorder=GrievanceRecorder(grievances, events, counters, notifications),
             ),
             notifications=notifications,
             deliverer=Deliverer(

@@ -43,6 +43,7 @@ from core.store.dynamo import TxItem
 from core.store.events import EventStore
 from core.store.notifications import NotificationStore
 from core.store.protocols import CorrectionChanges
+from core.store.roll import RECORD as ROLL_ENTRY
 from core.store.roll import RollEntry, RollStore
 
 
@@ -272,7 +273,7 @@ class RollService:
         return MobileChange(
             items=[
                 self._roll.certify_mobile(entry, certified, event_head=event.hash),
-                self._events.append(event),
+                self._events.append(event, record=ROLL_ENTRY),
                 *notices,
             ],
             entry=entry.with_certified(certified, event_head=event.hash),

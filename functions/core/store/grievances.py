@@ -28,6 +28,7 @@ from core.store.counters import shard_of
 from core.store.dynamo import (
     Page,
     TxItem,
+    changed_meanwhile,
     exclusive_start,
     head_items,
     marshal,
@@ -39,6 +40,7 @@ from core.store.dynamo import (
     unmarshal,
 )
 
+RECORD = "grievance"  # what a VersionConflict names
 RECORD_SK = "GRIEVANCE"
 ATTACHMENT_PREFIX = "ATT#"
 BY_EMPLOYEE = "by_employee"
@@ -218,10 +220,13 @@ class GrievanceStore:
         return marshal({"pk": grievance.grievance_id, "sk": RECORD_SK, **body, **index_attributes(grievance)})
 
     def create(self, grievance: Grievance) -> TxItem:
-        return put_new("grievance", self._table, self._record_item(grievance))
+        """The new record; VersionConflict (in its change's transaction) if it exists already."""
+        return put_new(RECORD, self._table, self._record_item(grievance)).refused_as(changed_meanwhile(RECORD))
 
     def replace(self, grievance: Grievance, *, expected_version: int) -> TxItem:
-        return put_if_version("grievance", self._table, self._record_item(grievance), expected_version)
+        """The new image; VersionConflict (naming the version found) if anyone changed it since it was read."""
+        item = put_if_version(RECORD, self._table, self._record_item(grievance), expected_version)
+        return item.refused_as(changed_meanwhile(RECORD))
 
     def count_filing(self, *, employee_code: str, limit: int, now: datetime) -> TxItem:
         """+1 to this month's filings (the month of `now`), in the same transaction as the filing; once

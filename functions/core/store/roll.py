@@ -26,8 +26,9 @@ from core.corrections import CertifiedMobile, ten_digits
 from core.eligibility import superannuation_date
 from core.errors import Busy, RegistrationExists
 from core.service_record import ServiceRecord
-from core.store.dynamo import TxItem, head_items, marshal, record_head, unmarshal
+from core.store.dynamo import TxItem, changed_meanwhile, head_items, marshal, record_head, unmarshal
 
+RECORD = "roll entry"  # what a VersionConflict of a mobile correction names
 UNREGISTERED = "unregistered"
 UNREGISTERED_SHARDS = 8
 
@@ -326,7 +327,7 @@ class RollStore:
 
     def certify_mobile(self, entry: RollEntry, certified: CertifiedMobile, *, event_head: str) -> TxItem:
         """The corrected mobile and the next version and chain head, only if nobody changed them since
-        `entry` was read (an entry never corrected has no version yet)."""
+        `entry` was read (an entry never corrected has no version yet): else VersionConflict."""
         values: dict[str, Any] = {
             ":c": {"M": marshal(certified.model_dump(mode="json"))},
             ":v": {"N": str(entry.version + 1)},
@@ -347,6 +348,7 @@ class RollStore:
                 "ConditionExpression": condition,
                 "ExpressionAttributeValues": values,
             },
+            refusal=changed_meanwhile(RECORD),
         )
 
     def link_registration(self, employee_code: str, programme_id: str, registration_id: str) -> TxItem:
