@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from core.audit import RecordHead
+from core.aws_faults import error_code
 from core.errors import GrievanceLimit, InvalidTransition
 from core.grievance import Attachment, Grievance, GrievanceStatus, Level, month_key, next_month_opens, utc_key
 from core.registration import DocumentStatus
@@ -94,6 +97,14 @@ class ListFilter:
 
 
 GrievancePage = Page[Grievance]
+
+
+class ActivityNotNoted(Exception):
+    """DynamoDB refused to note when an officer or HoD was last seen (`error_code`: its error's code)."""
+
+    def __init__(self, error_code: str) -> None:
+        super().__init__(f"activity not noted: {error_code}")
+        self.error_code = error_code
 
 
 class GrievanceStore:
@@ -319,7 +330,8 @@ class GrievanceStore:
         return True
 
     def touch_activity(self, *, username: str, role: str, scope: str, now: datetime) -> bool:
-        """Records `last_seen` unless it was already recorded this hour; True if it wrote."""
+        """Records `last_seen` unless it was already recorded this hour; True if it wrote. Raises
+        ActivityNotNoted when DynamoDB refused the write for any other reason."""
         hour = utc_key(now)[:13]
         try:
             self._client.update_item(
@@ -337,6 +349,8 @@ class GrievanceStore:
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
+        except ClientError as error:
+            raise ActivityNotNoted(error_code(error)) from error
         return True
 
     def last_seen(self, username: str) -> datetime | None:

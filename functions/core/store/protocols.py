@@ -185,7 +185,9 @@ class Grievances(Protocol):
         self, *, index: str, partition: str, where: ListFilter, limit: int, start: dict[str, Any] | None
     ) -> Page[Grievance]: ...
 
-    def touch_activity(self, *, username: str, role: str, scope: str, now: datetime) -> bool: ...
+    def touch_activity(self, *, username: str, role: str, scope: str, now: datetime) -> bool:
+        """True if it noted the visit, False if this hour's was noted already; ActivityNotNoted if it failed."""
+        ...
 
     def count_filing(self, *, employee_code: str, limit: int, now: datetime) -> TxItem:
         """The filing's +1 to its month, for the filing's transaction, which raises GrievanceLimit at the limit."""
