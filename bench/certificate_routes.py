@@ -21,7 +21,7 @@ from core.eligibility import assess_eligibility
 from core.registration import Decision, Receipt, Registration, RegistrationStatus, Review, SignedReceipt
 from core.store.dynamo import transact_write
 from core.store.events import EventStore
-from core.store.registrations import RegistrationStore
+from core.store.registrations import RECORD, RegistrationStore
 from infra.local.events import LocalLambdaContext, http_api_event
 from infra.local.seed import PROGRAMME, demo_roll
 
@@ -123,7 +123,7 @@ def compare(samples: int) -> tuple[Comparison, list[str], list[bytes], list[byte
         ids = []
         for n in range(samples):
             registration, event = _verified(n)
-            transact_write(raw, [registrations.create(registration), events.append(event)])
+            transact_write(raw, [registrations.create(registration), events.append(event, record=RECORD)])
             raw.update_item(  # what the transparency sequencer does
                 TableName=settings.events_table,
                 Key={"pk": {"S": event.entity}, "seq": {"N": "1"}},

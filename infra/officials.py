@@ -30,7 +30,6 @@ from core.auth import Role
 from core.errors import VersionConflict
 from core.identity import Official
 from core.officials import ChangeKind, NothingToDisable, OfficialChange, disabling, plan, record
-from core.recorder import commit
 from core.store.directory import DirectoryStore, StoredOfficial
 from core.store.events import EventStore
 from infra.deployment import aws_problem
@@ -88,7 +87,6 @@ class Provisioner:
         self,
         *,
         cognito: Any,
-        dynamodb: Any,
         directory: DirectoryStore,
         events: EventStore,
         user_pool_id: str,
@@ -97,7 +95,6 @@ class Provisioner:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._cognito = cognito
-        self._dynamodb = dynamodb
         self._directory = directory
         self._events = events
         self._pool = user_pool_id
@@ -117,7 +114,7 @@ class Provisioner:
             events=self._events,
         )
         try:
-            commit(self._dynamodb, items, record_name="official", what="official")
+            self._events.commit(items)
         except VersionConflict as conflict:
             raise LineFailed("changed by someone else meanwhile: run the import again") from conflict
         return stored

@@ -18,11 +18,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent, canonical_json, sha256_hex
-from core.errors import ProgrammeUnavailable
+from core.errors import ProgrammeUnavailable, VersionConflict
 from core.programme import Programme
 from core.store.dynamo import ConditionFailed, transact_write
 from core.store.events import EventStore
-from core.store.programmes import ProgrammeStore, programme_key
+from core.store.programmes import RECORD, ProgrammeStore, programme_key
 from infra.cli_errors import CliError, LocalFileProblem
 
 MAX_PROGRAMME_BYTES = 400 * 1024  # DynamoDB's item limit
@@ -95,13 +95,15 @@ def init_programme(
         },
     )
     try:
-        transact_write(dynamodb, [programmes.create(programme, event_head=event.hash), events.append(event)])
-    except ConditionFailed as exists:
+        transact_write(
+            dynamodb, [programmes.create(programme, event_head=event.hash), events.append(event, record=RECORD)]
+        )
+    except (ConditionFailed, VersionConflict) as exists:  # the programme exists (or its first event does)
         return _existing(programme, programmes, exists)
     return InitResult(created=True, event=event)
 
 
-def _existing(programme: Programme, programmes: ProgrammeStore, exists: ConditionFailed) -> InitResult:
+def _existing(programme: Programme, programmes: ProgrammeStore, exists: Exception) -> InitResult:
     try:
         stored = programmes.read(programme.programme_id)
     except ProgrammeUnavailable:

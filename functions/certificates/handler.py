@@ -65,7 +65,7 @@ class CertificatesWiring(HttpWiring[CertificatesSettings]):
             registrations=registrations,
             events=events,
             certificates=CertificateStore(dynamodb, settings.certificates_table),
-            recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(dynamodb, settings.counters_table)),
+            recorder=ChangeRecorder(registrations, events, CounterStore(dynamodb, settings.counters_table)),
             signer=KmsSigningKey(lambda: self.aws.client("kms"), settings.signing_key_id),
             clock=current_clock(),
             sequencer_period=timedelta(seconds=settings.sequencer_period_seconds),

@@ -1,5 +1,6 @@
 """Records a change to a mobile-correction request: one transaction with the new image (conditioned on
-the version that was read), the next link of its audit chain and its counters."""
+the version that was read), the next link of its audit chain and its counters, run by the events store
+(EventStore.commit)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,14 @@ from typing import Any
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.corrections import CORRECTIONS, Correction
-from core.recorder import commit
-from core.store.corrections import CorrectionStore
+from core.store.corrections import RECORD, CorrectionStore
 from core.store.counters import CounterStore
 from core.store.dynamo import TxItem
 from core.store.events import EventStore
 
 
 class CorrectionRecorder:
-    def __init__(self, client: Any, corrections: CorrectionStore, events: EventStore, counters: CounterStore) -> None:
-        self._client = client
+    def __init__(self, corrections: CorrectionStore, events: EventStore, counters: CounterStore) -> None:
         self._corrections = corrections
         self._events = events
         self._counters = counters
@@ -55,7 +54,7 @@ class CorrectionRecorder:
                 if before is None
                 else self._corrections.replace(stored, expected_version=before.version)
             ),
-            self._events.append(event),
+            self._events.append(event, record=RECORD),
             *self._counters.transition(
                 kind=CORRECTIONS,
                 programme_id=stored.programme_id,
@@ -65,6 +64,5 @@ class CorrectionRecorder:
             ),
             *extra,
         ]
-        what = "mobile-correction request or the roll entry"
-        commit(self._client, items, record_name="correction", what=what, also=("pending", "roll"))
+        self._events.commit(items)
         return stored

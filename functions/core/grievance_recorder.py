@@ -1,33 +1,30 @@
 """Records a change to a grievance: one transaction with the new image (conditioned on the version that
-was read), the next link of its audit chain, its counters and its notification requests."""
+was read), the next link of its audit chain, its counters and its notification requests, run by the
+events store (EventStore.commit)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.grievance import Grievance, GrievanceChange
 from core.outcomes import GRIEVANCE_OUTCOMES, grievance_outcome_labels, stats_scopes
-from core.recorder import commit
 from core.store.counters import CounterStore
 from core.store.dynamo import TxItem
 from core.store.events import EventStore
-from core.store.grievances import GrievanceStore
+from core.store.grievances import RECORD, GrievanceStore
 from core.store.notifications import NotificationStore
 
 
 class GrievanceRecorder:
     def __init__(
         self,
-        client: Any,
         grievances: GrievanceStore,
         events: EventStore,
         counters: CounterStore,
         notifications: NotificationStore,
     ) -> None:
-        self._client = client
         self._grievances = grievances
         self._events = events
         self._counters = counters
@@ -76,7 +73,7 @@ class GrievanceRecorder:
             self._grievances.create(stored)
             if before is None
             else self._grievances.replace(stored, expected_version=before.version),
-            self._events.append(event),
+            self._events.append(event, record=RECORD),
             *self._counters.transition(
                 kind="grievances",
                 programme_id=stored.programme_id,
@@ -96,5 +93,5 @@ class GrievanceRecorder:
             *notifications,
             *extra,
         ]
-        commit(self._client, items, record_name="grievance", what="grievance")
+        self._events.commit(items)
         return stored

@@ -78,7 +78,7 @@ def open_mobile_correction(
     if entry is None or not verdict.opens:
         logger.info("help request matched nothing", extra={"verdict": verdict.value})
         return HelpOutcome.IGNORED
-    recorder = CorrectionRecorder(corrections.client, corrections, events, counters)
+    recorder = CorrectionRecorder(corrections, events, counters)
     claimant = Actor(id=f"claimant:{request.employee_code}", role=CLAIMANT_ROLE)
     for _ in range(OPEN_ATTEMPTS):
         pending_id = corrections.pending_id(programme_id, request.employee_code)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.delivery import mask_email, mask_mobile
 from core.identity import Official
+from core.store.directory import RECORD as OFFICIAL
 from core.store.directory import DirectoryStore, StoredOfficial, official_entity
 from core.store.dynamo import TxItem
 from core.store.events import EventStore
@@ -148,4 +149,4 @@ def record(
         reason=reason,
     )
     after = StoredOfficial(official=change.after, sub=sub, version=version, event_head=event.hash)
-    return [*directory.save_official(before, after, at=at), events.append(event)], after
+    return [*directory.save_official(before, after, at=at), events.append(event, record=OFFICIAL)], after

@@ -1,28 +1,28 @@
 """Records a change to a registration: one transaction with the new image (conditioned on the version
-that was read), the next link of its audit chain and its counters; and `commit`, which writes such a
-transaction for every kind of record. A grievance's recorder is core/grievance_recorder.py and a
-mobile-correction request's core/correction_recorder.py: each function loads only the models it records."""
+that was read), the next link of its audit chain and its counters, run by the events store
+(EventStore.commit). A grievance's recorder is core/grievance_recorder.py and a mobile-correction
+request's core/correction_recorder.py: each function loads only the models it records.
+
+A recorder holds no client and never looks at which item failed: the stores that build the record's
+write and its next link refuse them as VersionConflict, and an `extra` carries its own store's refusal."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
-from core.errors import InvalidState, VersionConflict
+from core.errors import InvalidState
 from core.registration import Document, Registration, RegistrationStatus
 from core.store.counters import CounterStore
-from core.store.dynamo import ConditionFailed, TxItem, transact_write
+from core.store.dynamo import TxItem
 from core.store.events import EventStore
-from core.store.registrations import RegistrationStore
+from core.store.registrations import RECORD, RegistrationStore
 
 
 class ChangeRecorder:
-    def __init__(
-        self, client: Any, registrations: RegistrationStore, events: EventStore, counters: CounterStore
-    ) -> None:
-        self._client = client
+    def __init__(self, registrations: RegistrationStore, events: EventStore, counters: CounterStore) -> None:
         self._registrations = registrations
         self._events = events
         self._counters = counters
@@ -64,12 +64,12 @@ class ChangeRecorder:
             self._registrations.create(stored)
             if before is None
             else self._registrations.replace(stored, expected_version=before.version),
-            self._events.append(event),
+            self._events.append(event, record=RECORD),
             *self._registrations.put_documents(stored.registration_id, documents),
             *self._counter_moves(before, stored),
             *extra,
         ]
-        commit(self._client, items, record_name="registration", what="registration")
+        self._events.commit(items)
         updated_documents = {d.document_id: d for d in (*stored.documents, *documents)}
         return stored.model_copy(update={"documents": list(updated_documents.values())})
 
@@ -108,14 +108,3 @@ class ChangeRecorder:
             before=(before.counter_scopes(), before.counter_labels()) if before else None,
             after=(after.counter_scopes(), after.counter_labels()),
         )
-
-
-def commit(client: Any, items: Sequence[TxItem], *, record_name: str, what: str, also: Collection[str] = ()) -> None:
-    """Writes a change; a failed condition on the record, its next event (or the items named in `also`)
-    means someone else won."""
-    try:
-        transact_write(client, items)
-    except ConditionFailed as failed:
-        if failed.name in (record_name, "event", *also):
-            raise VersionConflict(record=what, current_version=(failed.current or {}).get("version")) from failed
-        raise

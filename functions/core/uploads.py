@@ -157,6 +157,11 @@ class ObjectStore:
         )
         return UploadGrant(url=post["url"], fields=post["fields"], expires_at=expires_at)
 
+    def download_url_of(self, stored: StoredFile, *, now: datetime) -> tuple[str, datetime]:
+        """A short-lived link to the very version the check saw of a registration document or a grievance
+        attachment, and when it expires: the one way such a file is handed out."""
+        return self.download_url(key=stored.object_key, version_id=stored.object_version, now=now)
+
     def download_url(self, *, key: str, version_id: str | None, now: datetime) -> tuple[str, datetime]:
         params: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
         if version_id:
@@ -241,4 +246,4 @@ class UploadSlots:
         return checked
 
     def download_url(self, stored: StoredFile, *, now: datetime) -> tuple[str, datetime]:
-        return self._objects.download_url(key=stored.object_key, version_id=stored.object_version, now=now)
+        return self._objects.download_url_of(stored, now=now)

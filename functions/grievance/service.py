@@ -49,11 +49,12 @@ from core.grievance import (
     utc_key,
 )
 from core.ids import new_attachment_id, new_grievance_id, new_grievance_number
+from core.observability import logger
 from core.receipt_event import ReceiptEvent, receipt_event
 from core.record_proofs import RecordProver
 from core.registration import ContentType, DocumentStatus, RegistrationStatus
 from core.signing import ReceiptSigner
-from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, GrievancePage, ListFilter
+from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, ActivityNotNoted, GrievancePage, ListFilter
 from core.store.protocols import GrievanceChanges, Grievances, Histories, Programmes, Registrations, RollEntries
 from core.transparency import RecordProof
 from core.uploads import PRESIGN_TTL, UploadGrant, UploadSlots, require_within_limit
@@ -128,7 +129,8 @@ class GrievanceService:
 
     # ------------------------------------------------------------------ officer activity
     def note_activity(self, principal: Principal) -> None:
-        """`last_seen` of officers and HoDs, for the daily digest: at most one write an hour each."""
+        """`last_seen` of officers and HoDs, for the daily digest: at most one write an hour each. A failed
+        note never fails the request: it is logged, and the next request tries again."""
         if principal.has(Role.OFFICER):
             role, scope = Role.OFFICER, principal.unit or ""
         elif principal.has(Role.HOD):
@@ -139,7 +141,11 @@ class GrievanceService:
         hour = utc_key(now)[:13]
         if self._seen.get(principal.username) == hour:
             return
-        self._grievances.touch_activity(username=principal.username, role=role.value, scope=scope, now=now)
+        try:
+            self._grievances.touch_activity(username=principal.username, role=role.value, scope=scope, now=now)
+        except ActivityNotNoted as failed:
+            logger.warning("officer activity not recorded", extra={"error_code": failed.error_code})
+            return
         self._seen[principal.username] = hour
 
     # ------------------------------------------------------------------ filing

@@ -92,7 +92,7 @@ class RegisterWiring(IdempotentWiring[RegisterSettings]):
             roll=RollStore(dynamodb, settings.roll_table),
             registrations=registrations,
             events=events,
-            recorder=ChangeRecorder(dynamodb, registrations, events, CounterStore(dynamodb, settings.counters_table)),
+            recorder=ChangeRecorder(registrations, events, CounterStore(dynamodb, settings.counters_table)),
             uploads=UploadSlots(
                 ObjectStore(self.aws.s3, settings.documents_bucket), timedelta(days=settings.document_retention_days)
             ),

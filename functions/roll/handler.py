@@ -59,7 +59,7 @@ class RollWiring(HttpWiring[RollSettings]):
             events=events,
             counters=counters,
             notifications=NotificationStore(dynamodb, settings.notifications_table),
-            recorder=CorrectionRecorder(dynamodb, corrections, events, counters),
+            recorder=CorrectionRecorder(corrections, events, counters),
             clock=current_clock(),
         )
 

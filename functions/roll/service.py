@@ -47,6 +47,7 @@ from core.store.protocols import (
     NotificationRequests,
     RollCertifications,
 )
+from core.store.roll import RECORD as ROLL_ENTRY
 from core.store.roll import RollEntry
 
 
@@ -276,7 +277,7 @@ class RollService:
         return MobileChange(
             items=[
                 self._roll.certify_mobile(entry, certified, event_head=event.hash),
-                self._events.append(event),
+                self._events.append(event, record=ROLL_ENTRY),
                 *notices,
             ],
             entry=entry.with_certified(certified, event_head=event.hash),

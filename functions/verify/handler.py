@@ -71,7 +71,7 @@ class VerifyWiring(IdempotentWiring[VerifySettings]):
             programmes=self.programmes,
             registrations=registrations,
             events=events,
-            recorder=ChangeRecorder(dynamodb, registrations, events, counters),
+            recorder=ChangeRecorder(registrations, events, counters),
             counters=counters,
             notifications=NotificationStore(dynamodb, settings.notifications_table),
             objects=ObjectStore(self.aws.s3, settings.documents_bucket),

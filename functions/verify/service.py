@@ -129,9 +129,7 @@ class VerificationService:
         now = self._clock.now()
         documents = []
         for document in registration.current_documents().values():
-            url, expires = self._objects.download_url(
-                key=document.object_key, version_id=document.object_version, now=now
-            )
+            url, expires = self._objects.download_url_of(document, now=now)
             documents.append(DocumentView(document=document, url=url, url_expires_at=expires))
         events = self._events.history(registration.entity)
         return CaseFile(

@@ -104,7 +104,6 @@ def command_officials_import(args: argparse.Namespace, env: Mapping[str, str]) -
         if args.dry_run
         else officials.Provisioner(
             cognito=deployment.client("cognito-idp"),
-            dynamodb=dynamodb,
             directory=directory,
             events=EventStore(dynamodb, deployment.output(stack.EVENTS_TABLE)),
             user_pool_id=deployment.output(stack.USER_POOL_ID),

@@ -164,7 +164,7 @@ _deserializer = TypeDeserializer()
 _SIGNATURE = re.compile(r"signature", re.IGNORECASE)
 IDEMPOTENCY_TABLE = re.compile(r"idempotency", re.IGNORECASE)
 # When an officer or a HoD was last seen (for the daily digest): noted as they call, whatever their
-# request then does, and a failed note never fails the request (grievance.handler.record_activity).
+# request then does, and a failed note never fails the request (GrievanceService.note_activity).
 NOTED_REGARDLESS = "activity#"
 
 

@@ -4,6 +4,7 @@ attachments, officer activity and concurrent actions."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -11,11 +12,13 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ReadTimeoutError
 
 from core.clock import IST, SettableClock
 from core.errors import VersionConflict
 from core.grievance import escalate_for_breach
 from core.grievance_sla import SLA_JOB, GrievanceSweeper
+from core.observability import logger
 from core.store.dynamo import unmarshal
 from core.store.grievances import GrievanceStore
 from grievance import handler as grievance_handler
@@ -23,6 +26,7 @@ from grievance import settings as grievance_settings
 from tests import factories
 from tests.factories import HSR_UNIT, PKL_UNIT, STATE_UNIT, employee, hod, officer
 from tests.integration.conftest import Reply, call
+from tests.integration.fault_injection import Fault
 from tests.integration.test_registration_concurrency import RoundTrips
 from tests.integration.test_registration_journey import PDF, PNG, put_object
 
@@ -549,6 +553,38 @@ def test_officer_activity_is_written_at_most_once_an_hour(clock: SettableClock, 
     del grievance_handler.wiring.service  # (a cached property: built again on next use)
     listed(OFFICER)
     assert store.last_seen(OFFICER["cognito:username"]) == FILED_AT + timedelta(hours=1)
+
+
+@pytest.mark.parametrize("code", ["InternalServerError", "ReadTimeoutError"])
+def test_a_failed_activity_note_never_fails_the_request(
+    code: str, clock: SettableClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock.set(FILED_AT, frozen=True)
+    gid, v = filed()
+    # Given DynamoDB failing the note of the officer's visit, with an error that outlasted botocore's
+    # retries, or not answering it at all
+    failed: list[str] = []
+
+    def failing(params: dict[str, Any], **_: Any) -> None:
+        if params["Key"]["pk"]["S"].startswith("activity#"):
+            failed.append(params["Key"]["pk"]["S"])
+            if code == "ReadTimeoutError":
+                raise ReadTimeoutError(endpoint_url="https://dynamodb.ap-south-1.amazonaws.com")
+            raise Fault(code, 500).error("UpdateItem", params)
+
+    dynamodb = grievance_handler.wiring.aws.dynamodb
+    dynamodb.meta.events.register("before-parameter-build.dynamodb.UpdateItem", failing)
+    # When the officer acts, then the action is done all the same, and the failure is logged with its code
+    assert ok(act(gid, v, "accept")) == v + 1
+    assert failed == [f"activity#{OFFICER['cognito:username']}"]
+    logged = [json.loads(logger.registered_formatter.format(r)) for r in caplog.records]
+    [warning] = [line for line in logged if line["message"] == "officer activity not recorded"]
+    assert (warning["level"], warning["error_code"]) == ("WARNING", code)
+    # And the officer's next request notes the visit, once DynamoDB takes it
+    dynamodb.meta.events.unregister("before-parameter-build.dynamodb.UpdateItem", failing)
+    listed(OFFICER)
+    store: GrievanceStore = grievance_handler.wiring.service._grievances
+    assert store.last_seen(OFFICER["cognito:username"]) == FILED_AT
 
 
 def test_round_trips_per_grievance_request(round_trips: RoundTrips) -> None:

@@ -1,6 +1,7 @@
 """A cancelled transaction raises the typed refusal its failed item carries (core.store.dynamo.TxItem.refusal),
-given that item as it stands; an item without one still raises ConditionFailed for its recorder. No I/O:
-a stub client cancels every transaction for the reasons given."""
+given that item as it stands; an item without one still raises ConditionFailed for its store. No I/O:
+a stub client cancels every transaction for the reasons given. A recorded change (core.recorder) is refused
+as a VersionConflict of its record whichever of its record's items failed: the stores gave them that refusal."""
 
 from __future__ import annotations
 
@@ -9,8 +10,15 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from core.audit import Actor
 from core.errors import RegistrationExists, VersionConflict
+from core.recorder import ChangeRecorder
+from core.registration import RegistrationStatus
 from core.store import dynamo
+from core.store.counters import CounterStore
+from core.store.events import EventStore
+from core.store.registrations import RegistrationStore
+from tests.unit.test_decision_rules import IN_WINDOW, registration
 
 
 class _Cancelling:
@@ -56,7 +64,7 @@ def test_the_failed_items_refusal_is_raised_with_the_item_as_it_stands() -> None
 def test_an_item_without_a_refusal_still_raises_condition_failed_naming_it() -> None:
     # Given a transaction whose first item, which carries no refusal, fails its condition
     client = _Cancelling([{"Code": "ConditionalCheckFailed", "Item": {"version": {"N": "3"}}}, NONE])
-    # When it is written, then its recorder learns which item failed and how it stands
+    # When it is written, then its store learns which item failed and how it stands
     with pytest.raises(dynamo.ConditionFailed) as failed:
         dynamo.transact_write(client, [dynamo.put_new("registration", "r", {"pk": {"S": "a"}}), _link()])
     assert (failed.value.name, failed.value.current) == ("registration", {"version": 3})
@@ -78,3 +86,34 @@ def test_a_refusal_does_not_change_what_is_sent() -> None:
     # Given the same write with and without a refusal, then DynamoDB is sent the very same request
     plain = dynamo.put_new("registration", "r", {"pk": {"S": "a"}})
     assert plain.refused_as(dynamo.changed_meanwhile("registration")).to_api() == plain.to_api()
+
+
+# ---------------------------------------------------------------- a recorded change: no look at which item failed
+IMAGE_MOVED = {"Code": "ConditionalCheckFailed", "Item": {"version": {"N": "8"}}}
+LINK_TAKEN = {"Code": "ConditionalCheckFailed", "Item": {"pk": {"S": "registration#REG-1"}, "seq": {"N": "8"}}}
+
+
+@pytest.mark.parametrize(
+    ("reasons", "current_version"),
+    [([IMAGE_MOVED], 8), ([NONE, LINK_TAKEN], None)],
+    ids=["its image moved", "its next link exists"],
+)
+def test_a_recorded_change_that_lost_a_race_is_a_version_conflict_of_its_record(
+    reasons: list[dict[str, Any]], current_version: int | None
+) -> None:
+    # Given a registration read at version 7, changed meanwhile by someone else
+    client = _Cancelling(reasons)
+    recorder = ChangeRecorder(RegistrationStore(None, "r"), EventStore(client, "e"), CounterStore(None, "c"))
+    read = registration(RegistrationStatus.SUBMITTED)
+    # When a decision is recorded over it, through the events store (the recorder holds no client)
+    with pytest.raises(VersionConflict) as conflict:
+        recorder.record(
+            before=read,
+            after=read.model_copy(update={"status": RegistrationStatus.VERIFIED}),
+            event_type="registration.verified",
+            actor=Actor(id="ddo", role="ddo"),
+            at=IN_WINDOW,
+        )
+    # Then whichever of the record's items failed, the answer is the record's conflict, in one round trip
+    assert conflict.value.params == {"record": "registration", "current_version": current_version}
+    assert len(client.requests) == 1

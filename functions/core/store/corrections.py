@@ -58,17 +58,15 @@ def queue_attributes(correction: Correction) -> dict[str, Any]:
 
 
 CorrectionPage = Page[Correction]
+# What a VersionConflict of a request's change names, in the words it has always had (an approval also
+# writes the roll entry, whose own items name "roll entry": core.store.roll).
+RECORD = "mobile-correction request or the roll entry"
 
 
 class CorrectionStore:
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
-
-    @property
-    def client(self) -> DynamoDBClient:
-        """The DynamoDB client the change transactions go through."""
-        return self._client
 
     def get(self, correction_id: str) -> Correction | None:
         if not correction_id.startswith(ID_PREFIX):  # never a pending marker, whatever the path says
@@ -100,12 +98,13 @@ class CorrectionStore:
         )
 
     def open(self, correction: Correction) -> list[TxItem]:
-        """A new request and the employee's pending marker; fails ("pending") if one is pending already."""
+        """A new request and the employee's pending marker; VersionConflict (in its change's transaction)
+        if one is pending already (another help request opened it first)."""
         marker = {
             **pending_key(correction.programme_id, correction.employee_code),
             "correction_id": {"S": correction.correction_id},
         }
-        return [
+        items = [
             TxItem(
                 name="pending",
                 operation="Put",
@@ -113,10 +112,11 @@ class CorrectionStore:
             ),
             put_new("correction", self._table, self._item(correction)),
         ]
+        return [item.refused_as(changed_meanwhile(RECORD)) for item in items]
 
     def replace(self, correction: Correction, *, expected_version: int) -> list[TxItem]:
-        """The new image, if nobody changed the request since it was read; a decided one leaves the queues
-        and frees the employee's pending marker."""
+        """The new image, if nobody changed the request since it was read (else VersionConflict); a decided
+        one leaves the queues and frees the employee's pending marker."""
         items = [put_if_version("correction", self._table, self._item(correction), expected_version)]
         if correction.status != CorrectionStatus.PENDING:
             items.append(
@@ -131,21 +131,14 @@ class CorrectionStore:
                     },
                 )
             )
-        return items
+        return [item.refused_as(changed_meanwhile(RECORD)) for item in items]
 
     def commit_direct(self, programme_id: str, employee_code: str, writes: Sequence[TxItem]) -> None:
         """A direct correction of the employee's roll entry (`writes`: the entry's, its event's, the notices
         and counters), in one transaction that holds only while the employee has no pending request (it would
-        race it). Raises CorrectionPending naming that request, or VersionConflict if the roll entry or its
-        chain moved since it was read."""
-        moved = changed_meanwhile("roll entry")
-        transact_write(
-            self._client,
-            [
-                self._none_pending(programme_id, employee_code),
-                *(write.refused_as(moved) if write.name in ("roll", "event") else write for write in writes),
-            ],
-        )
+        race it). Raises CorrectionPending naming that request, or the refusal of a write (VersionConflict if
+        the roll entry or its chain moved since it was read)."""
+        transact_write(self._client, [self._none_pending(programme_id, employee_code), *writes])
 
     def _none_pending(self, programme_id: str, employee_code: str) -> TxItem:
         return TxItem(

@@ -20,12 +20,22 @@ from pydantic import BaseModel, ConfigDict
 from core.audit import GENESIS_HASH, RecordHead
 from core.auth import Role
 from core.identity import IdentityLink, Official
-from core.store.dynamo import TxItem, head_items, marshal, put_if_version, put_new, record_head, unmarshal
+from core.store.dynamo import (
+    TxItem,
+    changed_meanwhile,
+    head_items,
+    marshal,
+    put_if_version,
+    put_new,
+    record_head,
+    unmarshal,
+)
 
 if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
     from types_boto3_dynamodb.client import DynamoDBClient
 
 BY_ROLE = "by_role"
+RECORD = "official"  # what a VersionConflict of an official's change names
 
 
 def link_key(sub: str) -> dict[str, Any]:
@@ -147,10 +157,10 @@ class DirectoryStore:
             ),
         }
         save = (
-            put_new("official", self._table, record)
+            put_new(RECORD, self._table, record)
             if before is None
-            else put_if_version("official", self._table, record, before.version)
-        )
+            else put_if_version(RECORD, self._table, record, before.version)
+        ).refused_as(changed_meanwhile(RECORD))
         was_active = True if before is None else before.official.active
         ends_sessions = not official.active or not was_active
         return [save, self._update_link(official.link(after.sub), end_sessions_at=at if ends_sessions else None)]

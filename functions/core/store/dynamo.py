@@ -3,8 +3,10 @@
 Every state change is one TransactWriteItems. A cancelled transaction is turned into the typed domain
 error that the store gave the item whose condition failed (`TxItem.refusal`, which sees the item's
 current image, so it can say *why* without another read), else into a `ConditionFailed` naming that
-item for the recorder that wrote it; or retried when DynamoDB reports a transaction conflict. Nothing
-above the stores and recorders sees a ConditionFailed or an item.
+item for the store that wrote it; or retried when DynamoDB reports a transaction conflict. A record's
+conditioned write and its next chain link are refused as `changed_meanwhile` by the stores that build
+them, so a recorded change needs no look at which item failed. Nothing above the stores sees a
+ConditionFailed, an item's name or a client.
 """
 
 from __future__ import annotations

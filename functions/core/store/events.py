@@ -8,12 +8,12 @@ index: the transparency sequencer sweeps that index in `sequence_key` order, giv
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 from core.audit import AuditEvent, LoggedEvent, StoredEvent
-from core.store.dynamo import TxItem, marshal, scan, unmarshal, whole_number
+from core.store.dynamo import TxItem, changed_meanwhile, marshal, scan, transact_write, unmarshal, whole_number
 from core.transparency import Unsequenced
 
 if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
@@ -34,8 +34,9 @@ class EventStore:
         self._client = client
         self._table = table
 
-    def append(self, event: AuditEvent) -> TxItem:
-        """The put that adds `event`; it fails if that link of the chain already exists."""
+    def append(self, event: AuditEvent, *, record: str) -> TxItem:
+        """The put that adds `event`. It fails if that link of the chain already exists: someone else
+        changed the record (`record` names it in the VersionConflict) since it was read."""
         item = {
             "pk": event.entity,
             "seq": event.seq,
@@ -54,7 +55,15 @@ class EventStore:
                 "Item": marshal(item),
                 "ConditionExpression": "attribute_not_exists(pk)",
             },
+            refusal=changed_meanwhile(record),
         )
+
+    def commit(self, change: Sequence[TxItem]) -> None:
+        """Writes a recorded change in one transaction: the record's conditioned write, its next link
+        (`append`) and whatever moves with them (counters, notices, another table's item). A failed
+        condition raises the refusal its item's store gave it: VersionConflict when the record or its
+        chain moved meanwhile (ConditionFailed for an item given none)."""
+        transact_write(self._client, change)
 
     def history(self, entity: str) -> list[AuditEvent]:
         return [logged.event for logged in self.logged_history(entity)]

@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from core.audit import RecordHead
+from core.aws_faults import error_code
 from core.errors import GrievanceLimit, InvalidTransition
 from core.grievance import Attachment, Grievance, GrievanceStatus, Level, month_key, next_month_opens, utc_key
 from core.registration import DocumentStatus
@@ -28,6 +31,7 @@ from core.store.counters import shard_of
 from core.store.dynamo import (
     Page,
     TxItem,
+    changed_meanwhile,
     exclusive_start,
     head_items,
     marshal,
@@ -42,6 +46,7 @@ from core.store.dynamo import (
 if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
     from types_boto3_dynamodb.client import DynamoDBClient
 
+RECORD = "grievance"  # what a VersionConflict names
 RECORD_SK = "GRIEVANCE"
 ATTACHMENT_PREFIX = "ATT#"
 BY_EMPLOYEE = "by_employee"
@@ -95,6 +100,14 @@ class ListFilter:
 
 
 GrievancePage = Page[Grievance]
+
+
+class ActivityNotNoted(Exception):
+    """DynamoDB refused to note when an officer or HoD was last seen (`error_code`: its error's code)."""
+
+    def __init__(self, error_code: str) -> None:
+        super().__init__(f"activity not noted: {error_code}")
+        self.error_code = error_code
 
 
 class GrievanceStore:
@@ -221,10 +234,13 @@ class GrievanceStore:
         return marshal({"pk": grievance.grievance_id, "sk": RECORD_SK, **body, **index_attributes(grievance)})
 
     def create(self, grievance: Grievance) -> TxItem:
-        return put_new("grievance", self._table, self._record_item(grievance))
+        """The new record; VersionConflict (in its change's transaction) if it exists already."""
+        return put_new(RECORD, self._table, self._record_item(grievance)).refused_as(changed_meanwhile(RECORD))
 
     def replace(self, grievance: Grievance, *, expected_version: int) -> TxItem:
-        return put_if_version("grievance", self._table, self._record_item(grievance), expected_version)
+        """The new image; VersionConflict (naming the version found) if anyone changed it since it was read."""
+        item = put_if_version(RECORD, self._table, self._record_item(grievance), expected_version)
+        return item.refused_as(changed_meanwhile(RECORD))
 
     def count_filing(self, *, employee_code: str, limit: int, now: datetime) -> TxItem:
         """+1 to this month's filings (the month of `now`), in the same transaction as the filing; once
@@ -317,7 +333,8 @@ class GrievanceStore:
         return True
 
     def touch_activity(self, *, username: str, role: str, scope: str, now: datetime) -> bool:
-        """Records `last_seen` unless it was already recorded this hour; True if it wrote."""
+        """Records `last_seen` unless it was already recorded this hour; True if it wrote. Raises
+        ActivityNotNoted when the write failed for any other reason, refused or never answered."""
         hour = utc_key(now)[:13]
         try:
             self._client.update_item(
@@ -335,6 +352,10 @@ class GrievanceStore:
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
+        except ClientError as error:
+            raise ActivityNotNoted(error_code(error)) from error
+        except BotoCoreError as error:  # a timeout or a lost connection: no AWS error code
+            raise ActivityNotNoted(type(error).__name__) from error
         return True
 
     def last_seen(self, username: str) -> datetime | None:

@@ -42,6 +42,9 @@ class StoredProgramme(BaseModel):
         return f"programme#{self.programme.programme_id}"
 
 
+RECORD = "programme"  # what a VersionConflict of a programme's change names
+
+
 def programme_key(programme_id: str) -> str:
     return f"programme#{programme_id}"
 
@@ -124,12 +127,11 @@ class ProgrammeStore:
     ) -> StoredProgramme:
         """One transaction: the new programme (conditioned on the version of `stored`) and the next link of its
         chain. Raises VersionConflict if anyone changed it since `stored` was read."""
-        conflict = changed_meanwhile("programme")
         transact_write(
             self._client,
             [
-                self.replace(stored, programme, event_head=event.hash).refused_as(conflict),
-                events.append(event).refused_as(conflict),
+                self.replace(stored, programme, event_head=event.hash).refused_as(changed_meanwhile(RECORD)),
+                events.append(event, record=RECORD),
             ],
         )
         return StoredProgramme(programme=programme, version=stored.version + 1, event_head=event.hash)

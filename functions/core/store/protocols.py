@@ -2,9 +2,9 @@
 these, so a unit test can hand it a small in-memory fake instead of moto. The classes of the per-table
 modules (and core.recorder) satisfy them structurally; nothing here reads or writes DynamoDB.
 
-Each Protocol names only the methods its services call. A store's transaction runs inside the store (or
-the recorder that commits a change with its event) and refuses with a typed domain error
-(core.errors), so no service sees a DynamoDB item, a client or a ConditionFailed.
+Each Protocol names only the methods its services call. A store's transaction runs inside the store (a
+recorded change, with its event, in the events store: EventStore.commit) and refuses with a typed domain
+error (core.errors), so no service or recorder sees a DynamoDB item, a client or a ConditionFailed.
 """
 
 from __future__ import annotations
@@ -178,8 +178,9 @@ class Histories(Protocol):
 
 
 class EventAppends(Protocol):
-    def append(self, event: AuditEvent) -> TxItem:
-        """The next link of a chain, for the change's transaction (it fails if that link exists)."""
+    def append(self, event: AuditEvent, *, record: str) -> TxItem:
+        """The next link of a chain, for the change's transaction, which raises VersionConflict naming
+        `record` if that link exists (someone else changed the record meanwhile)."""
         ...
 
 
@@ -195,7 +196,9 @@ class Grievances(Protocol):
         self, *, index: str, partition: str, where: ListFilter, limit: int, start: dict[str, Any] | None
     ) -> Page[Grievance]: ...
 
-    def touch_activity(self, *, username: str, role: str, scope: str, now: datetime) -> bool: ...
+    def touch_activity(self, *, username: str, role: str, scope: str, now: datetime) -> bool:
+        """True if it noted the visit, False if this hour's was noted already; ActivityNotNoted if it failed."""
+        ...
 
     def count_filing(self, *, employee_code: str, limit: int, now: datetime) -> TxItem:
         """The filing's +1 to its month, for the filing's transaction, which raises GrievanceLimit at the limit."""

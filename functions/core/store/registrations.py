@@ -18,6 +18,7 @@ from core.store.dynamo import (
     ConditionFailed,
     Page,
     TxItem,
+    changed_meanwhile,
     exclusive_start,
     head_items,
     marshal,
@@ -43,6 +44,7 @@ class SlotRefused:
     status: str | None = None
 
 
+RECORD = "registration"  # what a VersionConflict names
 RECORD_SK = "REGISTRATION"
 DOC_PREFIX = "DOC#"
 DDO_QUEUE = "ddo_queue"
@@ -226,10 +228,13 @@ class RegistrationStore:
         return marshal({"pk": registration_id, "sk": f"{DOC_PREFIX}{document.document_id}", **body})
 
     def create(self, registration: Registration) -> TxItem:
-        return put_new("registration", self._table, self._record_item(registration))
+        """The new record; VersionConflict (in its change's transaction) if it exists already."""
+        return put_new(RECORD, self._table, self._record_item(registration)).refused_as(changed_meanwhile(RECORD))
 
     def replace(self, registration: Registration, *, expected_version: int) -> TxItem:
-        return put_if_version("registration", self._table, self._record_item(registration), expected_version)
+        """The new image; VersionConflict (naming the version found) if anyone changed it since it was read."""
+        item = put_if_version(RECORD, self._table, self._record_item(registration), expected_version)
+        return item.refused_as(changed_meanwhile(RECORD))
 
     def put_documents(self, registration_id: str, documents: Sequence[Document]) -> list[TxItem]:
         return [

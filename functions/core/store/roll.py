@@ -26,11 +26,12 @@ from core.certified_mobile import CertifiedMobile, ten_digits
 from core.eligibility import superannuation_date
 from core.errors import Busy, RegistrationExists
 from core.service_record import ServiceRecord
-from core.store.dynamo import TxItem, head_items, marshal, record_head, unmarshal
+from core.store.dynamo import TxItem, changed_meanwhile, head_items, marshal, record_head, unmarshal
 
 if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
     from types_boto3_dynamodb.client import DynamoDBClient
 
+RECORD = "roll entry"  # what a VersionConflict of a mobile correction names
 UNREGISTERED = "unregistered"
 UNREGISTERED_SHARDS = 8
 
@@ -329,7 +330,7 @@ class RollStore:
 
     def certify_mobile(self, entry: RollEntry, certified: CertifiedMobile, *, event_head: str) -> TxItem:
         """The corrected mobile and the next version and chain head, only if nobody changed them since
-        `entry` was read (an entry never corrected has no version yet)."""
+        `entry` was read (an entry never corrected has no version yet): else VersionConflict."""
         values: dict[str, Any] = {
             ":c": {"M": marshal(certified.model_dump(mode="json"))},
             ":v": {"N": str(entry.version + 1)},
@@ -350,6 +351,7 @@ class RollStore:
                 "ConditionExpression": condition,
                 "ExpressionAttributeValues": values,
             },
+            refusal=changed_meanwhile(RECORD),
         )
 
     def link_registration(self, employee_code: str, programme_id: str, registration_id: str) -> TxItem:

@@ -48,11 +48,11 @@ class WorkerWiring(Wiring[WorkerSettings]):
     # The recorders: built here alone.
     @cached_property
     def recorder(self) -> ChangeRecorder:
-        return ChangeRecorder(self.aws.dynamodb, self.registrations, self.events, self.counters)
+        return ChangeRecorder(self.registrations, self.events, self.counters)
 
     @cached_property
     def grievance_recorder(self) -> GrievanceRecorder:
-        return GrievanceRecorder(self.aws.dynamodb, self.grievances, self.events, self.counters, self.notifications)
+        return GrievanceRecorder(self.grievances, self.events, self.counters, self.notifications)
 
     @cached_property
     def deliverer(self) -> Deliverer:
