@@ -2,51 +2,54 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Annotated, Any
+from core import cold_start
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    from functools import cached_property
+    from typing import Annotated, Any
 
-from admin.audits import AuditRuns
-from admin.models import (
-    AuditRunsResponse,
-    ExportResponse,
-    FairnessResponse,
-    PublicStatsResponse,
-    RollImportRequest,
-    RollImportResponse,
-    RollImportStarted,
-    SummaryResponse,
-    WindowChangeRequest,
-    WindowsResponse,
-)
-from admin.reports import GroupBy, ReportService
-from admin.roll_import import RollImportService
-from admin.service import AdminService
-from admin.settings import AdminSettings, get_settings
-from admin.stats import PublicStatsService
-from core.clock import current_clock
-from core.errors import (
-    Busy,
-    Forbidden,
-    InvalidCursor,
-    InvalidRequest,
-    InvalidWindow,
-    NotFound,
-    ProgrammeUnavailable,
-    VersionConflict,
-)
-from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor, request_language
-from core.observability import observed
-from core.store.audits import AuditStore
-from core.store.counters import CounterStore
-from core.store.events import EventStore
-from core.store.job_runs import ImportRunStore
-from core.store.reports import ReportStore
-from core.wiring import HttpWiring
+    from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from admin.audits import AuditRuns
+    from admin.models import (
+        AuditRunsResponse,
+        ExportResponse,
+        FairnessResponse,
+        PublicStatsResponse,
+        RollImportRequest,
+        RollImportResponse,
+        RollImportStarted,
+        SummaryResponse,
+        WindowChangeRequest,
+        WindowsResponse,
+    )
+    from admin.reports import GroupBy, ReportService
+    from admin.roll_import import RollImportService
+    from admin.service import AdminService
+    from admin.settings import AdminSettings, get_settings
+    from admin.stats import PublicStatsService
+    from core.clock import current_clock
+    from core.errors import (
+        Busy,
+        Forbidden,
+        InvalidCursor,
+        InvalidRequest,
+        InvalidWindow,
+        NotFound,
+        ProgrammeUnavailable,
+        VersionConflict,
+    )
+    from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor, request_language
+    from core.observability import observed
+    from core.store.audits import AuditStore
+    from core.store.counters import CounterStore
+    from core.store.events import EventStore
+    from core.store.job_runs import ImportRunStore
+    from core.store.reports import ReportStore
+    from core.wiring import HttpWiring
 
 app = create_resolver()
 

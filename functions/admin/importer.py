@@ -7,25 +7,28 @@ maxReceiveCount, kept in its DLQ; the import resumes from its checkpoint either 
 
 from __future__ import annotations
 
-import json
-from functools import cached_property
-from typing import Any
-from urllib.parse import unquote_plus
+from core import cold_start
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    import json
+    from functools import cached_property
+    from typing import Any
+    from urllib.parse import unquote_plus
 
-from admin.roll_import import RollImportWorker, import_id_of
-from admin.settings import RollImportSettings, get_import_settings
-from core.clock import current_clock
-from core.observability import logger, metrics, observed, traced
-from core.store.job_runs import ImportRunStore, ImportStatus
-from core.store.reports import ReportStore
-from core.store.roll import RollStore
-from core.store.work_queue import WorkQueue
-from core.wiring import Wiring
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from admin.roll_import import RollImportWorker, import_id_of
+    from admin.settings import RollImportSettings, get_import_settings
+    from core.clock import current_clock
+    from core.observability import logger, metrics, observed, traced
+    from core.store.job_runs import ImportRunStore, ImportStatus
+    from core.store.reports import ReportStore
+    from core.store.roll import RollStore
+    from core.store.work_queue import WorkQueue
+    from core.wiring import Wiring
 
 
 class RollImportWiring(Wiring[RollImportSettings]):

@@ -8,29 +8,32 @@ publishes `TransparencyAuditFindings` (0 when clean), which pages through an ala
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Any, Literal
+from core import cold_start
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
+with cold_start.imports():
+    from functools import cached_property
+    from typing import Any, Literal
 
-from auditor.service import JOB, TransparencyAuditor
-from auditor.settings import AuditorSettings, get_settings
-from core.clock import current_clock
-from core.kms_key import KmsSigningKey
-from core.observability import logger, metrics, observed
-from core.store.audits import AuditStore
-from core.store.checkpoint_archive import CheckpointArchive
-from core.store.corrections import CorrectionStore
-from core.store.directory import DirectoryStore
-from core.store.events import EventStore
-from core.store.grievances import GrievanceStore
-from core.store.notifications import NotificationStore
-from core.store.registrations import RegistrationStore
-from core.store.roll import RollStore
-from core.store.transparency import TransparencyStore
-from core.wiring import Wiring
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pydantic import BaseModel, ConfigDict
+
+    from auditor.service import JOB, TransparencyAuditor
+    from auditor.settings import AuditorSettings, get_settings
+    from core.clock import current_clock
+    from core.kms_key import KmsSigningKey
+    from core.observability import logger, metrics, observed
+    from core.store.audits import AuditStore
+    from core.store.checkpoint_archive import CheckpointArchive
+    from core.store.corrections import CorrectionStore
+    from core.store.directory import DirectoryStore
+    from core.store.events import EventStore
+    from core.store.grievances import GrievanceStore
+    from core.store.notifications import NotificationStore
+    from core.store.registrations import RegistrationStore
+    from core.store.roll import RollStore
+    from core.store.transparency import TransparencyStore
+    from core.wiring import Wiring
 
 
 class AuditJobRequest(BaseModel):

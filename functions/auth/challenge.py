@@ -9,23 +9,26 @@ they cannot answer: one wrong answer fails the sign-in.
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Any
+from core import cold_start
 
-from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
-    CreateAuthChallengeTriggerEvent,
-    DefineAuthChallengeTriggerEvent,
-    VerifyAuthChallengeResponseTriggerEvent,
-)
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    from functools import cached_property
+    from typing import Any
 
-from auth.settings import ChallengeTriggerSettings, get_trigger_settings
-from core.aws import TRIGGER_BUDGET, AwsClients
-from core.clock import current_clock
-from core.observability import logger, observed
-from core.otp import proof_digest
-from core.store.sign_in import SignInStore
-from core.wiring import Wiring
+    from aws_lambda_powertools.utilities.data_classes.cognito_user_pool_event import (
+        CreateAuthChallengeTriggerEvent,
+        DefineAuthChallengeTriggerEvent,
+        VerifyAuthChallengeResponseTriggerEvent,
+    )
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from auth.settings import ChallengeTriggerSettings, get_trigger_settings
+    from core.aws import TRIGGER_BUDGET, AwsClients
+    from core.clock import current_clock
+    from core.observability import logger, observed
+    from core.otp import proof_digest
+    from core.store.sign_in import SignInStore
+    from core.wiring import Wiring
 
 CUSTOM_CHALLENGE = "CUSTOM_CHALLENGE"
 

@@ -6,53 +6,56 @@ is on the roll and one that is not.
 
 from __future__ import annotations
 
-import json
-from functools import cached_property
-from typing import Annotated, Any
+from core import cold_start
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    import json
+    from functools import cached_property
+    from typing import Annotated, Any
 
-from auth.models import (
-    HelpReceived,
-    OtpChallengeResponse,
-    OtpRequest,
-    OtpVerifyRequest,
-    RefreshRequest,
-    RefreshResponse,
-    TokensResponse,
-)
-from auth.service import SignInService
-from auth.settings import AuthSettings, get_settings
-from core.clock import current_clock
-from core.corrections import HelpRequest
-from core.delivery import Deliverer, SmsSender
-from core.errors import (
-    Busy,
-    InvalidRequest,
-    OtpExpired,
-    OtpInvalid,
-    OtpLocked,
-    OtpUsed,
-    RefreshRefused,
-    SignInUnavailable,
-    TooManyRequests,
-)
-from core.http import Caller, contract, create_resolver
-from core.observability import logger, observed, traced
-from core.store.corrections import CorrectionStore
-from core.store.counters import CounterStore
-from core.store.directory import DirectoryStore
-from core.store.events import EventStore
-from core.store.notifications import NotificationStore
-from core.store.roll import RollStore
-from core.store.sign_in import SignInStore
-from core.store.work_queue import WorkQueue
-from core.user_pool import UserPool
-from core.wiring import HttpWiring
+    from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.event_handler.openapi.params import Body
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from auth.models import (
+        HelpReceived,
+        OtpChallengeResponse,
+        OtpRequest,
+        OtpVerifyRequest,
+        RefreshRequest,
+        RefreshResponse,
+        TokensResponse,
+    )
+    from auth.service import SignInService
+    from auth.settings import AuthSettings, get_settings
+    from core.clock import current_clock
+    from core.corrections import HelpRequest
+    from core.delivery import Deliverer, SmsSender
+    from core.errors import (
+        Busy,
+        InvalidRequest,
+        OtpExpired,
+        OtpInvalid,
+        OtpLocked,
+        OtpUsed,
+        RefreshRefused,
+        SignInUnavailable,
+        TooManyRequests,
+    )
+    from core.http import Caller, contract, create_resolver
+    from core.observability import logger, observed, traced
+    from core.store.corrections import CorrectionStore
+    from core.store.counters import CounterStore
+    from core.store.directory import DirectoryStore
+    from core.store.events import EventStore
+    from core.store.notifications import NotificationStore
+    from core.store.roll import RollStore
+    from core.store.sign_in import SignInStore
+    from core.store.work_queue import WorkQueue
+    from core.user_pool import UserPool
+    from core.wiring import HttpWiring
 
 OTP_KEY_CACHE_SECONDS = 300
 

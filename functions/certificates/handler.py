@@ -6,49 +6,52 @@ for `?format=png` (certificates.qr) or `pdf` (certificates.pdf), never for the J
 
 from __future__ import annotations
 
-import base64
-from datetime import timedelta
-from functools import cached_property
-from typing import Annotated, Any
+from core import cold_start
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    import base64
+    from datetime import timedelta
+    from functools import cached_property
+    from typing import Annotated, Any
 
-from certificates.models import (
-    CertificateFormat,
-    CertificateResponse,
-    RevokeBody,
-    StatusResponse,
-    VerifyBody,
-    VerifyResponse,
-    verify_response,
-)
-from certificates.service import CertificateService, RevokeRequest
-from certificates.settings import CertificatesSettings, get_settings
-from core.clock import current_clock
-from core.errors import (
-    Busy,
-    CertificateNotValid,
-    CertificatePending,
-    CertificateRevoked,
-    Forbidden,
-    InvalidRequest,
-    InvalidState,
-    NotFound,
-    NotVerified,
-    VersionConflict,
-)
-from core.http import Caller, contract, create_resolver
-from core.kms_key import KmsSigningKey
-from core.observability import logger, observed
-from core.recorder import ChangeRecorder
-from core.store.certificates import CertificateStore
-from core.store.counters import CounterStore
-from core.store.events import EventStore
-from core.store.registrations import RegistrationStore
-from core.wiring import HttpWiring
+    from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from certificates.models import (
+        CertificateFormat,
+        CertificateResponse,
+        RevokeBody,
+        StatusResponse,
+        VerifyBody,
+        VerifyResponse,
+        verify_response,
+    )
+    from certificates.service import CertificateService, RevokeRequest
+    from certificates.settings import CertificatesSettings, get_settings
+    from core.clock import current_clock
+    from core.errors import (
+        Busy,
+        CertificateNotValid,
+        CertificatePending,
+        CertificateRevoked,
+        Forbidden,
+        InvalidRequest,
+        InvalidState,
+        NotFound,
+        NotVerified,
+        VersionConflict,
+    )
+    from core.http import Caller, contract, create_resolver
+    from core.kms_key import KmsSigningKey
+    from core.observability import logger, observed
+    from core.recorder import ChangeRecorder
+    from core.store.certificates import CertificateStore
+    from core.store.counters import CounterStore
+    from core.store.events import EventStore
+    from core.store.registrations import RegistrationStore
+    from core.wiring import HttpWiring
 
 app = create_resolver()
 

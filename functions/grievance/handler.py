@@ -2,77 +2,80 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from functools import cached_property
-from typing import Annotated, Any
+from core import cold_start
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    from datetime import timedelta
+    from functools import cached_property
+    from typing import Annotated, Any
 
-from core.clock import current_clock
-from core.errors import (
-    AttachmentNotReady,
-    Busy,
-    DocumentNotRetained,
-    DocumentNotUploaded,
-    Forbidden,
-    GrievanceLimit,
-    IdempotencyKeyReused,
-    InvalidCursor,
-    InvalidReasonCode,
-    InvalidRequest,
-    InvalidTransition,
-    NoGrievanceUnit,
-    NoReceipt,
-    NotFound,
-    NotOnRoll,
-    ProgrammeUnavailable,
-    ReassignLimit,
-    RemarksRequired,
-    RequestInProgress,
-    UnknownCategory,
-    UnknownUnit,
-    UploadNotAccepted,
-    VersionConflict,
-)
-from core.grievance import GrievanceStatus
-from core.grievance_recorder import GrievanceRecorder
-from core.history import HistoryEvent
-from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
-from core.observability import observed
-from core.record_proofs import RecordProver
-from core.signing import ReceiptSigner
-from core.store.counters import CounterStore
-from core.store.events import EventStore
-from core.store.grievances import GrievanceStore, ListFilter
-from core.store.notifications import NotificationStore
-from core.store.registrations import RegistrationStore
-from core.store.roll import RollStore
-from core.store.transparency import TransparencyStore
-from core.transparency import RecordProof
-from core.types import CategoryCode
-from core.uploads import ObjectStore, UploadSlots
-from core.wiring import IdempotentWiring
-from grievance.models import (
-    ActionRequest,
-    AttachmentDownloadResponse,
-    AttachmentUploadRequest,
-    AttachmentUploadResponse,
-    AttachmentView,
-    FeedbackRequest,
-    FileGrievanceRequest,
-    FilingReceiptResponse,
-    GrievanceDetailResponse,
-    GrievanceListResponse,
-    GrievanceResponse,
-    GrievanceSummary,
-    ReplyRequest,
-)
-from grievance.service import GrievanceService
-from grievance.settings import GrievanceSettings, get_settings
+    from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+    from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+    from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from core.clock import current_clock
+    from core.errors import (
+        AttachmentNotReady,
+        Busy,
+        DocumentNotRetained,
+        DocumentNotUploaded,
+        Forbidden,
+        GrievanceLimit,
+        IdempotencyKeyReused,
+        InvalidCursor,
+        InvalidReasonCode,
+        InvalidRequest,
+        InvalidTransition,
+        NoGrievanceUnit,
+        NoReceipt,
+        NotFound,
+        NotOnRoll,
+        ProgrammeUnavailable,
+        ReassignLimit,
+        RemarksRequired,
+        RequestInProgress,
+        UnknownCategory,
+        UnknownUnit,
+        UploadNotAccepted,
+        VersionConflict,
+    )
+    from core.grievance import GrievanceStatus
+    from core.grievance_recorder import GrievanceRecorder
+    from core.history import HistoryEvent
+    from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
+    from core.observability import observed
+    from core.record_proofs import RecordProver
+    from core.signing import ReceiptSigner
+    from core.store.counters import CounterStore
+    from core.store.events import EventStore
+    from core.store.grievances import GrievanceStore, ListFilter
+    from core.store.notifications import NotificationStore
+    from core.store.registrations import RegistrationStore
+    from core.store.roll import RollStore
+    from core.store.transparency import TransparencyStore
+    from core.transparency import RecordProof
+    from core.types import CategoryCode
+    from core.uploads import ObjectStore, UploadSlots
+    from core.wiring import IdempotentWiring
+    from grievance.models import (
+        ActionRequest,
+        AttachmentDownloadResponse,
+        AttachmentUploadRequest,
+        AttachmentUploadResponse,
+        AttachmentView,
+        FeedbackRequest,
+        FileGrievanceRequest,
+        FilingReceiptResponse,
+        GrievanceDetailResponse,
+        GrievanceListResponse,
+        GrievanceResponse,
+        GrievanceSummary,
+        ReplyRequest,
+    )
+    from grievance.service import GrievanceService
+    from grievance.settings import GrievanceSettings, get_settings
 
 app = create_resolver()
 

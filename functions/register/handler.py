@@ -6,75 +6,78 @@ domain operation and maps the result to its response model.
 
 from __future__ import annotations
 
-import json
-from datetime import timedelta
-from functools import cached_property
-from typing import Annotated, Any
-from urllib.parse import unquote_plus
+from core import cold_start
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    import json
+    from datetime import timedelta
+    from functools import cached_property
+    from typing import Annotated, Any
+    from urllib.parse import unquote_plus
 
-from core import api_document
-from core.clock import current_clock
-from core.errors import (
-    Busy,
-    DocumentNotRetained,
-    DocumentNotUploaded,
-    Forbidden,
-    IdempotencyKeyReused,
-    Incomplete,
-    InvalidCursor,
-    InvalidRecord,
-    InvalidRequest,
-    InvalidState,
-    NoReceipt,
-    NotFound,
-    NotOnRoll,
-    ProgrammeUnavailable,
-    RegistrationClosed,
-    RegistrationExists,
-    RegistrationNotOpen,
-    RequestInProgress,
-    UploadNotAccepted,
-    VerificationClosed,
-    VersionConflict,
-)
-from core.history import HistoryEvent
-from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
-from core.observability import logger, observed, traced
-from core.programme import Programme
-from core.record_proofs import RecordProver
-from core.recorder import ChangeRecorder
-from core.signing import ReceiptSigner
-from core.store.counters import CounterStore
-from core.store.events import EventStore
-from core.store.registrations import RegistrationStore
-from core.store.roll import RollStore
-from core.store.transparency import TransparencyStore
-from core.transparency import RecordProof
-from core.uploads import ObjectStore, UploadSlots
-from core.wiring import IdempotentWiring
-from register.models import (
-    CreateRegistrationRequest,
-    DocumentCheckResponse,
-    DocumentResponse,
-    DocumentUploadRequest,
-    DownloadResponse,
-    HistoryResponse,
-    MeResponse,
-    ProgrammeResponse,
-    RegistrationResponse,
-    SubmissionReceiptResponse,
-    SubmitRequest,
-    SubmitResponse,
-    UpdateRegistrationRequest,
-    UploadResponse,
-)
-from register.service import RegistrationService
-from register.settings import RegisterSettings, get_settings
+    from aws_lambda_powertools.event_handler import Response
+    from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from core import api_document
+    from core.clock import current_clock
+    from core.errors import (
+        Busy,
+        DocumentNotRetained,
+        DocumentNotUploaded,
+        Forbidden,
+        IdempotencyKeyReused,
+        Incomplete,
+        InvalidCursor,
+        InvalidRecord,
+        InvalidRequest,
+        InvalidState,
+        NoReceipt,
+        NotFound,
+        NotOnRoll,
+        ProgrammeUnavailable,
+        RegistrationClosed,
+        RegistrationExists,
+        RegistrationNotOpen,
+        RequestInProgress,
+        UploadNotAccepted,
+        VerificationClosed,
+        VersionConflict,
+    )
+    from core.history import HistoryEvent
+    from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
+    from core.observability import logger, observed, traced
+    from core.programme import Programme
+    from core.record_proofs import RecordProver
+    from core.recorder import ChangeRecorder
+    from core.signing import ReceiptSigner
+    from core.store.counters import CounterStore
+    from core.store.events import EventStore
+    from core.store.registrations import RegistrationStore
+    from core.store.roll import RollStore
+    from core.store.transparency import TransparencyStore
+    from core.transparency import RecordProof
+    from core.uploads import ObjectStore, UploadSlots
+    from core.wiring import IdempotentWiring
+    from register.models import (
+        CreateRegistrationRequest,
+        DocumentCheckResponse,
+        DocumentResponse,
+        DocumentUploadRequest,
+        DownloadResponse,
+        HistoryResponse,
+        MeResponse,
+        ProgrammeResponse,
+        RegistrationResponse,
+        SubmissionReceiptResponse,
+        SubmitRequest,
+        SubmitResponse,
+        UpdateRegistrationRequest,
+        UploadResponse,
+    )
+    from register.service import RegistrationService
+    from register.settings import RegisterSettings, get_settings
 
 app = create_resolver()
 

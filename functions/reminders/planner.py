@@ -6,18 +6,21 @@ once per deadline) and queues the work for `reminders.worker`. It never changes 
 
 from __future__ import annotations
 
-from typing import Any
+from core import cold_start
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    from typing import Any
 
-from core.corrections import CORRECTIONS, CorrectionStatus
-from core.grievance import OPEN_STATUSES, OVERDUE
-from core.observability import logger, metrics, observed
-from core.registration import RegistrationStatus
-from reminders.models import JobName, JobPlan, JobRequest
-from reminders.planners.wiring import PlannerWiring
-from reminders.settings import get_planner_settings
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from core.corrections import CORRECTIONS, CorrectionStatus
+    from core.grievance import OPEN_STATUSES, OVERDUE
+    from core.observability import logger, metrics, observed
+    from core.registration import RegistrationStatus
+    from reminders.models import JobName, JobPlan, JobRequest
+    from reminders.planners.wiring import PlannerWiring
+    from reminders.settings import get_planner_settings
 
 wiring = PlannerWiring(get_planner_settings)
 

@@ -7,18 +7,21 @@ after the queue's maxReceiveCount, kept in its DLQ); the others are deleted.
 
 from __future__ import annotations
 
-from typing import Any
+from core import cold_start
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import TypeAdapter
+with cold_start.imports():
+    from typing import Any
 
-from core.observability import logger, metrics, observed, traced
-from reminders.appliers.wiring import WorkerWiring
-from reminders.models import WorkMessage
-from reminders.settings import get_worker_settings
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pydantic import TypeAdapter
+
+    from core.observability import logger, metrics, observed, traced
+    from reminders.appliers.wiring import WorkerWiring
+    from reminders.models import WorkMessage
+    from reminders.settings import get_worker_settings
 
 wiring = WorkerWiring(get_worker_settings)
 

@@ -2,44 +2,47 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Annotated, Any
+from core import cold_start
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    from functools import cached_property
+    from typing import Annotated, Any
 
-from core.clock import current_clock
-from core.correction_recorder import CorrectionRecorder
-from core.errors import (
-    AlreadyDecided,
-    Busy,
-    CorrectionPending,
-    Forbidden,
-    InvalidCursor,
-    InvalidRequest,
-    MobileUnchanged,
-    NotFound,
-    RemarksRequired,
-    VersionConflict,
-)
-from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor
-from core.observability import observed
-from core.store.corrections import CorrectionStore
-from core.store.counters import CounterStore
-from core.store.events import EventStore
-from core.store.notifications import NotificationStore
-from core.store.roll import RollStore
-from core.wiring import HttpWiring
-from roll.models import (
-    CorrectionDecisionBody,
-    CorrectionDecisionResponse,
-    CorrectionQueueResponse,
-    MobileBody,
-    RollEntryResponse,
-)
-from roll.service import RollService
-from roll.settings import RollSettings, get_settings
+    from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from core.clock import current_clock
+    from core.correction_recorder import CorrectionRecorder
+    from core.errors import (
+        AlreadyDecided,
+        Busy,
+        CorrectionPending,
+        Forbidden,
+        InvalidCursor,
+        InvalidRequest,
+        MobileUnchanged,
+        NotFound,
+        RemarksRequired,
+        VersionConflict,
+    )
+    from core.http import Caller, contract, create_resolver, decode_cursor, encode_cursor
+    from core.observability import observed
+    from core.store.corrections import CorrectionStore
+    from core.store.counters import CounterStore
+    from core.store.events import EventStore
+    from core.store.notifications import NotificationStore
+    from core.store.roll import RollStore
+    from core.wiring import HttpWiring
+    from roll.models import (
+        CorrectionDecisionBody,
+        CorrectionDecisionResponse,
+        CorrectionQueueResponse,
+        MobileBody,
+        RollEntryResponse,
+    )
+    from roll.service import RollService
+    from roll.settings import RollSettings, get_settings
 
 app = create_resolver()
 

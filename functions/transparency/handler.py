@@ -5,26 +5,29 @@ No token: anyone (an employee, a journalist, an auditor's script) may check the 
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Annotated, Any
+from core import cold_start
 
-from aws_lambda_powertools.event_handler.openapi.params import Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    from functools import cached_property
+    from typing import Annotated, Any
 
-from core.clock import current_clock
-from core.errors import CheckpointNotFound, InvalidProofRange, InvalidRequest
-from core.http import contract, create_resolver
-from core.kms_key import KeySet, KmsSigningKey
-from core.observability import observed
-from core.store.checkpoint_archive import CheckpointArchive
-from core.store.events import EventStore
-from core.store.transparency import TransparencyStore
-from core.transparency import SignedCheckpoint
-from core.wiring import Wiring
-from transparency.models import ConsistencyResponse
-from transparency.service import TransparencyLog
-from transparency.settings import TransparencySettings, get_settings
+    from aws_lambda_powertools.event_handler.openapi.params import Query
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from core.clock import current_clock
+    from core.errors import CheckpointNotFound, InvalidProofRange, InvalidRequest
+    from core.http import contract, create_resolver
+    from core.kms_key import KeySet, KmsSigningKey
+    from core.observability import observed
+    from core.store.checkpoint_archive import CheckpointArchive
+    from core.store.events import EventStore
+    from core.store.transparency import TransparencyStore
+    from core.transparency import SignedCheckpoint
+    from core.wiring import Wiring
+    from transparency.models import ConsistencyResponse
+    from transparency.service import TransparencyLog
+    from transparency.settings import TransparencySettings, get_settings
 
 app = create_resolver()
 

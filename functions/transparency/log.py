@@ -8,16 +8,19 @@
 
 from __future__ import annotations
 
-import json
-from enum import StrEnum
-from typing import Any
+from core import cold_start
 
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
+with cold_start.imports():
+    import json
+    from enum import StrEnum
+    from typing import Any
 
-from core.observability import logger, metrics, observed
-from transparency.handler import wiring
+    from aws_lambda_powertools.metrics import MetricUnit
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+    from pydantic import BaseModel, ConfigDict
+
+    from core.observability import logger, metrics, observed
+    from transparency.handler import wiring
 
 
 class LogJob(StrEnum):

@@ -2,58 +2,61 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import Annotated, Any
+from core import cold_start
 
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.utilities.typing import LambdaContext
+with cold_start.imports():
+    from functools import cached_property
+    from typing import Annotated, Any
 
-from core.clock import current_clock
-from core.errors import (
-    Busy,
-    DecisionNotAllowed,
-    DocumentNotOk,
-    Forbidden,
-    IdempotencyKeyReused,
-    InvalidCursor,
-    InvalidReasonCode,
-    InvalidRequest,
-    InvalidState,
-    MismatchUncertified,
-    NoDecision,
-    NotFound,
-    ProgrammeUnavailable,
-    RemarksRequired,
-    RequestInProgress,
-    UnknownDocument,
-    VerificationClosed,
-    VersionConflict,
-)
-from core.history import HistoryEvent
-from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
-from core.kms_key import KeySet
-from core.observability import observed
-from core.recorder import ChangeRecorder
-from core.registration import QueueStatus, RegistrationStatus
-from core.signing import ReceiptSigner
-from core.store.counters import CounterStore
-from core.store.events import EventStore
-from core.store.notifications import NotificationStore
-from core.store.registrations import QueueFilter, RegistrationStore
-from core.uploads import ObjectStore
-from core.wiring import IdempotentWiring
-from verify.models import (
-    CaseDocument,
-    CaseFileResponse,
-    DecisionBody,
-    DecisionResponse,
-    QueueItem,
-    QueueResponse,
-    ReceiptResponse,
-)
-from verify.service import VerificationService
-from verify.settings import VerifySettings, get_settings
+    from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+    from aws_lambda_powertools.logging import correlation_paths
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from core.clock import current_clock
+    from core.errors import (
+        Busy,
+        DecisionNotAllowed,
+        DocumentNotOk,
+        Forbidden,
+        IdempotencyKeyReused,
+        InvalidCursor,
+        InvalidReasonCode,
+        InvalidRequest,
+        InvalidState,
+        MismatchUncertified,
+        NoDecision,
+        NotFound,
+        ProgrammeUnavailable,
+        RemarksRequired,
+        RequestInProgress,
+        UnknownDocument,
+        VerificationClosed,
+        VersionConflict,
+    )
+    from core.history import HistoryEvent
+    from core.http import Caller, IdempotencyKey, contract, create_resolver, decode_cursor, encode_cursor, idempotent
+    from core.kms_key import KeySet
+    from core.observability import observed
+    from core.recorder import ChangeRecorder
+    from core.registration import QueueStatus, RegistrationStatus
+    from core.signing import ReceiptSigner
+    from core.store.counters import CounterStore
+    from core.store.events import EventStore
+    from core.store.notifications import NotificationStore
+    from core.store.registrations import QueueFilter, RegistrationStore
+    from core.uploads import ObjectStore
+    from core.wiring import IdempotentWiring
+    from verify.models import (
+        CaseDocument,
+        CaseFileResponse,
+        DecisionBody,
+        DecisionResponse,
+        QueueItem,
+        QueueResponse,
+        ReceiptResponse,
+    )
+    from verify.service import VerificationService
+    from verify.settings import VerifySettings, get_settings
 
 app = create_resolver()
 
