@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.auth import Principal, Role
-from core.store.audits import AuditStore
+from core.store.protocols import AuditRunPages
 from core.transparency_audit import AuditRun
 
 
@@ -17,7 +17,7 @@ class AuditRunPage:
 
 
 class AuditRuns:
-    def __init__(self, audits: AuditStore) -> None:
+    def __init__(self, audits: AuditRunPages) -> None:
         self._audits = audits
 
     def page(self, principal: Principal, *, limit: int, start: dict[str, Any] | None) -> AuditRunPage:

@@ -32,11 +32,17 @@ from core.errors import NotFound
 from core.language import Language, day_for_people
 from core.masking import mask_mobile
 from core.observability import logger
-from core.store.job_runs import ImportCounts, ImportRun, ImportRunStore, ImportStatus
-from core.store.programmes import ProgrammeStore
-from core.store.reports import ReportStore
-from core.store.roll import RollEntry, RollStore, UpsertOutcome
-from core.store.work_queue import WorkQueue
+from core.store.job_runs import ImportCounts, ImportRun, ImportStatus
+from core.store.protocols import (
+    ImportFiles,
+    ImportRunStarts,
+    ImportRunSteps,
+    ImportUploads,
+    ProgrammeReads,
+    RollUpserts,
+    WorkSends,
+)
+from core.store.roll import RollEntry, UpsertOutcome
 from core.uploads import UploadGrant
 
 UPLOAD_TTL = timedelta(minutes=30)
@@ -80,7 +86,7 @@ def import_id_of(key: str) -> str | None:
 class RollImportService:
     """The admin's side: start an import (the upload grant) and follow it."""
 
-    def __init__(self, *, programme_id: str, runs: ImportRunStore, files: ReportStore, clock: Clock) -> None:
+    def __init__(self, *, programme_id: str, runs: ImportRunStarts, files: ImportUploads, clock: Clock) -> None:
         self._programme_id = programme_id
         self._runs = runs
         self._files = files
@@ -127,11 +133,11 @@ class RollImportWorker:
         self,
         *,
         programme_id: str,
-        programmes: ProgrammeStore,
-        runs: ImportRunStore,
-        roll: RollStore,
-        files: ReportStore,
-        continuations: WorkQueue,
+        programmes: ProgrammeReads,
+        runs: ImportRunSteps,
+        roll: RollUpserts,
+        files: ImportFiles,
+        continuations: WorkSends,
         clock: Clock,
     ) -> None:
         self._programme_id = programme_id

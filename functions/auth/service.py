@@ -39,14 +39,17 @@ from core.otp import (
 )
 from core.otp import proof_digest as digest_of
 from core.otp import refusal as refusal_of
-from core.store.corrections import CorrectionStore
-from core.store.counters import CounterStore
-from core.store.directory import DirectoryStore
-from core.store.events import EventStore
-from core.store.programmes import ProgrammeStore
-from core.store.roll import RollStore
-from core.store.sign_in import SignInStore, Slot
-from core.store.work_queue import WorkQueue
+from core.store.protocols import (
+    CounterTransitions,
+    EventCommits,
+    HelpCorrections,
+    IdentityLinks,
+    Programmes,
+    RollEntries,
+    SignInRecords,
+    WorkSends,
+)
+from core.store.sign_in import Slot
 from core.user_pool import Tokens, UserPool, employee_username
 
 VERIFY_ATTEMPTS = 3  # re-reads when a concurrent answer changed the challenge
@@ -69,18 +72,18 @@ class SignInService:
         self,
         *,
         programme_id: str,
-        programmes: ProgrammeStore,
-        sign_in: SignInStore,
-        roll: RollStore,
-        directory: DirectoryStore,
+        programmes: Programmes,
+        sign_in: SignInRecords,
+        roll: RollEntries,
+        directory: IdentityLinks,
         principals: Directory,
         user_pool: UserPool,
         otp_key: Callable[[], bytes],
-        queue: WorkQueue,
+        queue: WorkSends,
         deliverer: Deliverer,
-        corrections: CorrectionStore,
-        events: EventStore,
-        counters: CounterStore,
+        corrections: HelpCorrections,
+        events: EventCommits,
+        counters: CounterTransitions,
         clock: Clock,
         limits: SignInLimits,
     ) -> None:

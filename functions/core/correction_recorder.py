@@ -10,14 +10,13 @@ from typing import Any
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.corrections import CORRECTIONS, Correction
-from core.store.corrections import RECORD, CorrectionStore
-from core.store.counters import CounterStore
+from core.store.corrections import RECORD
 from core.store.dynamo import TxItem
-from core.store.events import EventStore
+from core.store.protocols import CorrectionImages, CounterTransitions, EventCommits
 
 
 class CorrectionRecorder:
-    def __init__(self, corrections: CorrectionStore, events: EventStore, counters: CounterStore) -> None:
+    def __init__(self, corrections: CorrectionImages, events: EventCommits, counters: CounterTransitions) -> None:
         self._corrections = corrections
         self._events = events
         self._counters = counters

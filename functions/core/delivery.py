@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,8 +21,8 @@ from core.masking import mask_email, mask_mobile
 from core.notices import Contact, RenderedNotice, render
 from core.observability import logger
 from core.programme import Programme
-from core.store.notifications import Claim, LedgerKey, NotificationStore
-from core.store.roll import RollStore
+from core.store.notifications import Claim, LedgerKey
+from core.store.protocols import NoticeLedger, RollEntries
 
 if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
     from types_boto3_ses.client import SESClient
@@ -37,6 +37,18 @@ class Channel(StrEnum):
 
 def e164(mobile: str) -> str:
     return mobile if mobile.startswith("+") else f"+91{mobile[-10:]}"
+
+
+class SmsSending(Protocol):
+    def send(self, *, mobile: str, text: str, sender_id: str, entity_id: str, template_id: str) -> str:
+        """The message id; a ClientError if the service refused it (nothing went out)."""
+        ...
+
+
+class EmailSending(Protocol):
+    def send(self, *, to: str, source: str, notice: RenderedNotice) -> str:
+        """The message id; a ClientError if the service refused it (nothing went out)."""
+        ...
 
 
 class SmsSender:
@@ -98,10 +110,10 @@ class Deliverer:
     def __init__(
         self,
         *,
-        notifications: NotificationStore,
-        roll: RollStore,
-        sms: SmsSender,
-        email: EmailSender | None,
+        notifications: NoticeLedger,
+        roll: RollEntries,
+        sms: SmsSending,
+        email: EmailSending | None,
         dlt_entity_id: str = "",
     ) -> None:
         self._dlt_entity_id = dlt_entity_id  # the deployment's, when set, over the programme data's

@@ -20,11 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.audit import Actor
 from core.errors import InvalidTransition, VersionConflict
 from core.grievance import GrievanceChange, Level, close_unanswered, escalate_for_breach, mark_overdue
-from core.grievance_recorder import GrievanceRecorder
 from core.programme import Programme
 from core.store.dynamo import across_shards
-from core.store.grievances import AUTOCLOSE_SWEEP, SLA_SWEEP, SWEEP_SHARDS, GrievanceStore
-from core.store.programmes import ProgrammeStore
+from core.store.grievances import AUTOCLOSE_SWEEP, SLA_SWEEP, SWEEP_SHARDS
+from core.store.protocols import GrievanceChanges, GrievanceSweepIndex, Programmes, SweptGrievances
 
 SLA_JOB = Actor(id="system:grievance-sla", role="system")
 PAGE = 100
@@ -46,7 +45,7 @@ def sweep_until(kind: SweepKind, programme: Programme, now: datetime) -> datetim
     return now
 
 
-def due_ids(grievances: GrievanceStore, kind: SweepKind, programme: Programme, now: datetime) -> Iterator[str]:
+def due_ids(grievances: GrievanceSweepIndex, kind: SweepKind, programme: Programme, now: datetime) -> Iterator[str]:
     """Every grievance `kind` acts on at `now`, shard by shard, oldest first within a shard."""
     until = sweep_until(kind, programme, now)
     return across_shards(
@@ -73,9 +72,9 @@ class GrievanceSweeper:
         self,
         *,
         programme_id: str,
-        programmes: ProgrammeStore,
-        grievances: GrievanceStore,
-        recorder: GrievanceRecorder,
+        programmes: Programmes,
+        grievances: SweptGrievances,
+        recorder: GrievanceChanges,
     ) -> None:
         self._programme_id = programme_id
         self._programmes = programmes

@@ -17,10 +17,7 @@ from core.errors import VersionConflict
 from core.ids import new_correction_id
 from core.masking import mask_mobile
 from core.observability import logger
-from core.store.corrections import CorrectionStore
-from core.store.counters import CounterStore
-from core.store.events import EventStore
-from core.store.roll import RollStore
+from core.store.protocols import CounterTransitions, EventCommits, HelpCorrections, RollEntries
 
 # Reads and writes again when another help request for the same employee wins a race.
 OPEN_ATTEMPTS = 3
@@ -42,10 +39,10 @@ def open_mobile_correction(
     *,
     now: datetime,
     programme_id: str,
-    roll: RollStore,
-    corrections: CorrectionStore,
-    events: EventStore,
-    counters: CounterStore,
+    roll: RollEntries,
+    corrections: HelpCorrections,
+    events: EventCommits,
+    counters: CounterTransitions,
 ) -> HelpOutcome:
     """Open (or update) the employee's one pending mobile-correction request, if the details match the roll.
 

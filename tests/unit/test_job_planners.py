@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from core.clock import IST, SettableClock
-from core.store.work_queue import WorkQueue
+from core.store.protocols import WorkSends
 from reminders.models import JobName, JobPlan, JobRequest, NoticeBatch, Outcome, RequestKey
 from reminders.planners.base import Batches, Planner, PlannerTable, Scope
 from reminders.planners.wiring import PLANNERS
@@ -18,7 +18,7 @@ NOW = datetime(2026, 2, 1, 0, 0, tzinfo=IST)
 SCOPE = Scope(programme_id="HR-2026", clock=SettableClock())
 
 
-class Queue(WorkQueue):
+class Queue(WorkSends):
     def __init__(self) -> None:
         self.sent: list[list[dict[str, Any]]] = []
 

@@ -88,7 +88,7 @@ class FakeEvents(ChainLinks):
     def history(self, entity: str) -> list[AuditEvent]:
         raise AssertionError("a decision reads no history")
 
-    def append(self, event: AuditEvent) -> TxItem:
+    def append(self, event: AuditEvent, *, record: str) -> TxItem:
         return TxItem(name="event", operation="Put", request={"type": event.type, "seq": event.seq})
 
 

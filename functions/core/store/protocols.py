@@ -10,7 +10,7 @@ error (core.errors), so no service or recorder sees a DynamoDB item, a client or
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # types only: importing this module costs a cold start nothing
@@ -20,18 +20,23 @@ if TYPE_CHECKING:  # types only: importing this module costs a cold start nothin
     from core.certified_mobile import CertifiedMobile
     from core.corrections import Correction
     from core.grievance import Attachment, Grievance, GrievanceChange
-    from core.identity import Official
+    from core.identity import IdentityLink, Official
     from core.merkle import Node
     from core.notices import Contact
+    from core.otp import Allowance, BurstLimit, Challenge, SendLimits
     from core.programme import Programme
     from core.registration import Document, Registration, RegistrationStatus
     from core.store.dynamo import Page, TxItem
     from core.store.grievances import ListFilter
+    from core.store.job_runs import ImportRun
+    from core.store.notifications import Claim, LedgerKey, PendingRequest
     from core.store.programmes import StoredProgramme
-    from core.store.registrations import QueueFilter, SlotRefused
-    from core.store.roll import RollEntry
+    from core.store.registrations import QueueFilter, SlotRefused, SweepPage
+    from core.store.roll import Retiring, RollEntry, Upserted
+    from core.store.sign_in import Slot
     from core.transparency import LogState, SignedCheckpoint, Unsequenced
     from core.transparency_audit import AuditRun
+    from core.uploads import UploadGrant
 
 
 # ------------------------------------------------------------------ shared reads
@@ -58,6 +63,14 @@ class RollEntries(Protocol):
 class RollLinks(RollEntries, Protocol):
     def link_registration(self, employee_code: str, programme_id: str, registration_id: str) -> TxItem:
         """For the registration's first transaction, which raises RegistrationExists if the entry has one."""
+        ...
+
+
+class WorkSends(Protocol):
+    """A work queue (core.store.work_queue.WorkQueue)."""
+
+    def send(self, bodies: Sequence[dict[str, Any]]) -> int:
+        """Each body as one message; the number sent."""
         ...
 
 
@@ -188,6 +201,14 @@ class EventChain(Histories, EventAppends, Protocol):
     """A chain read, and its next link written with the change that makes it."""
 
 
+class EventCommits(EventAppends, Protocol):
+    """What a recorder needs of the events store: the next link, and the change's one transaction."""
+
+    def commit(self, change: Sequence[TxItem]) -> None:
+        """The change's items in one transaction; a failed item raises the refusal its store gave it."""
+        ...
+
+
 # ------------------------------------------------------------------ grievances
 class Grievances(Protocol):
     def get(self, grievance_id: str) -> Grievance | None: ...
@@ -230,6 +251,30 @@ class GrievanceChanges(Protocol):
         ...
 
 
+class GrievanceSweepIndex(Protocol):
+    def due_for_sweep(
+        self, *, sweep: str, shard: int, until: datetime, limit: int, start: dict[str, Any] | None
+    ) -> tuple[list[str], dict[str, Any] | None]:
+        """One page of one sweep shard: the ids whose sweep time is at or before `until`, oldest first."""
+        ...
+
+
+class SweptGrievances(GrievanceSweepIndex, Protocol):
+    """What the grievance sweeps (core.grievance_sla) find and read."""
+
+    def get(self, grievance_id: str) -> Grievance | None: ...
+
+
+class GrievanceCounts(Protocol):
+    """What the officer digest reads of the grievances: queue counts and the officers' last visits."""
+
+    def count(
+        self, *, index: str, partition: str, ranks: tuple[str, ...], overdue_at: datetime | None = None
+    ) -> int: ...
+
+    def last_seen(self, username: str) -> datetime | None: ...
+
+
 # ------------------------------------------------------------------ mobile corrections (the roll function)
 class RollCertifications(RollEntries, Protocol):
     def entries(self, codes: Sequence[str], programme_id: str) -> dict[str, RollEntry]: ...
@@ -252,7 +297,7 @@ class Corrections(Protocol):
         ...
 
 
-class CorrectionCounters(CounterTotals, Protocol):
+class CounterTransitions(Protocol):
     def transition(
         self,
         *,
@@ -266,17 +311,126 @@ class CorrectionCounters(CounterTotals, Protocol):
         ...
 
 
+class CorrectionImages(Protocol):
+    """What the correction recorder (core.correction_recorder) writes of a request."""
+
+    def open(self, correction: Correction) -> list[TxItem]:
+        """For the change's transaction: the new request and the employee's pending marker."""
+        ...
+
+    def replace(self, correction: Correction, *, expected_version: int) -> list[TxItem]:
+        """For the change's transaction, which raises VersionConflict if the request moved."""
+        ...
+
+
+class HelpCorrections(CorrectionImages, Protocol):
+    """The employee's pending request, read by a help request (core.mobile_help) and then recorded."""
+
+    def get(self, correction_id: str) -> Correction | None: ...
+
+    def pending_id(self, programme_id: str, employee_code: str) -> str | None: ...
+
+
+class CorrectionCounters(CounterTotals, CounterTransitions, Protocol):
+    """A queue's pending total, and a change's counters."""
+
+
 class ChainLinks(EventAppends, Protocol):
     """A chain as stored, and its next link written with the change that makes it."""
 
     def history(self, entity: str) -> list[AuditEvent]: ...
 
 
-# ------------------------------------------------------------------ reports (the admin function)
+# ------------------------------------------------------------------ sign-in (the auth function)
+class SignInRecords(Protocol):
+    """OTP challenges and the request limits' windows (core.store.sign_in.SignInStore)."""
+
+    def take(self, kind: str, key: str, limit: SendLimits | BurstLimit, now: datetime) -> tuple[Allowance, Slot | None]:
+        """Counts the request against `limit` if it allows it: the slot taken, or None if refused."""
+        ...
+
+    def give_back(self, slot: Slot) -> bool:
+        """The window as it was before `slot`, unless another request took one since (then False)."""
+        ...
+
+    def put_challenge(self, challenge: Challenge) -> None: ...
+
+    def challenge(self, challenge_id: str) -> Challenge | None: ...
+
+    def forget_challenge(self, challenge_id: str) -> None: ...
+
+    def spend_attempt(self, challenge: Challenge) -> Challenge | None:
+        """One wrong answer: the challenge after it; None if it was answered meanwhile."""
+        ...
+
+    def mark_answered(self, challenge: Challenge, *, proof_digest: str, username: str, at: datetime) -> bool:
+        """False if the challenge changed since it was read."""
+        ...
+
+    def answer_again(self, challenge: Challenge, *, proof_digest: str, at: datetime) -> bool:
+        """False if the challenge changed since it was read."""
+        ...
+
+
+class IdentityLinks(Protocol):
+    """A signed-in user's link to the roll, and the end of their sessions (core.store.directory)."""
+
+    def link(self, sub: str) -> IdentityLink | None: ...
+
+    def bind_employee(self, link: IdentityLink) -> None: ...
+
+    def end_sessions(self, sub: str, at: datetime) -> None: ...
+
+
+# ------------------------------------------------------------------ the admin function: reports, imports, audit runs
 class ReportFiles(Protocol):
     def put_csv(self, key: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str: ...
 
     def download_url(self, key: str, now: datetime) -> tuple[str, datetime]: ...
+
+
+class ImportRunReads(Protocol):
+    def get(self, programme_id: str, import_id: str) -> ImportRun | None: ...
+
+
+class ImportRunStarts(ImportRunReads, Protocol):
+    def create(self, run: ImportRun) -> None: ...
+
+
+class ImportRunSteps(ImportRunReads, Protocol):
+    def advance(self, before: ImportRun, after: ImportRun) -> bool:
+        """`after` stored if the run is still `before`; False if another worker moved it meanwhile."""
+        ...
+
+
+class ImportUploads(Protocol):
+    def presign_csv_upload(self, key: str, *, max_bytes: int, now: datetime, expires_at: datetime) -> UploadGrant: ...
+
+    def download_url(self, key: str, now: datetime) -> tuple[str, datetime]: ...
+
+
+class ImportFiles(Protocol):
+    def get_bytes(self, key: str, version_id: str | None = None) -> tuple[bytes, str | None]:
+        """The object's content and version."""
+        ...
+
+    def put_csv(self, key: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str: ...
+
+    def read_csv(self, key: str) -> list[list[str]]: ...
+
+
+class RollUpserts(Protocol):
+    def upsert_batch(
+        self, entries: Sequence[RollEntry], *, superannuation_age: int, import_id: str | None = None
+    ) -> dict[str, Upserted]:
+        """Each entry's outcome, by employee code; an entry linked to a registration is never changed."""
+        ...
+
+
+class AuditRunPages(Protocol):
+    def runs(self, *, limit: int, start: dict[str, Any] | None) -> tuple[list[AuditRun], dict[str, Any] | None]:
+        """The auditor's runs, newest first, a page at a time."""
+        ...
 
 
 # ------------------------------------------------------------------ the transparency log
@@ -344,3 +498,58 @@ class JobNotices(Protocol):
     ) -> bool:
         """Writes the request once per run of the job: False when this run already made it."""
         ...
+
+
+# ------------------------------------------------------------------ the job planners (the reminders function)
+class RegistrationSweeps(Protocol):
+    def sweep(
+        self, *, programme_id: str, status: RegistrationStatus, shard: int, start: dict[str, Any] | None = None
+    ) -> SweepPage:
+        """One page of one shard of the sparse sweep index: only the records a deadline acts on."""
+        ...
+
+
+class JobRuns(Protocol):
+    def get(self, job: str, programme_id: str, deadline: datetime) -> dict[str, Any] | None: ...
+
+    def claim(self, job: str, programme_id: str, deadline: datetime, record: dict[str, Any]) -> bool:
+        """True for the first run after a deadline that records itself."""
+        ...
+
+
+class JobReports(Protocol):
+    @property
+    def bucket(self) -> str: ...
+
+    def put_csv(self, key: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str: ...
+
+
+class RollUnregistered(Protocol):
+    def unregistered(
+        self, *, programme_id: str, shard: int, start: dict[str, Any] | None = None
+    ) -> tuple[list[str], dict[str, Any] | None]:
+        """One page of one shard: employee codes on the roll with no registration yet."""
+        ...
+
+
+class RollRetiring(Protocol):
+    def retiring(self, *, programme_id: str, month: date) -> list[Retiring]: ...
+
+
+class PendingNotices(Protocol):
+    def pending(
+        self, *, shard: int, limit: int, start: dict[str, Any] | None
+    ) -> tuple[list[PendingRequest], dict[str, Any] | None]:
+        """One page of one shard of the outbox's undelivered requests, oldest first."""
+        ...
+
+
+# ------------------------------------------------------------------ delivery (core.delivery)
+class NoticeLedger(Protocol):
+    """The ledger of sends (recipient, campaign, channel, day): claimed before a send, confirmed after it."""
+
+    def claim(self, key: LedgerKey, *, at: datetime, record: dict[str, Any]) -> Claim: ...
+
+    def release(self, key: LedgerKey, *, claimed_at: datetime) -> None: ...
+
+    def confirm(self, key: LedgerKey, *, at: datetime, message_id: str) -> None: ...

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from core.clock import Clock
 from core.registration import RegistrationStatus
 from core.store.dynamo import Position, across_shards
-from core.store.registrations import SWEEP_SHARDS, RegistrationStore, SweepItem
-from core.store.work_queue import WorkQueue
+from core.store.protocols import RegistrationSweeps, WorkSends
+from core.store.registrations import SWEEP_SHARDS, SweepItem
 from reminders.models import JobName, JobPlan, JobRequest, Outcome
 
 Key = TypeVar("Key")
@@ -79,7 +79,7 @@ class Scope:
 class Batches:
     """The one batching helper: the work queue and the most items one message carries."""
 
-    queue: WorkQueue
+    queue: WorkSends
     size: int
 
     def send(
@@ -106,7 +106,7 @@ class Batches:
         return plan.model_copy(update={"messages_sent": self.send(groups, message)})
 
 
-def pending(registrations: RegistrationStore, programme_id: str, status: RegistrationStatus) -> Iterator[SweepItem]:
+def pending(registrations: RegistrationSweeps, programme_id: str, status: RegistrationStatus) -> Iterator[SweepItem]:
     """Every record in `status`, from the sparse sweep index: the cost follows the pending count."""
 
     def page(shard: int, start: Position) -> tuple[list[SweepItem], Position]:

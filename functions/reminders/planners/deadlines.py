@@ -9,11 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.programme import Programme
-from core.store.job_runs import JobRunStore
-from core.store.programmes import ProgrammeStore
-from core.store.protocols import JobNotices
-from core.store.registrations import RegistrationStore, SweepItem
-from core.store.reports import ReportStore
+from core.store.protocols import JobNotices, JobReports, JobRuns, Programmes, RegistrationSweeps
+from core.store.registrations import SweepItem
 from reminders.models import JOBS, SAMPLE_SIZE, DeadlineJob, JobName, JobPlan, JobRequest, Outcome, WorkBatch
 from reminders.planners.base import Batches, Scope, pending
 
@@ -29,10 +26,10 @@ class ClosePlanner:
 
     scope: Scope
     batches: Batches
-    programmes: ProgrammeStore
-    registrations: RegistrationStore
-    job_runs: JobRunStore
-    reports: ReportStore
+    programmes: Programmes
+    registrations: RegistrationSweeps
+    job_runs: JobRuns
+    reports: JobReports
     notifications: JobNotices
 
     def plan(self, request: JobRequest) -> JobPlan:

@@ -9,10 +9,8 @@ from datetime import datetime, time, timedelta
 from core.auth import Role
 from core.clock import IST
 from core.registration import RegistrationStatus
-from core.store.directory import DirectoryStore
-from core.store.grievances import L2_QUEUE, UNIT_QUEUE, GrievanceStore
-from core.store.programmes import ProgrammeStore
-from core.store.registrations import RegistrationStore
+from core.store.grievances import L2_QUEUE, UNIT_QUEUE
+from core.store.protocols import GrievanceCounts, Members, Programmes, RegistrationSweeps
 from reminders.models import SAMPLE_SIZE, JobName, JobPlan, JobRequest, Outcome, ReminderItem
 from reminders.planners.base import Batches, Scope, pending
 from reminders.planners.reminders import remind
@@ -26,10 +24,10 @@ class OfficerDigest:
 
     scope: Scope
     batches: Batches
-    programmes: ProgrammeStore
-    registrations: RegistrationStore
-    grievances: GrievanceStore
-    officials: DirectoryStore
+    programmes: Programmes
+    registrations: RegistrationSweeps
+    grievances: GrievanceCounts
+    officials: Members
 
     def plan(self, request: JobRequest) -> JobPlan:
         programme = self.programmes.get(self.scope.programme_id)

@@ -11,11 +11,9 @@ from datetime import date
 from core.clock import IST
 from core.corrections import CORRECTIONS, CorrectionStatus
 from core.registration import RegistrationStatus
-from core.store.counters import CounterStore
 from core.store.dynamo import across_shards
-from core.store.programmes import ProgrammeStore
-from core.store.registrations import RegistrationStore
-from core.store.roll import UNREGISTERED_SHARDS, RollStore
+from core.store.protocols import CounterGroups, Programmes, RegistrationSweeps, RollUnregistered
+from core.store.roll import UNREGISTERED_SHARDS
 from reminders.models import (
     REMINDER_DAYS,
     SAMPLE_SIZE,
@@ -62,10 +60,10 @@ class WindowReminders:
 
     scope: Scope
     batches: Batches
-    programmes: ProgrammeStore
-    registrations: RegistrationStore
-    roll: RollStore
-    counters: CounterStore
+    programmes: Programmes
+    registrations: RegistrationSweeps
+    roll: RollUnregistered
+    counters: CounterGroups
 
     def plan(self, request: JobRequest) -> JobPlan:
         programme_id = self.scope.programme_id

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.clock import IST
-from core.store.roll import RollStore
+from core.store.protocols import RollRetiring
 from reminders.models import (
     SAMPLE_SIZE,
     SUPERANNUATION_NOTICE_DAYS,
@@ -28,7 +28,7 @@ class SuperannuationNotice:
 
     scope: Scope
     batches: Batches
-    roll: RollStore
+    roll: RollRetiring
 
     def plan(self, request: JobRequest) -> JobPlan:
         now = self.scope.clock.now()

@@ -8,11 +8,9 @@ from dataclasses import dataclass
 
 from core.corrections import CORRECTIONS
 from core.grievance_sla import SweepKind, due_ids
-from core.store.counters import CounterStore
 from core.store.dynamo import across_shards
-from core.store.grievances import GrievanceStore
-from core.store.notifications import PENDING_SHARDS, NotificationStore
-from core.store.programmes import ProgrammeStore
+from core.store.notifications import PENDING_SHARDS
+from core.store.protocols import CounterTotals, GrievanceSweepIndex, PendingNotices, Programmes
 from reminders.models import SAMPLE_SIZE, GrievanceBatch, JobName, JobPlan, JobRequest, NoticeBatch, Outcome, RequestKey
 from reminders.planners.base import Batches, Scope
 
@@ -24,8 +22,8 @@ class GrievanceSla:
 
     scope: Scope
     batches: Batches
-    programmes: ProgrammeStore
-    grievances: GrievanceStore
+    programmes: Programmes
+    grievances: GrievanceSweepIndex
 
     def plan(self, request: JobRequest) -> JobPlan:
         programme = self.programmes.get(self.scope.programme_id)
@@ -57,7 +55,7 @@ class NotificationDelivery:
 
     scope: Scope
     batches: Batches
-    notifications: NotificationStore
+    notifications: PendingNotices
 
     def plan(self, request: JobRequest) -> JobPlan:
         now = self.scope.clock.now()
@@ -92,7 +90,7 @@ class StateMetrics:
     metrics for the dashboard. It queues nothing."""
 
     scope: Scope
-    counters: CounterStore
+    counters: CounterTotals
 
     def plan(self, request: JobRequest) -> JobPlan:
         programme_id = self.scope.programme_id
