@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.audit import Actor
-from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
-from core.store.notifications import NotificationStore
+from core.store.protocols import DeadlineNotices, RegistrationTransitions
 
 CLOSE_VERIFICATION = Actor(id="system:close-verification", role="system")
 ESCALATED_NOTICE = "verification_escalated"
 
 
 def escalate_to_hod(
-    recorder: ChangeRecorder,
+    recorder: RegistrationTransitions,
     registration: Registration,
     now: datetime,
     *,
-    notices: NotificationStore | None = None,
+    notices: DeadlineNotices | None = None,
     deadline: datetime | None = None,
 ) -> Registration:
     """SUBMITTED → ESCALATED: from now on only the HoD of the department decides. With `notices`, the

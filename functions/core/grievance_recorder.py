@@ -10,20 +10,18 @@ from datetime import datetime
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.grievance import Grievance, GrievanceChange
 from core.outcomes import GRIEVANCE_OUTCOMES, grievance_outcome_labels, stats_scopes
-from core.store.counters import CounterStore
 from core.store.dynamo import TxItem
-from core.store.events import EventStore
-from core.store.grievances import RECORD, GrievanceStore
-from core.store.notifications import NotificationStore
+from core.store.grievances import RECORD
+from core.store.protocols import CounterTransitions, EventCommits, GrievanceImages, NotificationRequests
 
 
 class GrievanceRecorder:
     def __init__(
         self,
-        grievances: GrievanceStore,
-        events: EventStore,
-        counters: CounterStore,
-        notifications: NotificationStore,
+        grievances: GrievanceImages,
+        events: EventCommits,
+        counters: CounterTransitions,
+        notifications: NotificationRequests,
     ) -> None:
         self._grievances = grievances
         self._events = events

@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.audit import Actor
-from core.recorder import ChangeRecorder
 from core.registration import Registration, RegistrationStatus
-from core.store.notifications import NotificationStore
+from core.store.protocols import DeadlineNotices, RegistrationTransitions
 
 CLOSE_REGISTRATION = Actor(id="system:close-registration", role="system")
 LAPSED_NOTICE = "registration_lapsed"
 
 
 def lapse_draft(
-    recorder: ChangeRecorder,
+    recorder: RegistrationTransitions,
     registration: Registration,
     now: datetime,
     *,
-    notices: NotificationStore | None = None,
+    notices: DeadlineNotices | None = None,
     deadline: datetime | None = None,
 ) -> Registration:
     """DRAFT → LAPSED: a draft not submitted by the deadline can no longer be submitted. With `notices`,

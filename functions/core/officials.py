@@ -19,9 +19,9 @@ from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.delivery import mask_email, mask_mobile
 from core.identity import Official
 from core.store.directory import RECORD as OFFICIAL
-from core.store.directory import DirectoryStore, StoredOfficial, official_entity
+from core.store.directory import StoredOfficial, official_entity
 from core.store.dynamo import TxItem
-from core.store.events import EventStore
+from core.store.protocols import EventAppends, OfficialSaves
 
 _DETAILS = ("name", "email", "mobile")
 _MASKS = {"email": mask_email, "mobile": mask_mobile}
@@ -130,8 +130,8 @@ def record(
     at: datetime,
     actor: Actor,
     reason: str | None,
-    directory: DirectoryStore,
-    events: EventStore,
+    directory: OfficialSaves,
+    events: EventAppends,
 ) -> tuple[list[TxItem], StoredOfficial]:
     """The writes of one change, for one TransactWriteItems, and the official as stored after it."""
     if change.kind == ChangeKind.UNCHANGED:

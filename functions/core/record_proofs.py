@@ -4,13 +4,12 @@ checkpoint, read with one batch of tree nodes. Whoever may read the record may r
 from __future__ import annotations
 
 from core.clock import Clock
-from core.store.events import EventStore
-from core.store.transparency import TransparencyStore
+from core.store.protocols import LoggedHistories, LogReads
 from core.transparency import RecordProof, inclusion_nodes, record_proof
 
 
 class RecordProver:
-    def __init__(self, events: EventStore, log: TransparencyStore, clock: Clock) -> None:
+    def __init__(self, events: LoggedHistories, log: LogReads, clock: Clock) -> None:
         self._events = events
         self._log = log
         self._clock = clock

@@ -15,14 +15,13 @@ from typing import Any
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.errors import InvalidState
 from core.registration import Document, Registration, RegistrationStatus
-from core.store.counters import CounterStore
 from core.store.dynamo import TxItem
-from core.store.events import EventStore
-from core.store.registrations import RECORD, RegistrationStore
+from core.store.protocols import CounterTransitions, EventCommits, RegistrationImages
+from core.store.registrations import RECORD
 
 
 class ChangeRecorder:
-    def __init__(self, registrations: RegistrationStore, events: EventStore, counters: CounterStore) -> None:
+    def __init__(self, registrations: RegistrationImages, events: EventCommits, counters: CounterTransitions) -> None:
         self._registrations = registrations
         self._events = events
         self._counters = counters

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # types only: importing this module costs a cold start nothin
     from core.otp import Allowance, BurstLimit, Challenge, SendLimits
     from core.programme import Programme
     from core.registration import Document, Registration, RegistrationStatus
+    from core.store.directory import StoredOfficial
     from core.store.dynamo import Page, TxItem
     from core.store.grievances import ListFilter
     from core.store.job_runs import ImportRun
@@ -95,6 +96,20 @@ class RegistrationQueues(Registrations, Protocol):
     ) -> Page[Registration]: ...
 
 
+class RegistrationImages(Protocol):
+    """What the registration recorder (core.recorder.ChangeRecorder) writes of a record."""
+
+    def create(self, registration: Registration) -> TxItem:
+        """For the change's transaction, which raises VersionConflict if the record exists."""
+        ...
+
+    def replace(self, registration: Registration, *, expected_version: int) -> TxItem:
+        """For the change's transaction, which raises VersionConflict if the record moved."""
+        ...
+
+    def put_documents(self, registration_id: str, documents: Sequence[Document]) -> list[TxItem]: ...
+
+
 class CounterTotals(Protocol):
     def totals(self, *, kind: str, programme_id: str, scope: str, value: str) -> dict[str, int]: ...
 
@@ -151,6 +166,25 @@ class RegistrationChanges(Protocol):
         ...
 
 
+class RegistrationTransitions(Protocol):
+    """A deadline's change of state of a registration (core.recorder.ChangeRecorder.transition)."""
+
+    def transition(
+        self,
+        registration: Registration,
+        *,
+        expected: RegistrationStatus,
+        to: RegistrationStatus,
+        event_type: str,
+        actor: Actor,
+        at: datetime,
+        reason: str,
+        extra: Sequence[TxItem] = (),
+    ) -> Registration:
+        """InvalidState unless the record is in `expected`; VersionConflict if it changed meanwhile."""
+        ...
+
+
 class CorrectionChanges(Protocol):
     """Commits a mobile-correction request's change with its event and counters (core.recorder)."""
 
@@ -182,12 +216,16 @@ class Certificates(Protocol):
         ...
 
 
-class Histories(Protocol):
+class LoggedHistories(Protocol):
+    def logged_history(self, entity: str) -> list[LoggedEvent]:
+        """A record's audit chain, each event with its place in the transparency log (if it has one yet)."""
+        ...
+
+
+class Histories(LoggedHistories, Protocol):
     """A record's audit chain, as stored and as logged."""
 
     def history(self, entity: str) -> list[AuditEvent]: ...
-
-    def logged_history(self, entity: str) -> list[LoggedEvent]: ...
 
 
 class EventAppends(Protocol):
@@ -231,6 +269,18 @@ class Grievances(Protocol):
 
     def record_attachment_check(self, grievance_id: str, attachment: Attachment) -> bool:
         """False when a concurrent confirm recorded it first."""
+        ...
+
+
+class GrievanceImages(Protocol):
+    """What the grievance recorder (core.grievance_recorder) writes of a grievance."""
+
+    def create(self, grievance: Grievance) -> TxItem:
+        """For the change's transaction, which raises VersionConflict if the grievance exists."""
+        ...
+
+    def replace(self, grievance: Grievance, *, expected_version: int) -> TxItem:
+        """For the change's transaction, which raises VersionConflict if the grievance moved."""
         ...
 
 
@@ -380,6 +430,14 @@ class IdentityLinks(Protocol):
     def bind_employee(self, link: IdentityLink) -> None: ...
 
     def end_sessions(self, sub: str, at: datetime) -> None: ...
+
+
+class OfficialSaves(Protocol):
+    """An official's record and sign-in link (core.officials.record, for the operator's import)."""
+
+    def save_official(self, before: StoredOfficial | None, after: StoredOfficial, *, at: datetime) -> list[TxItem]:
+        """For the change's transaction, which raises VersionConflict if the record moved."""
+        ...
 
 
 # ------------------------------------------------------------------ the admin function: reports, imports, audit runs
@@ -542,6 +600,21 @@ class PendingNotices(Protocol):
     ) -> tuple[list[PendingRequest], dict[str, Any] | None]:
         """One page of one shard of the outbox's undelivered requests, oldest first."""
         ...
+
+
+# ------------------------------------------------------------------ the job workers (the reminders function)
+class DeadlineNotices(Protocol):
+    def deadline_notice(self, registration: Registration, template: str, *, deadline: datetime, at: datetime) -> TxItem:
+        """For the deadline's change of the registration: the notice to its employee, once per change."""
+        ...
+
+
+class NoticeOutbox(Protocol):
+    def get_request(self, pk: str, sk: str) -> PendingRequest | None:
+        """The request if it is still undelivered."""
+        ...
+
+    def mark_delivered(self, pk: str, sk: str, *, at: datetime, outcome: str) -> None: ...
 
 
 # ------------------------------------------------------------------ delivery (core.delivery)

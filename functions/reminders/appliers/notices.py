@@ -8,8 +8,7 @@ from datetime import datetime
 from core.clock import IST, Clock
 from core.delivery import Deliverer
 from core.observability import logger
-from core.store.notifications import NotificationStore
-from core.store.protocols import Programmes
+from core.store.protocols import NoticeOutbox, Programmes
 from reminders.models import NoticeBatch, ReminderBatch, WorkResult
 
 
@@ -45,7 +44,7 @@ class NoticeDelivery:
     """Takes a NoticeBatch: outbox requests to send."""
 
     def __init__(
-        self, *, programmes: Programmes, notifications: NotificationStore, deliverer: Deliverer, clock: Clock
+        self, *, programmes: Programmes, notifications: NoticeOutbox, deliverer: Deliverer, clock: Clock
     ) -> None:
         self._programmes = programmes
         self._notifications = notifications

@@ -11,11 +11,8 @@ from core.errors import Busy, VersionConflict
 from core.escalation import escalate_to_hod
 from core.lapsing import lapse_draft
 from core.observability import logger
-from core.recorder import ChangeRecorder
 from core.registration import Registration
-from core.store.notifications import NotificationStore
-from core.store.protocols import Programmes, Registrations
-from core.store.work_queue import WorkQueue
+from core.store.protocols import DeadlineNotices, Programmes, Registrations, RegistrationTransitions, WorkSends
 from reminders.models import JOBS, DeadlineJob, JobName, WorkBatch, WorkResult
 
 # Attempts at one record when a person changes it at the same moment (read again, decide again).
@@ -25,11 +22,11 @@ RECORD_ATTEMPTS = 3
 class Transition(Protocol):
     def __call__(
         self,
-        recorder: ChangeRecorder,
+        recorder: RegistrationTransitions,
         registration: Registration,
         now: datetime,
         *,
-        notices: NotificationStore | None = None,
+        notices: DeadlineNotices | None = None,
         deadline: datetime | None = None,
     ) -> Registration: ...
 
@@ -48,9 +45,9 @@ class DeadlineCloser:
         *,
         programmes: Programmes,
         registrations: Registrations,
-        recorder: ChangeRecorder,
-        notifications: NotificationStore,
-        checkpoint_requests: WorkQueue,
+        recorder: RegistrationTransitions,
+        notifications: DeadlineNotices,
+        checkpoint_requests: WorkSends,
         clock: Clock,
     ) -> None:
         self._programmes = programmes
