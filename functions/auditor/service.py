@@ -21,8 +21,7 @@ from core.ids import ulid
 from core.kms_key import KmsSigningKey
 from core.notices import Contact
 from core.observability import logger
-from core.store.checkpoint_archive import CheckpointArchive
-from core.store.protocols import AuditRuns, EventScan, JobNotices, LogReads, Members
+from core.store.protocols import ArchivedCheckpoints, AuditRuns, EventScan, JobNotices, LogReads, Members
 from core.transparency_audit import (
     KEPT_FINDINGS,
     AuditRun,
@@ -58,7 +57,7 @@ class TransparencyAuditor:
         events: EventScan,
         records: Sequence[HeadSource],
         log: LogReads,
-        archive: CheckpointArchive,
+        archive: ArchivedCheckpoints,
         key: KmsSigningKey,
         audits: AuditRuns,
         officials: Members,

@@ -18,8 +18,8 @@ from core.clock import Clock
 from core.errors import CheckpointNotFound, InvalidProofRange, VersionConflict
 from core.kms_key import KmsSigningKey
 from core.observability import logger
-from core.store.checkpoint_archive import CheckpointArchive, archive_key
-from core.store.protocols import LogStore, SequencedEvents
+from core.store.checkpoint_archive import archive_key
+from core.store.protocols import CheckpointArchiving, LogStore, SequencedEvents
 from core.transparency import (
     SEQUENCE_BATCH,
     Checkpoint,
@@ -58,7 +58,7 @@ class TransparencyLog:
         *,
         events: SequencedEvents,
         store: LogStore,
-        archive: CheckpointArchive,
+        archive: CheckpointArchiving,
         key: KmsSigningKey,
         clock: Clock,
     ) -> None:

@@ -518,7 +518,23 @@ class LogStore(Protocol):
     def checkpoint(self, tree_size: int) -> SignedCheckpoint | None: ...
 
 
+class CheckpointArchiving(Protocol):
+    """The locked copies of the signed checkpoints (core.store.checkpoint_archive.CheckpointArchive)."""
+
+    def put(self, signed: SignedCheckpoint) -> str: ...
+
+    def newest_key_at(self, tree_size: int) -> str | None: ...
+
+    def get(self, key: str) -> SignedCheckpoint: ...
+
+
 # ------------------------------------------------------------------ the transparency auditor and the jobs
+class ArchivedCheckpoints(Protocol):
+    def newest(self, count: int) -> list[SignedCheckpoint]:
+        """The newest `count` archived checkpoints, newest first."""
+        ...
+
+
 class EventScan(Protocol):
     def every_event(self) -> Iterator[StoredEvent]: ...
 
