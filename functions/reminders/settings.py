@@ -7,30 +7,30 @@ from pydantic import Field
 from core.settings import FunctionSettings
 
 
-class PlannerSettings(FunctionSettings):
+class JobSettings(FunctionSettings):
+    """The tables both the planner and the worker read (reminders.job_wiring builds their stores)."""
+
     registrations_table: str
     grievances_table: str
     roll_table: str
-    directory_table: str
     notifications_table: str
+    counters_table: str
+
+
+class PlannerSettings(JobSettings):
+    directory_table: str
     job_runs_table: str
     reports_bucket: str
     work_queue_url: str
-    counters_table: str
     # Registrations per work message: small enough that a retried message redoes little.
     work_batch_size: Annotated[int, Field(ge=1, le=100)] = 25
 
 
-class WorkerSettings(FunctionSettings):
-    registrations_table: str
-    grievances_table: str
-    notifications_table: str
-    roll_table: str
+class WorkerSettings(JobSettings):
     notice_email_template: str
     # The deployment's DLT principal entity id; empty means the programme data's.
     dlt_entity_id: str = ""
     events_table: str
-    counters_table: str
     # Once a deadline job has changed records, the transparency log is asked for a checkpoint.
     checkpoint_queue_url: str
 

@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from core import wiring as core_wiring
+from reminders import job_wiring
 from reminders.appliers import wiring
 from tests.integration.test_deadline_jobs import _fresh_settings, deliver, work_message
 from tests.integration.test_job_planners import Recorded
@@ -92,7 +93,8 @@ def test_a_message_builds_only_what_its_applier_needs(
     # boto3 session notes each client it makes
     built: list[str] = []
     for name in BUILT:
-        module = wiring if hasattr(wiring, name) else core_wiring  # the programme is every function's
+        # the stores both job functions build are in job_wiring; the programme is every function's
+        module = next(m for m in (wiring, job_wiring, core_wiring) if hasattr(m, name))
         monkeypatch.setattr(module, name, Recorded(getattr(module, name), built))
     made: set[str] = set()
     real_client = boto3.session.Session.client

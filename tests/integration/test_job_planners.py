@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from core import wiring as core_wiring
+from reminders import job_wiring
 from reminders.planners import wiring
 from tests.integration.test_deadline_jobs import _fresh_settings, run_job
 
@@ -69,7 +70,8 @@ def test_a_job_builds_only_the_stores_its_planner_needs(
     # Given a fresh cold start whose stores note when they are built
     built: list[str] = []
     for name in STORES:
-        module = wiring if hasattr(wiring, name) else core_wiring  # the programme is every function's
+        # the stores both job functions build are in job_wiring; the programme is every function's
+        module = next(m for m in (wiring, job_wiring, core_wiring) if hasattr(m, name))
         monkeypatch.setattr(module, name, Recorded(getattr(module, name), built))
     # When one job runs, and then runs again
     run_job(job, dry_run=True)

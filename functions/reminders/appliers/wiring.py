@@ -18,23 +18,18 @@ from core.delivery import Deliverer, EmailSender, SmsSender
 from core.grievance_recorder import GrievanceRecorder
 from core.grievance_sla import GrievanceSweeper
 from core.recorder import ChangeRecorder
-from core.store.counters import CounterStore
 from core.store.events import EventStore
-from core.store.grievances import GrievanceStore
-from core.store.notifications import NotificationStore
-from core.store.registrations import RegistrationStore
-from core.store.roll import RollStore
 from core.store.work_queue import WorkQueue
-from core.wiring import Wiring
 from reminders.appliers.base import Applier, ApplierTable
 from reminders.appliers.grievances import GrievanceSweeps
 from reminders.appliers.notices import NoticeDelivery, ReminderSender
 from reminders.appliers.records import DeadlineCloser
+from reminders.job_wiring import JobWiring
 from reminders.models import GrievanceBatch, NoticeBatch, ReminderBatch, WorkBatch
 from reminders.settings import WorkerSettings
 
 
-class WorkerWiring(Wiring[WorkerSettings]):
+class WorkerWiring(JobWiring[WorkerSettings]):
     """The worker function's clients and stores, each built when a kind of message first needs it."""
 
     @cached_property
@@ -58,7 +53,7 @@ class WorkerWiring(Wiring[WorkerSettings]):
     def deliverer(self) -> Deliverer:
         return Deliverer(
             notifications=self.notifications,
-            roll=RollStore(self.aws.dynamodb, self.settings.roll_table),
+            roll=self.roll,
             sms=SmsSender(self.aws.client("sns")),
             email=EmailSender(self.aws.client("ses"), self.settings.notice_email_template),
             dlt_entity_id=self.settings.dlt_entity_id,
@@ -69,24 +64,8 @@ class WorkerWiring(Wiring[WorkerSettings]):
         return WorkQueue(self.aws.client("sqs"), self.settings.checkpoint_queue_url)
 
     @cached_property
-    def registrations(self) -> RegistrationStore:
-        return RegistrationStore(self.aws.dynamodb, self.settings.registrations_table)
-
-    @cached_property
-    def grievances(self) -> GrievanceStore:
-        return GrievanceStore(self.aws.dynamodb, self.settings.grievances_table)
-
-    @cached_property
     def events(self) -> EventStore:
         return EventStore(self.aws.dynamodb, self.settings.events_table)
-
-    @cached_property
-    def counters(self) -> CounterStore:
-        return CounterStore(self.aws.dynamodb, self.settings.counters_table)
-
-    @cached_property
-    def notifications(self) -> NotificationStore:
-        return NotificationStore(self.aws.dynamodb, self.settings.notifications_table)
 
 
 def _deadline_closes(n: WorkerWiring) -> Applier[WorkBatch]:

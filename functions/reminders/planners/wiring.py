@@ -9,16 +9,11 @@ from collections.abc import Callable
 from functools import cached_property, partial
 
 from core.clock import current_clock
-from core.store.counters import CounterStore
 from core.store.directory import DirectoryStore
-from core.store.grievances import GrievanceStore
 from core.store.job_runs import JobRunStore
-from core.store.notifications import NotificationStore
-from core.store.registrations import RegistrationStore
 from core.store.reports import ReportStore
-from core.store.roll import RollStore
 from core.store.work_queue import WorkQueue
-from core.wiring import Wiring
+from reminders.job_wiring import JobWiring
 from reminders.models import JobName
 from reminders.planners.base import Batches, Planner, PlannerTable, Scope
 from reminders.planners.deadlines import ClosePlanner
@@ -29,7 +24,7 @@ from reminders.planners.sweeps import GrievanceSla, NotificationDelivery, StateM
 from reminders.settings import PlannerSettings
 
 
-class PlannerWiring(Wiring[PlannerSettings]):
+class PlannerWiring(JobWiring[PlannerSettings]):
     """The planner function's clients and stores, each built when a job first needs it: a cold start
     of one job builds its own family's few, not every store of every job."""
 
@@ -45,26 +40,6 @@ class PlannerWiring(Wiring[PlannerSettings]):
     def batches(self) -> Batches:
         queue = WorkQueue(self.aws.client("sqs"), self.settings.work_queue_url)
         return Batches(queue=queue, size=self.settings.work_batch_size)
-
-    @cached_property
-    def registrations(self) -> RegistrationStore:
-        return RegistrationStore(self.aws.dynamodb, self.settings.registrations_table)
-
-    @cached_property
-    def grievances(self) -> GrievanceStore:
-        return GrievanceStore(self.aws.dynamodb, self.settings.grievances_table)
-
-    @cached_property
-    def roll(self) -> RollStore:
-        return RollStore(self.aws.dynamodb, self.settings.roll_table)
-
-    @cached_property
-    def notifications(self) -> NotificationStore:
-        return NotificationStore(self.aws.dynamodb, self.settings.notifications_table)
-
-    @cached_property
-    def counters(self) -> CounterStore:
-        return CounterStore(self.aws.dynamodb, self.settings.counters_table)
 
 
 def _closes(n: PlannerWiring) -> Planner:
