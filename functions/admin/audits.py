@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.auth import Principal, Role
-from core.store.protocols import AuditRunPages
 from core.transparency_audit import AuditRun
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import AuditRunPages
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import math
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -23,8 +24,9 @@ from core.fairness import DECISION_SCOPE, DECISIONS, DepartmentFairness, fairnes
 from core.grievance import OPEN_STATUSES, OVERDUE, GrievanceStatus
 from core.registration import RegistrationStatus
 from core.store.counters import Counts
-from core.store.protocols import CounterGroups, ProgrammeReads, ReportFiles
 
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import CounterGroups, ProgrammeReads, ReportFiles
 _DAY_SECONDS = 86_400
 
 

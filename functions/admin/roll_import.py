@@ -20,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
@@ -33,17 +34,19 @@ from core.language import Language, day_for_people
 from core.masking import mask_mobile
 from core.observability import logger
 from core.store.job_runs import ImportCounts, ImportRun, ImportStatus
-from core.store.protocols import (
-    ImportFiles,
-    ImportRunStarts,
-    ImportRunSteps,
-    ImportUploads,
-    ProgrammeReads,
-    RollUpserts,
-    WorkSends,
-)
 from core.store.roll import RollEntry, UpsertOutcome
 from core.uploads import UploadGrant
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import (
+        ImportFiles,
+        ImportRunStarts,
+        ImportRunSteps,
+        ImportUploads,
+        ProgrammeReads,
+        RollUpserts,
+        WorkSends,
+    )
 
 UPLOAD_TTL = timedelta(minutes=30)
 SEGMENT_LINES = 2_000  # lines between checkpoints

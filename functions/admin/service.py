@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
@@ -12,7 +13,9 @@ from core.auth import Principal, Role
 from core.clock import Clock
 from core.errors import VersionConflict
 from core.store.programmes import StoredProgramme
-from core.store.protocols import EventChain, ProgrammeChanges
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import EventChain, ProgrammeChanges
 
 
 class WindowsView(BaseModel):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Hashable, Mapping
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -26,8 +26,9 @@ from core.grievance import OVERDUE, GrievanceStatus
 from core.outcomes import DECISIONS, ESCALATED, GRIEVANCE_OUTCOMES, REGISTRATION_OUTCOMES, histogram, median_of
 from core.registration import Decision, RegistrationStatus
 from core.store.counters import Counts
-from core.store.protocols import CounterGroups
 
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import CounterGroups
 MIN_RECORDS = 5
 MAX_AGE = timedelta(minutes=5)
 STATE = "state"

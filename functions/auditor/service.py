@@ -12,7 +12,7 @@ The order of the reads matters, because records change while the audit runs:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.audit import RecordHead
 from core.auth import Role
@@ -21,7 +21,6 @@ from core.ids import ulid
 from core.kms_key import KmsSigningKey
 from core.notices import Contact
 from core.observability import logger
-from core.store.protocols import ArchivedCheckpoints, AuditRuns, EventScan, JobNotices, LogReads, Members
 from core.transparency_audit import (
     KEPT_FINDINGS,
     AuditRun,
@@ -39,6 +38,9 @@ from core.transparency_audit import (
     served_checkpoint_findings,
     tree_findings,
 )
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import ArchivedCheckpoints, AuditRuns, EventScan, JobNotices, LogReads, Members
 
 JOB = "transparency-audit"
 NOTICE_TEMPLATE = "transparency_audit_alert"

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -39,18 +40,20 @@ from core.otp import (
 )
 from core.otp import proof_digest as digest_of
 from core.otp import refusal as refusal_of
-from core.store.protocols import (
-    CounterTransitions,
-    EventCommits,
-    HelpCorrections,
-    IdentityLinks,
-    Programmes,
-    RollEntries,
-    SignInRecords,
-    WorkSends,
-)
 from core.store.sign_in import Slot
 from core.user_pool import Tokens, UserPool, employee_username
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import (
+        CounterTransitions,
+        EventCommits,
+        HelpCorrections,
+        IdentityLinks,
+        Programmes,
+        RollEntries,
+        SignInRecords,
+        WorkSends,
+    )
 
 VERIFY_ATTEMPTS = 3  # re-reads when a concurrent answer changed the challenge
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import math
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -48,8 +48,9 @@ from core.errors import (
 )
 from core.kms_key import KmsSigningKey
 from core.registration import Registration
-from core.store.protocols import Certificates, Histories, RegistrationChanges, Registrations
 
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import Certificates, Histories, RegistrationChanges, Registrations
 ATTEMPTS = 3  # a racing request that issued first is simply read on the next attempt
 SYSTEM = Actor(id=SYSTEM_ACTOR, role="system")
 

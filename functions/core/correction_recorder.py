@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.corrections import CORRECTIONS, Correction
 from core.store.corrections import RECORD
 from core.store.dynamo import TxItem
-from core.store.protocols import CorrectionImages, CounterTransitions, EventCommits
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import CorrectionImages, CounterTransitions, EventCommits
 
 
 class CorrectionRecorder:

@@ -22,12 +22,13 @@ from core.notices import Contact, RenderedNotice, render
 from core.observability import logger
 from core.programme import Programme
 from core.store.notifications import Claim, LedgerKey
-from core.store.protocols import NoticeLedger, RollEntries
 
 if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
     from types_boto3_ses.client import SESClient
     from types_boto3_sns.client import SNSClient
     from types_boto3_sns.type_defs import MessageAttributeValueTypeDef
+
+    from core.store.protocols import NoticeLedger, RollEntries
 
 
 class Channel(StrEnum):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from core.audit import Actor
 from core.registration import Registration, RegistrationStatus
-from core.store.protocols import DeadlineNotices, RegistrationTransitions
 
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import DeadlineNotices, RegistrationTransitions
 CLOSE_VERIFICATION = Actor(id="system:close-verification", role="system")
 ESCALATED_NOTICE = "verification_escalated"
 

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.grievance import Grievance, GrievanceChange
 from core.outcomes import GRIEVANCE_OUTCOMES, grievance_outcome_labels, stats_scopes
 from core.store.dynamo import TxItem
 from core.store.grievances import RECORD
-from core.store.protocols import CounterTransitions, EventCommits, GrievanceImages, NotificationRequests
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import CounterTransitions, EventCommits, GrievanceImages, NotificationRequests
 
 
 class GrievanceRecorder:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,8 +24,9 @@ from core.grievance import GrievanceChange, Level, close_unanswered, escalate_fo
 from core.programme import Programme
 from core.store.dynamo import across_shards
 from core.store.grievances import AUTOCLOSE_SWEEP, SLA_SWEEP, SWEEP_SHARDS
-from core.store.protocols import GrievanceChanges, GrievanceSweepIndex, Programmes, SweptGrievances
 
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import GrievanceChanges, GrievanceSweepIndex, Programmes, SweptGrievances
 SLA_JOB = Actor(id="system:grievance-sla", role="system")
 PAGE = 100
 SAMPLE = 10

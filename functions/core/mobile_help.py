@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from core.audit import Actor
 from core.correction_recorder import CorrectionRecorder
@@ -17,8 +18,9 @@ from core.errors import VersionConflict
 from core.ids import new_correction_id
 from core.masking import mask_mobile
 from core.observability import logger
-from core.store.protocols import CounterTransitions, EventCommits, HelpCorrections, RollEntries
 
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import CounterTransitions, EventCommits, HelpCorrections, RollEntries
 # Reads and writes again when another help request for the same employee wins a race.
 OPEN_ATTEMPTS = 3
 CLAIMANT_ROLE = "public"

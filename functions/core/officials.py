@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,8 +21,9 @@ from core.identity import Official
 from core.store.directory import RECORD as OFFICIAL
 from core.store.directory import StoredOfficial, official_entity
 from core.store.dynamo import TxItem
-from core.store.protocols import EventAppends, OfficialSaves
 
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import EventAppends, OfficialSaves
 _DETAILS = ("name", "email", "mobile")
 _MASKS = {"email": mask_email, "mobile": mask_mobile}
 

@@ -3,9 +3,13 @@ checkpoint, read with one batch of tree nodes. Whoever may read the record may r
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from core.clock import Clock
-from core.store.protocols import LoggedHistories, LogReads
 from core.transparency import RecordProof, inclusion_nodes, record_proof
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import LoggedHistories, LogReads
 
 
 class RecordProver:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.audit import GENESIS_HASH, Actor, AuditEvent
 from core.errors import InvalidState
 from core.registration import Document, Registration, RegistrationStatus
 from core.store.dynamo import TxItem
-from core.store.protocols import CounterTransitions, EventCommits, RegistrationImages
 from core.store.registrations import RECORD
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import CounterTransitions, EventCommits, RegistrationImages
 
 
 class ChangeRecorder:

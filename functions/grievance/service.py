@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -55,9 +55,11 @@ from core.record_proofs import RecordProver
 from core.registration import ContentType, DocumentStatus, RegistrationStatus
 from core.signing import ReceiptSigner
 from core.store.grievances import BY_EMPLOYEE, L2_QUEUE, UNIT_QUEUE, ActivityNotNoted, GrievancePage, ListFilter
-from core.store.protocols import GrievanceChanges, Grievances, Histories, Programmes, Registrations, RollEntries
 from core.transparency import RecordProof
 from core.uploads import PRESIGN_TTL, UploadGrant, UploadSlots, require_within_limit
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import GrievanceChanges, Grievances, Histories, Programmes, Registrations, RollEntries
 
 MAX_ATTACHMENTS = 10
 

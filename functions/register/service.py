@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -43,17 +44,19 @@ from core.registration import (
 )
 from core.service_record import RecordChanges, apply_changes, changed_fields, roll_mismatches
 from core.signing import ReceiptSigner
-from core.store.protocols import (
-    Histories,
-    Programmes,
-    RegistrationChanges,
-    RegistrationSlots,
-    RollLinks,
-)
 from core.store.registrations import SlotRefused
 from core.store.roll import RollEntry
 from core.transparency import RecordProof
 from core.uploads import UploadGrant, UploadSlots, require_within_limit, upload_expiry
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import (
+        Histories,
+        Programmes,
+        RegistrationChanges,
+        RegistrationSlots,
+        RollLinks,
+    )
 
 UPLOAD_CHECK_ACTOR = Actor(id="system:upload-check", role="system")
 _OBJECT_KEY = re.compile(r"^registrations/(REG-[0-9A-Z]{26})/(DOC-[0-9A-Z]{26})$")

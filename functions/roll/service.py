@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -39,16 +39,18 @@ from core.masking import mask_mobile
 from core.notices import Contact
 from core.store.corrections import DDO_QUEUE, HOD_QUEUE
 from core.store.dynamo import TxItem
-from core.store.protocols import (
-    ChainLinks,
-    CorrectionChanges,
-    CorrectionCounters,
-    Corrections,
-    NotificationRequests,
-    RollCertifications,
-)
 from core.store.roll import RECORD as ROLL_ENTRY
 from core.store.roll import RollEntry
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import (
+        ChainLinks,
+        CorrectionChanges,
+        CorrectionCounters,
+        Corrections,
+        NotificationRequests,
+        RollCertifications,
+    )
 
 
 class QueueItem(BaseModel):

@@ -9,7 +9,7 @@ sequencer running at once loses the condition and starts again from the new stat
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,7 +19,6 @@ from core.errors import CheckpointNotFound, InvalidProofRange, VersionConflict
 from core.kms_key import KmsSigningKey
 from core.observability import logger
 from core.store.checkpoint_archive import archive_key
-from core.store.protocols import CheckpointArchiving, LogStore, SequencedEvents
 from core.transparency import (
     SEQUENCE_BATCH,
     Checkpoint,
@@ -29,6 +28,9 @@ from core.transparency import (
     log_id_of,
     sequence,
 )
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import CheckpointArchiving, LogStore, SequencedEvents
 
 # A sweep stops after this many events, so one invocation stays well inside its timeout; the
 # next run (a minute later) carries on where it stopped.

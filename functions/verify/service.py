@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,17 +18,19 @@ from core.receipt_event import ReceiptEvent, receipt_event
 from core.registration import DECISION_OUTCOME, Decision, Document, Receipt, Registration, Review, SignedReceipt
 from core.signing import ReceiptSigner
 from core.store.dynamo import TxItem
-from core.store.protocols import (
-    Counters,
-    Histories,
-    NotificationRequests,
-    Programmes,
-    RegistrationChanges,
-    RegistrationQueues,
-)
 from core.store.registrations import DDO_QUEUE, HOD_QUEUE, QueueFilter
 from core.uploads import ObjectStore
 from verify.rules import DecisionRequest, check_decision
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import (
+        Counters,
+        Histories,
+        NotificationRequests,
+        Programmes,
+        RegistrationChanges,
+        RegistrationQueues,
+    )
 
 
 class QueueView(BaseModel):

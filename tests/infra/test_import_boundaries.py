@@ -22,6 +22,7 @@ BATCH = "aws_lambda_powertools.utilities.batch"
 GRIEVANCE = "core.grievance"
 CORRECTIONS = "core.corrections"
 AUDIT = "core.transparency_audit"
+PROTOCOLS = "core.store.protocols"
 _PROBE = (
     "import importlib, json, sys\n"
     "watched = json.loads(sys.argv[1])\n"
@@ -64,7 +65,7 @@ def cold_starts() -> dict[str, set[str]]:
     """Each handler started alone, as Lambda starts it with the stage's tracing off (the default):
     which of the watched modules it loaded."""
     watched = (*HEAVY, X_RAY, SWAGGER_UI, OPENAPI_MODELS, BATCH, GRIEVANCE, CORRECTIONS, AUDIT)
-    watched += ("pydantic_settings", "dotenv")
+    watched += ("pydantic_settings", "dotenv", PROTOCOLS)
     return {handler: set(_loaded_after(handler, watched=watched, environment=_LAMBDA)) for handler in _handlers()}
 
 
@@ -125,6 +126,11 @@ def test_only_the_functions_that_need_them_load_the_corrections_and_the_auditor(
         "admin.handler",
         "auditor.handler",
     ]
+
+
+def test_the_store_protocols_are_for_the_type_checker_only(cold_starts: dict[str, set[str]]) -> None:
+    # Some hundred Protocol classes type the services' constructors; no function needs them at run time.
+    assert [handler for handler, loaded in cold_starts.items() if PROTOCOLS in loaded] == []
 
 
 def _imports_outside_the_pause(module: str) -> list[str]:

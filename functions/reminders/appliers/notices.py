@@ -4,12 +4,15 @@ ledger (core.delivery), so a rerun sends nothing twice."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from core.clock import IST, Clock
 from core.delivery import Deliverer
 from core.observability import logger
-from core.store.protocols import NoticeOutbox, Programmes
 from reminders.models import NoticeBatch, ReminderBatch, WorkResult
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import NoticeOutbox, Programmes
 
 
 class ReminderSender:

@@ -4,7 +4,7 @@ to the HoD (verification); then the transparency log is asked for a checkpoint."
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from core.clock import Clock
 from core.errors import Busy, VersionConflict
@@ -12,8 +12,10 @@ from core.escalation import escalate_to_hod
 from core.lapsing import lapse_draft
 from core.observability import logger
 from core.registration import Registration
-from core.store.protocols import DeadlineNotices, Programmes, Registrations, RegistrationTransitions, WorkSends
 from reminders.models import JOBS, DeadlineJob, JobName, WorkBatch, WorkResult
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import DeadlineNotices, Programmes, Registrations, RegistrationTransitions, WorkSends
 
 # Attempts at one record when a person changes it at the same moment (read again, decide again).
 RECORD_ATTEMPTS = 3

@@ -9,16 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
 from core.clock import Clock
 from core.registration import RegistrationStatus
 from core.store.dynamo import Position, across_shards
-from core.store.protocols import RegistrationSweeps, WorkSends
 from core.store.registrations import SWEEP_SHARDS, SweepItem
 from reminders.models import JobName, JobPlan, JobRequest, Outcome
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import RegistrationSweeps, WorkSends
 
 Key = TypeVar("Key")
 Item = TypeVar("Item")

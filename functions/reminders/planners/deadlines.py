@@ -7,12 +7,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from core.programme import Programme
-from core.store.protocols import JobNotices, JobReports, JobRuns, Programmes, RegistrationSweeps
 from core.store.registrations import SweepItem
 from reminders.models import JOBS, SAMPLE_SIZE, DeadlineJob, JobName, JobPlan, JobRequest, Outcome, WorkBatch
 from reminders.planners.base import Batches, Scope, pending
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import JobNotices, JobReports, JobRuns, Programmes, RegistrationSweeps
 
 
 def report_key(job: JobName, programme_id: str, deadline: datetime) -> str:

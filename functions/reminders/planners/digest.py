@@ -5,15 +5,18 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from core.auth import Role
 from core.clock import IST
 from core.registration import RegistrationStatus
 from core.store.grievances import L2_QUEUE, UNIT_QUEUE
-from core.store.protocols import GrievanceCounts, Members, Programmes, RegistrationSweeps
 from reminders.models import SAMPLE_SIZE, JobName, JobPlan, JobRequest, Outcome, ReminderItem
 from reminders.planners.base import Batches, Scope, pending
 from reminders.planners.reminders import remind
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import GrievanceCounts, Members, Programmes, RegistrationSweeps
 
 
 @dataclass(frozen=True, kw_only=True)

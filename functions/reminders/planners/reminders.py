@@ -7,12 +7,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from core.clock import IST
 from core.corrections import CORRECTIONS, CorrectionStatus
 from core.registration import RegistrationStatus
 from core.store.dynamo import across_shards
-from core.store.protocols import CounterGroups, Programmes, RegistrationSweeps, RollUnregistered
 from core.store.roll import UNREGISTERED_SHARDS
 from reminders.models import (
     REMINDER_DAYS,
@@ -26,6 +26,9 @@ from reminders.models import (
     ReminderJobName,
 )
 from reminders.planners.base import Batches, Scope, pending
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import CounterGroups, Programmes, RegistrationSweeps, RollUnregistered
 
 
 def remind(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from core.clock import IST
-from core.store.protocols import RollRetiring
 from reminders.models import (
     SAMPLE_SIZE,
     SUPERANNUATION_NOTICE_DAYS,
@@ -19,6 +19,9 @@ from reminders.models import (
 )
 from reminders.planners.base import Batches, Scope
 from reminders.planners.reminders import remind
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import RollRetiring
 
 
 @dataclass(frozen=True, kw_only=True)

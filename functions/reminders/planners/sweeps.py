@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.corrections import CORRECTIONS
 from core.grievance_sla import SweepKind, due_ids
 from core.store.dynamo import across_shards
 from core.store.notifications import PENDING_SHARDS
-from core.store.protocols import CounterTotals, GrievanceSweepIndex, PendingNotices, Programmes
 from reminders.models import SAMPLE_SIZE, GrievanceBatch, JobName, JobPlan, JobRequest, NoticeBatch, Outcome, RequestKey
 from reminders.planners.base import Batches, Scope
+
+if TYPE_CHECKING:  # protocols type the constructors only
+    from core.store.protocols import CounterTotals, GrievanceSweepIndex, PendingNotices, Programmes
 
 
 @dataclass(frozen=True, kw_only=True)
