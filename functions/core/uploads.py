@@ -23,6 +23,8 @@ from core.registration import ContentType, DocumentStatus, StoredFile
 if TYPE_CHECKING:  # the boto3 stubs: a dev dependency, for type checking only
     from types_boto3_s3.client import S3Client
 
+    from core.store.protocols import FileSlots
+
 PRESIGN_TTL = timedelta(minutes=15)
 DOWNLOAD_TTL = timedelta(minutes=5)
 # GOVERNANCE, not COMPLIANCE: no role holds s3:BypassGovernanceRetention, so no function can delete
@@ -217,7 +219,7 @@ class UploadSlots:
     POST, the check of what arrived (size and type by its bytes, SHA-256), and the lock on an accepted
     file, then short-lived download links."""
 
-    def __init__(self, objects: ObjectStore, retention: timedelta) -> None:
+    def __init__(self, objects: FileSlots, retention: timedelta) -> None:
         self._objects = objects
         self._retention = retention
 

@@ -19,12 +19,12 @@ from core.registration import DECISION_OUTCOME, Decision, Document, Receipt, Reg
 from core.signing import ReceiptSigner
 from core.store.dynamo import TxItem
 from core.store.registrations import DDO_QUEUE, HOD_QUEUE, QueueFilter
-from core.uploads import ObjectStore
 from verify.rules import DecisionRequest, check_decision
 
 if TYPE_CHECKING:  # protocols type the constructors only
     from core.store.protocols import (
         Counters,
+        FileLinks,
         Histories,
         NotificationRequests,
         Programmes,
@@ -83,7 +83,7 @@ class VerificationService:
         recorder: RegistrationChanges,
         counters: Counters,
         notifications: NotificationRequests,
-        objects: ObjectStore,
+        objects: FileLinks,
         signer: ReceiptSigner,
         clock: Clock,
     ) -> None:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # types only: importing this module costs a cold start nothin
     from core.notices import Contact
     from core.otp import Allowance, BurstLimit, Challenge, SendLimits
     from core.programme import Programme
-    from core.registration import Document, Registration, RegistrationStatus
+    from core.registration import ContentType, Document, Registration, RegistrationStatus, StoredFile
     from core.store.directory import StoredOfficial
     from core.store.dynamo import Page, TxItem
     from core.store.grievances import ListFilter
@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # types only: importing this module costs a cold start nothin
     from core.store.sign_in import Slot
     from core.transparency import LogState, SignedCheckpoint, Unsequenced
     from core.transparency_audit import AuditRun
-    from core.uploads import UploadGrant
+    from core.uploads import ObjectInspection, UploadGrant
 
 
 # ------------------------------------------------------------------ shared reads
@@ -245,6 +245,27 @@ class EventCommits(EventAppends, Protocol):
     def commit(self, change: Sequence[TxItem]) -> None:
         """The change's items in one transaction; a failed item raises the refusal its store gave it."""
         ...
+
+
+# ------------------------------------------------------------------ files in S3 (core.uploads.ObjectStore)
+class FileLinks(Protocol):
+    """What a DDO's case file needs of the documents bucket: a link to a stored file."""
+
+    def download_url_of(self, stored: StoredFile, *, now: datetime) -> tuple[str, datetime]: ...
+
+
+class FileSlots(FileLinks, Protocol):
+    """What the upload slots need: a pre-signed POST, a check of what arrived, and its retention."""
+
+    def presign_post(
+        self, *, key: str, content_type: ContentType, size_bytes: int, now: datetime, expires_at: datetime
+    ) -> UploadGrant: ...
+
+    def inspect(
+        self, *, key: str, declared_type: ContentType, declared_size: int, max_bytes: int
+    ) -> ObjectInspection: ...
+
+    def retain(self, *, key: str, version_id: str | None, until: datetime) -> None: ...
 
 
 # ------------------------------------------------------------------ grievances
