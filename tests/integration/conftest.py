@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from auth import challenge as auth_challenge
 from auth import handler as auth_handler
 from certificates import handler as certificates_handler
 from core.clock import SettableClock, SystemClock, install_clock
+from core.observability import metrics
 from core.store.directory import DirectoryStore
 from core.store.dynamo import transact_write
 from core.store.programmes import ProgrammeStore
@@ -44,6 +45,7 @@ from reminders import planner as reminders_planner
 from reminders import worker as reminders_worker
 from roll import handler as roll_handler
 from tests import factories
+from tests.integration.fault_injection import Draws, Edge, Lab, fresh_environments
 from tests.integration.moto_snapshot import MotoSnapshot
 from transparency import handler as transparency_handler
 from transparency import log as transparency_log
@@ -192,3 +194,17 @@ def call(
     content_type = response.get("headers", {}).get("Content-Type", "")
     parsed = json.loads(raw) if raw and "json" in content_type else raw
     return Reply(status=response["statusCode"], body=parsed, headers=response.get("headers", {}))
+
+
+@pytest.fixture
+def lab(
+    seeded: LocalContext, monkeypatch: pytest.MonkeyPatch, record_property: Callable[[str, object], None]
+) -> Iterator[Lab]:
+    """The fault sweeps' laboratory (tests/integration/fault_injection.py) on the seeded stack."""
+    # The programme's settings are read again on every use, not once a minute: a cache may expire between
+    # any two calls of a request, so no read of them, before or after the change, goes unfaulted.
+    monkeypatch.setenv("SETTINGS_CACHE_SECONDS", "0")
+    draws = Draws(monkeypatch)
+    yield Lab(Edge(monkeypatch), draws, fresh_environments, record_property)
+    draws.close()
+    metrics.clear_metrics()  # what the failed runs added and never flushed is no later test's

@@ -471,21 +471,6 @@ class Lab:
         self._record = record  # pytest's record_property: the faults per action, for the run's summary
         self.sweeps: list[Sweep] = []
 
-    def _run(
-        self,
-        action: Callable[[], Answer],
-        fail_at: int | None = None,
-        fault: Fault | None = None,
-        *,
-        seed: int | None = None,
-    ) -> tuple[Answer, list[AwsCall]]:
-        # Every run of a sweep alike, each sweep its own (unless `seed` asks for other draws: a later run).
-        self._draws.restart(seed=len(self.sweeps) + 1 if seed is None else seed)
-        self._fresh()
-        with self._edge.open(fail_at, fault) as window:
-            answer = action()
-        return answer, window.calls
-
     def run(
         self,
         action: Callable[[], Answer],
@@ -495,7 +480,12 @@ class Lab:
         seed: int | None = None,
     ) -> tuple[Answer, list[AwsCall]]:
         """The action once, in a fresh environment, with its calls recorded (and the `fail_at`-th failed)."""
-        return self._run(action, fail_at, fault, seed=seed)
+        # Every run of a sweep alike, each sweep its own (unless `seed` asks for other draws: a later run).
+        self._draws.restart(seed=len(self.sweeps) + 1 if seed is None else seed)
+        self._fresh()
+        with self._edge.open(fail_at, fault) as window:
+            answer = action()
+        return answer, window.calls
 
     def sweep(
         self,
@@ -509,7 +499,7 @@ class Lab:
         (the action again, by default) is what the client, or SQS, does next."""
         before = state()  # first: it makes every backend the state reads, so that the snapshot has them all
         snapshot = MotoSnapshot.take()
-        clean, calls = self._run(action)
+        clean, calls = self.run(action)
         assert clean.succeeded, f"{name}: the clean run failed: {clean} {clean.body}"
         after = state()
         done = MotoSnapshot.take()
@@ -519,7 +509,7 @@ class Lab:
         for index, call in enumerate(calls):
             snapshot.restore()
             fault = cycle.next_for(call)
-            answer, _ = self._run(action, index, fault)
+            answer, _ = self.run(action, index, fault)
             found = state()
             left = "before" if found == before else "after" if found == after else "torn"
             if left == "torn" and _settled(found) == _settled(before):
@@ -528,7 +518,7 @@ class Lab:
                 left = UNCONFIRMED
             position = Position(index, call, fault, answer, left, differences(before, found) if left == "torn" else [])
             if not answer.succeeded:
-                position.retried, _ = self._run(retry or action)
+                position.retried, _ = self.run(retry or action)
                 position.after_retry = differences(state(), after)
             positions.append(position)
         done.restore()  # as the clean run left it: the next step of a journey starts from there

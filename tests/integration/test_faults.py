@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import jwt
-import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
@@ -30,7 +29,7 @@ from infra.local.template import LocalContext, http_routes, load_template
 from tests import factories
 from tests.factories import PKL_UNIT, employee, officer
 from tests.integration.conftest import HANDLERS, _ensure_in_directory, _route_of, call
-from tests.integration.fault_injection import AHEAD, Answer, Draws, Edge, Lab, Sweep, fresh_environments
+from tests.integration.fault_injection import AHEAD, Answer, Lab, Sweep
 from tests.integration.test_deadline_jobs import drain
 from tests.integration.test_registration_journey import PDF, put_object, upload
 from transparency import log as transparency_log
@@ -41,18 +40,6 @@ DDO = factories.ddo("DDO-PKL-001")
 ADMIN = factories.claims("admin1", "admin")
 OFFICER = officer(PKL_UNIT)
 DECIDED_AT = datetime(2026, 2, 10, 12, 0, tzinfo=IST)
-
-
-@pytest.fixture
-def lab(
-    seeded: LocalContext, monkeypatch: pytest.MonkeyPatch, record_property: Callable[[str, object], None]
-) -> Iterator[Lab]:
-    # The programme's settings are read again on every use, not once a minute: a cache may expire between
-    # any two calls of a request, so no read of them, before or after the change, goes unfaulted.
-    monkeypatch.setenv("SETTINGS_CACHE_SECONDS", "0")
-    draws = Draws(monkeypatch)
-    yield Lab(Edge(monkeypatch), draws, fresh_environments, record_property)
-    draws.close()
 
 
 def request(

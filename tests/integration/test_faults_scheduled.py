@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -33,7 +33,6 @@ import pytest
 from auditor import handler as auditor_handler
 from core.clock import SettableClock
 from core.notices import Contact, NoticePolicy
-from core.observability import metrics
 from core.store import work_queue
 from core.store.roll import RollStore
 from infra.local.events import LocalLambdaContext
@@ -46,14 +45,11 @@ from tests.integration.conftest import call
 from tests.integration.fault_injection import Answer as Seen
 from tests.integration.fault_injection import (
     AwsCall,
-    Draws,
-    Edge,
     Fault,
     FaultCycle,
     Lab,
     _confirmed,
     differences,
-    fresh_environments,
     state,
 )
 from tests.integration.moto_snapshot import MotoSnapshot
@@ -66,17 +62,6 @@ from transparency import log as transparency_log
 
 NEXT_RUN = timedelta(minutes=1)  # Lambda's own retry of a failed asynchronous invocation comes within minutes
 CLEAN, LATER, SETTLE = 1, 2, 3  # the random draws of the run, of the next run, of the workers
-
-
-@pytest.fixture
-def lab(
-    seeded: LocalContext, monkeypatch: pytest.MonkeyPatch, record_property: Callable[[str, object], None]
-) -> Iterator[Lab]:
-    monkeypatch.setenv("SETTINGS_CACHE_SECONDS", "0")  # as in test_faults: no read of them goes unfaulted
-    draws = Draws(monkeypatch)
-    yield Lab(Edge(monkeypatch), draws, fresh_environments, record_property)
-    draws.close()
-    metrics.clear_metrics()  # what the failed runs added and never flushed is no later test's
 
 
 def scheduled(handler: Any, function_id: str, job: str) -> Callable[[], Seen]:

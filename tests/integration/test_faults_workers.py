@@ -14,12 +14,11 @@ that), and no client reads a worker's state half-way. Each message names one rec
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
-import pytest
 import requests
 
 from admin import importer as admin_importer
@@ -37,7 +36,7 @@ from reminders import worker as reminders_worker
 from tests import factories
 from tests.factories import PKL_UNIT, employee
 from tests.integration.conftest import call
-from tests.integration.fault_injection import UNCONFIRMED, Answer, Draws, Edge, Lab, Sweep, fresh_environments
+from tests.integration.fault_injection import UNCONFIRMED, Answer, Lab, Sweep
 from tests.integration.test_faults import ADMIN
 from tests.integration.test_grievances import DUE_L1, filed
 from tests.integration.test_registration_journey import PDF, complete_draft, put_object, submit
@@ -48,16 +47,6 @@ MESSAGE = "message-1"
 UNIT_CONTACT = Contact(mobile="9876500001", email="cell.panchkula@example.gov.in")
 AFTER_REGISTRATION = datetime(2026, 2, 1, 9, 0, tzinfo=IST)
 AFTER_VERIFICATION = datetime(2026, 3, 1, 9, 0, tzinfo=IST)
-
-
-@pytest.fixture
-def lab(
-    seeded: LocalContext, monkeypatch: pytest.MonkeyPatch, record_property: Callable[[str, object], None]
-) -> Iterator[Lab]:
-    monkeypatch.setenv("SETTINGS_CACHE_SECONDS", "0")  # as in test_faults: no read of them goes unfaulted
-    draws = Draws(monkeypatch)
-    yield Lab(Edge(monkeypatch), draws, fresh_environments, record_property)
-    draws.close()
 
 
 def delivered(function_id: str, handler: Any, body: dict[str, Any] | str) -> Callable[[], Answer]:
