@@ -8,11 +8,9 @@ from typing import Any
 import boto3
 import pytest
 
-from core import wiring as core_wiring
-from reminders import job_wiring
 from reminders.appliers import wiring
 from tests.integration.test_deadline_jobs import _fresh_settings, deliver, work_message
-from tests.integration.test_job_planners import Recorded
+from tests.integration.test_job_planners import noting_builds
 
 pytestmark = pytest.mark.usefixtures("seeded", _fresh_settings.__name__)
 
@@ -91,11 +89,7 @@ def test_a_message_builds_only_what_its_applier_needs(
 ) -> None:
     # Given a fresh cold start whose stores, recorders and senders note when they are built, and whose
     # boto3 session notes each client it makes
-    built: list[str] = []
-    for name in BUILT:
-        # the stores both job functions build are in job_wiring; the programme is every function's
-        module = next(m for m in (wiring, job_wiring, core_wiring) if hasattr(m, name))
-        monkeypatch.setattr(module, name, Recorded(getattr(module, name), built))
+    built = noting_builds(monkeypatch, wiring, BUILT)
     made: set[str] = set()
     real_client = boto3.session.Session.client
 

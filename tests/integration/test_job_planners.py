@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -43,6 +45,16 @@ class Recorded:
         return self._real.for_function(*args, **kwargs)
 
 
+def noting_builds(monkeypatch: pytest.MonkeyPatch, function_wiring: ModuleType, names: Iterable[str]) -> list[str]:
+    """The list each class of `names` notes itself in when built, wherever the job function builds it: its
+    own wiring, the stores both job functions build (job_wiring), or every function's (the programme)."""
+    built: list[str] = []
+    for name in names:
+        module = next(m for m in (function_wiring, job_wiring, core_wiring) if hasattr(m, name))
+        monkeypatch.setattr(module, name, Recorded(getattr(module, name), built))
+    return built
+
+
 @pytest.mark.parametrize(
     ("job", "needs"),
     [
@@ -68,11 +80,7 @@ def test_a_job_builds_only_the_stores_its_planner_needs(
     job: str, needs: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a fresh cold start whose stores note when they are built
-    built: list[str] = []
-    for name in STORES:
-        # the stores both job functions build are in job_wiring; the programme is every function's
-        module = next(m for m in (wiring, job_wiring, core_wiring) if hasattr(m, name))
-        monkeypatch.setattr(module, name, Recorded(getattr(module, name), built))
+    built = noting_builds(monkeypatch, wiring, STORES)
     # When one job runs, and then runs again
     run_job(job, dry_run=True)
     run_job(job, dry_run=True)
